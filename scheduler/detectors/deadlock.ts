@@ -1,0 +1,61 @@
+import type { BlockedTask, ObjectId, PendingOp, TaskId } from '../types.ts';
+
+export interface Describer {
+  task(id: TaskId): string;
+  object(id: ObjectId): string;
+}
+
+/** Every live task with why it cannot run. */
+export function findBlocked(live: readonly { id: TaskId; op: PendingOp | null }[]): BlockedTask[] {
+  return live.map(({ id, op }) => {
+    const heldBy = op?.blocker?.();
+    return {
+      task: id,
+      op: op?.kind ?? 'yield',
+      object: op?.object ?? -1,
+      ...(heldBy !== undefined ? { heldBy } : {}),
+      ...(op?.waitsFor !== undefined ? { waitsFor: op.waitsFor } : {}),
+    };
+  });
+}
+
+/**
+ * A wait-for cycle: task → resource → holder task → … back to the first task. Found by
+ * following `heldBy` edges from each blocked task; at most one edge leaves a task.
+ */
+export function findCycle(blocked: readonly BlockedTask[]): BlockedTask[] | null {
+  const byTask = new Map(blocked.map((b) => [b.task, b]));
+  for (const start of blocked) {
+    const path: BlockedTask[] = [];
+    const seen = new Set<TaskId>();
+    let at: BlockedTask | undefined = start;
+    while (at !== undefined && !seen.has(at.task)) {
+      seen.add(at.task);
+      path.push(at);
+      at = at.heldBy === undefined ? undefined : byTask.get(at.heldBy);
+    }
+    if (at !== undefined) return path.slice(path.indexOf(at));
+  }
+  return null;
+}
+
+const VERB: Partial<Record<BlockedTask['op'], string>> = {
+  lock: 'to lock', acquire: 'to acquire', wait: 'on', get: 'to get from', put: 'to put on',
+  'join-queue': 'to join', sleep: 'in sleep',
+};
+
+function waitText(b: BlockedTask, d: Describer): string {
+  if (b.op === 'join') return `waits to join ${d.task(b.object)}`;
+  const held = b.heldBy !== undefined ? ` (held by ${d.task(b.heldBy)})` : '';
+  return `waits ${VERB[b.op] ?? b.op} ${d.object(b.object)}${held}`;
+}
+
+export function deadlockMessage(blocked: readonly BlockedTask[], d: Describer): string {
+  const cycle = findCycle(blocked);
+  if (cycle !== null) {
+    const parts = cycle.map((b) => `${d.task(b.task)} ${waitText(b, d)}`);
+    return `deadlock: wait-for cycle — ${parts.join('; ')}`;
+  }
+  const parts = blocked.map((b) => `${d.task(b.task)} ${waitText(b, d)}${b.waitsFor ? `: ${b.waitsFor}` : ''}`);
+  return `deadlock: every task is blocked and no task left can wake them — ${parts.join('; ')}`;
+}

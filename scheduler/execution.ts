@@ -1,0 +1,363 @@
+import { findBlocked, deadlockMessage } from './detectors/deadlock.ts';
+import { classifyThrown, describeThrown } from './detectors/thrown.ts';
+import { captureLocation } from './location.ts';
+import { ScheduleDivergence, type ChoiceContext, type Strategy } from './strategy.ts';
+import type {
+  ExecutionFailure,
+  ExecutionResult,
+  ObjectId,
+  ObjectInfo,
+  PendingOp,
+  TaskId,
+  TaskInfo,
+  TraceStep,
+} from './types.ts';
+
+export interface ExecutionOptions {
+  /** Scheduling points allowed before the execution is reported as a livelock. */
+  readonly maxSteps: number;
+  /** Capture a source location per step (slow: used only to report a failure). */
+  readonly captureLocations: boolean;
+}
+
+interface TaskState {
+  readonly id: TaskId;
+  readonly name: string;
+  pending: PendingOp | null;
+  /** Resolves the promise the task is parked on; null while it runs or after it ends. */
+  resume: (() => void) | null;
+  done: boolean;
+  result: unknown;
+  pendingLocation?: string;
+}
+
+/** Hooks a detector can attach to an execution (vector clocks, race detection). */
+export interface ExecutionObserver {
+  /**
+   * A step ran: `task` performed `op`. `choice` is true at a scheduling point (called after the
+   * strategy chose the task, before it resumes) and false for a non-yielding op (unlock, set,
+   * release, task-done) that the running task performed in place.
+   */
+  onStep(task: TaskId, op: PendingOp, choice: boolean, execution: Execution): ExecutionFailure | null;
+  onSpawn(parent: TaskId, child: TaskId): void;
+}
+
+let active: Execution | null = null;
+
+/** The execution that owns the running code, or null outside an exploration. */
+export function currentExecution(): Execution | null {
+  return active;
+}
+
+const NEVER: Promise<never> = new Promise<never>(() => {});
+
+/**
+ * One execution = one schedule. Runs the scenario body as task 0; tasks park at every
+ * scheduling point and the strategy picks which one resumes.
+ *
+ * invariant: at most one task is running between two scheduling points. A task runs from the
+ * moment `schedule()` resolves its parked promise until it calls `point()` again or ends, and
+ * all of that happens in microtasks: no macrotask is ever needed to make progress.
+ */
+export class Execution {
+  private readonly tasks: TaskState[] = [];
+  private readonly objects: ObjectInfo[] = [];
+  private readonly trace: TraceStep[] = [];
+  private readonly choices: TaskId[] = [];
+  private readonly randoms: number[] = [];
+  private running: TaskState | null = null;
+  private lastRan: TaskId | null = null;
+  private preemptions = 0;
+  private finishedWith: ExecutionResult | null = null;
+  private resolveDone!: (r: ExecutionResult) => void;
+  readonly done: Promise<ExecutionResult>;
+  /** Virtual time in milliseconds, owned by the scheduler. */
+  now = 0;
+  readonly observers: ExecutionObserver[] = [];
+
+  constructor(
+    private readonly strategy: Strategy,
+    private readonly options: ExecutionOptions,
+  ) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  get finished(): boolean {
+    return this.finishedWith !== null;
+  }
+
+  /** Starts the body as task 0. The returned promise settles when the execution ends. */
+  start(body: () => unknown): Promise<ExecutionResult> {
+    if (active !== null && !active.finished) {
+      throw new Error('[internal bug] heddle started an execution while another one was running');
+    }
+    active = this;
+    this.addTask(body, 'main');
+    this.schedule();
+    return this.done;
+  }
+
+  // ---- called by primitives, always from the running task ----
+
+  /** The task that is running now. */
+  currentTask(): TaskId {
+    if (this.running === null) throw new Error('[internal bug] no task is running');
+    return this.running.id;
+  }
+
+  taskName(id: TaskId): string {
+    return this.tasks[id]?.name ?? `task ${id}`;
+  }
+
+  /** Registers an object on first use in this execution and returns its id. */
+  registerObject(type: string, name: string | undefined): ObjectId {
+    const id = this.objects.length;
+    this.objects.push({ id, type, name: name ?? `${type}#${id}` });
+    return id;
+  }
+
+  /**
+   * A scheduling point: record what the running task is about to do, park it, let the strategy
+   * choose who goes next. The returned promise resolves when this task is chosen.
+   */
+  point(op: PendingOp): Promise<void> {
+    const task = this.running;
+    if (task === null || this.finished) return NEVER;
+    task.pending = op;
+    if (this.options.captureLocations) task.pendingLocation = captureLocation();
+    const parked = new Promise<void>((resolve) => (task.resume = resolve));
+    this.running = null;
+    this.schedule();
+    return parked;
+  }
+
+  /** True when steps carry details and locations (an execution replayed for its report). */
+  get verbose(): boolean {
+    return this.options.captureLocations;
+  }
+
+  /**
+   * A non-yielding op the running task performs in place (unlock, release, set, task-done):
+   * it only ever enables others, so a preemption just before it is equivalent to one at the
+   * task's previous scheduling point. It is recorded in the trace and shown to observers.
+   */
+  note(op: PendingOp): void {
+    const task = this.running;
+    if (task === null || this.finished) return;
+    this.trace.push({ task: task.id, kind: op.kind, object: op.object, choice: false, preempted: false,
+      ...(op.detail !== undefined ? { detail: op.detail } : {}),
+      ...(this.options.captureLocations ? { location: captureLocation() } : {}) });
+    for (const o of this.observers) {
+      const failure = o.onStep(task.id, op, false, this);
+      if (failure !== null) return this.finish(failure);
+    }
+  }
+
+  /** Adds a detail (a value read) to the running task's latest step, in verbose executions. */
+  annotate(detail: string): void {
+    const task = this.running;
+    if (task === null) return;
+    for (let i = this.trace.length - 1; i >= 0; i--) {
+      const step = this.trace[i]!;
+      if (step.task === task.id) {
+        this.trace[i] = { ...step, detail: step.detail === undefined ? detail : `${step.detail} ${detail}` };
+        return;
+      }
+    }
+  }
+
+  /** Spawns a task (not a scheduling point: the child's first step is its own 'start'). */
+  spawn(fn: () => unknown, name?: string): TaskId {
+    const parent = this.currentTask();
+    const child = this.addTask(fn, name);
+    this.note({ kind: 'spawn', object: child });
+    for (const o of this.observers) o.onSpawn(parent, child);
+    return child;
+  }
+
+  isTaskDone(id: TaskId): boolean {
+    return this.tasks[id]?.done ?? false;
+  }
+
+  taskResult(id: TaskId): unknown {
+    return this.tasks[id]?.result;
+  }
+
+  /** A draw for the code under test, recorded in the schedule. */
+  random(): number {
+    try {
+      const r = this.strategy.nextRandom();
+      this.randoms.push(r);
+      return r;
+    } catch (e) {
+      if (!(e instanceof ScheduleDivergence)) throw e;
+      this.finish({ kind: 'nondeterminism', message: e.message });
+      return 0;
+    }
+  }
+
+  /** Ends the execution because the running code misbehaved (found by a primitive). */
+  fail(failure: ExecutionFailure): void {
+    this.finish(failure);
+  }
+
+  /**
+   * Called by the driver once the microtask queue has drained. A live execution then is stuck
+   * on a promise heddle does not control: report it and abandon the execution.
+   */
+  checkStalled(): void {
+    if (this.finished) return;
+    const task = this.running;
+    const where = task ? this.lastStepOf(task.id) : null;
+    const who = task ? `task ${task.id} '${task.name}'` : 'a task';
+    const after = where === null ? 'before its first operation'
+      : `after step ${where.index} (${where.step.kind}${where.step.location ? ' at ' + where.step.location : ''})`;
+    this.finish({
+      kind: 'nondeterminism',
+      task: task?.id,
+      message: `${who} awaited something heddle does not control (a timer, real I/O or a bare Promise) ${after}; ` +
+        `use heddle's primitives (sleep, Queue, Event, …) inside scenarios`,
+    });
+  }
+
+  // ---- the loop ----
+
+  private addTask(fn: () => unknown, name: string | undefined): TaskId {
+    const id = this.tasks.length;
+    const task: TaskState = { id, name: name ?? (id === 0 ? 'main' : `task${id}`), pending: { kind: 'start', object: -1 },
+      resume: null, done: false, result: undefined };
+    this.tasks.push(task);
+    new Promise<void>((resolve) => (task.resume = resolve))
+      .then(fn)
+      .then(
+        (value) => this.taskEnded(task, value),
+        (error: unknown) => this.taskThrew(task, error),
+      );
+    return id;
+  }
+
+  private taskEnded(task: TaskState, value: unknown): void {
+    if (this.finished) return;
+    task.done = true;
+    task.result = value;
+    if (this.running === task) this.running = null;
+    this.schedule();
+  }
+
+  private taskThrew(task: TaskState, error: unknown): void {
+    if (this.finished) return;
+    task.done = true;
+    this.finish({ kind: classifyThrown(error), task: task.id, error,
+      message: `task ${task.id} '${task.name}' threw: ${describeThrown(error)}` });
+  }
+
+  private runnable(): TaskId[] {
+    const out: TaskId[] = [];
+    for (const t of this.tasks) {
+      if (!t.done && t.pending !== null && (t.pending.enabled === undefined || t.pending.enabled())) out.push(t.id);
+    }
+    return out;
+  }
+
+  private live(): TaskId[] {
+    return this.tasks.filter((t) => !t.done).map((t) => t.id);
+  }
+
+  /** Picks and resumes the next task, or ends the execution. */
+  private schedule(): void {
+    if (this.finished || this.running !== null) return;
+    let runnable = this.runnable();
+    while (runnable.length === 0) {
+      if (this.tasks.every((t) => t.done)) return this.finish(null);
+      const wake = this.earliestWake();
+      if (wake === null) {
+        const blocked = findBlocked(this.tasks.filter((t) => !t.done).map((t) => ({ id: t.id, op: t.pending })));
+        return this.finish({ kind: 'deadlock', blocked, message: deadlockMessage(blocked, this.describer()) });
+      }
+      this.now = wake;
+      runnable = this.runnable();
+    }
+    if (this.choices.length >= this.options.maxSteps) {
+      return this.finish({ kind: 'livelock', message: `execution exceeded ${this.options.maxSteps} scheduling points ` +
+        `(maxSteps) without finishing: tasks ${runnable.map((t) => `${t} '${this.taskName(t)}'`).join(', ')} keep running` });
+    }
+    const ctx: ChoiceContext = {
+      runnable, current: this.lastRan, step: this.choices.length, live: this.live(),
+      pending: (id) => this.tasks[id]?.pending ?? null,
+    };
+    let choice: TaskId;
+    try {
+      choice = this.strategy.nextTask(ctx);
+    } catch (e) {
+      if (e instanceof ScheduleDivergence) return this.finish({ kind: 'nondeterminism', message: e.message });
+      throw e;
+    }
+    if (!runnable.includes(choice)) {
+      return this.finish({ kind: 'nondeterminism', internal: true,
+        message: `[internal bug] strategy ${this.strategy.name} chose task ${choice}, which is not runnable` });
+    }
+    const task = this.tasks[choice]!;
+    const op = task.pending!;
+    const preempted = this.lastRan !== null && this.lastRan !== choice && runnable.includes(this.lastRan);
+    if (preempted) this.preemptions++;
+    const step: TraceStep = { task: choice, kind: op.kind, object: op.object, choice: true, preempted,
+      ...(op.detail !== undefined ? { detail: op.detail } : {}),
+      ...(task.pendingLocation !== undefined ? { location: task.pendingLocation } : {}) };
+    this.trace.push(step);
+    this.choices.push(choice);
+    for (const o of this.observers) {
+      const failure = o.onStep(choice, op, true, this);
+      if (failure !== null) return this.finish(failure);
+    }
+    task.pending = null;
+    this.lastRan = choice;
+    this.running = task;
+    const resume = task.resume!;
+    task.resume = null;
+    resume();
+  }
+
+  private earliestWake(): number | null {
+    let wake: number | null = null;
+    for (const t of this.tasks) {
+      const at = t.pending?.wakeAt;
+      if (!t.done && at !== undefined && (wake === null || at < wake)) wake = at;
+    }
+    return wake;
+  }
+
+  private lastStepOf(task: TaskId): { index: number; step: TraceStep } | null {
+    for (let i = this.trace.length - 1; i >= 0; i--) {
+      if (this.trace[i]!.task === task) return { index: i, step: this.trace[i]! };
+    }
+    return null;
+  }
+
+  private describer() {
+    return {
+      task: (id: TaskId) => `task ${id} '${this.taskName(id)}'`,
+      object: (id: ObjectId) => {
+        const o = this.objects[id];
+        return o ? `${o.type} '${o.name}'` : `object ${id}`;
+      },
+    };
+  }
+
+  private finish(failure: ExecutionFailure | null): void {
+    if (this.finished) return;
+    const result: ExecutionResult = {
+      failure,
+      schedule: { choices: this.choices, randoms: this.randoms },
+      trace: this.trace,
+      tasks: this.tasks.map((t): TaskInfo => ({ id: t.id, name: t.name })),
+      objects: this.objects,
+      steps: this.choices.length,
+      preemptions: this.preemptions,
+    };
+    this.finishedWith = result;
+    this.running = null;
+    if (active === this) active = null;
+    this.strategy.endExecution?.(result);
+    this.resolveDone(result);
+  }
+}

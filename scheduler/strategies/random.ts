@@ -1,0 +1,62 @@
+import seedrandom from 'seedrandom';
+import type { ChoiceContext, Strategy } from '../strategy.ts';
+import type { TaskId } from '../types.ts';
+
+/** A PRNG from seedrandom: the only source of randomness in heddle. */
+export type Prng = seedrandom.PRNG;
+
+export function prng(seed: string): Prng {
+  return seedrandom.alea(seed) as Prng;
+}
+
+/** A draw in [0, 1) with 32 bits, so that a recorded draw replays bit for bit. */
+export function draw(rng: Prng): number {
+  return (rng.int32() >>> 0) / 4294967296;
+}
+
+/**
+ * Execution seeds: the first execution uses the run seed itself, so `--seed S` with the seed
+ * printed for a failing execution reruns exactly that execution first; later ones are derived.
+ */
+export class SeedSequence {
+  private readonly master: Prng;
+  private first = true;
+  constructor(private readonly seed: string) {
+    this.master = prng(`heddle-seeds:${seed}`);
+  }
+  next(): string {
+    if (this.first) {
+      this.first = false;
+      return this.seed;
+    }
+    return String(this.master.int32() >>> 0);
+  }
+}
+
+/** Uniform random choice among runnable tasks at every scheduling point. */
+export class RandomStrategy implements Strategy {
+  readonly name = 'random';
+  private readonly seeds: SeedSequence;
+  private rng: Prng;
+  executionSeed = '';
+
+  constructor(seed: string) {
+    this.seeds = new SeedSequence(seed);
+    this.rng = prng(seed);
+  }
+
+  newExecution(): boolean {
+    this.executionSeed = this.seeds.next();
+    this.rng = prng(this.executionSeed);
+    return true;
+  }
+
+  nextTask(ctx: ChoiceContext): TaskId {
+    const { runnable } = ctx;
+    return runnable.length === 1 ? runnable[0]! : runnable[Math.floor(draw(this.rng) * runnable.length)]!;
+  }
+
+  nextRandom(): number {
+    return draw(this.rng);
+  }
+}

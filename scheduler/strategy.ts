@@ -1,0 +1,39 @@
+import type { ExecutionResult, PendingOp, TaskId } from './types.ts';
+
+/** What a strategy sees at a scheduling point. */
+export interface ChoiceContext {
+  /** Tasks whose pending op is enabled, in ascending TaskId order. Never empty. */
+  readonly runnable: readonly TaskId[];
+  /** The task that ran the previous step, or null at the first step. May not be runnable. */
+  readonly current: TaskId | null;
+  /** Index of this scheduling point in the execution (0-based). */
+  readonly step: number;
+  /** The pending op of any live task. */
+  pending(task: TaskId): PendingOp | null;
+  /** Every task that has not finished, runnable or not, in ascending order. */
+  readonly live: readonly TaskId[];
+}
+
+/**
+ * A strategy picks the next task at each scheduling point. Kept tiny on purpose (Shuttle's
+ * Scheduler trait has three methods); decorators add statistics or checks around it.
+ */
+export interface Strategy {
+  readonly name: string;
+  /** Prepare the next execution. False when the search is over (exhaustive ones finish). */
+  newExecution(): boolean;
+  nextTask(ctx: ChoiceContext): TaskId;
+  /** A draw in [0, 1) for the code under test (heddle's `random()`). */
+  nextRandom(): number;
+  /** Told the result of each execution; exhaustive strategies use it to plan the next one. */
+  endExecution?(result: ExecutionResult): void;
+  /** For seeded strategies: the seed that replays the current execution on its own. */
+  readonly executionSeed?: string;
+  /** True when the strategy has proved it explored every schedule in its space. */
+  readonly complete?: boolean;
+}
+
+/** Thrown by a strategy that cannot follow its plan (replay of a schedule that no longer fits). */
+export class ScheduleDivergence extends Error {
+  override readonly name = 'ScheduleDivergence';
+}

@@ -1,0 +1,137 @@
+// Plain data shared by the engine, the strategies and the detectors.
+// Nothing here prints, parses flags or reads the clock.
+
+/** Index of a task inside one execution: 0 is the scenario body, spawned tasks follow. */
+export type TaskId = number;
+
+/** Index of a synchronisation object inside one execution, in order of first use. */
+export type ObjectId = number;
+
+/**
+ * What a task is about to do (pending) or did (in the trace). Every primitive records one
+ * before it yields, so strategies, DPOR and the deadlock detector can see it.
+ */
+export type OpKind =
+  | 'start' // a task's first step
+  | 'yield' // yieldNow(): no object
+  | 'read'
+  | 'write'
+  | 'rmw' // read-modify-write in one step (Shared.update, compare-and-set)
+  | 'lock'
+  | 'unlock'
+  | 'acquire' // semaphore
+  | 'release'
+  | 'set' // event
+  | 'clear'
+  | 'wait'
+  | 'put' // queue
+  | 'get'
+  | 'task-done'
+  | 'join-queue'
+  | 'spawn'
+  | 'join' // join another task
+  | 'sleep'
+  | 'random';
+
+export interface PendingOp {
+  readonly kind: OpKind;
+  /** The object touched, or -1 (yield, start, random). For 'join' it is the joined TaskId. */
+  readonly object: ObjectId;
+  /** Free text shown in traces, e.g. the value written. Filled by the primitive. */
+  readonly detail?: string;
+  /**
+   * Whether the op can run now; absent means always enabled. Blocking ops (lock, get on an
+   * empty queue, join of a running task, sleep into the future) close over their object.
+   */
+  readonly enabled?: () => boolean;
+  /** Virtual time at which a sleep ends; only for kind 'sleep'. */
+  readonly wakeAt?: number;
+  /** While blocked: the task holding what this op waits for (a mutex owner, a joined task). */
+  readonly blocker?: () => TaskId | undefined;
+  /** While blocked: why no task can ever unblock it, where the primitive can tell. */
+  readonly waitsFor?: string;
+}
+
+/** One row of a trace: a task performed an op. `choice` marks scheduling points. */
+export interface TraceStep {
+  readonly task: TaskId;
+  readonly kind: OpKind;
+  readonly object: ObjectId;
+  readonly detail?: string;
+  /** True when the step was a scheduling point (the strategy chose this task here). */
+  readonly choice: boolean;
+  /** A switch away from a task that could have continued. */
+  readonly preempted: boolean;
+  /** Source location `file:line`, only when an execution runs with location capture. */
+  location?: string;
+}
+
+export interface ObjectInfo {
+  readonly id: ObjectId;
+  readonly type: string; // 'cell' | 'mutex' | 'semaphore' | 'event' | 'queue' | ...
+  readonly name: string;
+}
+
+export interface TaskInfo {
+  readonly id: TaskId;
+  readonly name: string;
+}
+
+export type FailureKind =
+  | 'assertion'
+  | 'deadlock'
+  | 'data-race'
+  | 'livelock'
+  | 'nondeterminism'
+  | 'uncaught'
+  | 'linearizability';
+
+export const FAILURE_KINDS: readonly FailureKind[] = [
+  'assertion',
+  'deadlock',
+  'data-race',
+  'livelock',
+  'nondeterminism',
+  'uncaught',
+  'linearizability',
+];
+
+/** A task that cannot run, and why: used by deadlock reports. */
+export interface BlockedTask {
+  readonly task: TaskId;
+  readonly op: OpKind;
+  readonly object: ObjectId;
+  /** The task holding the object, where there is one (a mutex owner). */
+  readonly heldBy?: TaskId;
+  readonly waitsFor?: string;
+}
+
+/** A failure as the engine sees it: plain data. src/ turns it into a report. */
+export interface ExecutionFailure {
+  readonly kind: FailureKind;
+  readonly message: string;
+  /** The task that failed (threw, spun, stalled), where one is to blame. */
+  readonly task?: TaskId;
+  /** The thrown value, for assertion and uncaught. */
+  readonly error?: unknown;
+  readonly blocked?: readonly BlockedTask[];
+  /** True when heddle itself misbehaved, not the code under test. */
+  readonly internal?: boolean;
+}
+
+/** A schedule is data: the task chosen at each scheduling point, plus random draws. */
+export interface Schedule {
+  readonly choices: readonly TaskId[];
+  readonly randoms: readonly number[];
+}
+
+export interface ExecutionResult {
+  readonly failure: ExecutionFailure | null;
+  readonly schedule: Schedule;
+  readonly trace: readonly TraceStep[];
+  readonly tasks: readonly TaskInfo[];
+  readonly objects: readonly ObjectInfo[];
+  readonly steps: number;
+  /** Count of preemptions in the schedule. */
+  readonly preemptions: number;
+}

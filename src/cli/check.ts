@@ -1,0 +1,117 @@
+import pc from 'picocolors';
+import { performance } from 'node:perf_hooks';
+import { explore, DEFAULT_ITERATIONS, type ExploreResult } from '../explore.ts';
+import { isStrategyName, STRATEGY_NAMES, type StrategyName } from '../strategies.ts';
+import type { Scenario } from '../scenario.ts';
+import { formatFailure } from '../report/text.ts';
+import { failureJson } from '../report/json.ts';
+import { EXIT_FAILURE, EXIT_OK, InputError, parse, wholeNumber } from './input.ts';
+import { resolveTarget, type LoadedScenario } from './load.ts';
+import type { Output } from './output.ts';
+
+export const CHECK_USAGE = `usage: npx tsx check [scenario | file.ts | file.ts#name | group] [flags]
+  --strategy NAME     ${STRATEGY_NAMES.join(' | ')} (default random)
+  --iterations N      schedules to explore at most (default ${DEFAULT_ITERATIONS})
+  --seed S            run seed; a failing execution's seed reruns it first
+  --max-steps N       scheduling points per execution before livelock (default 10000)
+  --full-trace        print every step of a failing trace
+  --json              one JSON object per scenario, one per line
+  --list              list scenarios and what they expect, run nothing
+  --help              this text`;
+
+const FLAGS = {
+  strategy: { type: 'string' },
+  iterations: { type: 'string' },
+  seed: { type: 'string' },
+  'max-steps': { type: 'string' },
+  'full-trace': { type: 'boolean' },
+  json: { type: 'boolean' },
+  list: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export interface CheckSettings {
+  readonly strategy: StrategyName;
+  readonly iterations?: number;
+  readonly seed?: string;
+  readonly maxSteps?: number;
+}
+
+function expectation(s: Scenario): string {
+  return s.options.expect ?? 'pass';
+}
+
+export function asExpected(s: Scenario, r: ExploreResult): boolean {
+  return (r.failure?.kind ?? 'pass') === expectation(s);
+}
+
+function summary(s: Scenario, r: ExploreResult, ms: number, color: boolean): string {
+  const c = pc.createColors(color);
+  const ok = asExpected(s, r);
+  const outcome = r.failure ? r.failure.kind : r.complete ? 'pass (complete)' : 'pass';
+  const mark = ok ? c.green('✓') : c.red('✗');
+  return `${mark} ${s.name.padEnd(34)} expect ${expectation(s).padEnd(14)} got ${(ok ? outcome : c.red(outcome)).padEnd(16)} ` +
+    `${String(r.schedulesRun).padStart(5)} schedules  ${ms.toFixed(0).padStart(5)} ms`;
+}
+
+export async function runCheck(args: readonly string[], out: Output): Promise<number> {
+  const { values, positionals } = parse(args, FLAGS, 1);
+  if (values.help) {
+    out.stdout(CHECK_USAGE);
+    return EXIT_OK;
+  }
+  const strategy = values.strategy ?? 'random';
+  if (!isStrategyName(strategy)) throw new InputError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}, got '${strategy}'`);
+  if (values.seed !== undefined && values.seed.trim() === '') throw new InputError('--seed needs a value');
+  const settings: CheckSettings = {
+    strategy,
+    ...(values.iterations !== undefined ? { iterations: wholeNumber('iterations', values.iterations, 1)! } : {}),
+    ...(values.seed !== undefined ? { seed: values.seed } : {}),
+    ...(values['max-steps'] !== undefined ? { maxSteps: wholeNumber('max-steps', values['max-steps'], 1)! } : {}),
+  };
+  const targets = await resolveTarget(positionals[0]);
+  if (values.list) {
+    for (const { scenario, file } of targets) {
+      out.stdout(`${scenario.name.padEnd(36)} expect ${expectation(scenario).padEnd(14)} ${file}` +
+        (scenario.options.description ? `  — ${scenario.options.description}` : ''));
+    }
+    return EXIT_OK;
+  }
+  const single = targets.length === 1;
+  let allOk = true;
+  for (const loaded of targets) {
+    const ok = await checkOne(loaded, settings, { single, json: values.json ?? false, full: values['full-trace'] ?? false }, out);
+    allOk &&= ok;
+  }
+  if (!single && !values.json) {
+    const bad = targets.length - (allOk ? targets.length : 0);
+    out.stdout(allOk ? `\nall ${targets.length} scenarios behaved as declared` : `\nsome scenarios did not behave as declared${bad ? '' : ''}`);
+  }
+  return allOk ? EXIT_OK : EXIT_FAILURE;
+}
+
+async function checkOne({ scenario }: LoadedScenario, settings: CheckSettings,
+  how: { single: boolean; json: boolean; full: boolean }, out: Output): Promise<boolean> {
+  const started = performance.now();
+  const result = await explore(scenario, settings);
+  const ms = performance.now() - started;
+  const ok = asExpected(scenario, result);
+  if (how.json) {
+    out.stdout(JSON.stringify({
+      scenario: scenario.name, expect: expectation(scenario), verdict: result.verdict, asExpected: ok,
+      strategy: result.strategy, schedulesRun: result.schedulesRun, stepsRun: result.stepsRun, complete: result.complete,
+      elapsedMs: Math.round(ms), failure: result.failure ? failureJson(scenario.name, result.failure) : null,
+    }));
+    return ok;
+  }
+  out.stdout(summary(scenario, result, ms, out.color));
+  if (result.failure && (how.single || !ok)) {
+    out.stdout('');
+    out.stdout(formatFailure(scenario.name, result.failure, { color: out.color, full: how.full, schedulesRun: result.schedulesRun }));
+    out.stdout('');
+  } else if (!ok) {
+    out.stdout(`  expected ${expectation(scenario)} but no failure was found in ${result.schedulesRun} schedules ` +
+      `(try more --iterations or another --strategy)`);
+  }
+  return ok;
+}

@@ -1,0 +1,60 @@
+import { replay, TokenError } from '../replay.ts';
+import { isStrategyName, STRATEGY_NAMES } from '../strategies.ts';
+import { formatFailure, formatTrace } from '../report/text.ts';
+import { failureJson } from '../report/json.ts';
+import { EXIT_FAILURE, EXIT_OK, InputError, parse, wholeNumber } from './input.ts';
+import { resolveTarget } from './load.ts';
+import type { Output } from './output.ts';
+
+export const REPLAY_USAGE = `usage: npx tsx replay <scenario | file.ts#name> <token | seed> [flags]
+  --strategy NAME     with a seed: the strategy that printed it (${STRATEGY_NAMES.join(' | ')}; default random)
+  --max-steps N       scheduling points before livelock (default 10000)
+  --full-trace        print every step
+  --json              the result as one JSON object
+  --help              this text`;
+
+const FLAGS = {
+  strategy: { type: 'string' },
+  'max-steps': { type: 'string' },
+  'full-trace': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function runReplay(args: readonly string[], out: Output): Promise<number> {
+  const { values, positionals } = parse(args, FLAGS, 2);
+  if (values.help) {
+    out.stdout(REPLAY_USAGE);
+    return EXIT_OK;
+  }
+  if (positionals.length < 2) throw new InputError('replay needs a scenario and a token or seed (see --help)');
+  const strategy = values.strategy ?? 'random';
+  if (!isStrategyName(strategy)) throw new InputError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}, got '${strategy}'`);
+  const maxSteps = wholeNumber('max-steps', values['max-steps'], 1);
+  const targets = await resolveTarget(positionals[0]);
+  if (targets.length !== 1) throw new InputError(`'${positionals[0]}' names ${targets.length} scenarios: replay needs exactly one`);
+  const { scenario } = targets[0]!;
+  let result;
+  try {
+    result = await replay(scenario, positionals[1]!, { strategy, ...(maxSteps !== undefined ? { maxSteps } : {}) });
+  } catch (e) {
+    if (e instanceof TokenError) throw new InputError(e.message);
+    throw e;
+  }
+  const expected = scenario.options.expect ?? 'pass';
+  const ok = (result.failure?.kind ?? 'pass') === expected;
+  if (values.json) {
+    out.stdout(JSON.stringify({ scenario: scenario.name, expect: expected, verdict: result.verdict, asExpected: ok,
+      warnings: result.warnings, failure: result.failure ? failureJson(scenario.name, result.failure) : null }));
+    return ok ? EXIT_OK : EXIT_FAILURE;
+  }
+  for (const w of result.warnings) out.stderr(`warning: ${w}`);
+  if (result.failure) {
+    out.stdout(formatFailure(scenario.name, result.failure, { color: out.color, full: values['full-trace'] ?? false }));
+  } else {
+    out.stdout(`pass: ${scenario.name} ran ${result.execution.steps} steps without failing under this schedule\n`);
+    out.stdout(formatTrace(result.execution.trace, result.execution, { color: out.color, full: values['full-trace'] ?? false }));
+  }
+  out.stdout(`\nexpected ${expected}: ${ok ? 'as declared' : 'NOT as declared'}`);
+  return ok ? EXIT_OK : EXIT_FAILURE;
+}

@@ -1,0 +1,138 @@
+import { Execution } from '../scheduler/execution.ts';
+import { encodeToken, traceHash } from '../scheduler/codec.ts';
+import { ReplayStrategy } from '../scheduler/strategies/replay.ts';
+import type { Strategy } from '../scheduler/strategy.ts';
+import type { ExecutionFailure, ExecutionResult } from '../scheduler/types.ts';
+import type { Scenario } from './scenario.ts';
+import { makeStrategy, type StrategyName } from './strategies.ts';
+import type { Failure } from './failure.ts';
+
+export interface ExploreOptions {
+  readonly strategy?: StrategyName;
+  /** Executions to run at most (default 1000). Exhaustive strategies may stop earlier. */
+  readonly iterations?: number;
+  /** Run seed for seeded strategies (default '1'). The first execution uses it as is. */
+  readonly seed?: string | number;
+  /** Overrides the scenario's maxSteps. */
+  readonly maxSteps?: number;
+  /** A ready strategy instead of a named one (tests, custom strategies). */
+  readonly strategyInstance?: Strategy;
+  /** Called after each execution, for progress lines. */
+  readonly onExecution?: (schedulesRun: number) => void;
+}
+
+export interface ExploreResult {
+  readonly scenario: string;
+  readonly verdict: 'pass' | 'fail';
+  readonly strategy: string;
+  readonly schedulesRun: number;
+  readonly stepsRun: number;
+  /** True when an exhaustive strategy explored its whole space (a proof within its bounds). */
+  readonly complete: boolean;
+  readonly failure?: Failure;
+}
+
+export const DEFAULT_ITERATIONS = 1000;
+export const DEFAULT_MAX_STEPS = 10_000;
+export const DEFAULT_SEED = '1';
+
+// One macrotask per execution: every step runs in microtasks, so once the queue has drained a
+// live execution is waiting on something heddle does not control.
+const drained = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Runs one execution of the scenario under the strategy, never hanging. */
+export async function runExecution(s: Scenario, strategy: Strategy, maxSteps: number, captureLocations: boolean): Promise<ExecutionResult> {
+  const ex = new Execution(strategy, { maxSteps, captureLocations });
+  ex.start(s.body);
+  while (!ex.finished) {
+    await drained();
+    ex.checkStalled();
+  }
+  return ex.done;
+}
+
+export function maxStepsOf(s: Scenario, options: { maxSteps?: number }): number {
+  return options.maxSteps ?? s.options.maxSteps ?? DEFAULT_MAX_STEPS;
+}
+
+/** Explores interleavings of the scenario until a failure or the end of the budget. */
+export async function explore(s: Scenario, options: ExploreOptions = {}): Promise<ExploreResult> {
+  const strategy = options.strategyInstance ?? makeStrategy(options.strategy ?? 'random', String(options.seed ?? DEFAULT_SEED));
+  const iterations = options.iterations ?? DEFAULT_ITERATIONS;
+  const maxSteps = maxStepsOf(s, options);
+  let schedulesRun = 0;
+  let stepsRun = 0;
+  const finish = (failure?: Failure): ExploreResult => ({
+    scenario: s.name, verdict: failure ? 'fail' : 'pass', strategy: strategy.name, schedulesRun, stepsRun,
+    complete: failure === undefined && strategy.complete === true, ...(failure ? { failure } : {}),
+  });
+  while (schedulesRun < iterations && strategy.newExecution()) {
+    const seed = strategy.executionSeed;
+    const result = await runExecution(s, strategy, maxSteps, false);
+    schedulesRun++;
+    stepsRun += result.steps;
+    options.onExecution?.(schedulesRun);
+    if (schedulesRun === 1 && result.failure === null) {
+      const leak = await checkRerun(s, result, maxSteps);
+      if (leak) return finish(await report(s, leak, strategy.name, seed, maxSteps));
+    }
+    if (result.failure !== null) return finish(await report(s, result, strategy.name, seed, maxSteps));
+  }
+  return finish();
+}
+
+/**
+ * Runs the same schedule again: a different trace or outcome means the scenario is not a pure
+ * function of its schedule — usually state that survives between executions.
+ */
+async function checkRerun(s: Scenario, first: ExecutionResult, maxSteps: number): Promise<ExecutionResult | null> {
+  const again = await runExecution(s, new ReplayStrategy(first.schedule), maxSteps, false);
+  if (sameOutcome(first, again)) return null;
+  return { ...again, failure: leakFailure(first, again) };
+}
+
+function sameOutcome(a: ExecutionResult, b: ExecutionResult): boolean {
+  return (a.failure?.kind ?? null) === (b.failure?.kind ?? null) && traceHash(a.trace) === traceHash(b.trace)
+    && a.steps === b.steps;
+}
+
+function leakFailure(first: ExecutionResult, again: ExecutionResult): ExecutionFailure {
+  const outcome = (r: ExecutionResult) => (r.failure ? `failed with ${r.failure.kind}` : 'passed');
+  const what = again.failure?.kind === 'nondeterminism' ? again.failure.message
+    : `the first run ${outcome(first)} in ${first.steps} steps, the rerun ${outcome(again)} in ${again.steps} steps`;
+  return {
+    kind: 'nondeterminism',
+    message: `the same schedule gave a different execution when run twice (${what}): state leaks between ` +
+      `executions — a module-level object, cache or registry survives from one run to the next. Build all ` +
+      `state inside the scenario body (heddle starts every execution from scratch), or reset it there.`,
+  };
+}
+
+/**
+ * Turns a failing execution into a report: replays its schedule with source locations and
+ * checks that it fails the same way (a failure that does not reproduce is itself reported).
+ */
+async function report(s: Scenario, result: ExecutionResult, strategyName: string, seed: string | undefined, maxSteps: number): Promise<Failure> {
+  const failure = result.failure!;
+  let shown = result;
+  if (failure.kind !== 'nondeterminism') {
+    const again = await runExecution(s, new ReplayStrategy(result.schedule), maxSteps, true);
+    if (again.failure?.kind === failure.kind) shown = again;
+    else shown = { ...again, failure: leakFailure(result, again) };
+  }
+  return toFailure(s.name, shown, strategyName, seed);
+}
+
+export function toFailure(name: string, r: ExecutionResult, strategy: string, seed: string | undefined): Failure {
+  const f = r.failure!;
+  return {
+    kind: f.kind, message: f.message, strategy,
+    ...(seed !== undefined ? { seed } : {}),
+    token: encodeToken(name, r.schedule, traceHash(r.trace)),
+    trace: r.trace, tasks: r.tasks, objects: r.objects, steps: r.steps, preemptions: r.preemptions,
+    ...(f.task !== undefined ? { task: f.task } : {}),
+    ...(f.error !== undefined ? { error: f.error } : {}),
+    ...(f.blocked !== undefined ? { blocked: f.blocked } : {}),
+    ...(f.internal ? { internal: true } : {}),
+  };
+}

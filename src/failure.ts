@@ -1,0 +1,23 @@
+import type { BlockedTask, FailureKind, ObjectInfo, TaskId, TaskInfo, TraceStep } from '../scheduler/types.ts';
+
+/** A failure as a user sees it: what went wrong and everything needed to see and replay it. */
+export interface Failure {
+  readonly kind: FailureKind;
+  readonly message: string;
+  /** The strategy that found it. */
+  readonly strategy: string;
+  /** The execution seed, for seeded strategies: `--seed` reruns this execution first. */
+  readonly seed?: string;
+  /** The schedule token: `replay <scenario> <token>` reruns exactly this execution. */
+  readonly token: string;
+  readonly trace: readonly TraceStep[];
+  readonly tasks: readonly TaskInfo[];
+  readonly objects: readonly ObjectInfo[];
+  readonly steps: number;
+  readonly preemptions: number;
+  readonly task?: TaskId;
+  readonly error?: unknown;
+  readonly blocked?: readonly BlockedTask[];
+  /** heddle itself misbehaved: not a bug in the code under test. */
+  readonly internal?: boolean;
+}

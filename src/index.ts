@@ -1,0 +1,22 @@
+// heddle's public API: `import { … } from 'heddle'`.
+export { scenario, isScenario } from './scenario.ts';
+export type { Scenario, ScenarioOptions, Expectation } from './scenario.ts';
+export { explore, DEFAULT_ITERATIONS, DEFAULT_MAX_STEPS, DEFAULT_SEED } from './explore.ts';
+export type { ExploreOptions, ExploreResult } from './explore.ts';
+export { replay, TokenError } from './replay.ts';
+export type { ReplayOptions, ReplayResult } from './replay.ts';
+export type { Failure } from './failure.ts';
+export { STRATEGY_NAMES } from './strategies.ts';
+export type { StrategyName } from './strategies.ts';
+export { Shared } from './primitives/shared.ts';
+export type { SharedOptions } from './primitives/shared.ts';
+export { Mutex } from './primitives/mutex.ts';
+export { Semaphore } from './primitives/semaphore.ts';
+export { Event } from './primitives/event.ts';
+export { Queue } from './primitives/queue.ts';
+export { UsageError } from './primitives/control.ts';
+export { spawn, yieldNow, sleep, now, random } from './primitives/task.ts';
+export type { TaskHandle } from './primitives/task.ts';
+export { formatFailure, formatTrace } from './report/text.ts';
+export type { FailureKind, TraceStep, TaskId } from '../scheduler/types.ts';
+export type { Strategy, ChoiceContext } from '../scheduler/strategy.ts';

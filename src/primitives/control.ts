@@ -1,0 +1,73 @@
+import { currentExecution, type Execution } from '../../scheduler/execution.ts';
+import type { ObjectId } from '../../scheduler/types.ts';
+
+/** Misuse of a primitive (unlock by a non-owner, too many taskDone calls): reported as `uncaught`. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/**
+ * Base of every primitive. Inside an exploration a call is controlled: it records its pending op
+ * and yields to the scheduler. Outside one, the primitive is an ordinary async primitive.
+ *
+ * An object created inside an execution belongs to it; a call on it after that execution ended
+ * (a task the scheduler abandoned, woken by a stray timer) never settles, so it cannot disturb
+ * whatever runs next.
+ */
+export abstract class Controlled {
+  private exec: Execution | null = null;
+  private objectId: ObjectId = -1;
+  private readonly createdIn: Execution | null;
+
+  protected constructor(
+    private readonly type: string,
+    readonly name?: string,
+  ) {
+    this.createdIn = currentExecution();
+    if (this.createdIn !== null) this.bind(this.createdIn);
+  }
+
+  private bind(ex: Execution): void {
+    this.exec = ex;
+    this.objectId = ex.registerObject(this.type, this.name);
+  }
+
+  /** The execution controlling this call, or null in production. Throws for a stale object. */
+  protected control(): Execution | null {
+    const ex = currentExecution();
+    if (ex !== null) {
+      if (this.exec !== ex) this.bind(ex);
+      return ex;
+    }
+    if (this.createdIn !== null) throw new StaleCall(this.type);
+    return null;
+  }
+
+  /** This object's id in the current execution. */
+  protected get id(): ObjectId {
+    return this.objectId;
+  }
+}
+
+/** Raised in a task that outlived its execution; nothing observes it. */
+export class StaleCall extends Error {
+  override readonly name = 'StaleCall';
+  constructor(type: string) {
+    super(`a ${type} was used after the execution that created it ended`);
+  }
+}
+
+/** Short rendering of a value for traces (only in verbose executions). */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 24 ? value.slice(0, 21) + '...' : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  if (value instanceof Map) return `Map(${value.size})`;
+  if (value instanceof Set) return `Set(${value.size})`;
+  if (Array.isArray(value)) return `[${value.length} items]`;
+  try {
+    const json = JSON.stringify(value);
+    return json.length > 32 ? json.slice(0, 29) + '...' : json;
+  } catch {
+    return typeof value;
+  }
+}

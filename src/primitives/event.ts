@@ -1,0 +1,48 @@
+import { Controlled } from './control.ts';
+
+/** A flag tasks can wait on (Python's threading.Event). */
+export class Event extends Controlled {
+  private flag = false;
+  private waiters: (() => void)[] = [];
+
+  constructor(name?: string) {
+    super('event', name);
+  }
+
+  /** Sets the flag and wakes every waiter. Not a scheduling point. */
+  set(): void {
+    const ex = this.control();
+    this.flag = true;
+    if (ex !== null) {
+      ex.note({ kind: 'set', object: this.id });
+      return;
+    }
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const wake of waiting) wake();
+  }
+
+  /** Not a scheduling point. */
+  clear(): void {
+    const ex = this.control();
+    this.flag = false;
+    if (ex !== null) ex.note({ kind: 'clear', object: this.id });
+  }
+
+  async isSet(): Promise<boolean> {
+    const ex = this.control();
+    if (ex !== null) await ex.point({ kind: 'read', object: this.id });
+    return this.flag;
+  }
+
+  async wait(): Promise<void> {
+    const ex = this.control();
+    if (ex !== null) {
+      await ex.point({ kind: 'wait', object: this.id, enabled: () => this.flag,
+        waitsFor: `event '${this.name ?? 'event'}' is never set` });
+      return;
+    }
+    if (this.flag) return;
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+}

@@ -1,0 +1,67 @@
+import type { TaskId } from '../../scheduler/types.ts';
+import { Controlled, UsageError } from './control.ts';
+
+// The owner of a mutex locked by production code, where there are no task ids.
+const PRODUCTION = -1;
+
+/**
+ * A mutual-exclusion lock, not re-entrant: locking it twice from one task deadlocks (and heddle
+ * reports that cycle). Outside an exploration it is a FIFO async mutex: unlock hands the lock
+ * straight to the longest waiter.
+ */
+export class Mutex extends Controlled {
+  private owner: TaskId | null = null;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(name?: string) {
+    super('mutex', name);
+  }
+
+  async lock(): Promise<void> {
+    const ex = this.control();
+    if (ex !== null) {
+      await ex.point({ kind: 'lock', object: this.id, enabled: () => this.owner === null,
+        blocker: () => this.owner ?? undefined });
+      this.owner = ex.currentTask();
+      return;
+    }
+    if (this.owner === null) {
+      this.owner = PRODUCTION;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Not a scheduling point: releasing only ever lets others run. */
+  unlock(): void {
+    const ex = this.control();
+    if (ex !== null) {
+      const me = ex.currentTask();
+      if (this.owner !== me) {
+        throw new UsageError(`${ex.taskName(me)} unlocked mutex '${this.label}', which ` +
+          (this.owner === null ? 'is not locked' : `is held by ${ex.taskName(this.owner)}`));
+      }
+      this.owner = null;
+      ex.note({ kind: 'unlock', object: this.id });
+      return;
+    }
+    if (this.owner === null) throw new UsageError(`unlock of mutex '${this.label}', which is not locked`);
+    const next = this.waiters.shift();
+    if (next) next(); // ownership passes to the waiter: owner stays set
+    else this.owner = null;
+  }
+
+  /** Runs fn holding the lock; releases it however fn ends. */
+  async withLock<R>(fn: () => R | Promise<R>): Promise<R> {
+    await this.lock();
+    try {
+      return await fn();
+    } finally {
+      this.unlock();
+    }
+  }
+
+  private get label(): string {
+    return this.name ?? 'mutex';
+  }
+}

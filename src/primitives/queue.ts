@@ -1,0 +1,90 @@
+import { Controlled, UsageError, show } from './control.ts';
+
+/**
+ * A FIFO queue with Python `queue.Queue` semantics: `put` blocks while full (maxsize > 0),
+ * `get` blocks while empty, `taskDone` marks a got item finished, `join` waits until every item
+ * put has been marked done. Outside an exploration it is a real blocking async queue.
+ */
+export class Queue<T> extends Controlled {
+  private readonly items: T[] = [];
+  private unfinished = 0;
+  private getters: (() => void)[] = [];
+  private putters: (() => void)[] = [];
+  private joiners: (() => void)[] = [];
+
+  constructor(readonly maxsize = 0, name?: string) {
+    super('queue', name);
+    if (!Number.isInteger(maxsize) || maxsize < 0) throw new UsageError(`queue maxsize must be a whole number ≥ 0, got ${maxsize}`);
+  }
+
+  private full(): boolean {
+    return this.maxsize > 0 && this.items.length >= this.maxsize;
+  }
+
+  async put(item: T): Promise<void> {
+    const ex = this.control();
+    if (ex !== null) {
+      await ex.point({ kind: 'put', object: this.id, enabled: () => !this.full(),
+        waitsFor: `queue '${this.name ?? 'queue'}' stays full: no task left can get`,
+        ...(ex.verbose ? { detail: show(item) } : {}) });
+    } else {
+      while (this.full()) await new Promise<void>((resolve) => this.putters.push(resolve));
+    }
+    this.items.push(item);
+    this.unfinished++;
+    if (ex === null) this.getters.shift()?.();
+  }
+
+  async get(): Promise<T> {
+    const ex = this.control();
+    if (ex !== null) {
+      await ex.point({ kind: 'get', object: this.id, enabled: () => this.items.length > 0,
+        waitsFor: `queue '${this.name ?? 'queue'}' stays empty: no task left can put` });
+      const item = this.items.shift() as T;
+      if (ex.verbose) ex.annotate(`→ ${show(item)}`);
+      return item;
+    }
+    while (this.items.length === 0) await new Promise<void>((resolve) => this.getters.push(resolve));
+    const item = this.items.shift() as T;
+    this.putters.shift()?.();
+    return item;
+  }
+
+  /** Marks one got item finished. Not a scheduling point. */
+  taskDone(): void {
+    const ex = this.control();
+    if (this.unfinished <= 0) throw new UsageError(`taskDone() called more times than items were put on queue '${this.name ?? 'queue'}'`);
+    this.unfinished--;
+    if (ex !== null) {
+      ex.note({ kind: 'task-done', object: this.id });
+      return;
+    }
+    if (this.unfinished === 0) {
+      const waiting = this.joiners;
+      this.joiners = [];
+      for (const wake of waiting) wake();
+    }
+  }
+
+  /** Waits until every item put has been marked done with taskDone(). */
+  async join(): Promise<void> {
+    const ex = this.control();
+    if (ex !== null) {
+      await ex.point({ kind: 'join-queue', object: this.id, enabled: () => this.unfinished === 0,
+        waitsFor: `queue '${this.name ?? 'queue'}' has unfinished items and no task left will mark them done` });
+      return;
+    }
+    if (this.unfinished === 0) return;
+    await new Promise<void>((resolve) => this.joiners.push(resolve));
+  }
+
+  async size(): Promise<number> {
+    const ex = this.control();
+    if (ex !== null) await ex.point({ kind: 'read', object: this.id });
+    return this.items.length;
+  }
+
+  async empty(): Promise<boolean> {
+    return (await this.size()) === 0;
+  }
+}

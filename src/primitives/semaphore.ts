@@ -1,0 +1,49 @@
+import { Controlled, UsageError } from './control.ts';
+
+/** A counting semaphore. Outside an exploration, FIFO: release wakes the longest waiter. */
+export class Semaphore extends Controlled {
+  private permits: number;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(permits: number, name?: string) {
+    super('semaphore', name);
+    if (!Number.isInteger(permits) || permits < 0) throw new UsageError(`semaphore permits must be a whole number ≥ 0, got ${permits}`);
+    this.permits = permits;
+  }
+
+  async acquire(): Promise<void> {
+    const ex = this.control();
+    if (ex !== null) {
+      await ex.point({ kind: 'acquire', object: this.id, enabled: () => this.permits > 0 });
+      this.permits--;
+      return;
+    }
+    if (this.permits > 0) {
+      this.permits--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Not a scheduling point. */
+  release(): void {
+    const ex = this.control();
+    if (ex !== null) {
+      this.permits++;
+      ex.note({ kind: 'release', object: this.id });
+      return;
+    }
+    const next = this.waiters.shift();
+    if (next) next(); // the permit passes straight to the waiter
+    else this.permits++;
+  }
+
+  async withPermit<R>(fn: () => R | Promise<R>): Promise<R> {
+    await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { currentExecution } from '../../scheduler/execution.ts';
+import type { TaskId } from '../../scheduler/types.ts';
+
+export interface TaskHandle<T> {
+  /** The task's id in the current execution (-1 outside an exploration). */
+  readonly id: TaskId;
+  readonly name: string;
+  /** Waits for the task to end and returns its result. A scheduling point. */
+  join(): Promise<T>;
+}
+
+/**
+ * Starts `fn` as a new task. Inside an exploration the task does not run until the scheduler
+ * picks it; outside one it starts at once as an ordinary promise.
+ */
+export function spawn<T>(fn: () => T | Promise<T>, name?: string): TaskHandle<T> {
+  const ex = currentExecution();
+  if (ex === null) {
+    const running = Promise.resolve().then(fn);
+    running.catch(() => {}); // the error surfaces at join(), not as an unhandled rejection
+    return { id: -1, name: name ?? 'task', join: () => running };
+  }
+  const id = ex.spawn(fn, name);
+  return {
+    id,
+    name: ex.taskName(id),
+    async join(): Promise<T> {
+      const at = currentExecution();
+      if (at !== ex) return new Promise<T>(() => {}); // the execution is over: never settle
+      await ex.point({ kind: 'join', object: id, enabled: () => ex.isTaskDone(id), blocker: () => id });
+      return ex.taskResult(id) as T;
+    },
+  };
+}
+
+/** A scheduling point that does nothing: lets the scheduler switch tasks here. */
+export async function yieldNow(): Promise<void> {
+  const ex = currentExecution();
+  if (ex !== null) return ex.point({ kind: 'yield', object: -1 });
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Sleeps `ms` milliseconds. Inside an exploration time is virtual: it jumps to the earliest
+ * wake-up once every task is blocked or sleeping, so a 24-hour sleep costs nothing.
+ */
+export async function sleep(ms: number): Promise<void> {
+  const ex = currentExecution();
+  if (ex === null) return new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const wakeAt = ex.now + Math.max(0, ms);
+  return ex.point({ kind: 'sleep', object: -1, wakeAt, enabled: () => ex.now >= wakeAt, detail: `${ms} ms` });
+}
+
+/** Milliseconds: virtual time inside an exploration (starts at 0), wall time outside. */
+export function now(): number {
+  const ex = currentExecution();
+  return ex === null ? Date.now() : ex.now;
+}
+
+/** A number in [0, 1): drawn by the strategy and recorded in the schedule inside an exploration. */
+export function random(): number {
+  const ex = currentExecution();
+  return ex === null ? Math.random() : ex.random();
+}

@@ -1,0 +1,27 @@
+import type { Failure } from '../failure.ts';
+import { opLabel } from './text.ts';
+
+/**
+ * The machine-readable form of a failure (schema in the README). Thrown values become their
+ * name and message; every trace step gets its readable label.
+ */
+export function failureJson(scenario: string, f: Failure): Record<string, unknown> {
+  return {
+    kind: f.kind,
+    message: f.message,
+    internal: f.internal ?? false,
+    strategy: f.strategy,
+    seed: f.seed ?? null,
+    token: f.token,
+    replay: `npx tsx replay ${scenario} ${f.token}`,
+    steps: f.steps,
+    preemptions: f.preemptions,
+    tasks: f.tasks.map((t) => ({ id: t.id, name: t.name })),
+    blocked: f.blocked ?? null,
+    error: f.error instanceof Error ? { name: f.error.name, message: f.error.message } : f.error === undefined ? null : String(f.error),
+    trace: f.trace.map((s) => ({
+      task: s.task, op: s.kind, object: s.object, label: opLabel(s, f), choice: s.choice, preempted: s.preempted,
+      location: s.location ?? null,
+    })),
+  };
+}

@@ -1,0 +1,130 @@
+import pc from 'picocolors';
+import type { BlockedTask, ObjectInfo, TaskInfo, TraceStep } from '../../scheduler/types.ts';
+import type { Failure } from '../failure.ts';
+
+export interface TextOptions {
+  /** Colour (only on a TTY; the CLI decides). */
+  readonly color?: boolean;
+  /** Show every step instead of eliding the middle of long traces. */
+  readonly full?: boolean;
+}
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+const VERB: Partial<Record<TraceStep['kind'], string>> = { read: 'get', write: 'set', rmw: 'update', 'join-queue': 'join' };
+const CELL_WIDTH = 32;
+const HEAD = 15;
+const TAIL = 25;
+
+interface Names {
+  readonly tasks: readonly TaskInfo[];
+  readonly objects: readonly ObjectInfo[];
+}
+
+function taskName(id: number, names: Names): string {
+  return names.tasks[id]?.name ?? `task${id}`;
+}
+
+/** `get hits → 3`, `lock m`, `spawn worker-1`, `sleep 100 ms`. */
+export function opLabel(step: Pick<TraceStep, 'kind' | 'object' | 'detail'>, names: Names): string {
+  const detail = step.detail !== undefined ? ` ${step.detail}` : '';
+  switch (step.kind) {
+    case 'start':
+    case 'yield':
+      return step.kind;
+    case 'spawn':
+    case 'join':
+      return `${step.kind} ${taskName(step.object, names)}`;
+    case 'sleep':
+    case 'random':
+      return `${step.kind}${detail}`;
+    default: {
+      const obj = names.objects[step.object];
+      return `${VERB[step.kind] ?? step.kind} ${obj?.name ?? `#${step.object}`}${detail}`;
+    }
+  }
+}
+
+function fit(text: string, width: number): string {
+  return text.length > width ? text.slice(0, width - 1) + '…' : text.padEnd(width);
+}
+
+function blockedLabel(b: BlockedTask, names: Names): string {
+  const held = b.heldBy !== undefined ? ` (held by ${taskName(b.heldBy, names)})` : '';
+  return `⧗ ${opLabel({ kind: b.op, object: b.object }, names)}${held}`;
+}
+
+/**
+ * The per-task trace table: one column per task, one row per step; a step that preempted a
+ * runnable task is marked `*`; the final row shows how the failure ends (a throw, blocked ops).
+ */
+export function formatTrace(trace: readonly TraceStep[], names: Names, options: TextOptions & { failure?: Failure } = {}): string {
+  const c: Colors = pc.createColors(options.color ?? false);
+  const tasks = names.tasks;
+  const widths = tasks.map((t) => Math.min(CELL_WIDTH, Math.max(t.name.length + 4, 8)));
+  for (const s of trace) widths[s.task] = Math.min(CELL_WIDTH, Math.max(widths[s.task] ?? 8, opLabel(s, names).length));
+  const f = options.failure;
+  const ending = new Map<number, string>();
+  if (f?.blocked) for (const b of f.blocked) ending.set(b.task, blockedLabel(b, names));
+  if (f && f.task !== undefined && !ending.has(f.task)) {
+    const err = f.error instanceof Error ? f.error.name : f.kind;
+    ending.set(f.task, f.kind === 'nondeterminism' ? '⧗ awaits uncontrolled promise' : `✗ throws ${err}`);
+  }
+  for (const [t, text] of ending) widths[t] = Math.min(CELL_WIDTH, Math.max(widths[t] ?? 8, text.length));
+  const numWidth = Math.max(4, String(trace.length).length + 1);
+  const row = (num: string, cells: string[], loc: string) =>
+    `  ${num.padStart(numWidth)} │ ${cells.map((cell, i) => fit(cell, widths[i]!)).join(' │ ')} │ ${loc}`.trimEnd();
+  const lines: string[] = [];
+  lines.push(c.bold(row('step', tasks.map((t) => `${t.name} (${t.id})`), 'location')));
+  lines.push(`  ${'─'.repeat(numWidth)}─┼─${widths.map((w) => '─'.repeat(w)).join('─┼─')}─┼─${'─'.repeat(8)}`);
+  const show = (i: number) => {
+    const s = trace[i]!;
+    const cells = tasks.map((t) => (t.id === s.task ? opLabel(s, names) : ''));
+    const num = `${i}${s.preempted ? '*' : ' '}`;
+    const text = row(num, cells, s.location ?? '');
+    lines.push(s.preempted ? c.yellow(text) : s.choice ? text : c.dim(text));
+  };
+  const elide = !options.full && trace.length > HEAD + TAIL + 5;
+  for (let i = 0; i < trace.length; i++) {
+    if (elide && i === HEAD) {
+      lines.push(c.dim(`  ${'…'.padStart(numWidth)}   ${trace.length - HEAD - TAIL} steps elided (--full-trace shows all)`));
+      i = trace.length - TAIL - 1;
+      continue;
+    }
+    show(i);
+  }
+  if (ending.size > 0) {
+    const cells = tasks.map((t) => ending.get(t.id) ?? '');
+    lines.push(c.red(c.bold(row('✗ ', cells, ''))));
+  }
+  lines.push(c.dim(`  * = preemption (switched away from a task that could have continued); dim rows do not yield`));
+  return lines.join('\n');
+}
+
+/** Shell-quotes one argument when it needs it. */
+function quote(arg: string): string {
+  return /^[\w@%+=:,./#-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+export function replayCommand(scenario: string, token: string): string {
+  return `npx tsx replay ${quote(scenario)} ${quote(token)}`;
+}
+
+/** Kind and message, how it was found, the trace table and the exact replay command. */
+export function formatFailure(scenario: string, failure: Failure, options: TextOptions & { schedulesRun?: number } = {}): string {
+  const c: Colors = pc.createColors(options.color ?? false);
+  const lines: string[] = [];
+  const who = failure.internal ? '[internal bug] heddle misbehaved' : 'your code';
+  lines.push(`${c.red(c.bold(failure.kind))} in ${c.bold(scenario)} (${who})`);
+  lines.push(`  ${failure.message}`);
+  const found = [`found by ${failure.strategy}`];
+  if (options.schedulesRun !== undefined) found.push(`in schedule ${options.schedulesRun}`);
+  if (failure.seed !== undefined) found.push(`seed ${failure.seed}`);
+  found.push(`${failure.steps} steps`, `${failure.preemptions} preemption${failure.preemptions === 1 ? '' : 's'}`);
+  lines.push(c.dim(`  ${found.join(', ')}`));
+  lines.push('');
+  lines.push(formatTrace(failure.trace, failure, { ...options, failure }));
+  lines.push('');
+  lines.push(`  replay: ${c.cyan(replayCommand(scenario, failure.token))}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,35 @@
+import type { FailureKind } from '../scheduler/types.ts';
+
+/** What a scenario is expected to show: 'pass', or the failure kind a known-buggy model has. */
+export type Expectation = 'pass' | FailureKind;
+
+export interface ScenarioOptions {
+  /** Default 'pass'. A bundled demo of a buggy model declares the failure kind it must show. */
+  readonly expect?: Expectation;
+  /** Scheduling points per execution before it counts as a livelock (default 10 000). */
+  readonly maxSteps?: number;
+  /** Data-race detection on Shared cells (default true). */
+  readonly races?: boolean;
+  /** One line saying what the scenario checks. */
+  readonly description?: string;
+}
+
+const BRAND = Symbol.for('heddle.scenario');
+
+export interface Scenario {
+  readonly name: string;
+  /** Runs once per execution, as task 0. Build all state inside it: nothing may survive a run. */
+  readonly body: () => unknown;
+  readonly options: ScenarioOptions;
+  readonly [BRAND]: true;
+}
+
+export function scenario(name: string, body: () => unknown, options: ScenarioOptions = {}): Scenario {
+  if (typeof name !== 'string' || name.trim() === '') throw new TypeError('scenario(name, body): name must be a non-empty string');
+  if (typeof body !== 'function') throw new TypeError(`scenario '${name}': body must be a function`);
+  return Object.freeze({ name, body, options: Object.freeze({ ...options }), [BRAND]: true as const });
+}
+
+export function isScenario(value: unknown): value is Scenario {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
