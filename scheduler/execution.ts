@@ -3,6 +3,7 @@ import { classifyThrown, describeThrown } from './detectors/thrown.ts';
 import { captureLocation } from './location.ts';
 import { ScheduleDivergence, type ChoiceContext, type Strategy } from './strategy.ts';
 import type {
+  DataRace,
   ExecutionFailure,
   ExecutionResult,
   ObjectId,
@@ -65,6 +66,7 @@ export class Execution {
   private readonly trace: TraceStep[] = [];
   private readonly choices: TaskId[] = [];
   private readonly randoms: number[] = [];
+  private readonly races: DataRace[] = [];
   private running: TaskState | null = null;
   private lastRan: TaskId | null = null;
   private preemptions = 0;
@@ -110,10 +112,24 @@ export class Execution {
   }
 
   /** Registers an object on first use in this execution and returns its id. */
-  registerObject(type: string, name: string | undefined): ObjectId {
+  registerObject(type: string, name: string | undefined, atomic = false): ObjectId {
     const id = this.objects.length;
-    this.objects.push({ id, type, name: name ?? `${type}#${id}` });
+    this.objects.push({ id, type, name: name ?? `${type}#${id}`, ...(atomic ? { atomic } : {}) });
     return id;
+  }
+
+  object(id: ObjectId): ObjectInfo | undefined {
+    return this.objects[id];
+  }
+
+  /** Index of the latest trace step (observers stamp accesses with it). */
+  get lastStep(): number {
+    return this.trace.length - 1;
+  }
+
+  /** Records a data race seen by a detector; it does not end the execution. */
+  addRace(race: DataRace): void {
+    this.races.push(race);
   }
 
   /**
@@ -353,6 +369,7 @@ export class Execution {
       objects: this.objects,
       steps: this.choices.length,
       preemptions: this.preemptions,
+      races: this.races,
     };
     this.finishedWith = result;
     this.running = null;

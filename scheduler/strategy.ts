@@ -27,6 +27,8 @@ export interface Strategy {
   nextRandom(): number;
   /** Told the result of each execution; exhaustive strategies use it to plan the next one. */
   endExecution?(result: ExecutionResult): void;
+  /** For a strategy that mixes others (portfolio): the one that runs the current execution. */
+  readonly activeName?: string;
   /** For seeded strategies: the seed that replays the current execution on its own. */
   readonly executionSeed?: string;
   /** True when the strategy has proved it explored every schedule in its space. */

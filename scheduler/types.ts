@@ -70,6 +70,23 @@ export interface ObjectInfo {
   readonly id: ObjectId;
   readonly type: string; // 'cell' | 'mutex' | 'semaphore' | 'event' | 'queue' | ...
   readonly name: string;
+  /** A cell that models an atomic variable: exempt from race detection, synchronises instead. */
+  readonly atomic?: boolean;
+}
+
+/** One side of a data race: which task did what, at which step of the trace. */
+export interface RaceAccess {
+  readonly task: TaskId;
+  readonly kind: OpKind;
+  /** Index into the execution's trace. */
+  readonly step: number;
+}
+
+/** Two accesses to one cell, at least one a write, from different tasks, unordered by happens-before. */
+export interface DataRace {
+  readonly object: ObjectId;
+  readonly first: RaceAccess;
+  readonly second: RaceAccess;
 }
 
 export interface TaskInfo {
@@ -134,4 +151,6 @@ export interface ExecutionResult {
   readonly steps: number;
   /** Count of preemptions in the schedule. */
   readonly preemptions: number;
+  /** Data races seen in this execution (at most one per cell), whatever its outcome. */
+  readonly races: readonly DataRace[];
 }

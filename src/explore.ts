@@ -2,6 +2,7 @@ import { Execution } from '../scheduler/execution.ts';
 import { encodeToken, traceHash } from '../scheduler/codec.ts';
 import { ReplayStrategy } from '../scheduler/strategies/replay.ts';
 import type { Strategy } from '../scheduler/strategy.ts';
+import { describeRace, RaceDetector } from '../scheduler/detectors/race.ts';
 import type { ExecutionFailure, ExecutionResult } from '../scheduler/types.ts';
 import type { Scenario } from './scenario.ts';
 import { makeStrategy, type StrategyName } from './strategies.ts';
@@ -43,6 +44,7 @@ const drained = (): Promise<void> => new Promise((resolve) => setImmediate(resol
 /** Runs one execution of the scenario under the strategy, never hanging. */
 export async function runExecution(s: Scenario, strategy: Strategy, maxSteps: number, captureLocations: boolean): Promise<ExecutionResult> {
   const ex = new Execution(strategy, { maxSteps, captureLocations });
+  if (s.options.races !== false) ex.observers.push(new RaceDetector());
   ex.start(s.body);
   while (!ex.finished) {
     await drained();
@@ -66,17 +68,26 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
     scenario: s.name, verdict: failure ? 'fail' : 'pass', strategy: strategy.name, schedulesRun, stepsRun,
     complete: failure === undefined && strategy.complete === true, ...(failure ? { failure } : {}),
   });
+  // A data race does not stop the search: a later execution may show what it breaks (an
+  // assertion, a crash), which is the more useful report. Without one, the first race is reported.
+  let firstRace: { result: ExecutionResult; strategy: string; seed: string | undefined } | null = null;
   while (schedulesRun < iterations && strategy.newExecution()) {
     const seed = strategy.executionSeed;
     const result = await runExecution(s, strategy, maxSteps, false);
     schedulesRun++;
     stepsRun += result.steps;
     options.onExecution?.(schedulesRun);
+    const found = strategy.activeName ?? strategy.name;
     if (schedulesRun === 1 && result.failure === null) {
       const leak = await checkRerun(s, result, maxSteps);
-      if (leak) return finish(await report(s, leak, strategy.name, seed, maxSteps));
+      if (leak) return finish(await report(s, leak, found, seed, maxSteps));
     }
-    if (result.failure !== null) return finish(await report(s, result, strategy.name, seed, maxSteps));
+    if (result.failure !== null) return finish(await report(s, result, found, seed, maxSteps));
+    if (firstRace === null && result.races.length > 0) firstRace = { result, strategy: found, seed };
+  }
+  if (firstRace !== null) {
+    const { result, strategy: found, seed } = firstRace;
+    return finish(await report(s, { ...result, failure: { kind: 'data-race', message: '' } }, found, seed, maxSteps));
   }
   return finish();
 }
@@ -116,11 +127,17 @@ async function report(s: Scenario, result: ExecutionResult, strategyName: string
   const failure = result.failure!;
   let shown = result;
   if (failure.kind !== 'nondeterminism') {
-    const again = await runExecution(s, new ReplayStrategy(result.schedule), maxSteps, true);
+    const again = withRaceFailure(await runExecution(s, new ReplayStrategy(result.schedule), maxSteps, true));
     if (again.failure?.kind === failure.kind) shown = again;
     else shown = { ...again, failure: leakFailure(result, again) };
   }
   return toFailure(s.name, shown, strategyName, seed);
+}
+
+/** An execution that passed but raced fails with `data-race`, naming the first race. */
+export function withRaceFailure(r: ExecutionResult): ExecutionResult {
+  if (r.failure !== null || r.races.length === 0) return r;
+  return { ...r, failure: { kind: 'data-race', message: describeRace(r.races[0]!, r) } };
 }
 
 export function toFailure(name: string, r: ExecutionResult, strategy: string, seed: string | undefined): Failure {
@@ -134,5 +151,6 @@ export function toFailure(name: string, r: ExecutionResult, strategy: string, se
     ...(f.error !== undefined ? { error: f.error } : {}),
     ...(f.blocked !== undefined ? { blocked: f.blocked } : {}),
     ...(f.internal ? { internal: true } : {}),
+    ...(r.races.length > 0 ? { races: r.races.map((race) => describeRace(race, r)) } : {}),
   };
 }

@@ -18,6 +18,8 @@ export interface Failure {
   readonly task?: TaskId;
   readonly error?: unknown;
   readonly blocked?: readonly BlockedTask[];
+  /** Data races seen in the failing execution, described with both access sites. */
+  readonly races?: readonly string[];
   /** heddle itself misbehaved: not a bug in the code under test. */
   readonly internal?: boolean;
 }

@@ -2,7 +2,7 @@ import { decodeToken, scenarioHash, TokenError, traceHash, TOKEN_PREFIX } from '
 import { ReplayStrategy } from '../scheduler/strategies/replay.ts';
 import type { Strategy } from '../scheduler/strategy.ts';
 import type { ExecutionResult } from '../scheduler/types.ts';
-import { maxStepsOf, runExecution, toFailure } from './explore.ts';
+import { maxStepsOf, runExecution, toFailure, withRaceFailure } from './explore.ts';
 import type { Failure } from './failure.ts';
 import type { Scenario } from './scenario.ts';
 import { isStrategyName, makeStrategy, type StrategyName } from './strategies.ts';
@@ -58,7 +58,7 @@ export async function replay(s: Scenario, tokenOrSeed: string, options: ReplayOp
     seed = tokenOrSeed;
   }
   strategy.newExecution();
-  let execution = await runExecution(s, strategy, maxSteps, true);
+  let execution = withRaceFailure(await runExecution(s, strategy, maxSteps, true));
   if (expectedSteps !== null && execution.failure === null && execution.steps < expectedSteps) {
     execution = { ...execution, failure: { kind: 'nondeterminism',
       message: `replay diverged: the execution ended after ${execution.steps} steps but the schedule has ` +

@@ -22,6 +22,7 @@ export abstract class Controlled {
   protected constructor(
     private readonly type: string,
     readonly name?: string,
+    private readonly atomicObject = false,
   ) {
     this.createdIn = currentExecution();
     if (this.createdIn !== null) this.bind(this.createdIn);
@@ -29,7 +30,7 @@ export abstract class Controlled {
 
   private bind(ex: Execution): void {
     this.exec = ex;
-    this.objectId = ex.registerObject(this.type, this.name);
+    this.objectId = ex.registerObject(this.type, this.name, this.atomicObject);
   }
 
   /** The execution controlling this call, or null in production. Throws for a stale object. */

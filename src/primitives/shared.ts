@@ -15,7 +15,7 @@ export class Shared<T> extends Controlled {
   readonly atomic: boolean;
 
   constructor(initial: T, name?: string, options: SharedOptions = {}) {
-    super('cell', name);
+    super('cell', name, options.atomic ?? false);
     this.value = initial;
     this.atomic = options.atomic ?? false;
   }

@@ -122,6 +122,7 @@ export function formatFailure(scenario: string, failure: Failure, options: TextO
   if (failure.seed !== undefined) found.push(`seed ${failure.seed}`);
   found.push(`${failure.steps} steps`, `${failure.preemptions} preemption${failure.preemptions === 1 ? '' : 's'}`);
   lines.push(c.dim(`  ${found.join(', ')}`));
+  if (failure.kind !== 'data-race') for (const race of failure.races ?? []) lines.push(c.yellow(`  also: ${race}`));
   lines.push('');
   lines.push(formatTrace(failure.trace, failure, { ...options, failure }));
   lines.push('');

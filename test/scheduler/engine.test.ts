@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { explore, replay } from 'heddle';
-import { leaky, lostUpdate, oppositeLocks, safeCounter, spinner, timer, typeError } from '../fixtures/programs.ts';
+import { leaky, lostUpdate, oppositeLocks, racyButPassing, safeCounter, spinner, timer, typeError } from '../fixtures/programs.ts';
 
 describe('execution engine', () => {
   it('finds the lost update on Shared as an assertion failure', async () => {
@@ -98,5 +98,25 @@ describe('execution engine', () => {
     const located = r.failure!.trace.filter((s) => s.location !== undefined);
     expect(located.length).toBeGreaterThan(0);
     expect(located.every((s) => s.location!.startsWith('test/fixtures/programs.ts:'))).toBe(true);
+  });
+
+  it('reports a data race that breaks no assertion, with both access sites', async () => {
+    const r = await explore(racyButPassing, { iterations: 50, seed: 1 });
+    expect(r.failure?.kind).toBe('data-race');
+    expect(r.failure?.message).toMatch(/data race on cell 'flag': task \d '(main|setter)' (get|set) \(step \d+, at test\/fixtures\/programs.ts:\d+\) and task \d '(main|setter)' (get|set) \(step \d+, at test\/fixtures\/programs.ts:\d+\)/);
+    const back = await replay(racyButPassing, r.failure!.token);
+    expect(back.failure?.kind).toBe('data-race');
+  });
+
+  it('a failing execution that also races reports the failure, with the race attached', async () => {
+    const r = await explore(lostUpdate, { iterations: 200, seed: 1 });
+    expect(r.failure?.kind).toBe('assertion');
+    expect(r.failure?.races?.[0]).toMatch(/data race on cell 'c'/);
+  });
+
+  it('races: false turns detection off', async () => {
+    const quiet = { ...racyButPassing, options: { ...racyButPassing.options, races: false } };
+    const r = await explore(quiet, { iterations: 50, seed: 1 });
+    expect(r.verdict).toBe('pass');
   });
 });

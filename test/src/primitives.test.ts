@@ -45,7 +45,7 @@ describe('primitives inside an exploration', () => {
   it('semaphore admits at most its permits at once', async () => {
     await passes(async () => {
       const sem = new Semaphore(2, 'sem');
-      const inside = new Shared(0, 'inside');
+      const inside = Shared.atomic(0, 'inside'); // two holders at once touch it: atomic by design
       const work = () => sem.withPermit(async () => {
         assert.ok((await inside.update((n) => n + 1)) <= 2);
         await yieldNow();

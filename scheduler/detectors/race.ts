@@ -1,0 +1,135 @@
+import { VectorClock } from '../clock.ts';
+import type { Execution, ExecutionObserver } from '../execution.ts';
+import type { DataRace, ExecutionFailure, ExecutionResult, ObjectId, PendingOp, RaceAccess, TaskId } from '../types.ts';
+
+interface Epoch {
+  readonly task: TaskId;
+  /** The accessing task's own clock component at the access. */
+  readonly time: number;
+  readonly access: RaceAccess;
+}
+
+interface CellHistory {
+  lastWrite: Epoch | null;
+  /** Reads since the last write, one per task (FastTrack keeps the same). */
+  reads: Map<TaskId, Epoch>;
+  reported: boolean;
+}
+
+/**
+ * Happens-before race detection over Shared cells with vector clocks. Synchronisation objects
+ * carry clocks from a release to the next acquire: unlock → lock, release → acquire,
+ * set → wait, put → get, task-done → join-queue, spawn → child start, task end → join.
+ * Atomic cells are exempt and synchronise like sequentially consistent atomics.
+ *
+ * A race does not end the execution: it is recorded (once per cell) and the explorer decides
+ * what to report.
+ */
+export class RaceDetector implements ExecutionObserver {
+  private readonly clocks: VectorClock[] = [new VectorClock()];
+  private readonly syncClocks = new Map<string, VectorClock>();
+  private readonly cells = new Map<ObjectId, CellHistory>();
+
+  onSpawn(parent: TaskId, child: TaskId): void {
+    this.clocks[child] = this.clock(parent).clone();
+  }
+
+  onStep(task: TaskId, op: PendingOp, _choice: boolean, ex: Execution): ExecutionFailure | null {
+    const clock = this.clock(task).tick(task);
+    const obj = op.object;
+    switch (op.kind) {
+      case 'lock':
+      case 'acquire':
+      case 'wait':
+      case 'get':
+        clock.join(this.sync(op.kind === 'get' ? `q${obj}` : `o${obj}`));
+        break;
+      case 'unlock':
+      case 'release':
+      case 'set':
+      case 'put':
+        this.sync(op.kind === 'put' ? `q${obj}` : `o${obj}`).join(clock);
+        break;
+      case 'task-done':
+        this.sync(`d${obj}`).join(clock);
+        break;
+      case 'join-queue':
+        clock.join(this.sync(`d${obj}`));
+        break;
+      case 'join':
+        clock.join(this.clock(obj));
+        break;
+      case 'read':
+      case 'write':
+      case 'rmw':
+        this.access(task, op, clock, ex);
+        break;
+      default:
+        break;
+    }
+    return null;
+  }
+
+  private access(task: TaskId, op: PendingOp, clock: VectorClock, ex: Execution): void {
+    const info = ex.object(op.object);
+    if (info === undefined || info.type !== 'cell') return;
+    if (info.atomic) {
+      const cellClock = this.sync(`o${op.object}`);
+      clock.join(cellClock);
+      if (op.kind !== 'read') cellClock.join(clock);
+      return;
+    }
+    let history = this.cells.get(op.object);
+    if (history === undefined) {
+      history = { lastWrite: null, reads: new Map(), reported: false };
+      this.cells.set(op.object, history);
+    }
+    const access: RaceAccess = { task, kind: op.kind, step: ex.lastStep };
+    const me: Epoch = { task, time: clock.get(task), access };
+    const unordered = (e: Epoch) => e.task !== task && e.time > clock.get(e.task);
+    let other: Epoch | undefined;
+    if (history.lastWrite !== null && unordered(history.lastWrite)) other = history.lastWrite;
+    if (op.kind === 'read') {
+      history.reads.set(task, me);
+    } else {
+      if (other === undefined) for (const r of history.reads.values()) if (unordered(r)) { other = r; break; }
+      history.lastWrite = me;
+      history.reads = new Map();
+    }
+    if (other !== undefined && !history.reported) {
+      history.reported = true;
+      ex.addRace({ object: op.object, first: other.access, second: access });
+    }
+  }
+
+  private clock(task: TaskId): VectorClock {
+    let c = this.clocks[task];
+    if (c === undefined) {
+      c = new VectorClock();
+      this.clocks[task] = c;
+    }
+    return c;
+  }
+
+  private sync(key: string): VectorClock {
+    let c = this.syncClocks.get(key);
+    if (c === undefined) {
+      c = new VectorClock();
+      this.syncClocks.set(key, c);
+    }
+    return c;
+  }
+}
+
+const VERB: Record<string, string> = { read: 'get', write: 'set', rmw: 'update' };
+
+/** "data race on cell 'hits': task 1 'a' get (step 5, at f.ts:8) and task 2 'b' set (step 7, at f.ts:9) …" */
+export function describeRace(race: DataRace, r: Pick<ExecutionResult, 'trace' | 'tasks' | 'objects'>): string {
+  const cell = r.objects[race.object]?.name ?? `#${race.object}`;
+  const side = (a: RaceAccess) => {
+    const where = r.trace[a.step]?.location;
+    return `task ${a.task} '${r.tasks[a.task]?.name ?? a.task}' ${VERB[a.kind] ?? a.kind} (step ${a.step}${where ? `, at ${where}` : ''})`;
+  };
+  return `data race on cell '${cell}': ${side(race.first)} and ${side(race.second)} are not ordered by any ` +
+    `lock, queue, event, semaphore or join — use a Mutex around both, or Shared.atomic if the cell is meant to be atomic`;
+}
