@@ -1,5 +1,6 @@
 import { findBlocked, deadlockMessage } from './detectors/deadlock.ts';
 import { classifyThrown, describeThrown } from './detectors/thrown.ts';
+import { livelockMessage } from './detectors/livelock.ts';
 import { captureLocation } from './location.ts';
 import { ScheduleDivergence, type ChoiceContext, type Strategy } from './strategy.ts';
 import type {
@@ -294,8 +295,7 @@ export class Execution {
       runnable = this.runnable();
     }
     if (this.choices.length >= this.options.maxSteps) {
-      return this.finish({ kind: 'livelock', message: `execution exceeded ${this.options.maxSteps} scheduling points ` +
-        `(maxSteps) without finishing: tasks ${runnable.map((t) => `${t} '${this.taskName(t)}'`).join(', ')} keep running` });
+      return this.finish({ kind: 'livelock', message: livelockMessage(this.trace, this.options.maxSteps, this.describer().task) });
     }
     const ctx: ChoiceContext = {
       runnable, current: this.lastRan, step: this.choices.length, live: this.live(),

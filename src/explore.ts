@@ -5,13 +5,15 @@ import type { Strategy } from '../scheduler/strategy.ts';
 import { describeRace, RaceDetector } from '../scheduler/detectors/race.ts';
 import type { ExecutionFailure, ExecutionResult } from '../scheduler/types.ts';
 import type { Scenario } from './scenario.ts';
-import { makeStrategy, type StrategyName } from './strategies.ts';
+import { DEFAULT_STRATEGY, makeStrategy, type StrategyName } from './strategies.ts';
 import type { Failure } from './failure.ts';
 
 export interface ExploreOptions {
   readonly strategy?: StrategyName;
   /** Executions to run at most (default 1000). Exhaustive strategies may stop earlier. */
   readonly iterations?: number;
+  /** PCT depth d (default 3). */
+  readonly depth?: number;
   /** Run seed for seeded strategies (default '1'). The first execution uses it as is. */
   readonly seed?: string | number;
   /** Overrides the scenario's maxSteps. */
@@ -59,7 +61,8 @@ export function maxStepsOf(s: Scenario, options: { maxSteps?: number }): number 
 
 /** Explores interleavings of the scenario until a failure or the end of the budget. */
 export async function explore(s: Scenario, options: ExploreOptions = {}): Promise<ExploreResult> {
-  const strategy = options.strategyInstance ?? makeStrategy(options.strategy ?? 'random', String(options.seed ?? DEFAULT_SEED));
+  const strategy = options.strategyInstance ?? makeStrategy(options.strategy ?? DEFAULT_STRATEGY,
+    { seed: String(options.seed ?? DEFAULT_SEED), ...(options.depth !== undefined ? { depth: options.depth } : {}) });
   const iterations = options.iterations ?? DEFAULT_ITERATIONS;
   const maxSteps = maxStepsOf(s, options);
   let schedulesRun = 0;

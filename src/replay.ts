@@ -52,9 +52,10 @@ export async function replay(s: Scenario, tokenOrSeed: string, options: ReplayOp
     expectedHash = decoded.traceHash;
   } else {
     const name = options.strategy ?? 'random';
+    if (name === 'portfolio') throw new TokenError(`a seed belongs to one strategy: name it with --strategy (random, pct, pos)`);
     if (!isStrategyName(name)) throw new TokenError(`unknown strategy '${name}'`);
     if (tokenOrSeed.trim() === '') throw new TokenError(`expected a token (${TOKEN_PREFIX}:…) or a seed`);
-    strategy = makeStrategy(name, tokenOrSeed);
+    strategy = makeStrategy(name, { seed: tokenOrSeed });
     seed = tokenOrSeed;
   }
   strategy.newExecution();

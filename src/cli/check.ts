@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 import { performance } from 'node:perf_hooks';
 import { explore, DEFAULT_ITERATIONS, type ExploreResult } from '../explore.ts';
-import { isStrategyName, STRATEGY_NAMES, type StrategyName } from '../strategies.ts';
+import { DEFAULT_STRATEGY, isStrategyName, STRATEGY_NAMES, type StrategyName } from '../strategies.ts';
 import type { Scenario } from '../scenario.ts';
 import { formatFailure } from '../report/text.ts';
 import { failureJson } from '../report/json.ts';
@@ -10,7 +10,8 @@ import { resolveTarget, type LoadedScenario } from './load.ts';
 import type { Output } from './output.ts';
 
 export const CHECK_USAGE = `usage: npx tsx check [scenario | file.ts | file.ts#name | group] [flags]
-  --strategy NAME     ${STRATEGY_NAMES.join(' | ')} (default random)
+  --strategy NAME     ${STRATEGY_NAMES.join(' | ')} (default ${DEFAULT_STRATEGY})
+  --depth D           PCT bug depth: D−1 priority change points (default 3)
   --iterations N      schedules to explore at most (default ${DEFAULT_ITERATIONS})
   --seed S            run seed; a failing execution's seed reruns it first
   --max-steps N       scheduling points per execution before livelock (default 10000)
@@ -21,6 +22,7 @@ export const CHECK_USAGE = `usage: npx tsx check [scenario | file.ts | file.ts#n
 
 const FLAGS = {
   strategy: { type: 'string' },
+  depth: { type: 'string' },
   iterations: { type: 'string' },
   seed: { type: 'string' },
   'max-steps': { type: 'string' },
@@ -34,6 +36,7 @@ export interface CheckSettings {
   readonly strategy: StrategyName;
   readonly iterations?: number;
   readonly seed?: string;
+  readonly depth?: number;
   readonly maxSteps?: number;
 }
 
@@ -60,13 +63,14 @@ export async function runCheck(args: readonly string[], out: Output): Promise<nu
     out.stdout(CHECK_USAGE);
     return EXIT_OK;
   }
-  const strategy = values.strategy ?? 'random';
+  const strategy = values.strategy ?? DEFAULT_STRATEGY;
   if (!isStrategyName(strategy)) throw new InputError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}, got '${strategy}'`);
   if (values.seed !== undefined && values.seed.trim() === '') throw new InputError('--seed needs a value');
   const settings: CheckSettings = {
     strategy,
     ...(values.iterations !== undefined ? { iterations: wholeNumber('iterations', values.iterations, 1)! } : {}),
     ...(values.seed !== undefined ? { seed: values.seed } : {}),
+    ...(values.depth !== undefined ? { depth: wholeNumber('depth', values.depth, 1, 20)! } : {}),
     ...(values['max-steps'] !== undefined ? { maxSteps: wholeNumber('max-steps', values['max-steps'], 1)! } : {}),
   };
   const targets = await resolveTarget(positionals[0]);

@@ -7,7 +7,7 @@ import { resolveTarget } from './load.ts';
 import type { Output } from './output.ts';
 
 export const REPLAY_USAGE = `usage: npx tsx replay <scenario | file.ts#name> <token | seed> [flags]
-  --strategy NAME     with a seed: the strategy that printed it (${STRATEGY_NAMES.join(' | ')}; default random)
+  --strategy NAME     with a seed: the strategy that found it (random | pct | pos; default random)
   --max-steps N       scheduling points before livelock (default 10000)
   --full-trace        print every step
   --json              the result as one JSON object

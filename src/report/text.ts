@@ -127,5 +127,8 @@ export function formatFailure(scenario: string, failure: Failure, options: TextO
   lines.push(formatTrace(failure.trace, failure, { ...options, failure }));
   lines.push('');
   lines.push(`  replay: ${c.cyan(replayCommand(scenario, failure.token))}`);
+  if (failure.seed !== undefined && failure.strategy !== 'replay') {
+    lines.push(c.dim(`  rerun this execution first: npx tsx check ${quote(scenario)} --strategy ${failure.strategy} --seed ${quote(failure.seed)}`));
+  }
   return lines.join('\n');
 }
