@@ -50,12 +50,24 @@ function waitText(b: BlockedTask, d: Describer): string {
   return `waits ${VERB[b.op] ?? b.op} ${d.object(b.object)}${held}`;
 }
 
+/**
+ * A cycle is named first (task → resource → holder → … → task); otherwise each task that waits
+ * on something no remaining task can provide ("waits forever to get from queue 'q': no task
+ * left can put"). Tasks blocked only behind those are listed after them.
+ */
 export function deadlockMessage(blocked: readonly BlockedTask[], d: Describer): string {
   const cycle = findCycle(blocked);
+  const line = (b: BlockedTask) => `${d.task(b.task)} ${waitText(b, d)}`;
   if (cycle !== null) {
-    const parts = cycle.map((b) => `${d.task(b.task)} ${waitText(b, d)}`);
-    return `deadlock: wait-for cycle — ${parts.join('; ')}`;
+    const inCycle = new Set(cycle.map((b) => b.task));
+    const others = blocked.filter((b) => !inCycle.has(b.task));
+    return `deadlock: wait-for cycle — ${cycle.map(line).join('; ')}` +
+      (others.length > 0 ? ` (also blocked: ${others.map(line).join('; ')})` : '');
   }
-  const parts = blocked.map((b) => `${d.task(b.task)} ${waitText(b, d)}${b.waitsFor ? `: ${b.waitsFor}` : ''}`);
-  return `deadlock: every task is blocked and no task left can wake them — ${parts.join('; ')}`;
+  const roots = blocked.filter((b) => b.heldBy === undefined);
+  const behind = blocked.filter((b) => b.heldBy !== undefined);
+  const forever = roots.map((b) => `${d.task(b.task)} waits forever ${waitText(b, d).replace(/^waits /, '')}` +
+    (b.waitsFor ? `: ${b.waitsFor}` : ''));
+  return `deadlock: no task can run — ${forever.join('; ')}` +
+    (behind.length > 0 ? ` (also blocked: ${behind.map(line).join('; ')})` : '');
 }

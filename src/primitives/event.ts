@@ -39,7 +39,7 @@ export class Event extends Controlled {
     const ex = this.control();
     if (ex !== null) {
       await ex.point({ kind: 'wait', object: this.id, enabled: () => this.flag,
-        waitsFor: `event '${this.name ?? 'event'}' is never set` });
+        waitsFor: 'no task left will set it' });
       return;
     }
     if (this.flag) return;

@@ -25,7 +25,7 @@ export class Queue<T> extends Controlled {
     const ex = this.control();
     if (ex !== null) {
       await ex.point({ kind: 'put', object: this.id, enabled: () => !this.full(),
-        waitsFor: `queue '${this.name ?? 'queue'}' stays full: no task left can get`,
+        waitsFor: 'it stays full: no task left can get',
         ...(ex.verbose ? { detail: show(item) } : {}) });
     } else {
       while (this.full()) await new Promise<void>((resolve) => this.putters.push(resolve));
@@ -39,7 +39,7 @@ export class Queue<T> extends Controlled {
     const ex = this.control();
     if (ex !== null) {
       await ex.point({ kind: 'get', object: this.id, enabled: () => this.items.length > 0,
-        waitsFor: `queue '${this.name ?? 'queue'}' stays empty: no task left can put` });
+        waitsFor: 'no task left can put' });
       const item = this.items.shift() as T;
       if (ex.verbose) ex.annotate(`→ ${show(item)}`);
       return item;
@@ -71,7 +71,7 @@ export class Queue<T> extends Controlled {
     const ex = this.control();
     if (ex !== null) {
       await ex.point({ kind: 'join-queue', object: this.id, enabled: () => this.unfinished === 0,
-        waitsFor: `queue '${this.name ?? 'queue'}' has unfinished items and no task left will mark them done` });
+        waitsFor: 'items stay unfinished: no task left will call taskDone()' });
       return;
     }
     if (this.unfinished === 0) return;

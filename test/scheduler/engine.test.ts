@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { explore, replay } from 'heddle';
-import { leaky, lostUpdate, oppositeLocks, racyButPassing, safeCounter, spinner, timer, typeError } from '../fixtures/programs.ts';
+import { explore, replay, scenario, Shared } from 'heddle';
+import { leaky, lostUpdate, neverSet, oppositeLocks, racyButPassing, safeCounter, spinner, starvedConsumer, timer, typeError } from '../fixtures/programs.ts';
 
 describe('execution engine', () => {
   it('finds the lost update on Shared as an assertion failure', async () => {
@@ -18,10 +18,29 @@ describe('execution engine', () => {
     expect(r.failure?.message).toMatch(/task 2 't2' waits to lock mutex 'A' \(held by task 1 't1'\)/);
   });
 
+  it('tells a task waiting forever on a queue or event apart from a cycle', async () => {
+    const q = await explore(starvedConsumer, { iterations: 20, seed: 1 });
+    expect(q.failure?.kind).toBe('deadlock');
+    expect(q.failure?.message).toMatch(/no task can run — task 1 'consumer' waits forever to get from queue 'jobs': no task left can put \(also blocked: task 0 'main' waits to join task 1 'consumer'\)/);
+    expect(q.failure?.message).not.toMatch(/cycle/);
+    const e = await explore(neverSet, { iterations: 5, seed: 1 });
+    expect(e.failure?.message).toMatch(/task 1 'waiter' waits forever on event 'ready': no task left will set it/);
+  });
+
   it('reports a spinning task as livelock at the step bound', async () => {
     const r = await explore(spinner, { iterations: 5, seed: 1 });
     expect(r.failure?.kind).toBe('livelock');
     expect(r.failure?.message).toMatch(/livelock: task 1 'spinner' kept running for the last 100 steps without changing anything/);
+  });
+
+  it('a long-running execution that still changes state is not called a livelock by mistake', async () => {
+    const busy = scenario('busy', async () => {
+      const c = Shared.atomic(0, 'c');
+      for (;;) await c.update((n) => n + 1);
+    }, { maxSteps: 300 });
+    const r = await explore(busy, { iterations: 1, seed: 1 });
+    expect(r.failure?.kind).toBe('livelock');
+    expect(r.failure?.message).toMatch(/exceeded 300 scheduling points \(maxSteps\) while still changing state: task 0 'main'/);
   });
 
   it('reports an uncontrolled setTimeout as nondeterminism and ends the run', async () => {
