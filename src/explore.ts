@@ -1,12 +1,13 @@
-import { Execution } from '../scheduler/execution.ts';
 import { encodeToken, traceHash } from '../scheduler/codec.ts';
 import { ReplayStrategy } from '../scheduler/strategies/replay.ts';
 import type { Strategy } from '../scheduler/strategy.ts';
-import { describeRace, RaceDetector } from '../scheduler/detectors/race.ts';
+import { describeRace } from '../scheduler/detectors/race.ts';
 import type { ExecutionFailure, ExecutionResult } from '../scheduler/types.ts';
 import type { Scenario } from './scenario.ts';
 import { DEFAULT_STRATEGY, makeStrategy, type StrategyName } from './strategies.ts';
 import type { Failure } from './failure.ts';
+import { runExecution, maxStepsOf, withRaceFailure } from './run.ts';
+import { shrink, type ShrinkOutcome } from './shrink.ts';
 
 export interface ExploreOptions {
   readonly strategy?: StrategyName;
@@ -20,6 +21,8 @@ export interface ExploreOptions {
   readonly maxSteps?: number;
   /** A ready strategy instead of a named one (tests, custom strategies). */
   readonly strategyInstance?: Strategy;
+  /** Look for a failing schedule with fewer preemptions before reporting (default true). */
+  readonly shrink?: boolean;
   /** Called after each execution, for progress lines. */
   readonly onExecution?: (schedulesRun: number) => void;
 }
@@ -36,28 +39,10 @@ export interface ExploreResult {
 }
 
 export const DEFAULT_ITERATIONS = 1000;
-export const DEFAULT_MAX_STEPS = 10_000;
+export { DEFAULT_MAX_STEPS } from './run.ts';
 export const DEFAULT_SEED = '1';
 
-// One macrotask per execution: every step runs in microtasks, so once the queue has drained a
-// live execution is waiting on something heddle does not control.
-const drained = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Runs one execution of the scenario under the strategy, never hanging. */
-export async function runExecution(s: Scenario, strategy: Strategy, maxSteps: number, captureLocations: boolean): Promise<ExecutionResult> {
-  const ex = new Execution(strategy, { maxSteps, captureLocations });
-  if (s.options.races !== false) ex.observers.push(new RaceDetector());
-  ex.start(s.body);
-  while (!ex.finished) {
-    await drained();
-    ex.checkStalled();
-  }
-  return ex.done;
-}
-
-export function maxStepsOf(s: Scenario, options: { maxSteps?: number }): number {
-  return options.maxSteps ?? s.options.maxSteps ?? DEFAULT_MAX_STEPS;
-}
+export { runExecution, maxStepsOf, withRaceFailure } from './run.ts';
 
 /** Explores interleavings of the scenario until a failure or the end of the budget. */
 export async function explore(s: Scenario, options: ExploreOptions = {}): Promise<ExploreResult> {
@@ -65,6 +50,7 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
     { seed: String(options.seed ?? DEFAULT_SEED), ...(options.depth !== undefined ? { depth: options.depth } : {}) });
   const iterations = options.iterations ?? DEFAULT_ITERATIONS;
   const maxSteps = maxStepsOf(s, options);
+  const shrinking = options.shrink ?? true;
   let schedulesRun = 0;
   let stepsRun = 0;
   const finish = (failure?: Failure): ExploreResult => ({
@@ -83,14 +69,14 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
     const found = strategy.activeName ?? strategy.name;
     if (schedulesRun === 1 && result.failure === null) {
       const leak = await checkRerun(s, result, maxSteps);
-      if (leak) return finish(await report(s, leak, found, seed, maxSteps));
+      if (leak) return finish(await report(s, leak, found, seed, maxSteps, false));
     }
-    if (result.failure !== null) return finish(await report(s, result, found, seed, maxSteps));
+    if (result.failure !== null) return finish(await report(s, result, found, seed, maxSteps, shrinking));
     if (firstRace === null && result.races.length > 0) firstRace = { result, strategy: found, seed };
   }
   if (firstRace !== null) {
     const { result, strategy: found, seed } = firstRace;
-    return finish(await report(s, { ...result, failure: { kind: 'data-race', message: '' } }, found, seed, maxSteps));
+    return finish(await report(s, { ...result, failure: { kind: 'data-race', message: '' } }, found, seed, maxSteps, shrinking));
   }
   return finish();
 }
@@ -126,21 +112,28 @@ function leakFailure(first: ExecutionResult, again: ExecutionResult): ExecutionF
  * Turns a failing execution into a report: replays its schedule with source locations and
  * checks that it fails the same way (a failure that does not reproduce is itself reported).
  */
-async function report(s: Scenario, result: ExecutionResult, strategyName: string, seed: string | undefined, maxSteps: number): Promise<Failure> {
+async function report(s: Scenario, result: ExecutionResult, strategyName: string, seed: string | undefined,
+  maxSteps: number, shrinking: boolean): Promise<Failure> {
   const failure = result.failure!;
   let shown = result;
+  let shrunk: ShrinkOutcome | null = null;
   if (failure.kind !== 'nondeterminism') {
     const again = withRaceFailure(await runExecution(s, new ReplayStrategy(result.schedule), maxSteps, true));
-    if (again.failure?.kind === failure.kind) shown = again;
-    else shown = { ...again, failure: leakFailure(result, again) };
+    if (again.failure?.kind !== failure.kind) {
+      return toFailure(s.name, { ...again, failure: leakFailure(result, again) }, strategyName, seed);
+    }
+    shown = again;
+    if (shrinking) {
+      shrunk = await shrink(s, result, maxSteps);
+      if (shrunk.result !== result) {
+        const located = withRaceFailure(await runExecution(s, new ReplayStrategy(shrunk.result.schedule), maxSteps, true));
+        if (located.failure?.kind === failure.kind) shown = located;
+      }
+    }
   }
-  return toFailure(s.name, shown, strategyName, seed);
-}
-
-/** An execution that passed but raced fails with `data-race`, naming the first race. */
-export function withRaceFailure(r: ExecutionResult): ExecutionResult {
-  if (r.failure !== null || r.races.length === 0) return r;
-  return { ...r, failure: { kind: 'data-race', message: describeRace(r.races[0]!, r) } };
+  const out = toFailure(s.name, shown, strategyName, seed);
+  const improved = shrunk !== null && shrunk.result !== result;
+  return improved ? { ...out, shrunk: { ...shrunk!.from, attempts: shrunk!.attempts } } : out;
 }
 
 export function toFailure(name: string, r: ExecutionResult, strategy: string, seed: string | undefined): Failure {

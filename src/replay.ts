@@ -2,7 +2,8 @@ import { decodeToken, scenarioHash, TokenError, traceHash, TOKEN_PREFIX } from '
 import { ReplayStrategy } from '../scheduler/strategies/replay.ts';
 import type { Strategy } from '../scheduler/strategy.ts';
 import type { ExecutionResult } from '../scheduler/types.ts';
-import { maxStepsOf, runExecution, toFailure, withRaceFailure } from './explore.ts';
+import { toFailure } from './explore.ts';
+import { maxStepsOf, runExecution, withRaceFailure } from './run.ts';
 import type { Failure } from './failure.ts';
 import type { Scenario } from './scenario.ts';
 import { isStrategyName, makeStrategy, type StrategyName } from './strategies.ts';

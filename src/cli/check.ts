@@ -15,6 +15,7 @@ export const CHECK_USAGE = `usage: npx tsx check [scenario | file.ts | file.ts#n
   --iterations N      schedules to explore at most (default ${DEFAULT_ITERATIONS})
   --seed S            run seed; a failing execution's seed reruns it first
   --max-steps N       scheduling points per execution before livelock (default 10000)
+  --no-shrink         report the failing schedule as found, without shrinking it
   --full-trace        print every step of a failing trace
   --json              one JSON object per scenario, one per line
   --list              list scenarios and what they expect, run nothing
@@ -27,6 +28,7 @@ const FLAGS = {
   seed: { type: 'string' },
   'max-steps': { type: 'string' },
   'full-trace': { type: 'boolean' },
+  'no-shrink': { type: 'boolean' },
   json: { type: 'boolean' },
   list: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -38,6 +40,7 @@ export interface CheckSettings {
   readonly seed?: string;
   readonly depth?: number;
   readonly maxSteps?: number;
+  readonly shrink?: boolean;
 }
 
 function expectation(s: Scenario): string {
@@ -70,6 +73,7 @@ export async function runCheck(args: readonly string[], out: Output): Promise<nu
     strategy,
     ...(values.iterations !== undefined ? { iterations: wholeNumber('iterations', values.iterations, 1)! } : {}),
     ...(values.seed !== undefined ? { seed: values.seed } : {}),
+    ...(values['no-shrink'] ? { shrink: false } : {}),
     ...(values.depth !== undefined ? { depth: wholeNumber('depth', values.depth, 1, 20)! } : {}),
     ...(values['max-steps'] !== undefined ? { maxSteps: wholeNumber('max-steps', values['max-steps'], 1)! } : {}),
   };

@@ -19,6 +19,7 @@ export function failureJson(scenario: string, f: Failure): Record<string, unknow
     tasks: f.tasks.map((t) => ({ id: t.id, name: t.name })),
     blocked: f.blocked ?? null,
     races: f.races ?? [],
+    shrunkFrom: f.shrunk ?? null,
     error: f.error instanceof Error ? { name: f.error.name, message: f.error.message } : f.error === undefined ? null : String(f.error),
     trace: f.trace.map((s) => ({
       task: s.task, op: s.kind, object: s.object, label: opLabel(s, f), choice: s.choice, preempted: s.preempted,

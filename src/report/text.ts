@@ -122,6 +122,12 @@ export function formatFailure(scenario: string, failure: Failure, options: TextO
   if (failure.seed !== undefined) found.push(`seed ${failure.seed}`);
   found.push(`${failure.steps} steps`, `${failure.preemptions} preemption${failure.preemptions === 1 ? '' : 's'}`);
   lines.push(c.dim(`  ${found.join(', ')}`));
+  if (failure.shrunk) {
+    const was = failure.shrunk;
+    const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+    lines.push(c.dim(`  shrunk from ${plural(was.preemptions, 'preemption')} and ${plural(was.steps, 'step')} ` +
+      `(${plural(was.attempts, 'schedule')} tried; the seed reruns the original)`));
+  }
   if (failure.kind !== 'data-race') for (const race of failure.races ?? []) lines.push(c.yellow(`  also: ${race}`));
   lines.push('');
   lines.push(formatTrace(failure.trace, failure, { ...options, failure }));

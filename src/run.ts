@@ -1,0 +1,34 @@
+import { Execution } from '../scheduler/execution.ts';
+import { describeRace, RaceDetector } from '../scheduler/detectors/race.ts';
+import type { Strategy } from '../scheduler/strategy.ts';
+import type { ExecutionResult } from '../scheduler/types.ts';
+import type { Scenario } from './scenario.ts';
+
+export const DEFAULT_MAX_STEPS = 10_000;
+
+// One macrotask per execution: every step runs in microtasks, so once the queue has drained a
+// live execution is waiting on something heddle does not control.
+const drained = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Runs one execution of the scenario under the strategy, never hanging. */
+export async function runExecution(s: Scenario, strategy: Strategy, maxSteps: number, captureLocations: boolean): Promise<ExecutionResult> {
+  const ex = new Execution(strategy, { maxSteps, captureLocations });
+  if (s.options.races !== false) ex.observers.push(new RaceDetector());
+  ex.start(s.body);
+  while (!ex.finished) {
+    await drained();
+    ex.checkStalled();
+  }
+  return ex.done;
+}
+
+export function maxStepsOf(s: Scenario, options: { maxSteps?: number }): number {
+  return options.maxSteps ?? s.options.maxSteps ?? DEFAULT_MAX_STEPS;
+}
+
+
+/** An execution that passed but raced fails with `data-race`, naming the first race. */
+export function withRaceFailure(r: ExecutionResult): ExecutionResult {
+  if (r.failure !== null || r.races.length === 0) return r;
+  return { ...r, failure: { kind: 'data-race', message: describeRace(r.races[0]!, r) } };
+}
