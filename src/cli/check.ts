@@ -1,6 +1,9 @@
 import pc from 'picocolors';
 import { performance } from 'node:perf_hooks';
 import { explore, DEFAULT_ITERATIONS, type ExploreResult } from '../explore.ts';
+import { Progress } from './progress.ts';
+import { CORPUS_DIR } from '../corpus.ts';
+import { replaySaved, saveResult } from './regressions.ts';
 import { DEFAULT_STRATEGY, isStrategyName, STRATEGY_NAMES, type StrategyName } from '../strategies.ts';
 import type { Scenario } from '../scenario.ts';
 import { formatFailure } from '../report/text.ts';
@@ -16,6 +19,9 @@ export const CHECK_USAGE = `usage: npx tsx check [scenario | file.ts | file.ts#n
   --seed S            run seed; a failing execution's seed reruns it first
   --max-steps N       scheduling points per execution before livelock (default 10000)
   --no-shrink         report the failing schedule as found, without shrinking it
+  --save              store a failing schedule in regressions/<scenario>.json; saved
+                      schedules are always replayed first (a fixed bug shows "still fixed")
+  --regressions DIR   where saved schedules live (default regressions/)
   --full-trace        print every step of a failing trace
   --json              one JSON object per scenario, one per line
   --list              list scenarios and what they expect, run nothing
@@ -29,6 +35,8 @@ const FLAGS = {
   'max-steps': { type: 'string' },
   'full-trace': { type: 'boolean' },
   'no-shrink': { type: 'boolean' },
+  save: { type: 'boolean' },
+  regressions: { type: 'string' },
   json: { type: 'boolean' },
   list: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -88,7 +96,8 @@ export async function runCheck(args: readonly string[], out: Output): Promise<nu
   const single = targets.length === 1;
   let allOk = true;
   for (const loaded of targets) {
-    const ok = await checkOne(loaded, settings, { single, json: values.json ?? false, full: values['full-trace'] ?? false }, out);
+    const ok = await checkOne(loaded, settings, { single, json: values.json ?? false, full: values['full-trace'] ?? false, save: values.save ?? false,
+      regressions: values.regressions ?? CORPUS_DIR }, out);
     allOk &&= ok;
   }
   if (!single && !values.json) {
@@ -99,20 +108,36 @@ export async function runCheck(args: readonly string[], out: Output): Promise<nu
 }
 
 async function checkOne({ scenario }: LoadedScenario, settings: CheckSettings,
-  how: { single: boolean; json: boolean; full: boolean }, out: Output): Promise<boolean> {
+  how: { single: boolean; json: boolean; full: boolean; save: boolean; regressions: string }, out: Output): Promise<boolean> {
   const started = performance.now();
-  const result = await explore(scenario, settings);
+  const saved = await replaySaved(scenario, how.regressions);
+  let result: ExploreResult;
+  if (saved.failure) {
+    result = { scenario: scenario.name, verdict: 'fail', strategy: 'regression corpus', schedulesRun: saved.replayed,
+      stepsRun: saved.failure.steps, complete: false, failure: saved.failure };
+  } else {
+    const progress = how.json ? null : Progress.forTerminal(scenario.name);
+    try {
+      result = await explore(scenario, { ...settings, onExecution: (n) => progress?.tick(n) });
+    } finally {
+      progress?.done();
+    }
+  }
   const ms = performance.now() - started;
   const ok = asExpected(scenario, result);
+  const savedNote = how.save ? saveResult(scenario, result, how.regressions) : '';
   if (how.json) {
     out.stdout(JSON.stringify({
       scenario: scenario.name, expect: expectation(scenario), verdict: result.verdict, asExpected: ok,
       strategy: result.strategy, schedulesRun: result.schedulesRun, stepsRun: result.stepsRun, complete: result.complete,
       elapsedMs: Math.round(ms), failure: result.failure ? failureJson(scenario.name, result.failure) : null,
+      regressions: saved.note || null, saved: savedNote || null,
     }));
     return ok;
   }
   out.stdout(summary(scenario, result, ms, out.color));
+  if (saved.note) out.stdout(`  ${saved.note}`);
+  if (savedNote) out.stdout(`  ${savedNote}`);
   if (result.failure && (how.single || !ok)) {
     out.stdout('');
     out.stdout(formatFailure(scenario.name, result.failure, { color: out.color, full: how.full, schedulesRun: result.schedulesRun }));

@@ -1,0 +1,59 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { FailureKind } from '../scheduler/types.ts';
+import { FAILURE_KINDS } from '../scheduler/types.ts';
+
+/**
+ * The regression corpus: failing schedule tokens saved per scenario in
+ * `regressions/<scenario>.json`, replayed before any new exploration (as proptest does with its
+ * regression files). A saved token that passes again shows the bug is still fixed.
+ */
+export interface SavedFailure {
+  readonly token: string;
+  readonly kind: FailureKind;
+  readonly message: string;
+}
+
+interface CorpusFile {
+  readonly scenario: string;
+  readonly failures: readonly SavedFailure[];
+}
+
+export const CORPUS_DIR = 'regressions';
+
+export function corpusPath(scenario: string, root = CORPUS_DIR): string {
+  const safe = scenario.split('/').map((part) => part.replace(/[^\w.-]/g, '_')).join('/');
+  return join(root, `${safe}.json`);
+}
+
+export class CorpusError extends Error {
+  override readonly name = 'CorpusError';
+}
+
+export function loadCorpus(scenario: string, root = CORPUS_DIR): SavedFailure[] {
+  const path = corpusPath(scenario, root);
+  if (!existsSync(path)) return [];
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new CorpusError(`${path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const file = data as Partial<CorpusFile>;
+  if (file.scenario !== scenario || !Array.isArray(file.failures)) throw new CorpusError(`${path} is not a heddle regression file for '${scenario}'`);
+  return file.failures.filter((f): f is SavedFailure =>
+    typeof f?.token === 'string' && typeof f.message === 'string' && (FAILURE_KINDS as readonly string[]).includes(f.kind));
+}
+
+/** Adds a failure (once per token); written to a temp file and renamed, so a crash never leaves half a file. */
+export function saveFailure(scenario: string, failure: SavedFailure, root = CORPUS_DIR): { path: string; added: boolean } {
+  const path = corpusPath(scenario, root);
+  const existing = loadCorpus(scenario, root);
+  if (existing.some((f) => f.token === failure.token)) return { path, added: false };
+  const file: CorpusFile = { scenario, failures: [...existing, { token: failure.token, kind: failure.kind, message: failure.message }] };
+  mkdirSync(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify(file, null, 2) + '\n');
+  renameSync(temp, path);
+  return { path, added: true };
+}
