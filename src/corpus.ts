@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-write.ts';
 import type { FailureKind } from '../scheduler/types.ts';
 import { FAILURE_KINDS } from '../scheduler/types.ts';
 
@@ -51,9 +52,6 @@ export function saveFailure(scenario: string, failure: SavedFailure, root = CORP
   const existing = loadCorpus(scenario, root);
   if (existing.some((f) => f.token === failure.token)) return { path, added: false };
   const file: CorpusFile = { scenario, failures: [...existing, { token: failure.token, kind: failure.kind, message: failure.message }] };
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, JSON.stringify(file, null, 2) + '\n');
-  renameSync(temp, path);
+  writeFileAtomic(path, JSON.stringify(file, null, 2) + '\n');
   return { path, added: true };
 }

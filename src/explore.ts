@@ -147,6 +147,7 @@ export function toFailure(name: string, r: ExecutionResult, strategy: string, se
     ...(f.error !== undefined ? { error: f.error } : {}),
     ...(f.blocked !== undefined ? { blocked: f.blocked } : {}),
     ...(f.internal ? { internal: true } : {}),
-    ...(r.races.length > 0 ? { races: r.races.map((race) => describeRace(race, r)) } : {}),
+    ...(r.races.length > 0 ? { races: r.races.map((race) => describeRace(race, r)),
+      raceSteps: r.races.map((race) => [race.first.step, race.second.step] as const) } : {}),
   };
 }

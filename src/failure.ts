@@ -20,6 +20,8 @@ export interface Failure {
   readonly blocked?: readonly BlockedTask[];
   /** Data races seen in the failing execution, described with both access sites. */
   readonly races?: readonly string[];
+  /** The same races as pairs of trace step indices (for diagrams). */
+  readonly raceSteps?: readonly (readonly [number, number])[];
   /** Set when shrinking found a simpler schedule: what the original failing execution had. */
   readonly shrunk?: { readonly preemptions: number; readonly steps: number; readonly attempts: number };
   /** heddle itself misbehaved: not a bug in the code under test. */

@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import { performance } from 'node:perf_hooks';
 import { explore, DEFAULT_ITERATIONS, type ExploreResult } from '../explore.ts';
 import { Progress } from './progress.ts';
+import { writeReport } from './html-report.ts';
 import { CORPUS_DIR } from '../corpus.ts';
 import { replaySaved, saveResult } from './regressions.ts';
 import { DEFAULT_STRATEGY, isStrategyName, STRATEGY_NAMES, type StrategyName } from '../strategies.ts';
@@ -22,6 +23,7 @@ export const CHECK_USAGE = `usage: npx tsx check [scenario | file.ts | file.ts#n
   --save              store a failing schedule in regressions/<scenario>.json; saved
                       schedules are always replayed first (a fixed bug shows "still fixed")
   --regressions DIR   where saved schedules live (default regressions/)
+  --report FILE       write a failure as a self-contained HTML swimlane diagram (one scenario)
   --full-trace        print every step of a failing trace
   --json              one JSON object per scenario, one per line
   --list              list scenarios and what they expect, run nothing
@@ -37,10 +39,20 @@ const FLAGS = {
   'no-shrink': { type: 'boolean' },
   save: { type: 'boolean' },
   regressions: { type: 'string' },
+  report: { type: 'string' },
   json: { type: 'boolean' },
   list: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+interface CheckHow {
+  readonly single: boolean;
+  readonly json: boolean;
+  readonly full: boolean;
+  readonly save: boolean;
+  readonly regressions: string;
+  readonly report: string | undefined;
+}
 
 export interface CheckSettings {
   readonly strategy: StrategyName;
@@ -94,10 +106,11 @@ export async function runCheck(args: readonly string[], out: Output): Promise<nu
     return EXIT_OK;
   }
   const single = targets.length === 1;
+  if (values.report !== undefined && !single) throw new InputError(`--report needs exactly one scenario, '${positionals[0] ?? 'all'}' names ${targets.length}`);
   let allOk = true;
   for (const loaded of targets) {
     const ok = await checkOne(loaded, settings, { single, json: values.json ?? false, full: values['full-trace'] ?? false, save: values.save ?? false,
-      regressions: values.regressions ?? CORPUS_DIR }, out);
+      regressions: values.regressions ?? CORPUS_DIR, report: values.report }, out);
     allOk &&= ok;
   }
   if (!single && !values.json) {
@@ -108,7 +121,7 @@ export async function runCheck(args: readonly string[], out: Output): Promise<nu
 }
 
 async function checkOne({ scenario }: LoadedScenario, settings: CheckSettings,
-  how: { single: boolean; json: boolean; full: boolean; save: boolean; regressions: string }, out: Output): Promise<boolean> {
+  how: CheckHow, out: Output): Promise<boolean> {
   const started = performance.now();
   const saved = await replaySaved(scenario, how.regressions);
   let result: ExploreResult;
@@ -126,6 +139,7 @@ async function checkOne({ scenario }: LoadedScenario, settings: CheckSettings,
   const ms = performance.now() - started;
   const ok = asExpected(scenario, result);
   const savedNote = how.save ? saveResult(scenario, result, how.regressions) : '';
+  if (how.report !== undefined) writeReport(how.report, scenario.name, result.failure, out);
   if (how.json) {
     out.stdout(JSON.stringify({
       scenario: scenario.name, expect: expectation(scenario), verdict: result.verdict, asExpected: ok,

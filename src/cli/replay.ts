@@ -4,12 +4,14 @@ import { formatFailure, formatTrace } from '../report/text.ts';
 import { failureJson } from '../report/json.ts';
 import { EXIT_FAILURE, EXIT_OK, InputError, parse, wholeNumber } from './input.ts';
 import { resolveTarget } from './load.ts';
+import { writeReport } from './html-report.ts';
 import type { Output } from './output.ts';
 
 export const REPLAY_USAGE = `usage: npx tsx replay <scenario | file.ts#name> <token | seed> [flags]
   --strategy NAME     with a seed: the strategy that found it (random | pct | pos; default random)
   --max-steps N       scheduling points before livelock (default 10000)
   --full-trace        print every step
+  --report FILE       write the failure as a self-contained HTML swimlane diagram
   --json              the result as one JSON object
   --help              this text`;
 
@@ -18,6 +20,7 @@ const FLAGS = {
   'max-steps': { type: 'string' },
   'full-trace': { type: 'boolean' },
   json: { type: 'boolean' },
+  report: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -42,6 +45,7 @@ export async function runReplay(args: readonly string[], out: Output): Promise<n
     throw e;
   }
   const expected = scenario.options.expect ?? 'pass';
+  if (values.report !== undefined) writeReport(values.report, scenario.name, result.failure, out);
   const ok = (result.failure?.kind ?? 'pass') === expected;
   if (values.json) {
     out.stdout(JSON.stringify({ scenario: scenario.name, expect: expected, verdict: result.verdict, asExpected: ok,

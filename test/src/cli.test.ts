@@ -28,7 +28,7 @@ describe('check', () => {
   it('runs every scenario of a file, one line each', async () => {
     const r = await run('check', FIXTURES, '--iterations', '300');
     expect(r.code).toBe(0);
-    expect(r.out.split('\n').filter((l) => l.startsWith('✓')).length).toBe(10);
+    expect(r.out.split('\n').filter((l) => l.startsWith('✓')).length).toBe(11);
   });
 
   it('exits 1 when an expected bug is not found', async () => {
