@@ -2,6 +2,7 @@ import { findBlocked, deadlockMessage } from './detectors/deadlock.ts';
 import { classifyThrown, describeThrown } from './detectors/thrown.ts';
 import { livelockMessage } from './detectors/livelock.ts';
 import { captureLocation } from './location.ts';
+import { TraceLog } from './trace-log.ts';
 import { ScheduleDivergence, type ChoiceContext, type Strategy } from './strategy.ts';
 import type {
   DataRace,
@@ -26,8 +27,11 @@ interface TaskState {
   readonly id: TaskId;
   readonly name: string;
   pending: PendingOp | null;
-  /** Resolves the promise the task is parked on; null while it runs or after it ends. */
-  resume: (() => void) | null;
+  /** Settles the promise the task is parked on; null while it runs or after it ends. */
+  resume: ((value: unknown) => void) | null;
+  reject: ((error: unknown) => void) | null;
+  /** What the pending op does when the task is chosen; its result resolves the parked promise. */
+  effect: (() => unknown) | null;
   done: boolean;
   result: unknown;
   pendingLocation?: string;
@@ -52,6 +56,7 @@ export function currentExecution(): Execution | null {
 }
 
 const NEVER: Promise<never> = new Promise<never>(() => {});
+const START: PendingOp = { kind: 'start', object: -1 };
 
 /**
  * One execution = one schedule. Runs the scenario body as task 0; tasks park at every
@@ -64,11 +69,12 @@ const NEVER: Promise<never> = new Promise<never>(() => {});
 export class Execution {
   private readonly tasks: TaskState[] = [];
   private readonly objects: ObjectInfo[] = [];
-  private readonly trace: TraceStep[] = [];
+  private readonly trace = new TraceLog();
   private readonly choices: TaskId[] = [];
   private readonly randoms: number[] = [];
   private readonly races: DataRace[] = [];
   private running: TaskState | null = null;
+  private readonly context = new Context(this);
   private lastRan: TaskId | null = null;
   private preemptions = 0;
   private finishedWith: ExecutionResult | null = null;
@@ -137,12 +143,20 @@ export class Execution {
    * A scheduling point: record what the running task is about to do, park it, let the strategy
    * choose who goes next. The returned promise resolves when this task is chosen.
    */
-  point(op: PendingOp): Promise<void> {
+  point(op: PendingOp): Promise<void>;
+  point<T>(op: PendingOp, effect: () => T): Promise<T>;
+  point(op: PendingOp, effect?: () => unknown): Promise<unknown> {
     const task = this.running;
     if (task === null || this.finished) return NEVER;
     task.pending = op;
+    task.effect = effect ?? null;
     if (this.options.captureLocations) task.pendingLocation = captureLocation();
-    const parked = new Promise<void>((resolve) => (task.resume = resolve));
+    // One promise per step: the effect runs when the task is chosen and its result resolves it,
+    // so a primitive needs no async wrapper of its own.
+    const parked = new Promise<unknown>((resolve, reject) => {
+      task.resume = resolve;
+      task.reject = reject;
+    });
     this.running = null;
     this.schedule();
     return parked;
@@ -161,9 +175,7 @@ export class Execution {
   note(op: PendingOp): void {
     const task = this.running;
     if (task === null || this.finished) return;
-    this.trace.push({ task: task.id, kind: op.kind, object: op.object, choice: false, preempted: false,
-      ...(op.detail !== undefined ? { detail: op.detail } : {}),
-      ...(this.options.captureLocations ? { location: captureLocation() } : {}) });
+    this.trace.push(task.id, op, false, false, this.options.captureLocations ? captureLocation() : undefined);
     for (const o of this.observers) {
       const failure = o.onStep(task.id, op, false, this);
       if (failure !== null) return this.finish(failure);
@@ -174,13 +186,8 @@ export class Execution {
   annotate(detail: string): void {
     const task = this.running;
     if (task === null) return;
-    for (let i = this.trace.length - 1; i >= 0; i--) {
-      const step = this.trace[i]!;
-      if (step.task === task.id) {
-        this.trace[i] = { ...step, detail: step.detail === undefined ? detail : `${step.detail} ${detail}` };
-        return;
-      }
-    }
+    const i = this.trace.lastIndexOf(task.id);
+    if (i >= 0) this.trace.annotate(i, detail);
   }
 
   /** Spawns a task (not a scheduling point: the child's first step is its own 'start'). */
@@ -241,10 +248,10 @@ export class Execution {
 
   private addTask(fn: () => unknown, name: string | undefined): TaskId {
     const id = this.tasks.length;
-    const task: TaskState = { id, name: name ?? (id === 0 ? 'main' : `task${id}`), pending: { kind: 'start', object: -1 },
-      resume: null, done: false, result: undefined };
+    const task: TaskState = { id, name: name ?? (id === 0 ? 'main' : `task${id}`), pending: START,
+      resume: null, reject: null, effect: null, done: false, result: undefined, pendingLocation: undefined };
     this.tasks.push(task);
-    new Promise<void>((resolve) => (task.resume = resolve))
+    new Promise<unknown>((resolve) => (task.resume = resolve))
       .then(fn)
       .then(
         (value) => this.taskEnded(task, value),
@@ -276,8 +283,15 @@ export class Execution {
     return out;
   }
 
-  private live(): TaskId[] {
-    return this.tasks.filter((t) => !t.done).map((t) => t.id);
+  /** Every task that has not finished, ascending. */
+  liveTasks(): TaskId[] {
+    const out: TaskId[] = [];
+    for (const t of this.tasks) if (!t.done) out.push(t.id);
+    return out;
+  }
+
+  pendingOf(id: TaskId): PendingOp | null {
+    return this.tasks[id]?.pending ?? null;
   }
 
   /** Picks and resumes the next task, or ends the execution. */
@@ -295,12 +309,12 @@ export class Execution {
       runnable = this.runnable();
     }
     if (this.choices.length >= this.options.maxSteps) {
-      return this.finish({ kind: 'livelock', message: livelockMessage(this.trace, this.options.maxSteps, this.describer().task) });
+      return this.finish({ kind: 'livelock', message: livelockMessage(this.trace.steps(this.trace.length - 1000), this.options.maxSteps, this.describer().task) });
     }
-    const ctx: ChoiceContext = {
-      runnable, current: this.lastRan, step: this.choices.length, live: this.live(),
-      pending: (id) => this.tasks[id]?.pending ?? null,
-    };
+    const ctx = this.context;
+    ctx.runnable = runnable;
+    ctx.current = this.lastRan;
+    ctx.step = this.choices.length;
     let choice: TaskId;
     try {
       choice = this.strategy.nextTask(ctx);
@@ -316,21 +330,32 @@ export class Execution {
     const op = task.pending!;
     const preempted = this.lastRan !== null && this.lastRan !== choice && runnable.includes(this.lastRan);
     if (preempted) this.preemptions++;
-    const step: TraceStep = { task: choice, kind: op.kind, object: op.object, choice: true, preempted,
-      ...(op.detail !== undefined ? { detail: op.detail } : {}),
-      ...(task.pendingLocation !== undefined ? { location: task.pendingLocation } : {}) };
-    this.trace.push(step);
+    // Every trace step has the same shape (absent detail/location are undefined): keeps V8 fast.
+    this.trace.push(choice, op, true, preempted, task.pendingLocation);
     this.choices.push(choice);
-    for (const o of this.observers) {
-      const failure = o.onStep(choice, op, true, this);
-      if (failure !== null) return this.finish(failure);
+    if (this.observers.length > 0) {
+      for (const o of this.observers) {
+        const failure = o.onStep(choice, op, true, this);
+        if (failure !== null) return this.finish(failure);
+      }
     }
     task.pending = null;
     this.lastRan = choice;
     this.running = task;
     const resume = task.resume!;
+    const reject = task.reject;
+    const effect = task.effect;
     task.resume = null;
-    resume();
+    task.reject = null;
+    task.effect = null;
+    if (effect === null) return resume(undefined);
+    let value: unknown;
+    try {
+      value = effect();
+    } catch (e) {
+      return reject!(e);
+    }
+    resume(value);
   }
 
   private earliestWake(): number | null {
@@ -343,10 +368,8 @@ export class Execution {
   }
 
   private lastStepOf(task: TaskId): { index: number; step: TraceStep } | null {
-    for (let i = this.trace.length - 1; i >= 0; i--) {
-      if (this.trace[i]!.task === task) return { index: i, step: this.trace[i]! };
-    }
-    return null;
+    const i = this.trace.lastIndexOf(task);
+    return i < 0 ? null : { index: i, step: this.trace.step(i) };
   }
 
   private describer() {
@@ -361,10 +384,14 @@ export class Execution {
 
   private finish(failure: ExecutionFailure | null): void {
     if (this.finished) return;
+    const log = this.trace;
+    let trace: TraceStep[] | null = null;
     const result: ExecutionResult = {
       failure,
       schedule: { choices: this.choices, randoms: this.randoms },
-      trace: this.trace,
+      get trace(): TraceStep[] {
+        return (trace ??= log.steps());
+      },
       tasks: this.tasks.map((t): TaskInfo => ({ id: t.id, name: t.name })),
       objects: this.objects,
       steps: this.choices.length,
@@ -376,5 +403,22 @@ export class Execution {
     if (active === this) active = null;
     this.strategy.endExecution?.(result);
     this.resolveDone(result);
+  }
+}
+
+/**
+ * The ChoiceContext handed to strategies, reused from step to step (strategies must copy what
+ * they keep). `live` is computed only when a strategy asks for it.
+ */
+class Context implements ChoiceContext {
+  runnable: readonly TaskId[] = [];
+  current: TaskId | null = null;
+  step = 0;
+  constructor(private readonly ex: Execution) {}
+  get live(): readonly TaskId[] {
+    return this.ex.liveTasks();
+  }
+  pending(task: TaskId): PendingOp | null {
+    return this.ex.pendingOf(task);
   }
 }

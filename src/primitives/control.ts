@@ -24,14 +24,18 @@ export abstract class Controlled {
     readonly name?: string,
     private readonly atomicObject = false,
   ) {
+    // Bound to the execution lazily, at first use: subclass fields are initialised by then.
     this.createdIn = currentExecution();
-    if (this.createdIn !== null) this.bind(this.createdIn);
   }
 
   private bind(ex: Execution): void {
     this.exec = ex;
     this.objectId = ex.registerObject(this.type, this.name, this.atomicObject);
+    this.bound();
   }
+
+  /** Called when the object gets its id in a new execution: subclasses cache their ops here. */
+  protected bound(): void {}
 
   /** The execution controlling this call, or null in production. Throws for a stale object. */
   protected control(): Execution | null {

@@ -29,20 +29,18 @@ export class Event extends Controlled {
     if (ex !== null) ex.note({ kind: 'clear', object: this.id });
   }
 
-  async isSet(): Promise<boolean> {
+  isSet(): Promise<boolean> {
     const ex = this.control();
-    if (ex !== null) await ex.point({ kind: 'read', object: this.id });
-    return this.flag;
+    if (ex !== null) return ex.point({ kind: 'read', object: this.id }, () => this.flag);
+    return Promise.resolve(this.flag);
   }
 
-  async wait(): Promise<void> {
+  wait(): Promise<void> {
     const ex = this.control();
     if (ex !== null) {
-      await ex.point({ kind: 'wait', object: this.id, enabled: () => this.flag,
-        waitsFor: 'no task left will set it' });
-      return;
+      return ex.point({ kind: 'wait', object: this.id, enabled: () => this.flag, waitsFor: 'no task left will set it' });
     }
-    if (this.flag) return;
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
+    if (this.flag) return Promise.resolve();
+    return new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 }

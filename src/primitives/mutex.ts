@@ -1,4 +1,4 @@
-import type { TaskId } from '../../scheduler/types.ts';
+import type { PendingOp, TaskId } from '../../scheduler/types.ts';
 import { Controlled, UsageError } from './control.ts';
 
 // The owner of a mutex locked by production code, where there are no task ids.
@@ -17,19 +17,26 @@ export class Mutex extends Controlled {
     super('mutex', name);
   }
 
-  async lock(): Promise<void> {
+  private lockOp: PendingOp = { kind: 'lock', object: -1 };
+  private unlockOp: PendingOp = { kind: 'unlock', object: -1 };
+
+  protected override bound(): void {
+    this.lockOp = { kind: 'lock', object: this.id, enabled: () => this.owner === null, blocker: () => this.owner ?? undefined };
+    this.unlockOp = { kind: 'unlock', object: this.id };
+  }
+
+  lock(): Promise<void> {
     const ex = this.control();
     if (ex !== null) {
-      await ex.point({ kind: 'lock', object: this.id, enabled: () => this.owner === null,
-        blocker: () => this.owner ?? undefined });
-      this.owner = ex.currentTask();
-      return;
+      return ex.point(this.lockOp, () => {
+        this.owner = ex.currentTask();
+      });
     }
     if (this.owner === null) {
       this.owner = PRODUCTION;
-      return;
+      return Promise.resolve();
     }
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
+    return new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   /** Not a scheduling point: releasing only ever lets others run. */
@@ -42,7 +49,7 @@ export class Mutex extends Controlled {
           (this.owner === null ? 'is not locked' : `is held by ${ex.taskName(this.owner)}`));
       }
       this.owner = null;
-      ex.note({ kind: 'unlock', object: this.id });
+      ex.note(this.unlockOp);
       return;
     }
     if (this.owner === null) throw new UsageError(`unlock of mutex '${this.label}', which is not locked`);

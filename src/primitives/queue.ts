@@ -21,29 +21,35 @@ export class Queue<T> extends Controlled {
     return this.maxsize > 0 && this.items.length >= this.maxsize;
   }
 
-  async put(item: T): Promise<void> {
+  put(item: T): Promise<void> {
     const ex = this.control();
-    if (ex !== null) {
-      await ex.point({ kind: 'put', object: this.id, enabled: () => !this.full(),
-        waitsFor: 'it stays full: no task left can get',
-        ...(ex.verbose ? { detail: show(item) } : {}) });
-    } else {
-      while (this.full()) await new Promise<void>((resolve) => this.putters.push(resolve));
-    }
-    this.items.push(item);
-    this.unfinished++;
-    if (ex === null) this.getters.shift()?.();
+    if (ex === null) return this.putNow(item);
+    return ex.point({ kind: 'put', object: this.id, enabled: () => !this.full(),
+      waitsFor: 'it stays full: no task left can get', ...(ex.verbose ? { detail: show(item) } : {}) }, () => {
+      this.items.push(item);
+      this.unfinished++;
+    });
   }
 
-  async get(): Promise<T> {
+  private async putNow(item: T): Promise<void> {
+    while (this.full()) await new Promise<void>((resolve) => this.putters.push(resolve));
+    this.items.push(item);
+    this.unfinished++;
+    this.getters.shift()?.();
+  }
+
+  get(): Promise<T> {
     const ex = this.control();
-    if (ex !== null) {
-      await ex.point({ kind: 'get', object: this.id, enabled: () => this.items.length > 0,
-        waitsFor: 'no task left can put' });
+    if (ex === null) return this.getNow();
+    return ex.point({ kind: 'get', object: this.id, enabled: () => this.items.length > 0,
+      waitsFor: 'no task left can put' }, () => {
       const item = this.items.shift() as T;
       if (ex.verbose) ex.annotate(`→ ${show(item)}`);
       return item;
-    }
+    });
+  }
+
+  private async getNow(): Promise<T> {
     while (this.items.length === 0) await new Promise<void>((resolve) => this.getters.push(resolve));
     const item = this.items.shift() as T;
     this.putters.shift()?.();
@@ -67,21 +73,20 @@ export class Queue<T> extends Controlled {
   }
 
   /** Waits until every item put has been marked done with taskDone(). */
-  async join(): Promise<void> {
+  join(): Promise<void> {
     const ex = this.control();
     if (ex !== null) {
-      await ex.point({ kind: 'join-queue', object: this.id, enabled: () => this.unfinished === 0,
+      return ex.point({ kind: 'join-queue', object: this.id, enabled: () => this.unfinished === 0,
         waitsFor: 'items stay unfinished: no task left will call taskDone()' });
-      return;
     }
-    if (this.unfinished === 0) return;
-    await new Promise<void>((resolve) => this.joiners.push(resolve));
+    if (this.unfinished === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.joiners.push(resolve));
   }
 
-  async size(): Promise<number> {
+  size(): Promise<number> {
     const ex = this.control();
-    if (ex !== null) await ex.point({ kind: 'read', object: this.id });
-    return this.items.length;
+    if (ex !== null) return ex.point({ kind: 'read', object: this.id }, () => this.items.length);
+    return Promise.resolve(this.items.length);
   }
 
   async empty(): Promise<boolean> {

@@ -11,18 +11,18 @@ export class Semaphore extends Controlled {
     this.permits = permits;
   }
 
-  async acquire(): Promise<void> {
+  acquire(): Promise<void> {
     const ex = this.control();
     if (ex !== null) {
-      await ex.point({ kind: 'acquire', object: this.id, enabled: () => this.permits > 0 });
-      this.permits--;
-      return;
+      return ex.point({ kind: 'acquire', object: this.id, enabled: () => this.permits > 0 }, () => {
+        this.permits--;
+      });
     }
     if (this.permits > 0) {
       this.permits--;
-      return;
+      return Promise.resolve();
     }
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
+    return new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   /** Not a scheduling point. */

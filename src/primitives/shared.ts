@@ -1,3 +1,4 @@
+import type { PendingOp } from '../../scheduler/types.ts';
 import { Controlled, show } from './control.ts';
 
 export interface SharedOptions {
@@ -13,6 +14,10 @@ export interface SharedOptions {
 export class Shared<T> extends Controlled {
   private value: T;
   readonly atomic: boolean;
+  // Ops and effects are made once per execution the cell is used in, not once per access.
+  private readOp: PendingOp = { kind: 'read', object: -1 };
+  private rmwOp: PendingOp = { kind: 'rmw', object: -1 };
+  private readonly readValue = (): T => this.value;
 
   constructor(initial: T, name?: string, options: SharedOptions = {}) {
     super('cell', name, options.atomic ?? false);
@@ -20,41 +25,65 @@ export class Shared<T> extends Controlled {
     this.atomic = options.atomic ?? false;
   }
 
+  protected override bound(): void {
+    this.readOp = { kind: 'read', object: this.id };
+    this.rmwOp = { kind: 'rmw', object: this.id };
+  }
+
   /** A cell exempt from race detection: models an atomic variable. */
   static atomic<T>(initial: T, name?: string): Shared<T> {
     return new Shared(initial, name, { atomic: true });
   }
 
-  async get(): Promise<T> {
+  get(): Promise<T> {
     const ex = this.control();
-    if (ex !== null) {
-      await ex.point({ kind: 'read', object: this.id });
-      if (ex.verbose) ex.annotate(`→ ${show(this.value)}`);
-    }
-    return this.value;
+    if (ex === null) return Promise.resolve(this.value);
+    if (!ex.verbose) return ex.point(this.readOp, this.readValue);
+    return ex.point(this.readOp, () => {
+      ex.annotate(`→ ${show(this.value)}`);
+      return this.value;
+    });
   }
 
-  async set(value: T): Promise<void> {
+  set(value: T): Promise<void> {
     const ex = this.control();
-    if (ex !== null) await ex.point({ kind: 'write', object: this.id, ...(ex.verbose ? { detail: `← ${show(value)}` } : {}) });
-    this.value = value;
+    if (ex === null) {
+      this.value = value;
+      return Promise.resolve();
+    }
+    const op: PendingOp = ex.verbose ? { kind: 'write', object: this.id, detail: `← ${show(value)}` } : { kind: 'write', object: this.id };
+    return ex.point(op, () => {
+      this.value = value;
+    });
   }
 
   /** Read, compute and write in one atomic step. Returns the new value. */
-  async update(fn: (value: T) => T): Promise<T> {
+  update(fn: (value: T) => T): Promise<T> {
     const ex = this.control();
-    if (ex !== null) await ex.point({ kind: 'rmw', object: this.id });
-    this.value = fn(this.value);
-    if (ex !== null && ex.verbose) ex.annotate(`→ ${show(this.value)}`);
-    return this.value;
+    if (ex === null) {
+      try {
+        this.value = fn(this.value);
+        return Promise.resolve(this.value);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return ex.point(this.rmwOp, () => {
+      this.value = fn(this.value);
+      if (ex.verbose) ex.annotate(`→ ${show(this.value)}`);
+      return this.value;
+    });
   }
 
   /** Atomic compare-and-set (by ===). A failed one only reads. */
-  async compareAndSet(expected: T, next: T): Promise<boolean> {
+  compareAndSet(expected: T, next: T): Promise<boolean> {
+    const swap = (): boolean => {
+      if (this.value !== expected) return false;
+      this.value = next;
+      return true;
+    };
     const ex = this.control();
-    if (ex !== null) await ex.point({ kind: 'rmw', object: this.id, detail: 'cas' });
-    if (this.value !== expected) return false;
-    this.value = next;
-    return true;
+    if (ex === null) return Promise.resolve(swap());
+    return ex.point({ kind: 'rmw', object: this.id, detail: 'cas' }, swap);
   }
 }

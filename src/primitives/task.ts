@@ -1,5 +1,5 @@
 import { currentExecution } from '../../scheduler/execution.ts';
-import type { TaskId } from '../../scheduler/types.ts';
+import type { PendingOp, TaskId } from '../../scheduler/types.ts';
 
 export interface TaskHandle<T> {
   /** The task's id in the current execution (-1 outside an exploration). */
@@ -24,27 +24,29 @@ export function spawn<T>(fn: () => T | Promise<T>, name?: string): TaskHandle<T>
   return {
     id,
     name: ex.taskName(id),
-    async join(): Promise<T> {
+    join(): Promise<T> {
       const at = currentExecution();
       if (at !== ex) return new Promise<T>(() => {}); // the execution is over: never settle
-      await ex.point({ kind: 'join', object: id, enabled: () => ex.isTaskDone(id), blocker: () => id });
-      return ex.taskResult(id) as T;
+      return ex.point({ kind: 'join', object: id, enabled: () => ex.isTaskDone(id), blocker: () => id },
+        () => ex.taskResult(id) as T);
     },
   };
 }
 
+const YIELD: PendingOp = { kind: 'yield', object: -1 };
+
 /** A scheduling point that does nothing: lets the scheduler switch tasks here. */
-export async function yieldNow(): Promise<void> {
+export function yieldNow(): Promise<void> {
   const ex = currentExecution();
-  if (ex !== null) return ex.point({ kind: 'yield', object: -1 });
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (ex !== null) return ex.point(YIELD);
+  return new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /**
  * Sleeps `ms` milliseconds. Inside an exploration time is virtual: it jumps to the earliest
  * wake-up once every task is blocked or sleeping, so a 24-hour sleep costs nothing.
  */
-export async function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   const ex = currentExecution();
   if (ex === null) return new Promise<void>((resolve) => setTimeout(resolve, ms));
   const wakeAt = ex.now + Math.max(0, ms);

@@ -1,0 +1,59 @@
+import type { PendingOp, TaskId, TraceStep } from './types.ts';
+
+const CHOICE = 1;
+const PREEMPTED = 2;
+
+/**
+ * The trace of one execution, stored column-wise (task, op, flags) so that a step allocates no
+ * object of its own; TraceStep objects are made only when someone reads the trace (a report,
+ * an exhaustive strategy), which most passing executions never do.
+ */
+export class TraceLog {
+  private readonly taskOf: TaskId[] = [];
+  private readonly opOf: PendingOp[] = [];
+  private readonly flagsOf: number[] = [];
+  private details: Map<number, string> | null = null;
+  private locations: Map<number, string> | null = null;
+
+  get length(): number {
+    return this.taskOf.length;
+  }
+
+  push(task: TaskId, op: PendingOp, choice: boolean, preempted: boolean, location: string | undefined): void {
+    this.taskOf.push(task);
+    this.opOf.push(op);
+    this.flagsOf.push((choice ? CHOICE : 0) | (preempted ? PREEMPTED : 0));
+    if (location !== undefined) (this.locations ??= new Map()).set(this.taskOf.length - 1, location);
+  }
+
+  task(i: number): TaskId {
+    return this.taskOf[i]!;
+  }
+
+  /** Appends a detail (a value read) to step i. */
+  annotate(i: number, detail: string): void {
+    const details = (this.details ??= new Map());
+    const before = details.get(i) ?? this.opOf[i]!.detail;
+    details.set(i, before === undefined ? detail : `${before} ${detail}`);
+  }
+
+  lastIndexOf(task: TaskId): number {
+    return this.taskOf.lastIndexOf(task);
+  }
+
+  step(i: number): TraceStep {
+    const op = this.opOf[i]!;
+    const flags = this.flagsOf[i]!;
+    return {
+      task: this.taskOf[i]!, kind: op.kind, object: op.object, detail: this.details?.get(i) ?? op.detail,
+      choice: (flags & CHOICE) !== 0, preempted: (flags & PREEMPTED) !== 0, location: this.locations?.get(i),
+    };
+  }
+
+  /** Steps from `from` to the end as TraceStep objects. */
+  steps(from = 0): TraceStep[] {
+    const out: TraceStep[] = [];
+    for (let i = Math.max(0, from); i < this.taskOf.length; i++) out.push(this.step(i));
+    return out;
+  }
+}
