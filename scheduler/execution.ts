@@ -397,6 +397,7 @@ export class Execution {
       steps: this.choices.length,
       preemptions: this.preemptions,
       races: this.races,
+      value: this.tasks[0]?.result,
     };
     this.finishedWith = result;
     this.running = null;

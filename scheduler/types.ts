@@ -153,4 +153,6 @@ export interface ExecutionResult {
   readonly preemptions: number;
   /** Data races seen in this execution (at most one per cell), whatever its outcome. */
   readonly races: readonly DataRace[];
+  /** What the scenario body (task 0) returned, when it finished. */
+  readonly value: unknown;
 }

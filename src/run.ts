@@ -19,7 +19,15 @@ export async function runExecution(s: Scenario, strategy: Strategy, maxSteps: nu
     await drained();
     ex.checkStalled();
   }
-  return ex.done;
+  const result = await ex.done;
+  if (result.failure !== null || s.options.verify === undefined) return result;
+  let verdict;
+  try {
+    verdict = await s.options.verify(result.value);
+  } catch (e) {
+    verdict = { kind: 'uncaught' as const, message: `the scenario's verify hook threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` };
+  }
+  return verdict === null ? result : { ...result, failure: { kind: verdict.kind, message: verdict.message } };
 }
 
 export function maxStepsOf(s: Scenario, options: { maxSteps?: number }): number {

@@ -12,6 +12,24 @@ export interface ScenarioOptions {
   readonly races?: boolean;
   /** One line saying what the scenario checks. */
   readonly description?: string;
+  /**
+   * Checks what the body returned, after the execution ended and outside it (heddle's
+   * primitives behave as plain async code there). A non-null result fails the execution.
+   * Linearizability checking is built on this.
+   */
+  readonly verify?: (value: unknown) => Verdict | null | Promise<Verdict | null>;
+  /**
+   * Simpler variants of an execution's random draws, tried by the shrinker with the same
+   * schedule (e.g. with one generated operation left out). A variant is kept when it fails the
+   * same way with fewer steps.
+   */
+  readonly shrinkRandoms?: (randoms: readonly number[]) => Iterable<number[]>;
+}
+
+/** A failure found by a scenario's own verify hook. */
+export interface Verdict {
+  readonly kind: FailureKind;
+  readonly message: string;
 }
 
 const BRAND = Symbol.for('heddle.scenario');

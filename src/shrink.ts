@@ -39,13 +39,20 @@ export async function shrink(s: Scenario, failing: ExecutionResult, maxSteps: nu
   let best = failing;
   let attempts = 0;
   if (kind === undefined || kind === 'nondeterminism') return { result: best, from, attempts };
+  const variants = s.options.shrinkRandoms;
   let improved = true;
   while (improved && attempts < budget) {
     improved = false;
-    for (const blocks of candidates(toBlocks(best.schedule.choices))) {
+    const tries = function* (): Generator<[Block[], readonly number[]]> {
+      const blocks = toBlocks(best.schedule.choices);
+      // Simpler inputs first (fewer generated operations), then simpler schedules.
+      if (variants) for (const randoms of variants(best.schedule.randoms)) yield [blocks, randoms];
+      for (const candidate of candidates(blocks)) yield [candidate, best.schedule.randoms];
+    };
+    for (const [blocks, randoms] of tries()) {
       if (attempts >= budget) break;
       attempts++;
-      const guided = new GuidedStrategy(blocks, best.schedule.randoms);
+      const guided = new GuidedStrategy(blocks, randoms);
       guided.newExecution();
       const r = withRaceFailure(await runExecution(s, guided, maxSteps, false));
       if (r.failure?.kind === kind && better(r, best)) {
