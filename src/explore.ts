@@ -1,5 +1,6 @@
 import { encodeToken, traceHash } from '../scheduler/codec.ts';
 import { ReplayStrategy } from '../scheduler/strategies/replay.ts';
+import { ShardStrategy } from '../scheduler/strategies/shard.ts';
 import type { Strategy } from '../scheduler/strategy.ts';
 import { describeRace } from '../scheduler/detectors/race.ts';
 import type { ExecutionFailure, ExecutionResult } from '../scheduler/types.ts';
@@ -25,6 +26,10 @@ export interface ExploreOptions {
   readonly shrink?: boolean;
   /** Called after each execution, for progress lines. */
   readonly onExecution?: (schedulesRun: number) => void;
+  /** Explore only slice `index` of `count` (0-based) of the executions (workers, --shard). */
+  readonly shard?: { readonly index: number; readonly count: number };
+  /** Stop before any execution whose index exceeds this (another slice found a failure there). */
+  readonly stopAfter?: () => number;
 }
 
 export interface ExploreResult {
@@ -36,6 +41,8 @@ export interface ExploreResult {
   /** True when an exhaustive strategy explored its whole space (a proof within its bounds). */
   readonly complete: boolean;
   readonly failure?: Failure;
+  /** The failing execution's index in the whole search (what merging split searches orders by). */
+  readonly failureIndex?: number;
 }
 
 export const DEFAULT_ITERATIONS = 1000;
@@ -46,23 +53,29 @@ export { runExecution, maxStepsOf, withRaceFailure } from './run.ts';
 
 /** Explores interleavings of the scenario until a failure or the end of the budget. */
 export async function explore(s: Scenario, options: ExploreOptions = {}): Promise<ExploreResult> {
-  const strategy = options.strategyInstance ?? makeStrategy(options.strategy ?? DEFAULT_STRATEGY,
-    { seed: String(options.seed ?? DEFAULT_SEED), ...(options.depth !== undefined ? { depth: options.depth } : {}) });
   const iterations = options.iterations ?? DEFAULT_ITERATIONS;
+  const base = options.strategyInstance ?? makeStrategy(options.strategy ?? DEFAULT_STRATEGY,
+    { seed: String(options.seed ?? DEFAULT_SEED), ...(options.depth !== undefined ? { depth: options.depth } : {}) });
+  const shard = options.shard ? new ShardStrategy(base, options.shard.index, options.shard.count, iterations) : null;
+  const strategy: Strategy = shard ?? base;
+  let index = -1;
   const maxSteps = maxStepsOf(s, options);
   const shrinking = options.shrink ?? true;
   let schedulesRun = 0;
   let stepsRun = 0;
-  const finish = (failure?: Failure): ExploreResult => ({
+  const finish = (failure?: Failure, at = index): ExploreResult => ({
     scenario: s.name, verdict: failure ? 'fail' : 'pass', strategy: strategy.name, schedulesRun, stepsRun,
-    complete: failure === undefined && strategy.complete === true, ...(failure ? { failure } : {}),
+    complete: failure === undefined && strategy.complete === true, ...(failure ? { failure, failureIndex: at } : {}),
   });
   // A data race does not stop the search: a later execution may show what it breaks (an
   // assertion, a crash), which is the more useful report. Without one, the first race is reported.
-  let firstRace: { result: ExecutionResult; strategy: string; seed: string | undefined } | null = null;
+  let firstRace: { result: ExecutionResult; strategy: string; seed: string | undefined; index: number } | null = null;
   while (schedulesRun < iterations && strategy.newExecution()) {
+    index = shard ? shard.executionIndex : index + 1;
+    if (options.stopAfter !== undefined && index > options.stopAfter()) break;
     const seed = strategy.executionSeed;
     const result = await runExecution(s, strategy, maxSteps, false);
+    if (shard?.probeOnly) continue; // another slice owns this execution
     schedulesRun++;
     stepsRun += result.steps;
     options.onExecution?.(schedulesRun);
@@ -72,11 +85,11 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
       if (leak) return finish(await report(s, leak, found, seed, maxSteps, false));
     }
     if (result.failure !== null) return finish(await report(s, result, found, seed, maxSteps, shrinking));
-    if (firstRace === null && result.races.length > 0) firstRace = { result, strategy: found, seed };
+    if (firstRace === null && result.races.length > 0) firstRace = { result, strategy: found, seed, index };
   }
   if (firstRace !== null) {
     const { result, strategy: found, seed } = firstRace;
-    return finish(await report(s, { ...result, failure: { kind: 'data-race', message: '' } }, found, seed, maxSteps, shrinking));
+    return finish(await report(s, { ...result, failure: { kind: 'data-race', message: '' } }, found, seed, maxSteps, shrinking), firstRace.index);
   }
   return finish();
 }

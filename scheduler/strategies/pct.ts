@@ -10,8 +10,8 @@ const INITIAL_STEP_ESTIMATE = 64;
  * Every task gets a random priority when it appears; the highest-priority runnable task runs.
  * At d−1 random change points (steps in [1, k]) the running task drops below every initial
  * priority. A bug of depth d (d orderings that must happen in sequence) is found with
- * probability ≥ 1/(n·k^(d−1)) per execution, for n tasks and k steps; k is estimated as the
- * longest execution seen so far.
+ * probability ≥ 1/(n·k^(d−1)) per execution, for n tasks and k steps; k is estimated from the
+ * first execution (its step count).
  *
  * A task that yields (`yieldNow`) also drops to the bottom, so spin loops do not starve the
  * task they wait for (otherwise a fair program would look like a livelock).
@@ -28,6 +28,7 @@ export class PctStrategy implements Strategy {
   private changePoints: number[] = [];
   private changesMade = 0;
   private lowest = 0;
+  private calibrated = false;
   executionSeed = '';
 
   constructor(seed: string, readonly depth = 3) {
@@ -71,7 +72,11 @@ export class PctStrategy implements Strategy {
   }
 
   endExecution(result: { steps: number }): void {
-    this.steps = Math.max(this.steps === INITIAL_STEP_ESTIMATE ? 0 : this.steps, result.steps, 1);
+    // k is learnt from the first execution only, so execution i's schedule does not depend on
+    // which other executions ran before it (a split search runs different ones).
+    if (this.calibrated) return;
+    this.calibrated = true;
+    this.steps = Math.max(result.steps, 1);
   }
 
   private demote(task: TaskId): void {

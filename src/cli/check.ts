@@ -1,7 +1,8 @@
 import pc from 'picocolors';
 import { performance } from 'node:perf_hooks';
-import { explore, DEFAULT_ITERATIONS, type ExploreResult } from '../explore.ts';
+import { DEFAULT_ITERATIONS, type ExploreResult } from '../explore.ts';
 import { Progress } from './progress.ts';
+import { parseShard, search, type Split } from './search.ts';
 import { writeReport } from './html-report.ts';
 import { CORPUS_DIR } from '../corpus.ts';
 import { replaySaved, saveResult } from './regressions.ts';
@@ -24,6 +25,8 @@ export const CHECK_USAGE = `usage: npx tsx check [scenario | file.ts | file.ts#n
                       schedules are always replayed first (a fixed bug shows "still fixed")
   --regressions DIR   where saved schedules live (default regressions/)
   --report FILE       write a failure as a self-contained HTML swimlane diagram (one scenario)
+  --workers N         explore on N worker threads (same failure whatever N)
+  --shard i/n         explore only slice i of n (CI matrix); combine with 'merge'
   --full-trace        print every step of a failing trace
   --json              one JSON object per scenario, one per line
   --list              list scenarios and what they expect, run nothing
@@ -40,6 +43,8 @@ const FLAGS = {
   save: { type: 'boolean' },
   regressions: { type: 'string' },
   report: { type: 'string' },
+  workers: { type: 'string' },
+  shard: { type: 'string' },
   json: { type: 'boolean' },
   list: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -52,6 +57,7 @@ interface CheckHow {
   readonly save: boolean;
   readonly regressions: string;
   readonly report: string | undefined;
+  readonly split: Split;
 }
 
 export interface CheckSettings {
@@ -97,6 +103,10 @@ export async function runCheck(args: readonly string[], out: Output): Promise<nu
     ...(values.depth !== undefined ? { depth: wholeNumber('depth', values.depth, 1, 20)! } : {}),
     ...(values['max-steps'] !== undefined ? { maxSteps: wholeNumber('max-steps', values['max-steps'], 1)! } : {}),
   };
+  const split: Split = {
+    workers: wholeNumber('workers', values.workers, 1, 64) ?? 1,
+    ...(values.shard !== undefined ? { shard: parseShard(values.shard) } : {}),
+  };
   const targets = await resolveTarget(positionals[0]);
   if (values.list) {
     for (const { scenario, file } of targets) {
@@ -110,7 +120,7 @@ export async function runCheck(args: readonly string[], out: Output): Promise<nu
   let allOk = true;
   for (const loaded of targets) {
     const ok = await checkOne(loaded, settings, { single, json: values.json ?? false, full: values['full-trace'] ?? false, save: values.save ?? false,
-      regressions: values.regressions ?? CORPUS_DIR, report: values.report }, out);
+      regressions: values.regressions ?? CORPUS_DIR, report: values.report, split }, out);
     allOk &&= ok;
   }
   if (!single && !values.json) {
@@ -120,8 +130,9 @@ export async function runCheck(args: readonly string[], out: Output): Promise<nu
   return allOk ? EXIT_OK : EXIT_FAILURE;
 }
 
-async function checkOne({ scenario }: LoadedScenario, settings: CheckSettings,
+async function checkOne(loaded: LoadedScenario, settings: CheckSettings,
   how: CheckHow, out: Output): Promise<boolean> {
+  const { scenario } = loaded;
   const started = performance.now();
   const saved = await replaySaved(scenario, how.regressions);
   let result: ExploreResult;
@@ -131,7 +142,7 @@ async function checkOne({ scenario }: LoadedScenario, settings: CheckSettings,
   } else {
     const progress = how.json ? null : Progress.forTerminal(scenario.name);
     try {
-      result = await explore(scenario, { ...settings, onExecution: (n) => progress?.tick(n) });
+      result = await search(loaded, { ...settings, onExecution: (n) => progress?.tick(n) }, how.split);
     } finally {
       progress?.done();
     }
@@ -144,7 +155,9 @@ async function checkOne({ scenario }: LoadedScenario, settings: CheckSettings,
     out.stdout(JSON.stringify({
       scenario: scenario.name, expect: expectation(scenario), verdict: result.verdict, asExpected: ok,
       strategy: result.strategy, schedulesRun: result.schedulesRun, stepsRun: result.stepsRun, complete: result.complete,
-      elapsedMs: Math.round(ms), failure: result.failure ? failureJson(scenario.name, result.failure) : null,
+      elapsedMs: Math.round(ms), failureIndex: result.failureIndex ?? null,
+      shard: how.split.shard ? `${how.split.shard.index + 1}/${how.split.shard.count}` : null,
+      failure: result.failure ? failureJson(scenario.name, result.failure) : null,
       regressions: saved.note || null, saved: savedNote || null,
     }));
     return ok;

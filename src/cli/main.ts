@@ -1,13 +1,15 @@
 import { runCheck } from './check.ts';
 import { runReplay } from './replay.ts';
+import { runMerge } from './merge.ts';
 import { EXIT_USAGE, InputError } from './input.ts';
 import { processOutput, type Output } from './output.ts';
 
-export type Command = 'check' | 'replay';
+export type Command = 'check' | 'replay' | 'merge';
 
 /** Runs a command and returns its exit code; bad input is one line on stderr and exit 2. */
 export async function runCommand(command: Command, args: readonly string[], out: Output = processOutput()): Promise<number> {
   try {
+    if (command === 'merge') return await runMerge(args, out);
     return command === 'check' ? await runCheck(args, out) : await runReplay(args, out);
   } catch (e) {
     if (e instanceof InputError) {
@@ -28,10 +30,10 @@ export async function main(command: Command, args: readonly string[]): Promise<n
   process.exit(code);
 }
 
-/** `heddle check …` / `heddle replay …` (the package's bin). */
+/** `heddle check …` / `heddle replay …` / `heddle merge …` (the package's bin). */
 export async function binMain(argv: readonly string[]): Promise<never> {
   const [command, ...rest] = argv;
-  if (command === 'check' || command === 'replay') return main(command, rest);
-  process.stderr.write(`heddle: unknown command '${command ?? ''}' (use 'heddle check' or 'heddle replay')\n`);
+  if (command === 'check' || command === 'replay' || command === 'merge') return main(command, rest);
+  process.stderr.write(`heddle: unknown command '${command ?? ''}' (use 'heddle check', 'heddle replay' or 'heddle merge')\n`);
   process.exit(EXIT_USAGE);
 }

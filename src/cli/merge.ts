@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { EXIT_FAILURE, EXIT_OK, InputError, parse } from './input.ts';
+import type { Output } from './output.ts';
+
+export const MERGE_USAGE = `usage: npx tsx merge <shard.json>... [--json]
+  Combines the --json output of 'check --shard i/n' runs into one verdict per scenario:
+  the failure at the lowest execution index wins (the one an unsplit search finds first).
+  --json              one merged JSON object per scenario
+  --help              this text`;
+
+interface ShardLine {
+  scenario: string;
+  expect: string;
+  strategy: string;
+  schedulesRun: number;
+  stepsRun: number;
+  complete: boolean;
+  failureIndex: number | null;
+  shard: string | null;
+  failure: { kind: string; message: string; replay: string } | null;
+}
+
+function readLines(file: string): ShardLine[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return text.split('\n').filter((l) => l.trim() !== '').map((line, i) => {
+    let obj: ShardLine;
+    try {
+      obj = JSON.parse(line) as ShardLine;
+    } catch {
+      throw new InputError(`${file}:${i + 1} is not JSON (expected the output of 'check --json --shard i/n')`);
+    }
+    if (typeof obj.scenario !== 'string' || typeof obj.schedulesRun !== 'number') throw new InputError(`${file}:${i + 1} is not a heddle check result`);
+    return obj;
+  });
+}
+
+/** The slice whose failure an unsplit search would have met first; a hard failure outranks a data race. */
+function pick(lines: readonly ShardLine[]): ShardLine | undefined {
+  const failing = lines.filter((l) => l.failure !== null);
+  const hard = failing.filter((l) => l.failure!.kind !== 'data-race');
+  return (hard.length > 0 ? hard : failing).sort((a, b) => (a.failureIndex ?? 0) - (b.failureIndex ?? 0))[0];
+}
+
+export async function runMerge(args: readonly string[], out: Output): Promise<number> {
+  const { values, positionals } = parse(args, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, 10_000);
+  if (values.help) {
+    out.stdout(MERGE_USAGE);
+    return EXIT_OK;
+  }
+  if (positionals.length === 0) throw new InputError('merge needs the JSON files of the shards (see --help)');
+  const byScenario = new Map<string, ShardLine[]>();
+  for (const file of positionals) for (const line of readLines(file)) byScenario.set(line.scenario, [...(byScenario.get(line.scenario) ?? []), line]);
+  let allOk = true;
+  for (const [scenario, lines] of [...byScenario].sort(([a], [b]) => a.localeCompare(b))) {
+    const shards = new Set(lines.map((l) => l.shard));
+    const winner = pick(lines);
+    const got = winner?.failure?.kind ?? 'pass';
+    const ok = got === lines[0]!.expect;
+    allOk &&= ok;
+    const schedules = lines.reduce((n, l) => n + l.schedulesRun, 0);
+    const complete = !winner && lines.every((l) => l.complete);
+    if (values.json) {
+      out.stdout(JSON.stringify({ scenario, expect: lines[0]!.expect, verdict: winner ? 'fail' : 'pass', asExpected: ok,
+        strategy: lines[0]!.strategy, shards: [...shards], schedulesRun: schedules, stepsRun: lines.reduce((n, l) => n + l.stepsRun, 0),
+        complete, failureIndex: winner?.failureIndex ?? null, failure: winner?.failure ?? null }));
+      continue;
+    }
+    out.stdout(`${ok ? '✓' : '✗'} ${scenario.padEnd(34)} expect ${lines[0]!.expect.padEnd(14)} got ${got.padEnd(16)} ` +
+      `${schedules} schedules over ${shards.size} shard${shards.size === 1 ? '' : 's'}${complete ? ', complete' : ''}`);
+    if (winner?.failure) {
+      out.stdout(`  ${winner.failure.kind} at execution ${winner.failureIndex} (shard ${winner.shard ?? '?'}): ${winner.failure.message.split('\n')[0]}`);
+      out.stdout(`  replay: ${winner.failure.replay}`);
+    }
+  }
+  return allOk ? EXIT_OK : EXIT_FAILURE;
+}

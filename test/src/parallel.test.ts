@@ -1,0 +1,78 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { explore } from 'heddle';
+import { exploreInWorkers } from '../../src/parallel/pool.ts';
+import { runCommand } from '../../src/cli/main.ts';
+import { recordingOutput } from '../../src/cli/output.ts';
+import { threeOrderings } from '../../scenarios/deep/three-orderings.ts';
+import { safeCounter } from '../fixtures/programs.ts';
+
+const FILE = 'scenarios/deep/three-orderings.ts';
+const NAME = 'deep/three-orderings-4';
+
+async function cli(command: 'check' | 'merge', ...args: string[]) {
+  const out = recordingOutput();
+  const code = await runCommand(command, args, out);
+  return { code, out: out.out.join('\n'), err: out.err.join('\n') };
+}
+
+describe('split searches', () => {
+  for (const strategy of ['random', 'portfolio', 'pct'] as const) {
+    it(`${strategy}: every shard count finds the same first failure as one process`, async () => {
+      const whole = await explore(threeOrderings(4), { strategy, seed: 3, iterations: 3000 });
+      expect(whole.failure).toBeDefined();
+      for (const count of [2, 3]) {
+        const parts = [];
+        for (let index = 0; index < count; index++) parts.push(await explore(threeOrderings(4), { strategy, seed: 3, iterations: 3000, shard: { index, count } }));
+        const failing = parts.filter((p) => p.failure).sort((a, b) => a.failureIndex! - b.failureIndex!)[0]!;
+        expect(failing.failureIndex).toBe(whole.failureIndex);
+        expect(failing.failure?.token).toBe(whole.failure?.token);
+      }
+    });
+  }
+
+  it('shards of a passing search cover every execution exactly once', async () => {
+    const total = 120;
+    const counts = [];
+    for (let index = 0; index < 3; index++) counts.push((await explore(safeCounter, { strategy: 'portfolio', seed: 9, iterations: total, shard: { index, count: 3 } })).schedulesRun);
+    expect(counts).toEqual([40, 40, 40]);
+  });
+
+  it('--workers 2 finds the same failure (same token) as --workers 1', async () => {
+    const one = await exploreInWorkers({ file: FILE, scenario: NAME, options: { seed: 5, iterations: 3000 }, count: 1 });
+    const two = await exploreInWorkers({ file: FILE, scenario: NAME, options: { seed: 5, iterations: 3000 }, count: 2 });
+    const inProcess = await explore(threeOrderings(4), { seed: 5, iterations: 3000 });
+    expect(two.failure?.token).toBe(one.failure?.token);
+    expect(two.failure?.token).toBe(inProcess.failure?.token);
+    expect(two.failureIndex).toBe(inProcess.failureIndex);
+  });
+
+  it('check --shard and merge combine into the unsplit verdict', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'heddle-shards-'));
+    const files = [];
+    for (let i = 1; i <= 3; i++) {
+      const r = await cli('check', NAME, '--shard', `${i}/3`, '--json', '--seed', '5');
+      const file = join(dir, `shard${i}.json`);
+      writeFileSync(file, r.out + '\n');
+      files.push(file);
+    }
+    const merged = await cli('merge', ...files, '--json');
+    expect(merged.code).toBe(0);
+    const obj = JSON.parse(merged.out);
+    const whole = JSON.parse((await cli('check', NAME, '--json', '--seed', '5')).out);
+    expect(obj.failureIndex).toBe(whole.failureIndex);
+    expect(obj.failure.token).toBe(whole.failure.token);
+    expect(obj.shards).toHaveLength(3);
+  });
+
+  it('rejects a bad --shard and a bad merge input with exit 2', async () => {
+    expect((await cli('check', NAME, '--shard', '4/3')).code).toBe(2);
+    expect((await cli('check', NAME, '--shard', 'x')).err).toMatch(/--shard expects i\/n/);
+    const dir = mkdtempSync(join(tmpdir(), 'heddle-shards-'));
+    writeFileSync(join(dir, 'bad.json'), 'not json\n');
+    expect((await cli('merge', join(dir, 'bad.json'))).code).toBe(2);
+    expect((await cli('merge')).code).toBe(2);
+  });
+});
