@@ -1,0 +1,49 @@
+// `npm run bench [section…]`: every speed and search-power measurement, side by side in one run.
+// Prints markdown tables and writes bench/results.json. No timed assertions live in tests.
+import { existsSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { writeFileAtomic } from '../src/atomic-write.ts';
+import { renderSection, type Section } from './lib.ts';
+import { stepsSection } from './sections/steps.ts';
+import { workersSection } from './sections/workers.ts';
+import { linearizabilitySection } from './sections/linearizability.ts';
+import { strategiesSection } from './sections/strategies.ts';
+
+const SECTIONS: Record<string, () => Promise<Section | Section[]>> = {
+  steps: stepsSection,
+  strategies: strategiesSection,
+  workers: workersSection,
+  linearizability: linearizabilitySection,
+};
+
+// Sections contributed by other benchmark modules, each exporting `sections(): Promise<Section[]>`.
+const OPTIONAL: Record<string, string> = {
+  exhaustive: './exhaustive.ts',
+  models: './models.ts',
+  overlocking: './overlocking.ts',
+};
+
+const wanted = process.argv.slice(2);
+const pick = (name: string) => wanted.length === 0 || wanted.includes(name);
+const results: { name: string; sections: Section[] }[] = [];
+const machine = `${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown cpu'}), ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
+console.log(`heddle benchmarks — ${new Date().toISOString().slice(0, 10)} — ${machine}\n`);
+
+for (const [name, run] of Object.entries(SECTIONS)) {
+  if (!pick(name)) continue;
+  const out = await run();
+  const list = Array.isArray(out) ? out : [out];
+  results.push({ name, sections: list });
+  for (const s of list) console.log(renderSection(s) + '\n');
+}
+for (const [name, path] of Object.entries(OPTIONAL)) {
+  if (!pick(name) || !existsSync(new URL(path, import.meta.url))) continue;
+  const mod = (await import(path)) as { sections?: () => Promise<Section[]> };
+  if (typeof mod.sections !== 'function') continue;
+  const list = await mod.sections();
+  results.push({ name, sections: list });
+  for (const s of list) console.log(renderSection(s) + '\n');
+}
+writeFileAtomic(new URL('./results.json', import.meta.url).pathname,
+  JSON.stringify({ date: new Date().toISOString(), machine, results }, null, 2) + '\n');
+console.log('wrote bench/results.json');
