@@ -29,7 +29,6 @@ interface TaskState {
   pending: PendingOp | null;
   /** Settles the promise the task is parked on; null while it runs or after it ends. */
   resume: ((value: unknown) => void) | null;
-  reject: ((error: unknown) => void) | null;
   /** What the pending op does when the task is chosen; its result resolves the parked promise. */
   effect: (() => unknown) | null;
   done: boolean;
@@ -74,6 +73,7 @@ export class Execution {
   private readonly randoms: number[] = [];
   private readonly races: DataRace[] = [];
   private running: TaskState | null = null;
+  private readonly runnableBuffer: TaskId[] = [];
   private readonly context = new Context(this);
   private lastRan: TaskId | null = null;
   private preemptions = 0;
@@ -153,9 +153,8 @@ export class Execution {
     if (this.options.captureLocations) task.pendingLocation = captureLocation();
     // One promise per step: the effect runs when the task is chosen and its result resolves it,
     // so a primitive needs no async wrapper of its own.
-    const parked = new Promise<unknown>((resolve, reject) => {
+    const parked = new Promise<unknown>((resolve) => {
       task.resume = resolve;
-      task.reject = reject;
     });
     this.running = null;
     this.schedule();
@@ -249,7 +248,7 @@ export class Execution {
   private addTask(fn: () => unknown, name: string | undefined): TaskId {
     const id = this.tasks.length;
     const task: TaskState = { id, name: name ?? (id === 0 ? 'main' : `task${id}`), pending: START,
-      resume: null, reject: null, effect: null, done: false, result: undefined, pendingLocation: undefined };
+      resume: null, effect: null, done: false, result: undefined, pendingLocation: undefined };
     this.tasks.push(task);
     new Promise<unknown>((resolve) => (task.resume = resolve))
       .then(fn)
@@ -275,10 +274,18 @@ export class Execution {
       message: `task ${task.id} '${task.name}' threw: ${describeThrown(error)}` });
   }
 
+  /**
+   * The runnable tasks, in a buffer reused from step to step (no allocation per step): valid
+   * until the next scheduling point, so a strategy that keeps it must copy it.
+   */
   private runnable(): TaskId[] {
-    const out: TaskId[] = [];
-    for (const t of this.tasks) {
-      if (!t.done && t.pending !== null && (t.pending.enabled === undefined || t.pending.enabled())) out.push(t.id);
+    const out = this.runnableBuffer;
+    out.length = 0;
+    const tasks = this.tasks;
+    for (let i = 0; i < tasks.length; i++) {
+      const t = tasks[i]!;
+      const op = t.pending;
+      if (op !== null && !t.done && (op.enabled === undefined || op.enabled())) out.push(i);
     }
     return out;
   }
@@ -343,17 +350,15 @@ export class Execution {
     this.lastRan = choice;
     this.running = task;
     const resume = task.resume!;
-    const reject = task.reject;
     const effect = task.effect;
     task.resume = null;
-    task.reject = null;
     task.effect = null;
     if (effect === null) return resume(undefined);
     let value: unknown;
     try {
       value = effect();
     } catch (e) {
-      return reject!(e);
+      return resume(Promise.reject(e)); // the parked promise adopts the rejection
     }
     resume(value);
   }

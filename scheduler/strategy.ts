@@ -2,7 +2,10 @@ import type { ExecutionResult, PendingOp, TaskId } from './types.ts';
 
 /** What a strategy sees at a scheduling point. */
 export interface ChoiceContext {
-  /** Tasks whose pending op is enabled, in ascending TaskId order. Never empty. */
+  /**
+   * Tasks whose pending op is enabled, in ascending TaskId order. Never empty. The array (like
+   * the context itself) is reused from step to step: copy it to keep it.
+   */
   readonly runnable: readonly TaskId[];
   /** The task that ran the previous step, or null at the first step. May not be runnable. */
   readonly current: TaskId | null;

@@ -6,20 +6,31 @@ import type { Scenario } from './scenario.ts';
 
 export const DEFAULT_MAX_STEPS = 10_000;
 
-// One macrotask per execution: every step runs in microtasks, so once the queue has drained a
-// live execution is waiting on something heddle does not control.
-const drained = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+// Every step runs in microtasks, so once the microtask queue has drained a live execution is
+// waiting on something heddle does not control. One setImmediate watches whichever execution is
+// current when it fires: executions that finish in microtasks run back to back, with no
+// macrotask and no allocation between them.
+let watched: Execution | null = null;
+let armed = false;
+function watch(ex: Execution): void {
+  watched = ex;
+  if (armed) return;
+  armed = true;
+  setImmediate(() => {
+    armed = false;
+    const stalled = watched;
+    if (stalled !== null && !stalled.finished) stalled.checkStalled();
+  });
+}
 
 /** Runs one execution of the scenario under the strategy, never hanging. */
 export async function runExecution(s: Scenario, strategy: Strategy, maxSteps: number, captureLocations: boolean): Promise<ExecutionResult> {
   const ex = new Execution(strategy, { maxSteps, captureLocations });
   if (s.options.races !== false) ex.observers.push(new RaceDetector());
   ex.start(s.body);
-  while (!ex.finished) {
-    await drained();
-    ex.checkStalled();
-  }
+  watch(ex);
   const result = await ex.done;
+  if (watched === ex) watched = null;
   if (result.failure !== null || s.options.verify === undefined) return result;
   let verdict;
   try {
