@@ -21,6 +21,19 @@ export interface ExecutionOptions {
   readonly maxSteps: number;
   /** Capture a source location per step (slow: used only to report a failure). */
   readonly captureLocations: boolean;
+  /**
+   * For code not written for heddle (a scenario with an environment): names the task whose code
+   * is running now, from an async context that follows promise continuations, and runs a task's
+   * body inside that context. With it, a task that awaits a promise heddle does not control is
+   * suspended instead of failing the execution: other tasks run, and the task resumes when some
+   * task settles the promise (a timer callback, an emitter listener).
+   */
+  readonly tasks?: TaskContext;
+}
+
+export interface TaskContext {
+  identify(): TaskId | undefined;
+  enter<T>(task: TaskId, fn: () => T): T;
 }
 
 interface TaskState {
@@ -32,6 +45,9 @@ interface TaskState {
   /** What the pending op does when the task is chosen; its result resolves the parked promise. */
   effect: (() => unknown) | null;
   done: boolean;
+  daemon: boolean;
+  /** Awaiting a promise heddle does not control (only with a task context). */
+  suspended: boolean;
   result: unknown;
   pendingLocation?: string;
 }
@@ -56,6 +72,8 @@ export function currentExecution(): Execution | null {
 
 const NEVER: Promise<never> = new Promise<never>(() => {});
 const START: PendingOp = { kind: 'start', object: -1 };
+const SUSPENDED: PendingOp = { kind: 'wait', object: -1, enabled: () => false,
+  waitsFor: 'it awaits a promise heddle does not control, and no task left will settle it' };
 
 /**
  * One execution = one schedule. Runs the scenario body as task 0; tasks park at every
@@ -73,6 +91,10 @@ export class Execution {
   private readonly randoms: number[] = [];
   private readonly races: DataRace[] = [];
   private running: TaskState | null = null;
+  private flexiblePending = 0;
+  /** Set while the driver decides after the microtasks drained: a stall is final then. */
+  private deciding = false;
+  private daemons = 0;
   private readonly runnableBuffer: TaskId[] = [];
   private readonly context = new Context(this);
   private lastRan: TaskId | null = null;
@@ -108,10 +130,37 @@ export class Execution {
 
   // ---- called by primitives, always from the running task ----
 
+  /** True while some task of this execution is running (not between two steps). */
+  get inTask(): boolean {
+    return this.running !== null && !this.finished;
+  }
+
+  /**
+   * Marks a task as a daemon (an unref'd timer): the execution ends once every other task has
+   * finished, without waiting for daemons.
+   */
+  setDaemon(id: TaskId, daemon: boolean): void {
+    const task = this.tasks[id];
+    if (task === undefined || task.daemon === daemon) return;
+    task.daemon = daemon;
+    this.daemons += daemon ? 1 : -1;
+  }
+
   /** The task that is running now. */
   currentTask(): TaskId {
-    if (this.running === null) throw new Error('[internal bug] no task is running');
-    return this.running.id;
+    const caller = this.caller();
+    if (caller === null) throw new Error('[internal bug] no task is running');
+    return caller.id;
+  }
+
+  /** The task whose code is calling: the running one, or a suspended one that just resumed. */
+  private caller(): TaskState | null {
+    const id = this.options.tasks?.identify();
+    if (id !== undefined) {
+      const task = this.tasks[id];
+      if (task !== undefined && task.suspended && !task.done) return task;
+    }
+    return this.running;
   }
 
   taskName(id: TaskId): string {
@@ -146,16 +195,24 @@ export class Execution {
   point(op: PendingOp): Promise<void>;
   point<T>(op: PendingOp, effect: () => T): Promise<T>;
   point(op: PendingOp, effect?: () => unknown): Promise<unknown> {
-    const task = this.running;
+    const task = this.caller();
     if (task === null || this.finished) return NEVER;
     task.pending = op;
     task.effect = effect ?? null;
+    if (op.flexible) this.flexiblePending++;
     if (this.options.captureLocations) task.pendingLocation = captureLocation();
     // One promise per step: the effect runs when the task is chosen and its result resolves it,
     // so a primitive needs no async wrapper of its own.
     const parked = new Promise<unknown>((resolve) => {
       task.resume = resolve;
     });
+    if (task.suspended) {
+      // A suspended task resumed (someone settled its promise) and reached a point: it simply
+      // becomes runnable again; whoever is running goes on.
+      task.suspended = false;
+      if (this.running === null) this.schedule();
+      return parked;
+    }
     this.running = null;
     this.schedule();
     return parked;
@@ -230,7 +287,27 @@ export class Execution {
    */
   checkStalled(): void {
     if (this.finished) return;
+    if (this.options.tasks !== undefined) return this.suspendRunning();
+    this.failStalled(this.running);
+  }
+
+  /** With a task context: the running task waits on an uncontrolled promise; let others run. */
+  private suspendRunning(): void {
     const task = this.running;
+    if (task !== null) {
+      task.suspended = true;
+      task.pending = SUSPENDED;
+      this.running = null;
+    }
+    this.deciding = true;
+    try {
+      this.schedule();
+    } finally {
+      this.deciding = false;
+    }
+  }
+
+  private failStalled(task: TaskState | null): void {
     const where = task ? this.lastStepOf(task.id) : null;
     const who = task ? `task ${task.id} '${task.name}'` : 'a task';
     const after = where === null ? 'before its first operation'
@@ -238,8 +315,9 @@ export class Execution {
     this.finish({
       kind: 'nondeterminism',
       task: task?.id,
-      message: `${who} awaited something heddle does not control (a timer, real I/O or a bare Promise) ${after}; ` +
-        `use heddle's primitives (sleep, Queue, Event, …) inside scenarios`,
+      message: `${who} awaited something heddle does not control (a timer, real I/O or a bare Promise) ${after}` +
+        (this.options.tasks ? ' and no task left will settle it' : '') +
+        `; wrap the call with controlled(), turn on the scenario's environment (timers, fs, events), or use heddle's primitives`,
     });
   }
 
@@ -248,10 +326,11 @@ export class Execution {
   private addTask(fn: () => unknown, name: string | undefined): TaskId {
     const id = this.tasks.length;
     const task: TaskState = { id, name: name ?? (id === 0 ? 'main' : `task${id}`), pending: START,
-      resume: null, effect: null, done: false, result: undefined, pendingLocation: undefined };
+      resume: null, effect: null, done: false, daemon: false, suspended: false, result: undefined, pendingLocation: undefined };
     this.tasks.push(task);
+    const context = this.options.tasks;
     new Promise<unknown>((resolve) => (task.resume = resolve))
-      .then(fn)
+      .then(context ? () => context.enter(id, fn) : fn)
       .then(
         (value) => this.taskEnded(task, value),
         (error: unknown) => this.taskThrew(task, error),
@@ -262,6 +341,7 @@ export class Execution {
   private taskEnded(task: TaskState, value: unknown): void {
     if (this.finished) return;
     task.done = true;
+    task.suspended = false;
     task.result = value;
     if (this.running === task) this.running = null;
     this.schedule();
@@ -304,17 +384,26 @@ export class Execution {
   /** Picks and resumes the next task, or ends the execution. */
   private schedule(): void {
     if (this.finished || this.running !== null) return;
+    // Daemons (unref'd timers) never keep an execution alive.
+    if (this.daemons > 0 && this.tasks.every((t) => t.done || t.daemon)) return this.finish(null);
     let runnable = this.runnable();
     while (runnable.length === 0) {
-      if (this.tasks.every((t) => t.done)) return this.finish(null);
+      if (this.tasks.every((t) => t.done || t.daemon)) return this.finish(null);
       const wake = this.earliestWake();
       if (wake === null) {
+        if (this.external > 0) return; // a controlled call is doing real work: the watcher waits for it
+        const suspended = this.tasks.find((t) => t.suspended && !t.done);
+        // A task may have just settled a suspended task's promise: its continuation runs in the
+        // next microtasks. Decide only once they have drained (the driver calls checkStalled).
+        if (suspended !== undefined && !this.deciding) return;
+        if (suspended !== undefined) return this.failStalled(suspended);
         const blocked = findBlocked(this.tasks.filter((t) => !t.done).map((t) => ({ id: t.id, op: t.pending })));
         return this.finish({ kind: 'deadlock', blocked, message: deadlockMessage(blocked, this.describer()) });
       }
       this.now = wake;
       runnable = this.runnable();
     }
+    if (this.flexiblePending > 0) runnable = this.withTimeAdvances(runnable);
     if (this.choices.length >= this.options.maxSteps) {
       return this.finish({ kind: 'livelock', message: livelockMessage(this.trace.steps(this.trace.length - 1000), this.options.maxSteps, this.describer().task) });
     }
@@ -335,6 +424,8 @@ export class Execution {
     }
     const task = this.tasks[choice]!;
     const op = task.pending!;
+    if (op.flexible) this.flexiblePending--;
+    if (op.wakeAt !== undefined && op.wakeAt > this.now) this.now = op.wakeAt; // chosen to let time pass
     const preempted = this.lastRan !== null && this.lastRan !== choice && runnable.includes(this.lastRan);
     if (preempted) this.preemptions++;
     // Every trace step has the same shape (absent detail/location are undefined): keeps V8 fast.
@@ -361,6 +452,43 @@ export class Execution {
       return resume(Promise.reject(e)); // the parked promise adopts the rejection
     }
     resume(value);
+  }
+
+  /**
+   * While every runnable op is flexible (may happen at any later time), the earliest sleepers are
+   * runnable too: choosing one lets virtual time pass to its wake-up before any response arrives.
+   */
+  private withTimeAdvances(runnable: TaskId[]): TaskId[] {
+    for (const id of runnable) if (!this.tasks[id]!.pending!.flexible) return runnable;
+    const wake = this.earliestWake();
+    if (wake === null) return runnable;
+    for (const t of this.tasks) if (!t.done && t.pending?.wakeAt === wake && !runnable.includes(t.id)) runnable.push(t.id);
+    return runnable.sort((a, b) => a - b);
+  }
+
+  // ---- calls whose completion is outside heddle (controlled functions doing real I/O) ----
+
+  private external = 0;
+  private externalIdle: (() => void)[] = [];
+
+  /** Tracks a promise heddle does not control but waits for on purpose (a controlled call). */
+  trackExternal(promise: Promise<unknown>): void {
+    this.external++;
+    const settled = () => {
+      this.external--;
+      if (this.external === 0) for (const wake of this.externalIdle.splice(0)) wake();
+    };
+    promise.then(settled, settled);
+  }
+
+  /** Resolves once no tracked external promise is pending (at once if none is). */
+  externalSettled(): Promise<void> {
+    if (this.external === 0) return Promise.resolve();
+    return new Promise((resolve) => this.externalIdle.push(resolve));
+  }
+
+  get waitingOnExternal(): boolean {
+    return this.external > 0;
   }
 
   private earliestWake(): number | null {

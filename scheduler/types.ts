@@ -31,7 +31,9 @@ export type OpKind =
   | 'spawn'
   | 'join' // join another task
   | 'sleep'
-  | 'random';
+  | 'random'
+  | 'call' // a controlled function or method is called
+  | 'response'; // its result is delivered to the caller
 
 export interface PendingOp {
   readonly kind: OpKind;
@@ -50,6 +52,12 @@ export interface PendingOp {
   readonly blocker?: () => TaskId | undefined;
   /** While blocked: why no task can ever unblock it, where the primitive can tell. */
   readonly waitsFor?: string;
+  /**
+   * The op may happen now or after any amount of virtual time (the response of a controlled
+   * call): while only such ops are runnable, a sleeping task may also be chosen, and choosing it
+   * lets time pass to its wake-up — so a timeout can beat a response.
+   */
+  readonly flexible?: boolean;
 }
 
 /** One row of a trace: a task performed an op. `choice` marks scheduling points. */

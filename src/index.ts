@@ -26,3 +26,6 @@ export { checkHistory } from './linearizability/checker.ts';
 export type { SequentialModel, LinearizabilityVerdict } from './linearizability/checker.ts';
 export type { HistoryOp, OpResult } from './linearizability/history.ts';
 export type { Verdict } from './scenario.ts';
+export { controlled, controlledFunction, controlledObject, controlledCallback } from './environment/controlled.ts';
+export { virtualFs } from './environment/fs.ts';
+export type { Environment } from './environment/index.ts';

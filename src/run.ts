@@ -3,6 +3,8 @@ import { describeRace, RaceDetector } from '../scheduler/detectors/race.ts';
 import type { Strategy } from '../scheduler/strategy.ts';
 import type { ExecutionResult } from '../scheduler/types.ts';
 import type { Scenario } from './scenario.ts';
+import { installEnvironment } from './environment/index.ts';
+import { asyncTaskContext } from './environment/context.ts';
 
 export const DEFAULT_MAX_STEPS = 10_000;
 
@@ -12,24 +14,54 @@ export const DEFAULT_MAX_STEPS = 10_000;
 // macrotask and no allocation between them.
 let watched: Execution | null = null;
 let armed = false;
+// Captured at load: scenarios may replace the global timers with virtual ones.
+const realSetImmediate = globalThis.setImmediate;
+const realSetTimeout = globalThis.setTimeout;
+const realClearTimeout = globalThis.clearTimeout;
+
+/** How long a controlled call may take in real time before the execution is abandoned. */
+export const EXTERNAL_LIMIT_MS = 30_000;
+
 function watch(ex: Execution): void {
   watched = ex;
   if (armed) return;
   armed = true;
-  setImmediate(() => {
+  realSetImmediate(() => {
     armed = false;
     const stalled = watched;
-    if (stalled !== null && !stalled.finished) stalled.checkStalled();
+    if (stalled === null || stalled.finished) return;
+    if (stalled.waitingOnExternal) return waitForExternal(stalled);
+    stalled.checkStalled();
+    // A suspended task (environment scenarios) lets the execution go on: keep watching it.
+    if (!stalled.finished) watch(stalled);
+  });
+}
+
+/** A controlled call is doing real work: wait for it (bounded), then watch again. */
+function waitForExternal(ex: Execution): void {
+  const limit = realSetTimeout(() => ex.fail({ kind: 'nondeterminism',
+    message: `a controlled call did not settle within ${EXTERNAL_LIMIT_MS / 1000} s of real time` }), EXTERNAL_LIMIT_MS);
+  void ex.externalSettled().then(() => {
+    realClearTimeout(limit);
+    if (!ex.finished) watch(ex);
   });
 }
 
 /** Runs one execution of the scenario under the strategy, never hanging. */
 export async function runExecution(s: Scenario, strategy: Strategy, maxSteps: number, captureLocations: boolean): Promise<ExecutionResult> {
-  const ex = new Execution(strategy, { maxSteps, captureLocations });
+  const tracked = s.options.environment ? asyncTaskContext() : null;
+  const ex = new Execution(strategy, { maxSteps, captureLocations, ...(tracked ? { tasks: tracked.context } : {}) });
   if (s.options.races !== false) ex.observers.push(new RaceDetector());
-  ex.start(s.body);
-  watch(ex);
-  const result = await ex.done;
+  const restore = s.options.environment ? installEnvironment(s.options.environment) : null;
+  let result: ExecutionResult;
+  try {
+    ex.start(s.body);
+    watch(ex);
+    result = await ex.done;
+  } finally {
+    restore?.();
+    tracked?.close();
+  }
   if (watched === ex) watched = null;
   if (result.failure !== null || s.options.verify === undefined) return result;
   let verdict;

@@ -1,4 +1,5 @@
 import type { FailureKind } from '../scheduler/types.ts';
+import type { Environment } from './environment/index.ts';
 
 /** What a scenario is expected to show: 'pass', or the failure kind a known-buggy model has. */
 export type Expectation = 'pass' | FailureKind;
@@ -12,6 +13,11 @@ export interface ScenarioOptions {
   readonly races?: boolean;
   /** One line saying what the scenario checks. */
   readonly description?: string;
+  /**
+   * Node APIs replaced by controlled versions during each execution, for code not written
+   * against heddle: virtual timers, an in-memory filesystem, explored EventEmitter delivery.
+   */
+  readonly environment?: Environment;
   /**
    * Checks what the body returned, after the execution ended and outside it (heddle's
    * primitives behave as plain async code there). A non-null result fails the execution.

@@ -1,0 +1,102 @@
+import { currentExecution } from '../../scheduler/execution.ts';
+import { Controlled } from '../primitives/control.ts';
+import { spawn } from '../primitives/task.ts';
+
+/** The identity of a controlled function: calls to it conflict with each other. */
+class CallTarget extends Controlled {
+  constructor(name: string) {
+    super('call', name);
+  }
+
+  /**
+   * Two scheduling points: the call (the function starts, in the calling task) and the response
+   * (its result is delivered). The response may come at any later moment the scheduler picks —
+   * after other tasks ran, after timers fired — which is what a real I/O completion can do.
+   */
+  run(label: string, start: () => unknown): Promise<unknown> {
+    const ex = this.control()!;
+    let pending: Promise<unknown> = Promise.resolve();
+    return ex.point({ kind: 'call', object: this.id, detail: label }, () => {
+      pending = (async () => start())();
+      ex.trackExternal(pending);
+    }).then(() => ex.point({ kind: 'response', object: this.id, detail: label, flexible: true }, () => pending));
+  }
+}
+
+type AnyFunction = (...args: never[]) => unknown;
+
+/**
+ * Wraps an async function (a database client call, `fetch`, a mock) so that inside an
+ * exploration each call is a scheduling point and its completion is another, delivered when the
+ * scheduler chooses. Outside an exploration the wrapper just calls the function. The wrapped
+ * function should only touch state of its own: it runs outside heddle's control.
+ */
+export function controlledFunction<F extends AnyFunction>(fn: F, name: string = fn.name || 'call'): F {
+  const target = new CallTarget(name);
+  const wrapper = function (this: unknown, ...args: Parameters<F>) {
+    const ex = currentExecution();
+    if (ex === null || !ex.inTask) return fn.apply(this, args);
+    return target.run(name, () => fn.apply(this, args));
+  };
+  Object.defineProperty(wrapper, 'name', { value: name });
+  return wrapper as unknown as F;
+}
+
+/**
+ * Wraps an object of async methods (a client): every method call goes through `controlledFunction`.
+ * Non-function properties are passed through.
+ */
+export function controlledObject<T extends object>(obj: T, label = obj.constructor?.name ?? 'object'): T {
+  const cache = new Map<PropertyKey, unknown>();
+  return new Proxy(obj, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (typeof value !== 'function' || key === 'constructor') return value;
+      let wrapped = cache.get(key);
+      if (wrapped === undefined) {
+        wrapped = controlledFunction((value as AnyFunction).bind(target) as AnyFunction, `${label}.${String(key)}`);
+        cache.set(key, wrapped);
+      }
+      return wrapped;
+    },
+  });
+}
+
+type NodeCallback = (error: unknown, ...results: unknown[]) => void;
+
+/**
+ * Wraps a Node-style function whose last argument is a callback `(err, result)`. Inside an
+ * exploration the call and the callback happen in a task of their own (the caller goes on at
+ * once, as with the real API), each a scheduling point.
+ */
+export function controlledCallback<F extends (...args: never[]) => void>(fn: F, name: string = fn.name || 'callback'): F {
+  const target = new CallTarget(name);
+  const wrapper = function (this: unknown, ...args: unknown[]) {
+    const ex = currentExecution();
+    if (ex === null || !ex.inTask) return (fn as unknown as (...a: unknown[]) => void).apply(this, args);
+    const callback = args.pop() as NodeCallback;
+    if (typeof callback !== 'function') throw new TypeError(`${name}: the last argument must be a callback`);
+    spawn(async () => {
+      let results: unknown[];
+      try {
+        results = (await target.run(name, () => new Promise<unknown[]>((resolve, reject) => {
+          (fn as unknown as (...a: unknown[]) => void).apply(this, [...args, (err: unknown, ...out: unknown[]) => (err ? reject(err) : resolve(out))]);
+        }))) as unknown[];
+      } catch (err) {
+        callback(err);
+        return;
+      }
+      callback(null, ...results);
+    }, `${name} callback`);
+  };
+  Object.defineProperty(wrapper, 'name', { value: name });
+  return wrapper as unknown as F;
+}
+
+/**
+ * `controlled(fn)` wraps an async function, `controlled(obj)` an object of async methods: inside
+ * an exploration each call is a scheduling point and each completion another.
+ */
+export function controlled<T extends object>(value: T, name?: string): T {
+  return typeof value === 'function' ? controlledFunction(value as unknown as AnyFunction, name) as unknown as T : controlledObject(value, name);
+}

@@ -1,0 +1,82 @@
+import { createFsFromVolume, Volume } from 'memfs';
+import { currentExecution } from '../../scheduler/execution.ts';
+import { Controlled } from '../primitives/control.ts';
+import { spawn } from '../primitives/task.ts';
+import { builtin, type Patches } from './patch.ts';
+
+type MemFs = ReturnType<typeof createFsFromVolume>;
+type SyncFn = (...args: unknown[]) => unknown;
+
+// fs.promises methods and the synchronous memfs call that does the same work in one step.
+const OPERATIONS = ['access', 'appendFile', 'copyFile', 'lstat', 'mkdir', 'readdir', 'readFile', 'realpath', 'rename',
+  'rm', 'rmdir', 'stat', 'truncate', 'unlink', 'writeFile', 'chmod', 'utimes', 'symlink', 'readlink', 'link', 'mkdtemp'] as const;
+const READS: ReadonlySet<string> = new Set(['access', 'lstat', 'readdir', 'readFile', 'realpath', 'stat', 'readlink']);
+
+/** The filesystem as one object: every operation on it is a scheduling point that conflicts with writes. */
+class FileSystemObject extends Controlled {
+  constructor() {
+    super('fs', 'fs');
+  }
+
+  op(name: string, run: () => unknown): Promise<unknown> {
+    const ex = this.control()!;
+    return ex.point({ kind: READS.has(name) ? 'read' : 'write', object: this.id, detail: name }, run);
+  }
+}
+
+/**
+ * An in-memory filesystem (memfs) with the node:fs API for one execution: each fs.promises call
+ * and each callback-style call is one scheduling point, where the operation takes effect
+ * atomically. Synchronous calls (existsSync, readFileSync, …) go to the same volume directly.
+ */
+export function virtualFs(files: Record<string, string> = {}): { fs: MemFs; promises: Record<string, (...a: unknown[]) => Promise<unknown>>; volume: Volume } {
+  const volume = Volume.fromJSON(files);
+  const fs = createFsFromVolume(volume);
+  const target = new FileSystemObject();
+  const sync = fs as unknown as Record<string, SyncFn>;
+  const promises: Record<string, (...a: unknown[]) => Promise<unknown>> = {};
+  for (const name of OPERATIONS) {
+    const impl = sync[`${name}Sync`];
+    if (typeof impl !== 'function') continue;
+    promises[name] = (...args: unknown[]) => {
+      const ex = currentExecution();
+      if (ex === null || !ex.inTask) return Promise.resolve().then(() => impl.apply(fs, args));
+      return target.op(name, () => impl.apply(fs, args));
+    };
+  }
+  return { fs, promises, volume };
+}
+
+/** Installs a fresh in-memory filesystem over node:fs, node:fs/promises and fs.promises. */
+export function installFs(patches: Patches, files: Record<string, string> = {}): void {
+  const { fs, promises } = virtualFs(files);
+  const nodeFs = builtin('node:fs');
+  const nodePromises = builtin('node:fs/promises');
+  const memSync = fs as unknown as Record<string, SyncFn>;
+  for (const [name, fn] of Object.entries(promises)) {
+    patches.set(nodePromises, name, fn);
+    patches.set(nodeFs.promises as Record<string, unknown>, name, fn);
+    // Callback style: the operation and the callback run in a task of their own.
+    patches.set(nodeFs, name, (...args: unknown[]) => {
+      const callback = args.pop() as (err: unknown, value?: unknown) => void;
+      if (typeof callback !== 'function') throw new TypeError(`fs.${name}: the last argument must be a callback`);
+      spawn(async () => {
+        let value: unknown;
+        try {
+          value = await fn(...args);
+        } catch (err) {
+          callback(err);
+          return;
+        }
+        callback(null, value);
+      }, `fs.${name} callback`);
+    });
+  }
+  for (const name of Object.keys(memSync)) {
+    if (name.endsWith('Sync') && typeof memSync[name] === 'function') patches.set(nodeFs, name, memSync[name]!.bind(fs));
+  }
+  patches.set(nodeFs, 'exists', (path: unknown, callback: (exists: boolean) => void) => {
+    spawn(async () => callback(await promises.access!(path).then(() => true, () => false)), 'fs.exists callback');
+  });
+  patches.apply();
+}

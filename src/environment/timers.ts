@@ -1,0 +1,117 @@
+import { currentExecution } from '../../scheduler/execution.ts';
+import { Controlled } from '../primitives/control.ts';
+import { spawn, sleep } from '../primitives/task.ts';
+import { builtin, type Patches } from './patch.ts';
+
+type Callback = (...args: unknown[]) => void;
+
+/**
+ * A timer inside an exploration: its callback runs in a task of its own, woken in virtual time.
+ * Firing and clearing touch the timer as one object, so every order of the two is explored.
+ */
+export class VirtualTimer extends Controlled {
+  private static nextId = 1;
+  readonly handle = VirtualTimer.nextId++;
+  cleared = false;
+  private daemonTask = -1;
+
+  constructor(label: string) {
+    super('timer', label);
+  }
+
+  /** Sleeps until the timer is due; true when it should fire (it was not cleared meanwhile). */
+  async due(ms: number): Promise<boolean> {
+    const ex = this.control()!;
+    const wakeAt = ex.now + Math.max(0, Number.isFinite(ms) ? ms : 0);
+    await ex.point({ kind: 'sleep', object: this.id, wakeAt, enabled: () => ex.now >= wakeAt, detail: `${ms} ms` });
+    return !this.cleared;
+  }
+
+  clear(): void {
+    const ex = this.control();
+    this.cleared = true;
+    if (ex !== null && ex.inTask) ex.note({ kind: 'write', object: this.id, detail: 'clear' });
+  }
+
+  attach(task: number): void {
+    this.daemonTask = task;
+  }
+
+  ref(): this {
+    currentExecution()?.setDaemon(this.daemonTask, false);
+    return this;
+  }
+
+  unref(): this {
+    currentExecution()?.setDaemon(this.daemonTask, true);
+    return this;
+  }
+
+  hasRef(): boolean {
+    return true;
+  }
+
+  refresh(): this {
+    return this;
+  }
+
+  [Symbol.toPrimitive](): number {
+    return this.handle;
+  }
+}
+
+function inExploration(): boolean {
+  return currentExecution()?.inTask === true;
+}
+
+/** Installs virtual setTimeout/setInterval/setImmediate (global, node:timers, node:timers/promises). */
+export function installTimers(patches: Patches): void {
+  const real = { setTimeout, setInterval, setImmediate, clearTimeout, clearInterval, clearImmediate };
+  const start = (label: string, ms: number, repeat: boolean, cb: Callback, args: unknown[]): VirtualTimer => {
+    const timer = new VirtualTimer(label);
+    const task = spawn(async () => {
+      do {
+        if (!(await timer.due(ms))) return;
+        cb(...args);
+      } while (repeat && !timer.cleared);
+    }, label);
+    timer.attach(task.id);
+    return timer;
+  };
+  const name = (cb: Callback) => (cb.name ? ` ${cb.name}` : '');
+  const vSetTimeout = (cb: Callback, ms = 0, ...args: unknown[]) =>
+    inExploration() ? start(`setTimeout ${ms}ms${name(cb)}`, ms, false, cb, args) : real.setTimeout(cb, ms, ...args);
+  const vSetInterval = (cb: Callback, ms = 0, ...args: unknown[]) =>
+    inExploration() ? start(`setInterval ${ms}ms${name(cb)}`, Math.max(1, ms), true, cb, args) : real.setInterval(cb, ms, ...args);
+  const vSetImmediate = (cb: Callback, ...args: unknown[]) =>
+    inExploration() ? start(`setImmediate${name(cb)}`, 0, false, cb, args) : real.setImmediate(cb, ...args);
+  const clear = (realClear: (h: never) => void) => (h: unknown) => {
+    if (h instanceof VirtualTimer) h.clear();
+    else if (h !== undefined && h !== null) realClear(h as never);
+  };
+  const timers = builtin('node:timers');
+  const promises = builtin('node:timers/promises');
+  const realPromises = { ...promises } as Record<string, (...a: unknown[]) => unknown>;
+  for (const target of [globalThis as unknown as Record<string, unknown>, timers]) {
+    patches.set(target, 'setTimeout', vSetTimeout);
+    patches.set(target, 'setInterval', vSetInterval);
+    patches.set(target, 'setImmediate', vSetImmediate);
+    patches.set(target, 'clearTimeout', clear(real.clearTimeout as never));
+    patches.set(target, 'clearInterval', clear(real.clearInterval as never));
+    patches.set(target, 'clearImmediate', clear(real.clearImmediate as never));
+  }
+  patches.set(promises, 'setTimeout', (ms = 0, value?: unknown, options?: unknown) =>
+    inExploration() ? sleep(Number(ms)).then(() => value) : realPromises.setTimeout!(ms, value, options));
+  patches.set(promises, 'setImmediate', (value?: unknown, options?: unknown) =>
+    inExploration() ? sleep(0).then(() => value) : realPromises.setImmediate!(value, options));
+  patches.set(promises, 'setInterval', (ms = 0, value?: unknown, options?: unknown) => {
+    if (!inExploration()) return realPromises.setInterval!(ms, value, options);
+    return (async function* ticks() {
+      for (;;) {
+        await sleep(Math.max(1, Number(ms)));
+        yield value;
+      }
+    })();
+  });
+  patches.apply();
+}

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import * as fsPromises from 'node:fs/promises';
+import * as timersPromises from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { controlled, controlledCallback, explore, replay, scenario, spawn } from 'heddle';
+import { racy as mkdirRace, safe as mkdirSafe } from '../../scenarios/node/mkdir-race.ts';
+import { racy as timeoutRace, safe as timeoutSafe } from '../../scenarios/node/timeout-cache.ts';
+
+const realSetTimeout = globalThis.setTimeout;
+
+describe('virtual timers', () => {
+  it('a 24-hour setTimeout costs nothing and fires in virtual time order', async () => {
+    const s = scenario('t/day', async () => {
+      const order: string[] = [];
+      await new Promise<void>((resolve) => {
+        setTimeout(() => order.push('day'), 24 * 3600_000);
+        setTimeout(() => order.push('second'), 1000);
+        setTimeout(resolve, 48 * 3600_000);
+      });
+      assert.deepEqual(order, ['second', 'day']);
+      assert.equal(await timersPromises.setTimeout(5, 'v'), 'v');
+    }, { environment: { timers: true } });
+    const r = await explore(s, { iterations: 30 });
+    expect(r.failure?.message).toBeUndefined();
+    expect(globalThis.setTimeout).toBe(realSetTimeout); // put back after every execution
+  });
+
+  it('clearTimeout racing the timer is explored both ways', async () => {
+    const outcomes = new Set<boolean>();
+    const s = scenario('t/clear', async () => {
+      let fired = false;
+      const t = setTimeout(() => { fired = true; }, 0);
+      await spawn(() => clearTimeout(t), 'clearer').join();
+      outcomes.add(fired);
+    }, { environment: { timers: true } });
+    await explore(s, { strategy: 'random', iterations: 60 });
+    expect([...outcomes].sort()).toEqual([false, true]);
+  });
+
+  it('an unref\'d interval does not keep the execution alive; a cleared one stops', async () => {
+    const s = scenario('t/interval', async () => {
+      let ticks = 0;
+      setInterval(() => ticks++, 10).unref();
+      await new Promise<void>((resolve) => {
+        let n = 0;
+        const h = setInterval(() => { if (++n === 3) { clearInterval(h); resolve(); } }, 100);
+      });
+      assert.ok(ticks >= 20);
+    }, { environment: { timers: true }, maxSteps: 2000 });
+    const r = await explore(s, { iterations: 20 });
+    expect(r.failure?.message).toBeUndefined();
+  });
+
+  it('without the environment a real setTimeout is still reported as nondeterminism', async () => {
+    const s = scenario('t/real', async () => {
+      await new Promise((r) => setTimeout(r, 1));
+    });
+    const r = await explore(s, { iterations: 5 });
+    expect(r.failure?.kind).toBe('nondeterminism');
+    expect(r.failure?.message).toMatch(/wrap the call with controlled\(\), turn on the scenario's environment/);
+  });
+});
+
+describe('controlled calls', () => {
+  it('a call and its response are two scheduling points, and the response can lose to a timer', async () => {
+    const r = await explore(timeoutRace, { seed: 1, iterations: 500 });
+    expect(r.failure?.kind).toBe('assertion');
+    const kinds = r.failure!.trace.map((s) => s.kind);
+    expect(kinds).toContain('call');
+    expect(kinds).toContain('response');
+    expect((await replay(timeoutRace, r.failure!.token)).failure?.kind).toBe('assertion');
+    expect((await explore(timeoutSafe, { seed: 1, iterations: 300 })).verdict).toBe('pass');
+  });
+
+  it('controlled() passes calls straight through outside an exploration', async () => {
+    const client = controlled({ get: async (k: string) => k.toUpperCase() });
+    expect(await client.get('x')).toBe('X');
+  });
+
+  it('controlledCallback delivers Node-style callbacks in a task of their own', async () => {
+    const seen: string[] = [];
+    const read = controlledCallback((key: string, cb: (err: unknown, v?: string) => void) => cb(null, `v:${key}`), 'read');
+    const s = scenario('t/callbacks', async () => {
+      await new Promise<void>((resolve) => {
+        read('a', (err, v) => { assert.equal(err, null); seen.push(v!); resolve(); });
+      });
+    }, { environment: { timers: true } });
+    const r = await explore(s, { iterations: 10 });
+    expect(r.failure?.message).toBeUndefined();
+    expect(seen.every((v) => v === 'v:a')).toBe(true);
+  });
+});
+
+describe('events', () => {
+  it('listener invocation order is explored', async () => {
+    const orders = new Set<string>();
+    const s = scenario('t/emitter', async () => {
+      const e = new EventEmitter();
+      const got: string[] = [];
+      await new Promise<void>((resolve) => {
+        e.on('x', () => got.push('a'));
+        e.on('x', () => { got.push('b'); });
+        e.once('x', () => { got.push('c'); });
+        e.emit('x');
+        expect(e.listenerCount('x')).toBe(2); // the once listener is gone at emit time, as in Node
+        setTimeout(resolve, 1);
+      });
+      orders.add(got.join(''));
+    }, { environment: { events: true, timers: true } });
+    await explore(s, { strategy: 'random', iterations: 100 });
+    expect(orders.size).toBeGreaterThan(2);
+  });
+});
+
+describe('in-memory filesystem', () => {
+  it('finds the exists-then-mkdir race (EEXIST) and passes the recursive mkdir', async () => {
+    const r = await explore(mkdirRace, { seed: 1, iterations: 200 });
+    expect(r.failure?.kind).toBe('uncaught');
+    expect(r.failure?.message).toMatch(/EEXIST/);
+    expect((await explore(mkdirSafe, { seed: 1, iterations: 200 })).verdict).toBe('pass');
+  });
+
+  it('touches no real file and puts node:fs back', async () => {
+    await explore(mkdirSafe, { iterations: 5 });
+    expect(existsSync('/data')).toBe(false);
+    expect(typeof fsPromises.readFile).toBe('function');
+    expect((await fsPromises.readFile('package.json', 'utf8')).includes('"name": "heddle"')).toBe(true);
+  });
+});
