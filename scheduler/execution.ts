@@ -1,9 +1,13 @@
-import { findBlocked, deadlockMessage } from './detectors/deadlock.ts';
+import { findBlocked, deadlockMessage, objectDescriber, type Describer } from './detectors/deadlock.ts';
 import { classifyThrown, describeThrown } from './detectors/thrown.ts';
 import { livelockMessage } from './detectors/livelock.ts';
 import { captureLocation } from './location.ts';
-import { TraceLog } from './trace-log.ts';
-import { ScheduleDivergence, type ChoiceContext, type Strategy } from './strategy.ts';
+import { ExecutionRecord } from './record.ts';
+import { ScheduleDivergence, type Strategy } from './strategy.ts';
+import { Context, TaskTable, type TaskState } from './task-table.ts';
+import { ExternalWork } from './external.ts';
+import { stallMessage } from './detectors/stall.ts';
+import type { ExecutionObserver, ExecutionOptions } from './execution-types.ts';
 import type {
   DataRace,
   ExecutionFailure,
@@ -13,55 +17,9 @@ import type {
   PendingOp,
   TaskId,
   TaskInfo,
-  TraceStep,
 } from './types.ts';
 
-export interface ExecutionOptions {
-  /** Scheduling points allowed before the execution is reported as a livelock. */
-  readonly maxSteps: number;
-  /** Capture a source location per step (slow: used only to report a failure). */
-  readonly captureLocations: boolean;
-  /**
-   * For code not written for heddle (a scenario with an environment): names the task whose code
-   * is running now, from an async context that follows promise continuations, and runs a task's
-   * body inside that context. With it, a task that awaits a promise heddle does not control is
-   * suspended instead of failing the execution: other tasks run, and the task resumes when some
-   * task settles the promise (a timer callback, an emitter listener).
-   */
-  readonly tasks?: TaskContext;
-}
-
-export interface TaskContext {
-  identify(): TaskId | undefined;
-  enter<T>(task: TaskId, fn: () => T): T;
-}
-
-interface TaskState {
-  readonly id: TaskId;
-  readonly name: string;
-  pending: PendingOp | null;
-  /** Settles the promise the task is parked on; null while it runs or after it ends. */
-  resume: ((value: unknown) => void) | null;
-  /** What the pending op does when the task is chosen; its result resolves the parked promise. */
-  effect: (() => unknown) | null;
-  done: boolean;
-  daemon: boolean;
-  /** Awaiting a promise heddle does not control (only with a task context). */
-  suspended: boolean;
-  result: unknown;
-  pendingLocation?: string;
-}
-
-/** Hooks a detector can attach to an execution (vector clocks, race detection). */
-export interface ExecutionObserver {
-  /**
-   * A step ran: `task` performed `op`. `choice` is true at a scheduling point (called after the
-   * strategy chose the task, before it resumes) and false for a non-yielding op (unlock, set,
-   * release, task-done) that the running task performed in place.
-   */
-  onStep(task: TaskId, op: PendingOp, choice: boolean, execution: Execution): ExecutionFailure | null;
-  onSpawn(parent: TaskId, child: TaskId): void;
-}
+export type { ExecutionOptions, TaskContext, ExecutionObserver } from './execution-types.ts';
 
 let active: Execution | null = null;
 
@@ -71,7 +29,6 @@ export function currentExecution(): Execution | null {
 }
 
 const NEVER: Promise<never> = new Promise<never>(() => {});
-const START: PendingOp = { kind: 'start', object: -1 };
 const SUSPENDED: PendingOp = { kind: 'wait', object: -1, enabled: () => false,
   waitsFor: 'it awaits a promise heddle does not control, and no task left will settle it' };
 
@@ -84,21 +41,17 @@ const SUSPENDED: PendingOp = { kind: 'wait', object: -1, enabled: () => false,
  * all of that happens in microtasks: no macrotask is ever needed to make progress.
  */
 export class Execution {
-  private readonly tasks: TaskState[] = [];
+  private readonly table = new TaskTable();
   private readonly objects: ObjectInfo[] = [];
-  private readonly trace = new TraceLog();
-  private readonly choices: TaskId[] = [];
-  private readonly randoms: number[] = [];
-  private readonly races: DataRace[] = [];
+  private readonly record = new ExecutionRecord();
+  private readonly trace = this.record.trace;
   private running: TaskState | null = null;
   private flexiblePending = 0;
   /** Set while the driver decides after the microtasks drained: a stall is final then. */
   private deciding = false;
-  private daemons = 0;
-  private readonly runnableBuffer: TaskId[] = [];
-  private readonly context = new Context(this);
+  private readonly context = new Context(this.table);
+  private readonly external = new ExternalWork();
   private lastRan: TaskId | null = null;
-  private preemptions = 0;
   private finishedWith: ExecutionResult | null = null;
   private resolveDone!: (r: ExecutionResult) => void;
   readonly done: Promise<ExecutionResult>;
@@ -140,10 +93,7 @@ export class Execution {
    * finished, without waiting for daemons.
    */
   setDaemon(id: TaskId, daemon: boolean): void {
-    const task = this.tasks[id];
-    if (task === undefined || task.daemon === daemon) return;
-    task.daemon = daemon;
-    this.daemons += daemon ? 1 : -1;
+    this.table.setDaemon(id, daemon);
   }
 
   /** The task that is running now. */
@@ -157,14 +107,14 @@ export class Execution {
   private caller(): TaskState | null {
     const id = this.options.tasks?.identify();
     if (id !== undefined) {
-      const task = this.tasks[id];
+      const task = this.table.get(id);
       if (task !== undefined && task.suspended && !task.done) return task;
     }
     return this.running;
   }
 
   taskName(id: TaskId): string {
-    return this.tasks[id]?.name ?? `task ${id}`;
+    return this.table.name(id);
   }
 
   /** Registers an object on first use in this execution and returns its id. */
@@ -185,7 +135,7 @@ export class Execution {
 
   /** Records a data race seen by a detector; it does not end the execution. */
   addRace(race: DataRace): void {
-    this.races.push(race);
+    this.record.races.push(race);
   }
 
   /**
@@ -256,18 +206,18 @@ export class Execution {
   }
 
   isTaskDone(id: TaskId): boolean {
-    return this.tasks[id]?.done ?? false;
+    return this.table.get(id)?.done ?? false;
   }
 
   taskResult(id: TaskId): unknown {
-    return this.tasks[id]?.result;
+    return this.table.get(id)?.result;
   }
 
   /** A draw for the code under test, recorded in the schedule. */
   random(): number {
     try {
       const r = this.strategy.nextRandom();
-      this.randoms.push(r);
+      this.record.randoms.push(r);
       return r;
     } catch (e) {
       if (!(e instanceof ScheduleDivergence)) throw e;
@@ -308,26 +258,15 @@ export class Execution {
   }
 
   private failStalled(task: TaskState | null): void {
-    const where = task ? this.lastStepOf(task.id) : null;
-    const who = task ? `task ${task.id} '${task.name}'` : 'a task';
-    const after = where === null ? 'before its first operation'
-      : `after step ${where.index} (${where.step.kind}${where.step.location ? ' at ' + where.step.location : ''})`;
-    this.finish({
-      kind: 'nondeterminism',
-      task: task?.id,
-      message: `${who} awaited something heddle does not control (a timer, real I/O or a bare Promise) ${after}` +
-        (this.options.tasks ? ' and no task left will settle it' : '') +
-        `; wrap the call with controlled(), turn on the scenario's environment (timers, fs, events), or use heddle's primitives`,
-    });
+    const last = task ? this.record.lastStepOf(task.id) : null;
+    this.finish({ kind: 'nondeterminism', task: task?.id, message: stallMessage(task, last, this.options.tasks !== undefined) });
   }
 
   // ---- the loop ----
 
   private addTask(fn: () => unknown, name: string | undefined): TaskId {
-    const id = this.tasks.length;
-    const task: TaskState = { id, name: name ?? (id === 0 ? 'main' : `task${id}`), pending: START,
-      resume: null, effect: null, done: false, daemon: false, suspended: false, result: undefined, pendingLocation: undefined };
-    this.tasks.push(task);
+    const task = this.table.add(name);
+    const id = task.id;
     const context = this.options.tasks;
     new Promise<unknown>((resolve) => (task.resume = resolve))
       .then(context ? () => context.enter(id, fn) : fn)
@@ -354,63 +293,37 @@ export class Execution {
       message: `task ${task.id} '${task.name}' threw: ${describeThrown(error)}` });
   }
 
-  /**
-   * The runnable tasks, in a buffer reused from step to step (no allocation per step): valid
-   * until the next scheduling point, so a strategy that keeps it must copy it.
-   */
-  private runnable(): TaskId[] {
-    const out = this.runnableBuffer;
-    while (out.length > 0) out.pop(); // cheaper than `length = 0`, a builtin call
-    const tasks = this.tasks;
-    for (let i = 0; i < tasks.length; i++) {
-      const t = tasks[i]!;
-      const op = t.pending;
-      if (op !== null && !t.done && (op.enabled === undefined || op.enabled())) out.push(i);
-    }
-    return out;
-  }
-
-  /** Every task that has not finished, ascending. */
-  liveTasks(): TaskId[] {
-    const out: TaskId[] = [];
-    for (const t of this.tasks) if (!t.done) out.push(t.id);
-    return out;
-  }
-
-  pendingOf(id: TaskId): PendingOp | null {
-    return this.tasks[id]?.pending ?? null;
-  }
-
   /** Picks and resumes the next task, or ends the execution. */
   private schedule(): void {
     if (this.finished || this.running !== null) return;
     // Daemons (unref'd timers) never keep an execution alive.
-    if (this.daemons > 0 && this.tasks.every((t) => t.done || t.daemon)) return this.finish(null);
-    let runnable = this.runnable();
+    const table = this.table;
+    if (table.onlyDaemonsLeft()) return this.finish(null);
+    let runnable = table.runnable();
     while (runnable.length === 0) {
-      if (this.tasks.every((t) => t.done || t.daemon)) return this.finish(null);
-      const wake = this.earliestWake();
+      if (table.allFinished()) return this.finish(null);
+      const wake = table.earliestWake();
       if (wake === null) {
-        if (this.external > 0) return; // a controlled call is doing real work: the watcher waits for it
-        const suspended = this.tasks.find((t) => t.suspended && !t.done);
+        if (this.external.busy) return; // a controlled call is doing real work: the watcher waits for it
+        const suspended = table.firstSuspended();
         // A task may have just settled a suspended task's promise: its continuation runs in the
         // next microtasks. Decide only once they have drained (the driver calls checkStalled).
         if (suspended !== undefined && !this.deciding) return;
         if (suspended !== undefined) return this.failStalled(suspended);
-        const blocked = findBlocked(this.tasks.filter((t) => !t.done).map((t) => ({ id: t.id, op: t.pending })));
+        const blocked = findBlocked(table.all.filter((t) => !t.done).map((t) => ({ id: t.id, op: t.pending })));
         return this.finish({ kind: 'deadlock', blocked, message: deadlockMessage(blocked, this.describer()) });
       }
       this.now = wake;
-      runnable = this.runnable();
+      runnable = table.runnable();
     }
-    if (this.flexiblePending > 0) runnable = this.withTimeAdvances(runnable);
-    if (this.choices.length >= this.options.maxSteps) {
+    if (this.flexiblePending > 0) runnable = table.withTimeAdvances(runnable);
+    if (this.record.steps >= this.options.maxSteps) {
       return this.finish({ kind: 'livelock', message: livelockMessage(this.trace.steps(this.trace.length - 1000), this.options.maxSteps, this.describer().task) });
     }
     const ctx = this.context;
     ctx.runnable = runnable;
     ctx.current = this.lastRan;
-    ctx.step = this.choices.length;
+    ctx.step = this.record.steps;
     let choice: TaskId;
     try {
       choice = this.strategy.nextTask(ctx);
@@ -422,15 +335,12 @@ export class Execution {
       return this.finish({ kind: 'nondeterminism', internal: true,
         message: `[internal bug] strategy ${this.strategy.name} chose task ${choice}, which is not runnable` });
     }
-    const task = this.tasks[choice]!;
+    const task = table.get(choice)!;
     const op = task.pending!;
     if (op.flexible) this.flexiblePending--;
     if (op.wakeAt !== undefined && op.wakeAt > this.now) this.now = op.wakeAt; // chosen to let time pass
     const preempted = this.lastRan !== null && this.lastRan !== choice && runnable.includes(this.lastRan);
-    if (preempted) this.preemptions++;
-    // Every trace step has the same shape (absent detail/location are undefined): keeps V8 fast.
-    this.trace.push(choice, op, true, preempted, task.pendingLocation);
-    this.choices.push(choice);
+    this.record.chose(choice, op, preempted, task.pendingLocation);
     if (this.observers.length > 0) {
       for (const o of this.observers) {
         const failure = o.onStep(choice, op, true, this);
@@ -454,105 +364,34 @@ export class Execution {
     resume(value);
   }
 
-  /**
-   * While every runnable op is flexible (may happen at any later time), the earliest sleepers are
-   * runnable too: choosing one lets virtual time pass to its wake-up before any response arrives.
-   */
-  private withTimeAdvances(runnable: TaskId[]): TaskId[] {
-    for (const id of runnable) if (!this.tasks[id]!.pending!.flexible) return runnable;
-    const wake = this.earliestWake();
-    if (wake === null) return runnable;
-    for (const t of this.tasks) if (!t.done && t.pending?.wakeAt === wake && !runnable.includes(t.id)) runnable.push(t.id);
-    return runnable.sort((a, b) => a - b);
-  }
-
   // ---- calls whose completion is outside heddle (controlled functions doing real I/O) ----
-
-  private external = 0;
-  private externalIdle: (() => void)[] = [];
 
   /** Tracks a promise heddle does not control but waits for on purpose (a controlled call). */
   trackExternal(promise: Promise<unknown>): void {
-    this.external++;
-    const settled = () => {
-      this.external--;
-      if (this.external === 0) for (const wake of this.externalIdle.splice(0)) wake();
-    };
-    promise.then(settled, settled);
+    this.external.track(promise);
   }
 
   /** Resolves once no tracked external promise is pending (at once if none is). */
   externalSettled(): Promise<void> {
-    if (this.external === 0) return Promise.resolve();
-    return new Promise((resolve) => this.externalIdle.push(resolve));
+    return this.external.settled();
   }
 
   get waitingOnExternal(): boolean {
-    return this.external > 0;
+    return this.external.busy;
   }
 
-  private earliestWake(): number | null {
-    let wake: number | null = null;
-    for (const t of this.tasks) {
-      const at = t.pending?.wakeAt;
-      if (!t.done && at !== undefined && (wake === null || at < wake)) wake = at;
-    }
-    return wake;
-  }
-
-  private lastStepOf(task: TaskId): { index: number; step: TraceStep } | null {
-    const i = this.trace.lastIndexOf(task);
-    return i < 0 ? null : { index: i, step: this.trace.step(i) };
-  }
-
-  private describer() {
-    return {
-      task: (id: TaskId) => `task ${id} '${this.taskName(id)}'`,
-      object: (id: ObjectId) => {
-        const o = this.objects[id];
-        return o ? `${o.type} '${o.name}'` : `object ${id}`;
-      },
-    };
+  private describer(): Describer {
+    return objectDescriber((id) => this.taskName(id), this.objects);
   }
 
   private finish(failure: ExecutionFailure | null): void {
     if (this.finished) return;
-    const log = this.trace;
-    let trace: TraceStep[] | null = null;
-    const result: ExecutionResult = {
-      failure,
-      schedule: { choices: this.choices, randoms: this.randoms },
-      get trace(): TraceStep[] {
-        return (trace ??= log.steps());
-      },
-      tasks: this.tasks.map((t): TaskInfo => ({ id: t.id, name: t.name })),
-      objects: this.objects,
-      steps: this.choices.length,
-      preemptions: this.preemptions,
-      races: this.races,
-      value: this.tasks[0]?.result,
-    };
+    const tasks = this.table.all.map((t): TaskInfo => ({ id: t.id, name: t.name }));
+    const result = this.record.result(failure, tasks, this.objects, this.table.get(0)?.result);
     this.finishedWith = result;
     this.running = null;
     if (active === this) active = null;
     this.strategy.endExecution?.(result);
     this.resolveDone(result);
-  }
-}
-
-/**
- * The ChoiceContext handed to strategies, reused from step to step (strategies must copy what
- * they keep). `live` is computed only when a strategy asks for it.
- */
-class Context implements ChoiceContext {
-  runnable: readonly TaskId[] = [];
-  current: TaskId | null = null;
-  step = 0;
-  constructor(private readonly ex: Execution) {}
-  get live(): readonly TaskId[] {
-    return this.ex.liveTasks();
-  }
-  pending(task: TaskId): PendingOp | null {
-    return this.ex.pendingOf(task);
   }
 }

@@ -1,8 +1,18 @@
-import type { BlockedTask, ObjectId, PendingOp, TaskId } from '../types.ts';
+import type { BlockedTask, ObjectId, ObjectInfo, PendingOp, TaskId } from '../types.ts';
 
 export interface Describer {
   task(id: TaskId): string;
   object(id: ObjectId): string;
+}
+
+export function objectDescriber(taskName: (id: TaskId) => string, objects: readonly ObjectInfo[]): Describer {
+  return {
+    task: (id) => `task ${id} '${taskName(id)}'`,
+    object: (id) => {
+      const o = objects[id];
+      return o ? `${o.type} '${o.name}'` : `object ${id}`;
+    },
+  };
 }
 
 /** Every live task with why it cannot run. */

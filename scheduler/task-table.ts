@@ -1,0 +1,127 @@
+import type { ChoiceContext } from './strategy.ts';
+import type { PendingOp, TaskId } from './types.ts';
+
+export interface TaskState {
+  readonly id: TaskId;
+  readonly name: string;
+  pending: PendingOp | null;
+  /** Settles the promise the task is parked on; null while it runs or after it ends. */
+  resume: ((value: unknown) => void) | null;
+  /** What the pending op does when the task is chosen; its result resolves the parked promise. */
+  effect: (() => unknown) | null;
+  done: boolean;
+  /** An unref'd timer: does not keep the execution alive. */
+  daemon: boolean;
+  /** Awaiting a promise heddle does not control (only with a task context). */
+  suspended: boolean;
+  result: unknown;
+  pendingLocation: string | undefined;
+}
+
+export const START: PendingOp = { kind: 'start', object: -1 };
+
+/** The tasks of one execution and the questions the scheduler asks about them. */
+export class TaskTable {
+  readonly all: TaskState[] = [];
+  private readonly runnableBuffer: TaskId[] = [];
+  private daemons = 0;
+
+  add(name: string | undefined): TaskState {
+    const id = this.all.length;
+    const task: TaskState = { id, name: name ?? (id === 0 ? 'main' : `task${id}`), pending: START, resume: null,
+      effect: null, done: false, daemon: false, suspended: false, result: undefined, pendingLocation: undefined };
+    this.all.push(task);
+    return task;
+  }
+
+  get(id: TaskId): TaskState | undefined {
+    return this.all[id];
+  }
+
+  name(id: TaskId): string {
+    return this.all[id]?.name ?? `task ${id}`;
+  }
+
+  setDaemon(id: TaskId, daemon: boolean): void {
+    const task = this.all[id];
+    if (task === undefined || task.daemon === daemon) return;
+    task.daemon = daemon;
+    this.daemons += daemon ? 1 : -1;
+  }
+
+  /** Every task finished, not counting daemons. */
+  allFinished(): boolean {
+    for (const t of this.all) if (!t.done && !t.daemon) return false;
+    return true;
+  }
+
+  /** Only daemons are left (checked before every step when there are daemons). */
+  onlyDaemonsLeft(): boolean {
+    return this.daemons > 0 && this.allFinished();
+  }
+
+  firstSuspended(): TaskState | undefined {
+    return this.all.find((t) => t.suspended && !t.done);
+  }
+
+  /**
+   * The runnable tasks, in a buffer reused from step to step (no allocation per step): valid
+   * until the next scheduling point, so a strategy that keeps it must copy it.
+   */
+  runnable(): TaskId[] {
+    const out = this.runnableBuffer;
+    while (out.length > 0) out.pop(); // cheaper than `length = 0`, a builtin call
+    const tasks = this.all;
+    for (let i = 0; i < tasks.length; i++) {
+      const t = tasks[i]!;
+      const op = t.pending;
+      if (op !== null && !t.done && (op.enabled === undefined || op.enabled())) out.push(i);
+    }
+    return out;
+  }
+
+  /** Every task that has not finished, ascending. */
+  live(): TaskId[] {
+    const out: TaskId[] = [];
+    for (const t of this.all) if (!t.done) out.push(t.id);
+    return out;
+  }
+
+  earliestWake(): number | null {
+    let wake: number | null = null;
+    for (const t of this.all) {
+      const at = t.pending?.wakeAt;
+      if (!t.done && at !== undefined && (wake === null || at < wake)) wake = at;
+    }
+    return wake;
+  }
+
+  /**
+   * While every runnable op is flexible (may happen at any later time), the earliest sleepers are
+   * runnable too: choosing one lets virtual time pass to its wake-up before any response arrives.
+   */
+  withTimeAdvances(runnable: TaskId[]): TaskId[] {
+    for (const id of runnable) if (!this.all[id]!.pending!.flexible) return runnable;
+    const wake = this.earliestWake();
+    if (wake === null) return runnable;
+    for (const t of this.all) if (!t.done && t.pending?.wakeAt === wake && !runnable.includes(t.id)) runnable.push(t.id);
+    return runnable.sort((a, b) => a - b);
+  }
+}
+
+/**
+ * The ChoiceContext handed to strategies, reused from step to step (strategies must copy what
+ * they keep). `live` is computed only when a strategy asks for it.
+ */
+export class Context implements ChoiceContext {
+  runnable: readonly TaskId[] = [];
+  current: TaskId | null = null;
+  step = 0;
+  constructor(private readonly tasks: TaskTable) {}
+  get live(): readonly TaskId[] {
+    return this.tasks.live();
+  }
+  pending(task: TaskId): PendingOp | null {
+    return this.tasks.get(task)?.pending ?? null;
+  }
+}
