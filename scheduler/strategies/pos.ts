@@ -1,7 +1,7 @@
 import { conflicts } from '../dependence.ts';
-import type { ChoiceContext, Strategy } from '../strategy.ts';
+import type { ChoiceContext } from '../strategy.ts';
 import type { TaskId } from '../types.ts';
-import { draw, prng, SeedSequence, type Prng } from './random.ts';
+import { draw, SeededStrategy } from './random.ts';
 
 /**
  * POS — partial order sampling (Yuan, Yang, Gu 2018). Each pending event gets a random
@@ -11,24 +11,18 @@ import { draw, prng, SeedSequence, type Prng } from './random.ts';
  * a rare ordering of two conflicting events is not drowned by the many equivalent ways of
  * interleaving unrelated work.
  */
-export class PosStrategy implements Strategy {
+export class PosStrategy extends SeededStrategy {
   readonly name = 'pos';
-  private readonly seeds: SeedSequence;
-  private rng: Prng;
   /** Priority of each task's current pending event. */
   private readonly priority = new Map<TaskId, number>();
-  executionSeed = '';
 
   constructor(seed: string) {
-    this.seeds = new SeedSequence(seed);
-    this.rng = prng(seed);
+    super(seed, 'pos:');
   }
 
-  newExecution(): boolean {
-    this.executionSeed = this.seeds.next();
-    this.rng = prng(`pos:${this.executionSeed}`);
+  override newExecution(): boolean {
     this.priority.clear();
-    return true;
+    return super.newExecution();
   }
 
   nextTask(ctx: ChoiceContext): TaskId {
@@ -47,9 +41,5 @@ export class PosStrategy implements Strategy {
     if (event?.kind === 'yield') this.priority.set(chosen, -1 - draw(this.rng));
     else this.priority.delete(chosen);
     return chosen;
-  }
-
-  nextRandom(): number {
-    return draw(this.rng);
   }
 }

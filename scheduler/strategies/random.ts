@@ -33,30 +33,40 @@ export class SeedSequence {
   }
 }
 
-/** Uniform random choice among runnable tasks at every scheduling point. */
-export class RandomStrategy implements Strategy {
-  readonly name = 'random';
+/**
+ * A strategy driven by one PRNG per execution, seeded from the run's seed sequence (`salt`
+ * keeps strategies that share a seed from drawing the same numbers).
+ */
+export abstract class SeededStrategy implements Strategy {
+  abstract readonly name: string;
   private readonly seeds: SeedSequence;
-  private rng: Prng;
+  protected rng: Prng;
   executionSeed = '';
 
-  constructor(seed: string) {
+  constructor(seed: string, private readonly salt = '') {
     this.seeds = new SeedSequence(seed);
     this.rng = prng(seed);
   }
 
   newExecution(): boolean {
     this.executionSeed = this.seeds.next();
-    this.rng = prng(this.executionSeed);
+    this.rng = prng(`${this.salt}${this.executionSeed}`);
     return true;
   }
+
+  abstract nextTask(ctx: ChoiceContext): TaskId;
+
+  nextRandom(): number {
+    return draw(this.rng);
+  }
+}
+
+/** Uniform random choice among runnable tasks at every scheduling point. */
+export class RandomStrategy extends SeededStrategy {
+  readonly name = 'random';
 
   nextTask(ctx: ChoiceContext): TaskId {
     const { runnable } = ctx;
     return runnable.length === 1 ? runnable[0]! : runnable[Math.floor(draw(this.rng) * runnable.length)]!;
-  }
-
-  nextRandom(): number {
-    return draw(this.rng);
   }
 }
