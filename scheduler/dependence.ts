@@ -1,4 +1,4 @@
-import type { OpKind, PendingOp } from './types.ts';
+import type { OpKind, PendingOp, TaskId } from './types.ts';
 
 // Ops whose `object` is a TaskId, not an ObjectId: their ordering comes from happens-before
 // (spawn → child, child end → join), never from touching a shared object.
@@ -15,4 +15,46 @@ export function conflicts(a: Pick<PendingOp, 'kind' | 'object'>, b: Pick<Pending
   if (a.object < 0 || b.object < 0 || a.object !== b.object) return false;
   if (TASK_OPS.has(a.kind) || TASK_OPS.has(b.kind)) return false;
   return !(READS.has(a.kind) && READS.has(b.kind));
+}
+
+/** One operation inside a DPOR event: what it did to which object. */
+export interface Access {
+  readonly kind: OpKind;
+  readonly object: number;
+}
+
+/** A transition as DPOR sees it: the op chosen at a scheduling point plus the in-place ops after it. */
+export interface DporEvent {
+  readonly task: TaskId;
+  readonly accesses: readonly Access[];
+}
+
+// Releases only enable others; the order of two acquisitions of one lock is what matters, and
+// program order puts each release after its acquisition, so releases commute with everything.
+const RELEASES: ReadonlySet<OpKind> = new Set(['unlock', 'release']);
+const NOWHERE: ReadonlySet<OpKind> = new Set(['start', 'yield', 'random', 'spawn', 'join']);
+
+function accessConflict(a: Access, b: Access): boolean {
+  // Virtual time: a sleeper becomes runnable only when nothing else is, so a sleep does not
+  // commute with anything (sound, if coarse).
+  if (a.kind === 'sleep' || b.kind === 'sleep') return true;
+  if (NOWHERE.has(a.kind) || NOWHERE.has(b.kind) || RELEASES.has(a.kind) || RELEASES.has(b.kind)) return false;
+  if (a.object < 0 || a.object !== b.object) return false;
+  return !(a.kind === 'read' && b.kind === 'read');
+}
+
+/**
+ * Whether two events of different tasks must keep their order (DPOR's dependence): they touch
+ * one object and one of them changes it; or one spawned or joins the other's task.
+ */
+export function dependent(a: DporEvent, b: DporEvent): boolean {
+  if (a.task === b.task) return true;
+  for (const x of a.accesses) {
+    if ((x.kind === 'spawn' || x.kind === 'join') && x.object === b.task) return true;
+    for (const y of b.accesses) {
+      if ((y.kind === 'spawn' || y.kind === 'join') && y.object === a.task) return true;
+      if (accessConflict(x, y)) return true;
+    }
+  }
+  return false;
 }

@@ -3,7 +3,7 @@ import { classifyThrown, describeThrown } from './detectors/thrown.ts';
 import { livelockMessage } from './detectors/livelock.ts';
 import { captureLocation } from './location.ts';
 import { ExecutionRecord } from './record.ts';
-import { ScheduleDivergence, type Strategy } from './strategy.ts';
+import { PruneExecution, ScheduleDivergence, type Strategy } from './strategy.ts';
 import { Context, TaskTable, type TaskState } from './task-table.ts';
 import { ExternalWork } from './external.ts';
 import { stallMessage } from './detectors/stall.ts';
@@ -49,7 +49,7 @@ export class Execution {
   private flexiblePending = 0;
   /** Set while the driver decides after the microtasks drained: a stall is final then. */
   private deciding = false;
-  private readonly context = new Context(this.table);
+  private readonly context = new Context(this.table, this.record.trace);
   private readonly external = new ExternalWork();
   private lastRan: TaskId | null = null;
   private finishedWith: ExecutionResult | null = null;
@@ -329,6 +329,7 @@ export class Execution {
       choice = this.strategy.nextTask(ctx);
     } catch (e) {
       if (e instanceof ScheduleDivergence) return this.finish({ kind: 'nondeterminism', message: e.message });
+      if (e instanceof PruneExecution) return this.finish(null, true);
       throw e;
     }
     if (!runnable.includes(choice)) {
@@ -384,10 +385,10 @@ export class Execution {
     return objectDescriber((id) => this.taskName(id), this.objects);
   }
 
-  private finish(failure: ExecutionFailure | null): void {
+  private finish(failure: ExecutionFailure | null, pruned = false): void {
     if (this.finished) return;
     const tasks = this.table.all.map((t): TaskInfo => ({ id: t.id, name: t.name }));
-    const result = this.record.result(failure, tasks, this.objects, this.table.get(0)?.result);
+    const result = this.record.result(failure, tasks, this.objects, this.table.get(0)?.result, pruned);
     this.finishedWith = result;
     this.running = null;
     if (active === this) active = null;

@@ -26,7 +26,8 @@ export class ExecutionRecord {
   }
 
   /** The result; TraceStep objects are built only if someone reads `trace`. */
-  result(failure: ExecutionFailure | null, tasks: TaskInfo[], objects: readonly ObjectInfo[], value: unknown): ExecutionResult {
+  result(failure: ExecutionFailure | null, tasks: TaskInfo[], objects: readonly ObjectInfo[], value: unknown,
+    pruned: boolean): ExecutionResult {
     const log = this.trace;
     let trace: TraceStep[] | null = null;
     return {
@@ -41,6 +42,7 @@ export class ExecutionRecord {
       preemptions: this.preemptions,
       races: this.races,
       value,
+      ...(pruned ? { pruned } : {}),
     };
   }
 }

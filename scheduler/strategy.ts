@@ -15,6 +15,11 @@ export interface ChoiceContext {
   pending(task: TaskId): PendingOp | null;
   /** Every task that has not finished, runnable or not, in ascending order. */
   readonly live: readonly TaskId[];
+  /**
+   * The previous step as a whole: the op chosen there and the in-place ops (unlock, set, spawn …)
+   * the task performed before reaching this point. Empty at the first step.
+   */
+  previousStep(): readonly PendingOp[];
 }
 
 /**
@@ -36,9 +41,24 @@ export interface Strategy {
   readonly executionSeed?: string;
   /** True when the strategy has proved it explored every schedule in its space. */
   readonly complete?: boolean;
+  /**
+   * For exhaustive strategies: what a search that found no failure has shown, honestly — a
+   * proof ("verified: 64 traces, complete") or a bounded claim ("no failure within preemption
+   * bound 2"). `schedules` is the number of explored (not pruned) executions.
+   */
+  coverage?(schedules: number): string;
 }
 
 /** Thrown by a strategy that cannot follow its plan (replay of a schedule that no longer fits). */
 export class ScheduleDivergence extends Error {
   override readonly name = 'ScheduleDivergence';
+}
+
+/**
+ * Thrown by an exhaustive strategy from nextTask when the rest of the execution can only repeat
+ * what was already explored (every runnable task is in the sleep set): the execution ends at
+ * once, marked `pruned`, and does not count as an explored schedule.
+ */
+export class PruneExecution extends Error {
+  override readonly name = 'PruneExecution';
 }

@@ -1,5 +1,6 @@
 import type { ChoiceContext } from './strategy.ts';
 import type { PendingOp, TaskId } from './types.ts';
+import type { TraceLog } from './trace-log.ts';
 
 export interface TaskState {
   readonly id: TaskId;
@@ -117,9 +118,12 @@ export class Context implements ChoiceContext {
   runnable: readonly TaskId[] = [];
   current: TaskId | null = null;
   step = 0;
-  constructor(private readonly tasks: TaskTable) {}
+  constructor(private readonly tasks: TaskTable, private readonly trace: TraceLog) {}
   get live(): readonly TaskId[] {
     return this.tasks.live();
+  }
+  previousStep(): readonly PendingOp[] {
+    return this.trace.lastStepOps();
   }
   pending(task: TaskId): PendingOp | null {
     return this.tasks.get(task)?.pending ?? null;

@@ -37,6 +37,13 @@ export class TraceLog {
     details.set(i, before === undefined ? detail : `${before} ${detail}`);
   }
 
+  /** The ops from the last scheduling point to the end (the step still being run). */
+  lastStepOps(): PendingOp[] {
+    let i = this.flagsOf.length - 1;
+    while (i >= 0 && (this.flagsOf[i]! & CHOICE) === 0) i--;
+    return i < 0 ? [] : this.opOf.slice(i);
+  }
+
   lastIndexOf(task: TaskId): number {
     return this.taskOf.lastIndexOf(task);
   }

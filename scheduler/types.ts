@@ -163,4 +163,6 @@ export interface ExecutionResult {
   readonly races: readonly DataRace[];
   /** What the scenario body (task 0) returned, when it finished. */
   readonly value: unknown;
+  /** Ended early by the strategy because it could only repeat explored behaviour. */
+  readonly pruned?: boolean;
 }

@@ -5,17 +5,21 @@ import type { Strategy } from '../scheduler/strategy.ts';
 import { describeRace } from '../scheduler/detectors/race.ts';
 import type { ExecutionFailure, ExecutionResult } from '../scheduler/types.ts';
 import type { Scenario } from './scenario.ts';
-import { DEFAULT_STRATEGY, makeStrategy, type StrategyName } from './strategies.ts';
+import { DEFAULT_STRATEGY, EXHAUSTIVE, makeStrategy, type StrategyName } from './strategies.ts';
 import type { Failure } from './failure.ts';
 import { runExecution, maxStepsOf, withRaceFailure } from './run.ts';
 import { shrink, type ShrinkOutcome } from './shrink.ts';
 
 export interface ExploreOptions {
   readonly strategy?: StrategyName;
-  /** Executions to run at most (default 1000). Exhaustive strategies may stop earlier. */
+  /** Executions to run at most (default 1000; unlimited for dfs and dpor, which stop when done). */
   readonly iterations?: number;
   /** PCT depth d (default 3). */
   readonly depth?: number;
+  /** DFS: at most this many preemptions per schedule (default: iterative deepening 0, 1, 2, …). */
+  readonly preemptionBound?: number;
+  /** Exhaustive strategies: stop after this many explored schedules (the result is then not complete). */
+  readonly maxSchedules?: number;
   /** Run seed for seeded strategies (default '1'). The first execution uses it as is. */
   readonly seed?: string | number;
   /** Overrides the scenario's maxSteps. */
@@ -43,6 +47,10 @@ export interface ExploreResult {
   readonly failure?: Failure;
   /** The failing execution's index in the whole search (what merging split searches orders by). */
   readonly failureIndex?: number;
+  /** Executions an exhaustive strategy cut short because they could only repeat explored traces. */
+  readonly pruned: number;
+  /** For exhaustive strategies without a failure: what the search showed (a proof or a bounded claim). */
+  readonly coverage?: string;
 }
 
 export const DEFAULT_ITERATIONS = 1000;
@@ -53,9 +61,14 @@ export { runExecution, maxStepsOf, withRaceFailure } from './run.ts';
 
 /** Explores interleavings of the scenario until a failure or the end of the budget. */
 export async function explore(s: Scenario, options: ExploreOptions = {}): Promise<ExploreResult> {
-  const iterations = options.iterations ?? DEFAULT_ITERATIONS;
-  const base = options.strategyInstance ?? makeStrategy(options.strategy ?? DEFAULT_STRATEGY,
-    { seed: String(options.seed ?? DEFAULT_SEED), ...(options.depth !== undefined ? { depth: options.depth } : {}) });
+  const name = options.strategy ?? DEFAULT_STRATEGY;
+  const exhaustive = options.strategyInstance === undefined && EXHAUSTIVE.includes(name);
+  const iterations = options.maxSchedules ?? options.iterations ?? (exhaustive ? Number.POSITIVE_INFINITY : DEFAULT_ITERATIONS);
+  const base = options.strategyInstance ?? makeStrategy(name, {
+    seed: String(options.seed ?? DEFAULT_SEED),
+    ...(options.depth !== undefined ? { depth: options.depth } : {}),
+    ...(options.preemptionBound !== undefined ? { preemptionBound: options.preemptionBound } : {}),
+  });
   const shard = options.shard ? new ShardStrategy(base, options.shard.index, options.shard.count, iterations) : null;
   const strategy: Strategy = shard ?? base;
   let index = -1;
@@ -63,9 +76,11 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
   const shrinking = options.shrink ?? true;
   let schedulesRun = 0;
   let stepsRun = 0;
+  let pruned = 0;
   const finish = (failure?: Failure, at = index): ExploreResult => ({
-    scenario: s.name, verdict: failure ? 'fail' : 'pass', strategy: strategy.name, schedulesRun, stepsRun,
+    scenario: s.name, verdict: failure ? 'fail' : 'pass', strategy: strategy.name, schedulesRun, stepsRun, pruned,
     complete: failure === undefined && strategy.complete === true, ...(failure ? { failure, failureIndex: at } : {}),
+    ...(!failure && strategy.coverage ? { coverage: strategy.coverage(schedulesRun) } : {}),
   });
   // A data race does not stop the search: a later execution may show what it breaks (an
   // assertion, a crash), which is the more useful report. Without one, the first race is reported.
@@ -76,8 +91,12 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
     const seed = strategy.executionSeed;
     const result = await runExecution(s, strategy, maxSteps, false);
     if (shard?.probeOnly) continue; // another slice owns this execution
-    schedulesRun++;
     stepsRun += result.steps;
+    if (result.pruned) {
+      pruned++;
+      continue;
+    }
+    schedulesRun++;
     options.onExecution?.(schedulesRun);
     const found = strategy.activeName ?? strategy.name;
     if (schedulesRun === 1 && result.failure === null) {

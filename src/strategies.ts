@@ -1,10 +1,15 @@
+import { DfsStrategy } from '../scheduler/strategies/dfs.ts';
+import { DporStrategy } from '../scheduler/strategies/dpor.ts';
 import { PctStrategy } from '../scheduler/strategies/pct.ts';
 import { PortfolioStrategy } from '../scheduler/strategies/portfolio.ts';
 import { PosStrategy } from '../scheduler/strategies/pos.ts';
 import { RandomStrategy } from '../scheduler/strategies/random.ts';
 import type { Strategy } from '../scheduler/strategy.ts';
 
-export const STRATEGY_NAMES = ['portfolio', 'random', 'pct', 'pos'] as const;
+export const STRATEGY_NAMES = ['portfolio', 'random', 'pct', 'pos', 'dfs', 'dpor'] as const;
+
+/** Strategies that enumerate a space instead of sampling it: no iteration budget by default. */
+export const EXHAUSTIVE: readonly StrategyName[] = ['dfs', 'dpor'];
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 /** The strategy `check` and `explore` use when none is named. */
@@ -18,6 +23,8 @@ export interface StrategyOptions {
   readonly seed: string;
   /** PCT bug depth d: d−1 priority change points (default 3). */
   readonly depth?: number;
+  /** DFS: at most this many preemptions per schedule (default: iterative deepening). */
+  readonly preemptionBound?: number;
 }
 
 export function makeStrategy(name: StrategyName, options: StrategyOptions): Strategy {
@@ -29,6 +36,10 @@ export function makeStrategy(name: StrategyName, options: StrategyOptions): Stra
       return new PctStrategy(seed, options.depth ?? 3);
     case 'pos':
       return new PosStrategy(seed);
+    case 'dfs':
+      return new DfsStrategy(options.preemptionBound !== undefined ? { preemptionBound: options.preemptionBound } : {});
+    case 'dpor':
+      return new DporStrategy();
     case 'portfolio':
       // Random for shallow bugs, PCT at two depths for ordering bugs, POS for rare orderings
       // hidden among independent work. Each member runs every fourth execution.

@@ -138,7 +138,7 @@ async function checkOne(loaded: LoadedScenario, settings: CheckSettings,
   let result: ExploreResult;
   if (saved.failure) {
     result = { scenario: scenario.name, verdict: 'fail', strategy: 'regression corpus', schedulesRun: saved.replayed,
-      stepsRun: saved.failure.steps, complete: false, failure: saved.failure };
+      stepsRun: saved.failure.steps, pruned: 0, complete: false, failure: saved.failure };
   } else {
     const progress = how.json ? null : Progress.forTerminal(scenario.name);
     try {

@@ -41,6 +41,7 @@ export function mergeResults(results: readonly ExploreResult[]): ExploreResult {
     strategy: first.strategy,
     schedulesRun: results.reduce((n, r) => n + r.schedulesRun, 0),
     stepsRun: results.reduce((n, r) => n + r.stepsRun, 0),
+    pruned: results.reduce((n, r) => n + r.pruned, 0),
     complete: !winner && results.every((r) => r.complete),
     ...(winner ? { failure: winner.failure!, failureIndex: winner.failureIndex! } : {}),
   };

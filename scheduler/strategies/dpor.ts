@@ -1,0 +1,190 @@
+import { dependent, type Access, type DporEvent } from '../dependence.ts';
+import { PruneExecution, type ChoiceContext, type Strategy } from '../strategy.ts';
+import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
+
+/** One state on the current path. */
+interface Frame {
+  /** Tasks runnable here (copied: the context's array is reused). */
+  readonly runnable: readonly TaskId[];
+  /** The next op of every live task here, for the sleep set of the next frame. */
+  readonly next: ReadonlyMap<TaskId, Access>;
+  /** Tasks asleep on entering: exploring them here would repeat an explored trace. */
+  readonly sleep: ReadonlyMap<TaskId, DporEvent>;
+  /** Tasks to explore from here (grows as races are found). */
+  readonly backtrack: Set<TaskId>;
+  /** Tasks already explored from here, with the event each produced. */
+  readonly done: Map<TaskId, DporEvent>;
+  chosen: TaskId;
+  /** The event the chosen task produced in the current execution. */
+  event: DporEvent | null;
+}
+
+/**
+ * Dynamic partial-order reduction: source sets with sleep sets (Abdulla, Aronis, Jonsson,
+ * Sagonas 2014). After each execution, every pair of dependent events of different tasks that
+ * are in a race (ordered by happens-before only through their own dependence) gets the reverse
+ * order scheduled: some task that can start the reversed order is added to the backtrack set of
+ * the state before the first event. Sleep sets keep each Mazurkiewicz trace from being run twice;
+ * an execution that can only repeat explored behaviour is cut short (pruned) and not counted.
+ */
+export class DporStrategy implements Strategy {
+  readonly name = 'dpor';
+  private readonly path: Frame[] = [];
+  /** Frames below this index are replayed as they are; new frames start at it. */
+  private replayed = 0;
+  private started = false;
+  complete = false;
+
+  newExecution(): boolean {
+    if (!this.started) {
+      this.started = true;
+      return true;
+    }
+    return this.backtrack();
+  }
+
+  nextTask(ctx: ChoiceContext): TaskId {
+    const step = ctx.step;
+    if (step < this.path.length) return this.path[step]!.chosen;
+    const sleep = step === 0 ? new Map<TaskId, DporEvent>() : this.childSleep(this.path[step - 1]!, ctx);
+    const next = new Map<TaskId, Access>();
+    for (const t of ctx.live) {
+      const op = ctx.pending(t);
+      if (op !== null) next.set(t, { kind: op.kind, object: op.object });
+    }
+    const awake = ctx.runnable.filter((t) => !sleep.has(t));
+    if (awake.length === 0) throw new PruneExecution('every runnable task is asleep: this trace was explored');
+    const chosen = ctx.current !== null && awake.includes(ctx.current) ? ctx.current : awake[0]!;
+    this.path.push({ runnable: [...ctx.runnable], next, sleep, backtrack: new Set([chosen]), done: new Map(), chosen, event: null });
+    return chosen;
+  }
+
+  nextRandom(): number {
+    return 0;
+  }
+
+  coverage(traces: number): string {
+    const n = traces.toLocaleString('en');
+    return this.complete ? `verified: ${n} traces, complete` : `no failure in ${n} traces (search cut by --max-schedules: not a proof)`;
+  }
+
+  endExecution(result: ExecutionResult): void {
+    const events = toEvents(result.trace);
+    const n = Math.min(events.length, this.path.length);
+    for (let i = 0; i < n; i++) this.path[i]!.event = events[i]!;
+    this.addBacktracks(events.slice(0, n), this.replayed);
+  }
+
+  /** The sleep set on entering a state: what slept or was explored before, and commutes with the step taken. */
+  private childSleep(parent: Frame, ctx: ChoiceContext): Map<TaskId, DporEvent> {
+    const taken: DporEvent = { task: parent.chosen, accesses: ctx.previousStep().map((op) => ({ kind: op.kind, object: op.object })) };
+    parent.event = taken;
+    const sleep = new Map<TaskId, DporEvent>();
+    for (const source of [parent.sleep, parent.done]) {
+      for (const [task, event] of source) if (task !== parent.chosen && !dependent(event, taken)) sleep.set(task, event);
+    }
+    return sleep;
+  }
+
+  /**
+   * Race analysis over the events of the execution just run (pairs whose later event is new).
+   * Happens-before is computed with one vector clock per event.
+   */
+  private addBacktracks(events: readonly DporEvent[], firstNew: number): void {
+    const n = events.length;
+    const clocks: number[][] = [];
+    const position: number[] = []; // 1-based index of each event within its task
+    const seen = new Map<TaskId, number>();
+    const lastOf = new Map<TaskId, number>();
+    for (let j = 0; j < n; j++) {
+      const e = events[j]!;
+      const own = (seen.get(e.task) ?? 0) + 1;
+      seen.set(e.task, own);
+      position.push(own);
+      const prev = lastOf.get(e.task);
+      const clock = prev === undefined ? [] : [...clocks[prev]!];
+      for (let i = 0; i < j; i++) {
+        if (events[i]!.task !== e.task && dependent(events[i]!, e)) joinInto(clock, clocks[i]!);
+      }
+      clock[e.task] = own;
+      clocks.push(clock);
+      lastOf.set(e.task, j);
+    }
+    const hb = (i: number, j: number) => i < j && (clocks[j]![events[i]!.task] ?? 0) >= position[i]!;
+    for (let j = Math.max(1, firstNew); j < n; j++) {
+      const ej = events[j]!;
+      for (let i = j - 1; i >= 0; i--) {
+        const ei = events[i]!;
+        if (ei.task === ej.task || !dependent(ei, ej)) continue;
+        let direct = true;
+        for (let k = i + 1; k < j && direct; k++) if (hb(i, k) && hb(k, j)) direct = false;
+        if (direct) this.reverse(i, j, events, hb);
+      }
+    }
+  }
+
+  /** Schedules the reverse of the race (i, j): a task that can start `notdep(i).j` goes into backtrack(i). */
+  private reverse(i: number, j: number, events: readonly DporEvent[], hb: (a: number, b: number) => boolean): void {
+    const frame = this.path[i]!;
+    const v: number[] = [];
+    for (let k = i + 1; k < j; k++) if (!hb(i, k)) v.push(k);
+    v.push(j);
+    const initials = new Set<TaskId>();
+    const firstSeen = new Set<TaskId>();
+    for (let a = 0; a < v.length; a++) {
+      const k = v[a]!;
+      const task = events[k]!.task;
+      if (firstSeen.has(task)) continue;
+      firstSeen.add(task);
+      let free = true;
+      for (let b = 0; b < a && free; b++) if (hb(v[b]!, k)) free = false;
+      if (free) initials.add(task);
+    }
+    const enabled = [...initials].filter((t) => frame.runnable.includes(t));
+    if (enabled.some((t) => frame.backtrack.has(t))) return;
+    if (enabled.length > 0) {
+      frame.backtrack.add(enabled.includes(events[j]!.task) ? events[j]!.task : Math.min(...enabled));
+    } else {
+      // The reversal cannot start from here (a blocking op): fall back to every runnable task.
+      for (const t of frame.runnable) frame.backtrack.add(t);
+    }
+  }
+
+  /** Takes the next unexplored backtrack choice at the deepest frame that has one. */
+  private backtrack(): boolean {
+    while (this.path.length > 0) {
+      const depth = this.path.length - 1;
+      const frame = this.path[depth]!;
+      if (frame.event !== null) frame.done.set(frame.chosen, frame.event);
+      else frame.done.set(frame.chosen, { task: frame.chosen, accesses: [frame.next.get(frame.chosen) ?? { kind: 'yield', object: -1 }] });
+      const next = [...frame.backtrack].filter((t) => !frame.done.has(t) && !frame.sleep.has(t) && frame.runnable.includes(t))
+        .sort((a, b) => a - b)[0];
+      if (next !== undefined) {
+        frame.chosen = next;
+        frame.event = null;
+        this.replayed = depth;
+        return true;
+      }
+      this.path.pop();
+    }
+    this.complete = true;
+    return false;
+  }
+}
+
+function joinInto(into: number[], from: readonly number[]): void {
+  for (let t = 0; t < from.length; t++) {
+    const v = from[t] ?? 0;
+    if (v > (into[t] ?? 0)) into[t] = v;
+  }
+}
+
+/** Groups a trace into DPOR events: each choice step with the in-place steps that follow it. */
+export function toEvents(trace: readonly TraceStep[]): DporEvent[] {
+  const events: { task: TaskId; accesses: Access[] }[] = [];
+  for (const step of trace) {
+    if (step.choice) events.push({ task: step.task, accesses: [{ kind: step.kind, object: step.object }] });
+    else events[events.length - 1]?.accesses.push({ kind: step.kind, object: step.object });
+  }
+  return events;
+}
