@@ -1,7 +1,7 @@
 // Benchmark programs from the DPOR literature with known answers (../shared/benchmarks): each
 // shared access is one Shared operation; the main task only spawns and joins.
 import assert from 'node:assert/strict';
-import { Mutex, scenario, Shared, spawn, type Scenario } from 'heddle';
+import { Mutex, scenario, Shared, spawn, type Scenario, type TaskHandle } from 'heddle';
 
 /**
  * lastzero(N): a reader scans a[N..0] for the last zero while writers j = 1..N set
@@ -27,7 +27,7 @@ export function lastzero(n: number): Scenario {
 export function readers(n: number): Scenario {
   return scenario(`benchmarks/readers-${n}`, async () => {
     const x = new Shared(0, 'x');
-    const tasks = [spawn(() => x.set(1), 'writer')];
+    const tasks: TaskHandle<unknown>[] = [spawn(() => x.set(1), 'writer')];
     for (let i = 1; i <= n; i++) tasks.push(spawn(() => x.get(), `reader${i}`));
     for (const t of tasks) await t.join();
   }, { races: false, description: `readers(${n}): ${2 ** n} traces` });

@@ -34,8 +34,12 @@ export class DfsStrategy implements Strategy {
   private readonly deepening: boolean;
   /** Some option was skipped because of the bound in the current round. */
   private cut = false;
-  /** Every schedule of the space (within the fixed bound, if any) has been run. */
-  complete = false;
+  /** Every schedule within the bound has been run. */
+  private finished = false;
+  /** A proof: every schedule has been run and no bound cut any. */
+  get complete(): boolean {
+    return this.finished && !this.cut;
+  }
   /** The bound the search is exploring (iterative deepening raises it). */
   get preemptionBound(): number {
     return this.bound;
@@ -64,7 +68,7 @@ export class DfsStrategy implements Strategy {
       this.path.length = 0;
       return true;
     }
-    this.complete = true;
+    this.finished = true;
     return false;
   }
 
@@ -88,8 +92,8 @@ export class DfsStrategy implements Strategy {
 
   coverage(schedules: number): string {
     const n = schedules.toLocaleString('en');
-    if (this.complete && !this.cut) return `verified: ${n} schedules, complete${this.deepening ? ` (deepened to preemption bound ${this.bound})` : ''}`;
-    if (this.complete) return `no failure within preemption bound ${this.bound}, ${n} schedules`;
+    if (this.complete) return `verified: ${n} schedules, complete${this.deepening ? ` (deepened to preemption bound ${this.bound})` : ''}`;
+    if (this.finished) return `no failure within preemption bound ${this.bound}, ${n} schedules`;
     return `no failure in ${n} schedules (search cut by --max-schedules at preemption bound ${this.bound})`;
   }
 

@@ -17,9 +17,11 @@ import type { Output } from './output.ts';
 export const CHECK_USAGE = `usage: npx tsx check [scenario | file.ts | file.ts#name | group] [flags]
   --strategy NAME     ${STRATEGY_NAMES.join(' | ')} (default ${DEFAULT_STRATEGY})
   --depth D           PCT bug depth: D−1 priority change points (default 3)
-  --iterations N      schedules to explore at most (default ${DEFAULT_ITERATIONS})
+  --iterations N      schedules to explore at most (default ${DEFAULT_ITERATIONS}; dfs/dpor: until done)
   --seed S            run seed; a failing execution's seed reruns it first
   --max-steps N       scheduling points per execution before livelock (default 10000)
+  --preemption-bound K  dfs: at most K preemptions per schedule (default: deepen 0, 1, 2, …)
+  --max-schedules N   dfs/dpor: stop after N schedules (the result is then not a proof)
   --no-shrink         report the failing schedule as found, without shrinking it
   --save              store a failing schedule in regressions/<scenario>.json; saved
                       schedules are always replayed first (a fixed bug shows "still fixed")
@@ -38,6 +40,8 @@ const FLAGS = {
   iterations: { type: 'string' },
   seed: { type: 'string' },
   'max-steps': { type: 'string' },
+  'preemption-bound': { type: 'string' },
+  'max-schedules': { type: 'string' },
   'full-trace': { type: 'boolean' },
   'no-shrink': { type: 'boolean' },
   save: { type: 'boolean' },
@@ -67,6 +71,8 @@ export interface CheckSettings {
   readonly depth?: number;
   readonly maxSteps?: number;
   readonly shrink?: boolean;
+  readonly preemptionBound?: number;
+  readonly maxSchedules?: number;
 }
 
 function expectation(s: Scenario): string {
@@ -83,7 +89,7 @@ function summary(s: Scenario, r: ExploreResult, ms: number, color: boolean): str
   const outcome = r.failure ? r.failure.kind : r.complete ? 'pass (complete)' : 'pass';
   const mark = ok ? c.green('✓') : c.red('✗');
   return `${mark} ${s.name.padEnd(34)} expect ${expectation(s).padEnd(14)} got ${(ok ? outcome : c.red(outcome)).padEnd(16)} ` +
-    `${String(r.schedulesRun).padStart(5)} schedules  ${ms.toFixed(0).padStart(5)} ms`;
+    `${String(r.schedulesRun).padStart(5)} schedules  ${ms.toFixed(0).padStart(5)} ms` + (r.coverage ? c.dim(`  ${r.coverage}`) : '');
 }
 
 export async function runCheck(args: readonly string[], out: Output): Promise<number> {
@@ -102,6 +108,8 @@ export async function runCheck(args: readonly string[], out: Output): Promise<nu
     ...(values['no-shrink'] ? { shrink: false } : {}),
     ...(values.depth !== undefined ? { depth: wholeNumber('depth', values.depth, 1, 20)! } : {}),
     ...(values['max-steps'] !== undefined ? { maxSteps: wholeNumber('max-steps', values['max-steps'], 1)! } : {}),
+    ...(values['preemption-bound'] !== undefined ? { preemptionBound: wholeNumber('preemption-bound', values['preemption-bound'], 0, 1000)! } : {}),
+    ...(values['max-schedules'] !== undefined ? { maxSchedules: wholeNumber('max-schedules', values['max-schedules'], 1)! } : {}),
   };
   const split: Split = {
     workers: wholeNumber('workers', values.workers, 1, 64) ?? 1,
