@@ -1,0 +1,77 @@
+import { Mutex, Queue, Shared, spawn, type TaskHandle } from 'heddle';
+import type { Handler, PoolStats, WorkerPool } from './types.ts';
+
+const STOP = Symbol('stop');
+
+interface State<R> {
+  readonly results: readonly R[];
+  readonly stats: PoolStats;
+}
+
+/**
+ * The fix: heddle's Queue (Python's queue.Queue: blocking get, taskDone, join) hands each task to
+ * exactly one worker; results and statistics change together under one lock; join() waits on
+ * the queue's own count of unfinished tasks; shutdown() puts one stop marker per worker, so
+ * every worker wakes and ends — no deadlock, no waiting forever, no polling.
+ */
+export class SafePool<T, R> implements WorkerPool<T, R> {
+  private readonly queue = new Queue<T | typeof STOP>(0, 'queue');
+  private readonly lock = new Mutex('pool');
+  private readonly state = new Shared<State<R>>({ results: [], stats: { submitted: 0, completed: 0, failed: 0, active: 0 } }, 'state');
+  private readonly workers: TaskHandle<void>[] = [];
+  private stopped = false;
+
+  constructor(workers: number, private readonly handler: Handler<T, R>) {
+    for (let i = 1; i <= workers; i++) this.workers.push(spawn(() => this.work(), `worker-${i}`));
+  }
+
+  private change(fn: (s: State<R>) => State<R>): Promise<void> {
+    return this.lock.withLock(async () => this.state.set(fn(await this.state.get())));
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const task = await this.queue.get();
+      if (task === STOP) {
+        this.queue.taskDone();
+        return;
+      }
+      await this.change((s) => ({ ...s, stats: { ...s.stats, active: s.stats.active + 1 } }));
+      let outcome: { ok: true; value: R } | { ok: false };
+      try {
+        outcome = { ok: true, value: await this.handler(task) };
+      } catch {
+        outcome = { ok: false };
+      }
+      await this.change(({ results, stats }) => outcome.ok
+        ? { results: [...results, outcome.value], stats: { ...stats, completed: stats.completed + 1, active: stats.active - 1 } }
+        : { results, stats: { ...stats, failed: stats.failed + 1, active: stats.active - 1 } });
+      this.queue.taskDone();
+    }
+  }
+
+  async submit(task: T): Promise<void> {
+    if (this.stopped) throw new Error('the pool is shut down');
+    await this.change((s) => ({ ...s, stats: { ...s.stats, submitted: s.stats.submitted + 1 } }));
+    await this.queue.put(task);
+  }
+
+  join(): Promise<void> {
+    return this.queue.join();
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (let i = 0; i < this.workers.length; i++) await this.queue.put(STOP);
+    for (const w of this.workers) await w.join();
+  }
+
+  async results(): Promise<readonly R[]> {
+    return this.lock.withLock(async () => (await this.state.get()).results);
+  }
+
+  async stats(): Promise<PoolStats> {
+    return this.lock.withLock(async () => (await this.state.get()).stats);
+  }
+}
