@@ -29,13 +29,28 @@ export abstract class Controlled {
   }
 
   private bind(ex: Execution): void {
+    const reused = this.exec !== null;
     this.exec = ex;
     this.objectId = ex.registerObject(this.type, this.name, this.atomicObject);
     this.bound();
+    // An object made outside the scenario body survives from one execution to the next. If an
+    // earlier execution left it changed, this one does not start from scratch: verdicts would
+    // depend on what ran before (the seed's polluted-registry tests). Say so, precisely.
+    const left = reused && this.createdIn === null ? this.leftover() : null;
+    if (left !== null) {
+      ex.fail({ kind: 'nondeterminism', message: `state leaks between executions: ${this.type} '${this.name ?? this.type}' ` +
+        `was created outside the scenario body (at module level?) and ${left} from an earlier execution; build it inside ` +
+        `the scenario, or reset it there` });
+    }
   }
 
   /** Called when the object gets its id in a new execution: subclasses cache their ops here. */
   protected bound(): void {}
+
+  /** What an earlier execution left behind in this object ("holds a value set"), or null. */
+  protected leftover(): string | null {
+    return null;
+  }
 
   /** The execution controlling this call, or null in production. Throws for a stale object. */
   protected control(): Execution | null {

@@ -25,6 +25,10 @@ export class Mutex extends Controlled {
     this.unlockOp = { kind: 'unlock', object: this.id };
   }
 
+  protected override leftover(): string | null {
+    return this.owner === null ? null : 'is still locked by a task';
+  }
+
   lock(): Promise<void> {
     const ex = this.control();
     if (ex !== null) {

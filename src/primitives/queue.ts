@@ -17,6 +17,10 @@ export class Queue<T> extends Controlled {
     if (!Number.isInteger(maxsize) || maxsize < 0) throw new UsageError(`queue maxsize must be a whole number ≥ 0, got ${maxsize}`);
   }
 
+  protected override leftover(): string | null {
+    return this.items.length > 0 || this.unfinished > 0 ? 'still holds items' : null;
+  }
+
   private full(): boolean {
     return this.maxsize > 0 && this.items.length >= this.maxsize;
   }

@@ -22,12 +22,19 @@ export class Shared<T> extends Controlled {
   constructor(initial: T, name?: string, options: SharedOptions = {}) {
     super('cell', name, options.atomic ?? false);
     this.value = initial;
+    this.initial = initial;
     this.atomic = options.atomic ?? false;
   }
+
+  private readonly initial: T;
 
   protected override bound(): void {
     this.readOp = { kind: 'read', object: this.id };
     this.rmwOp = { kind: 'rmw', object: this.id };
+  }
+
+  protected override leftover(): string | null {
+    return this.value === this.initial ? null : 'holds a value set';
   }
 
   /** A cell exempt from race detection: models an atomic variable. */
