@@ -21,8 +21,12 @@ export class SafeCache<K, V> implements Cache<K, V> {
 
   private change<R>(fn: (s: State<K, V>) => [State<K, V>, R]): Promise<R> {
     return this.lock.withLock(async () => {
-      const [next, result] = fn(await this.state.get());
-      await this.state.set(next);
+      let result!: R;
+      await this.state.update((s) => {
+        const [next, r] = fn(s);
+        result = r;
+        return next;
+      });
       return result;
     });
   }

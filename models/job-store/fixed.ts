@@ -16,9 +16,12 @@ export class SafeJobStore implements JobStore {
 
   private change<R>(fn: (jobs: Map<string, Job>) => R): Promise<R> {
     return this.lock.withLock(async () => {
-      const next = new Map(await this.jobs.get());
-      const result = fn(next);
-      await this.jobs.set(next);
+      let result!: R;
+      await this.jobs.update((jobs) => {
+        const next = new Map(jobs);
+        result = fn(next);
+        return next;
+      });
       return result;
     });
   }

@@ -1,4 +1,4 @@
-import { Mutex, Queue, Shared, spawn, type TaskHandle } from 'heddle';
+import { Queue, Shared, spawn, type TaskHandle } from 'heddle';
 import type { Handler, PoolStats, WorkerPool } from './types.ts';
 
 const STOP = Symbol('stop');
@@ -10,14 +10,14 @@ interface State<R> {
 
 /**
  * The fix: heddle's Queue (Python's queue.Queue: blocking get, taskDone, join) hands each task to
- * exactly one worker; results and statistics change together under one lock; join() waits on
+ * exactly one worker; results and statistics change together in one atomic step; join() waits on
  * the queue's own count of unfinished tasks; shutdown() puts one stop marker per worker, so
  * every worker wakes and ends — no deadlock, no waiting forever, no polling.
  */
 export class SafePool<T, R> implements WorkerPool<T, R> {
   private readonly queue = new Queue<T | typeof STOP>(0, 'queue');
-  private readonly lock = new Mutex('pool');
-  private readonly state = new Shared<State<R>>({ results: [], stats: { submitted: 0, completed: 0, failed: 0, active: 0 } }, 'state');
+  // Results and statistics in one immutable state, replaced in one atomic step: they always agree.
+  private readonly state = Shared.atomic<State<R>>({ results: [], stats: { submitted: 0, completed: 0, failed: 0, active: 0 } }, 'state');
   private readonly workers: TaskHandle<void>[] = [];
   private stopped = false;
 
@@ -25,8 +25,8 @@ export class SafePool<T, R> implements WorkerPool<T, R> {
     for (let i = 1; i <= workers; i++) this.workers.push(spawn(() => this.work(), `worker-${i}`));
   }
 
-  private change(fn: (s: State<R>) => State<R>): Promise<void> {
-    return this.lock.withLock(async () => this.state.set(fn(await this.state.get())));
+  private async change(fn: (s: State<R>) => State<R>): Promise<void> {
+    await this.state.update(fn);
   }
 
   private async work(): Promise<void> {
@@ -68,10 +68,10 @@ export class SafePool<T, R> implements WorkerPool<T, R> {
   }
 
   async results(): Promise<readonly R[]> {
-    return this.lock.withLock(async () => (await this.state.get()).results);
+    return (await this.state.get()).results;
   }
 
   async stats(): Promise<PoolStats> {
-    return this.lock.withLock(async () => (await this.state.get()).stats);
+    return (await this.state.get()).stats;
   }
 }
