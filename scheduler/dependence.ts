@@ -35,9 +35,14 @@ const RELEASES: ReadonlySet<OpKind> = new Set(['unlock', 'release']);
 const NOWHERE: ReadonlySet<OpKind> = new Set(['start', 'yield', 'random', 'spawn', 'join']);
 
 function accessConflict(a: Access, b: Access): boolean {
-  // Virtual time: a sleeper becomes runnable only when nothing else is, so a sleep does not
-  // commute with anything (sound, if coarse).
-  if (a.kind === 'sleep' || b.kind === 'sleep') return true;
+  // Virtual time: a sleeper wakes only when no other task can run, so its place among ordinary
+  // steps is fixed. What can change is its order against other wake-ups, against a response that
+  // may arrive before or after it (flexible), and against clearing its own timer.
+  if (a.kind === 'sleep' || b.kind === 'sleep') {
+    const [sleep, other] = a.kind === 'sleep' ? [a, b] : [b, a];
+    if (other.kind === 'sleep' || other.kind === 'response') return true;
+    return !NOWHERE.has(other.kind) && other.object >= 0 && other.object === sleep.object;
+  }
   if (NOWHERE.has(a.kind) || NOWHERE.has(b.kind) || RELEASES.has(a.kind) || RELEASES.has(b.kind)) return false;
   if (a.object < 0 || a.object !== b.object) return false;
   return !(a.kind === 'read' && b.kind === 'read');

@@ -2,6 +2,9 @@ import { dependent, type Access, type DporEvent } from '../dependence.ts';
 import { PruneExecution, type ChoiceContext, type Strategy } from '../strategy.ts';
 import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
 
+/** Ops whose disabled state no reordering can end earlier (see reverse()). */
+const IMPOSSIBLE_FIRST: ReadonlySet<string> = new Set(['join', 'start', 'sleep']);
+
 /** One state on the current path. */
 interface Frame {
   /** Tasks runnable here (copied: the context's array is reused). */
@@ -144,10 +147,14 @@ export class DporStrategy implements Strategy {
     if (enabled.some((t) => frame.backtrack.has(t))) return;
     if (enabled.length > 0) {
       frame.backtrack.add(enabled.includes(events[j]!.task) ? events[j]!.task : Math.min(...enabled));
-    } else {
-      // The reversal cannot start from here (a blocking op): fall back to every runnable task.
-      for (const t of frame.runnable) frame.backtrack.add(t);
+      return;
     }
+    // No initial can run here. If what blocks them can never come first (a join before its task
+    // ends, a task before it is spawned, a sleeper while others can run), the reversal cannot
+    // happen at all. A blocking op on a lock, queue, event or semaphore may be freed by another
+    // order, though: fall back to every runnable task (Flanagan & Godefroid).
+    const impossible = [...initials].every((t) => IMPOSSIBLE_FIRST.has(frame.next.get(t)?.kind ?? 'start'));
+    if (!impossible) for (const t of frame.runnable) frame.backtrack.add(t);
   }
 
   /** Takes the next unexplored backtrack choice at the deepest frame that has one. */
