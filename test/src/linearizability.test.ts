@@ -76,3 +76,15 @@ describe('linearizability scenarios', () => {
     expect(r.schedulesRun).toBe(400);
   });
 });
+
+describe('linearizability of the seed models (no hand-written invariant)', async () => {
+  const lin = (await import('../../scenarios/lin/seed-models.ts')).default;
+  for (const s of lin) {
+    const buggy = s.options.expect === 'linearizability';
+    it(`${s.name} ${buggy ? 'is caught' : 'passes'}`, async () => {
+      const r = await explore(s, { seed: 1, iterations: buggy ? 2000 : 300 });
+      if (buggy) expect(r.failure?.kind).toBe('linearizability');
+      else expect(r.failure?.message).toBeUndefined();
+    });
+  }
+});
