@@ -37,6 +37,10 @@ export interface Strategy {
   endExecution?(result: ExecutionResult): void;
   /** For a strategy that mixes others (portfolio): the one that runs the current execution. */
   readonly activeName?: string;
+  /** The current execution only serves the search (it belongs to another slice, or probes): not counted, not reported. */
+  readonly probeOnly?: boolean;
+  /** The current execution's place in the whole (unsplit) search; the lowest failing one is reported. */
+  readonly executionIndex?: number;
   /** For seeded strategies: the seed that replays the current execution on its own. */
   readonly executionSeed?: string;
   /** True when the strategy has proved it explored every schedule in its space. */

@@ -64,13 +64,17 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
   const name = options.strategy ?? DEFAULT_STRATEGY;
   const exhaustive = options.strategyInstance === undefined && EXHAUSTIVE.includes(name);
   const iterations = options.maxSchedules ?? options.iterations ?? (exhaustive ? Number.POSITIVE_INFINITY : DEFAULT_ITERATIONS);
+  if (options.shard && exhaustive && name !== 'dpor') throw new RangeError(`${name} cannot be split into slices: use dpor or a sampling strategy`);
+  const slice = options.shard && exhaustive ? { slice: options.shard } : {};
   const base = options.strategyInstance ?? makeStrategy(name, {
     seed: String(options.seed ?? DEFAULT_SEED),
     ...(options.depth !== undefined ? { depth: options.depth } : {}),
     ...(options.preemptionBound !== undefined ? { preemptionBound: options.preemptionBound } : {}),
+    ...slice,
   });
-  const shard = options.shard ? new ShardStrategy(base, options.shard.index, options.shard.count, iterations) : null;
-  const strategy: Strategy = shard ?? base;
+  // Sampling strategies are sliced by execution index; an exhaustive one splits its own tree.
+  const strategy: Strategy = options.shard && !exhaustive
+    ? new ShardStrategy(base, options.shard.index, options.shard.count, iterations) : base;
   let index = -1;
   const maxSteps = maxStepsOf(s, options);
   const shrinking = options.shrink ?? true;
@@ -86,11 +90,11 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
   // assertion, a crash), which is the more useful report. Without one, the first race is reported.
   let firstRace: { result: ExecutionResult; strategy: string; seed: string | undefined; index: number } | null = null;
   while (schedulesRun < iterations && strategy.newExecution()) {
-    index = shard ? shard.executionIndex : index + 1;
+    index = strategy.executionIndex ?? index + 1;
     if (options.stopAfter !== undefined && index > options.stopAfter()) break;
     const seed = strategy.executionSeed;
     const result = await runExecution(s, strategy, maxSteps, false);
-    if (shard?.probeOnly) continue; // another slice owns this execution
+    if (strategy.probeOnly) continue; // another slice owns this execution, or it only probed the search
     stepsRun += result.steps;
     if (result.pruned) {
       pruned++;

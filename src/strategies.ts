@@ -25,6 +25,8 @@ export interface StrategyOptions {
   readonly depth?: number;
   /** DFS: at most this many preemptions per schedule (default: iterative deepening). */
   readonly preemptionBound?: number;
+  /** DPOR: explore only this slice of the search tree. */
+  readonly slice?: { readonly index: number; readonly count: number };
 }
 
 export function makeStrategy(name: StrategyName, options: StrategyOptions): Strategy {
@@ -39,7 +41,7 @@ export function makeStrategy(name: StrategyName, options: StrategyOptions): Stra
     case 'dfs':
       return new DfsStrategy(options.preemptionBound !== undefined ? { preemptionBound: options.preemptionBound } : {});
     case 'dpor':
-      return new DporStrategy();
+      return new DporStrategy(options.slice);
     case 'portfolio':
       // Random for shallow bugs, PCT at two depths for ordering bugs, POS for rare orderings
       // hidden among independent work. Each member runs every fourth execution.

@@ -37,17 +37,42 @@ export class DporStrategy implements Strategy {
   private replayed = 0;
   private started = false;
   complete = false;
+  /** Splitting into subtrees at the first branching step (see SubtreeSplit). */
+  private readonly split: SubtreeSplit;
+
+  constructor(slice: { index: number; count: number } = { index: 0, count: 1 }) {
+    this.split = new SubtreeSplit(slice.index, slice.count);
+  }
+
+  get probeOnly(): boolean {
+    return this.split.probeOnly;
+  }
+
+  get executionIndex(): number {
+    return this.split.executionIndex;
+  }
 
   newExecution(): boolean {
     if (!this.started) {
       this.started = true;
       return true;
     }
-    return this.backtrack();
+    if (this.split.pending()) return this.continue(this.split.next(this.path, (depth) => (this.replayed = depth)));
+    if (this.split.root >= 0 && this.backtrack()) {
+      this.split.advance();
+      return true;
+    }
+    return this.continue(this.split.next(this.path, (depth) => (this.replayed = depth)));
+  }
+
+  private continue(more: boolean): boolean {
+    if (!more) this.complete = true;
+    return more;
   }
 
   nextTask(ctx: ChoiceContext): TaskId {
     const step = ctx.step;
+    if (this.split.stopsAt(step)) throw new PruneExecution('probe of a subtree root: its first step is known');
     if (step < this.path.length) return this.path[step]!.chosen;
     const sleep = step === 0 ? new Map<TaskId, DporEvent>() : this.childSleep(this.path[step - 1]!, ctx);
     const next = new Map<TaskId, Access>();
@@ -75,6 +100,7 @@ export class DporStrategy implements Strategy {
     const events = toEvents(result.trace);
     const n = Math.min(events.length, this.path.length);
     for (let i = 0; i < n; i++) this.path[i]!.event = events[i]!;
+    if (this.split.learn(this.path)) return; // a probe: nothing to analyse
     this.addBacktracks(events.slice(0, n), this.replayed);
   }
 
@@ -128,6 +154,7 @@ export class DporStrategy implements Strategy {
 
   /** Schedules the reverse of the race (i, j): a task that can start `notdep(i).j` goes into backtrack(i). */
   private reverse(i: number, j: number, events: readonly DporEvent[], hb: (a: number, b: number) => boolean): void {
+    if (i <= this.split.root) return; // the root's choices are all explored, one subtree each
     const frame = this.path[i]!;
     const v: number[] = [];
     for (let k = i + 1; k < j; k++) if (!hb(i, k)) v.push(k);
@@ -157,9 +184,9 @@ export class DporStrategy implements Strategy {
     if (!impossible) for (const t of frame.runnable) frame.backtrack.add(t);
   }
 
-  /** Takes the next unexplored backtrack choice at the deepest frame that has one. */
+  /** Takes the next unexplored backtrack choice at the deepest frame that has one (below the root). */
   private backtrack(): boolean {
-    while (this.path.length > 0) {
+    while (this.path.length > this.split.root + 1) {
       const depth = this.path.length - 1;
       const frame = this.path[depth]!;
       if (frame.event !== null) frame.done.set(frame.chosen, frame.event);
@@ -174,7 +201,6 @@ export class DporStrategy implements Strategy {
       }
       this.path.pop();
     }
-    this.complete = true;
     return false;
   }
 }
@@ -194,4 +220,112 @@ export function toEvents(trace: readonly TraceStep[]): DporEvent[] {
     else events[events.length - 1]?.accesses.push({ kind: step.kind, object: step.object });
   }
   return events;
+}
+
+/**
+ * Splits a DPOR search into independent subtrees, so slices of it run apart (worker threads,
+ * `--shard i/n` on other machines) and no trace is explored twice. The root is the first step
+ * with two or more runnable tasks; every choice there gets a subtree (all of them: a superset of
+ * DPOR's source set is sound), explored in ascending task order. A subtree starts with the
+ * earlier choices in its sleep set — as a single DPOR run would — so together the subtrees run
+ * each Mazurkiewicz trace exactly once, and the same traces whatever the number of slices. The
+ * events of the root choices are learnt by short probe executions, run in every slice.
+ *
+ * Execution indices order the whole search (subtree, then execution within it): the lowest
+ * failing index is what an unsplit search meets first.
+ */
+class SubtreeSplit {
+  /** Depth of the root step; -1 while unknown or when the tree never branches. */
+  root = -1;
+  probeOnly = false;
+  executionIndex = 0;
+  private phase: 'discover' | 'probe' | 'explore' | 'done' = 'discover';
+  private prefix: Frame[] = [];
+  private options: TaskId[] = [];
+  private readonly events = new Map<TaskId, DporEvent>();
+  private probing = -1;
+  private subtree = -1;
+  private local = 0;
+  private stopAt = -1;
+
+  constructor(private readonly index: number, private readonly count: number) {
+    if (!Number.isInteger(count) || count < 1 || index < 0 || index >= count) throw new RangeError(`bad slice ${index + 1}/${count}`);
+  }
+
+  /** The discovery and the probes are not part of any subtree. */
+  stopsAt(step: number): boolean {
+    return step === this.stopAt;
+  }
+
+  /** Learns from a finished execution; true when it was a probe (or the discovery run). */
+  learn(path: Frame[]): boolean {
+    if (this.phase === 'discover') {
+      this.root = path.findIndex((f) => f.runnable.length > 1);
+      if (this.root < 0) {
+        // One schedule only: it belongs to the first slice.
+        this.probeOnly = this.index !== 0;
+        this.phase = 'done';
+        return true;
+      }
+      this.prefix = path.slice(0, this.root + 1).map((f) => ({ ...f, backtrack: new Set([f.chosen]), done: new Map() }));
+      this.options = [...path[this.root]!.runnable];
+      this.events.set(path[this.root]!.chosen, path[this.root]!.event!);
+      this.phase = 'probe';
+      this.probeOnly = true;
+      return true;
+    }
+    if (this.phase === 'probe') {
+      this.events.set(path[this.root]!.chosen, path[this.root]!.event!);
+      return true;
+    }
+    return false;
+  }
+
+  /** True while probes or subtrees remain to be started. */
+  pending(): boolean {
+    return this.phase === 'probe';
+  }
+
+  /** Sets up the next probe or the next owned subtree on `path`; false when all are done. */
+  next(path: Frame[], setReplayed: (depth: number) => void): boolean {
+    if (this.phase === 'probe') {
+      const todo = this.options.find((t) => !this.events.has(t));
+      if (todo !== undefined) {
+        this.load(path, todo, new Map());
+        this.stopAt = this.root + 1;
+        this.probeOnly = true;
+        setReplayed(this.root);
+        return true;
+      }
+      this.phase = 'explore';
+    }
+    if (this.phase !== 'explore') return false;
+    this.stopAt = -1;
+    for (let k = this.subtree + 1; k < this.options.length; k++) {
+      if (k % this.count !== this.index) continue;
+      this.subtree = k;
+      this.local = 0;
+      const done = new Map<TaskId, DporEvent>();
+      for (const earlier of this.options.slice(0, k)) done.set(earlier, this.events.get(earlier)!);
+      this.load(path, this.options[k]!, done);
+      this.probeOnly = false;
+      this.executionIndex = k * 2 ** 24;
+      setReplayed(this.root);
+      return true;
+    }
+    this.phase = 'done';
+    return false;
+  }
+
+  /** Counts an execution inside the current subtree (for executionIndex). */
+  advance(): void {
+    if (this.phase === 'explore') this.executionIndex = this.subtree * 2 ** 24 + ++this.local;
+  }
+
+  private load(path: Frame[], choice: TaskId, done: Map<TaskId, DporEvent>): void {
+    path.length = 0;
+    for (const f of this.prefix.slice(0, this.root)) path.push({ ...f, backtrack: new Set(f.backtrack), done: new Map() });
+    const root = this.prefix[this.root]!;
+    path.push({ ...root, chosen: choice, event: null, backtrack: new Set([choice]), done });
+  }
 }
