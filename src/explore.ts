@@ -71,6 +71,8 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
     ...(options.depth !== undefined ? { depth: options.depth } : {}),
     ...(options.preemptionBound !== undefined ? { preemptionBound: options.preemptionBound } : {}),
     ...slice,
+    // Code not written for heddle shares state heddle cannot see: no partial-order reduction.
+    ...(s.options.environment ? { conservative: true } : {}),
   });
   // Sampling strategies are sliced by execution index; an exhaustive one splits its own tree.
   const strategy: Strategy = options.shard && !exhaustive

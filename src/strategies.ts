@@ -27,6 +27,8 @@ export interface StrategyOptions {
   readonly preemptionBound?: number;
   /** DPOR: explore only this slice of the search tree. */
   readonly slice?: { readonly index: number; readonly count: number };
+  /** DPOR: treat every two steps of different tasks as dependent (code with state heddle cannot see). */
+  readonly conservative?: boolean;
 }
 
 export function makeStrategy(name: StrategyName, options: StrategyOptions): Strategy {
@@ -41,7 +43,7 @@ export function makeStrategy(name: StrategyName, options: StrategyOptions): Stra
     case 'dfs':
       return new DfsStrategy(options.preemptionBound !== undefined ? { preemptionBound: options.preemptionBound } : {});
     case 'dpor':
-      return new DporStrategy(options.slice);
+      return new DporStrategy(options.slice, options.conservative ?? false);
     case 'portfolio':
       // Random for shallow bugs, PCT at two depths for ordering bugs, POS for rare orderings
       // hidden among independent work. Each member runs every fourth execution.

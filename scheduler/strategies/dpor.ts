@@ -40,8 +40,16 @@ export class DporStrategy implements Strategy {
   /** Splitting into subtrees at the first branching step (see SubtreeSplit). */
   private readonly split: SubtreeSplit;
 
-  constructor(slice: { index: number; count: number } = { index: 0, count: 1 }) {
+  private readonly dependent: (a: DporEvent, b: DporEvent) => boolean;
+
+  /**
+   * `conservative`: every two steps of different tasks are dependent. For code not written for
+   * heddle, which shares plain JavaScript state heddle cannot see (a Map inside a library): the
+   * search is then a DFS with sleep sets, sound but without reduction.
+   */
+  constructor(slice: { index: number; count: number } = { index: 0, count: 1 }, conservative = false) {
     this.split = new SubtreeSplit(slice.index, slice.count);
+    this.dependent = conservative ? (a, b) => a.task !== b.task || dependent(a, b) : dependent;
   }
 
   get probeOnly(): boolean {
@@ -110,7 +118,7 @@ export class DporStrategy implements Strategy {
     parent.event = taken;
     const sleep = new Map<TaskId, DporEvent>();
     for (const source of [parent.sleep, parent.done]) {
-      for (const [task, event] of source) if (task !== parent.chosen && !dependent(event, taken)) sleep.set(task, event);
+      for (const [task, event] of source) if (task !== parent.chosen && !this.dependent(event, taken)) sleep.set(task, event);
     }
     return sleep;
   }
@@ -133,7 +141,7 @@ export class DporStrategy implements Strategy {
       const prev = lastOf.get(e.task);
       const clock = prev === undefined ? [] : [...clocks[prev]!];
       for (let i = 0; i < j; i++) {
-        if (events[i]!.task !== e.task && dependent(events[i]!, e)) joinInto(clock, clocks[i]!);
+        if (events[i]!.task !== e.task && this.dependent(events[i]!, e)) joinInto(clock, clocks[i]!);
       }
       clock[e.task] = own;
       clocks.push(clock);
@@ -144,7 +152,7 @@ export class DporStrategy implements Strategy {
       const ej = events[j]!;
       for (let i = j - 1; i >= 0; i--) {
         const ei = events[i]!;
-        if (ei.task === ej.task || !dependent(ei, ej)) continue;
+        if (ei.task === ej.task || !this.dependent(ei, ej)) continue;
         let direct = true;
         for (let k = i + 1; k < j && direct; k++) if (hb(i, k) && hb(k, j)) direct = false;
         if (direct) this.reverse(i, j, events, hb);
