@@ -1,10 +1,10 @@
 // A DPOR search split into slices (worker threads, --shard i/n) explores each Mazurkiewicz trace
 // exactly once across the slices: the same set of traces as the unsplit search.
 import { describe, expect, it } from 'vitest';
-import { explore, type ChoiceContext, type Scenario, type Strategy } from 'heddle';
+import { explore, type Scenario } from 'heddle';
+import { Observing } from '../support/observing.ts';
 import { dependent, type DporEvent } from '../../scheduler/dependence.ts';
 import { DporStrategy, toEvents } from '../../scheduler/strategies/dpor.ts';
-import type { ExecutionResult } from '../../scheduler/types.ts';
 import { lastzero, lostUpdate, readers } from '../../scenarios/benchmarks/programs.ts';
 import { exploreInWorkers } from '../../src/parallel/pool.ts';
 
@@ -24,27 +24,12 @@ function traceKey(events: readonly DporEvent[]): string {
   return out.join(',');
 }
 
-class Traces implements Strategy {
-  readonly keys: string[] = [];
-  constructor(private readonly inner: Strategy) {}
-  get name() { return this.inner.name; }
-  get complete() { return this.inner.complete; }
-  get probeOnly() { return this.inner.probeOnly; }
-  get executionIndex() { return this.inner.executionIndex; }
-  newExecution() { return this.inner.newExecution(); }
-  nextTask(ctx: ChoiceContext) { return this.inner.nextTask(ctx); }
-  nextRandom() { return this.inner.nextRandom(); }
-  endExecution(r: ExecutionResult) {
-    this.inner.endExecution?.(r);
-    if (!this.inner.probeOnly && !r.pruned) this.keys.push(traceKey(toEvents(r.trace)));
-  }
-}
-
 async function traces(s: Scenario, slice?: { index: number; count: number }): Promise<string[]> {
-  const t = new Traces(new DporStrategy(slice));
+  const keys: string[] = [];
+  const t = new Observing(new DporStrategy(slice), (r) => keys.push(traceKey(toEvents(r.trace))));
   const r = await explore(s, { strategyInstance: t, iterations: 1_000_000, shrink: false });
   expect(r.complete).toBe(true);
-  return t.keys;
+  return keys;
 }
 
 describe('dpor slices', () => {

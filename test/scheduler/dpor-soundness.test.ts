@@ -1,29 +1,16 @@
 // DPOR may skip schedules only when they are equivalent to explored ones: every outcome an
 // exhaustive DFS can reach, DPOR must reach too. Each program returns its outcome from the body.
 import { describe, expect, it } from 'vitest';
-import { controlled, Event, explore, Mutex, Queue, scenario, Semaphore, Shared, spawn, type ChoiceContext, type Scenario, type Strategy } from 'heddle';
+import { controlled, Event, explore, Mutex, Queue, scenario, Semaphore, Shared, spawn, type Scenario, type Strategy } from 'heddle';
+import { Observing } from '../support/observing.ts';
 import { DfsStrategy } from '../../scheduler/strategies/dfs.ts';
 import { DporStrategy } from '../../scheduler/strategies/dpor.ts';
-import type { ExecutionResult } from '../../scheduler/types.ts';
-
-class Outcomes implements Strategy {
-  readonly seen = new Set<string>();
-  constructor(private readonly inner: Strategy) {}
-  get name() { return this.inner.name; }
-  get complete() { return this.inner.complete; }
-  newExecution() { return this.inner.newExecution(); }
-  nextTask(ctx: ChoiceContext) { return this.inner.nextTask(ctx); }
-  nextRandom() { return this.inner.nextRandom(); }
-  endExecution(r: ExecutionResult) {
-    if (!r.pruned) this.seen.add(r.failure ? `failure:${r.failure.kind}` : JSON.stringify(r.value));
-    this.inner.endExecution?.(r);
-  }
-}
 
 async function outcomes(s: Scenario, strategy: Strategy): Promise<Set<string>> {
-  const o = new Outcomes(strategy);
+  const seen = new Set<string>();
+  const o = new Observing(strategy, (r) => seen.add(r.failure ? `failure:${r.failure.kind}` : JSON.stringify(r.value)));
   await explore(s, { strategyInstance: o, iterations: 200_000, shrink: false });
-  return o.seen;
+  return seen;
 }
 
 const programs: Scenario[] = [

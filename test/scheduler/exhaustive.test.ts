@@ -1,31 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { explore, type ChoiceContext, type Strategy } from 'heddle';
+import { explore, type Strategy } from 'heddle';
+import { Observing } from '../support/observing.ts';
 import { DporStrategy } from '../../scheduler/strategies/dpor.ts';
 import { DfsStrategy } from '../../scheduler/strategies/dfs.ts';
-import type { ExecutionResult } from '../../scheduler/types.ts';
 import { deadlock, lastzero, lostUpdate, readers } from '../../scenarios/benchmarks/programs.ts';
 
 // Optimal trace counts from ../shared/benchmarks/README.md.
 const LASTZERO: Record<number, number> = { 1: 2, 2: 5, 3: 12, 4: 28, 5: 64, 6: 144, 10: 3328 };
 
-/** Wraps a strategy and records every schedule it ran, in order. */
-class Recording implements Strategy {
-  readonly schedules: string[] = [];
-  constructor(private readonly inner: Strategy) {}
-  get name() { return this.inner.name; }
-  get complete() { return this.inner.complete; }
-  newExecution() { return this.inner.newExecution(); }
-  nextTask(ctx: ChoiceContext) { return this.inner.nextTask(ctx); }
-  nextRandom() { return this.inner.nextRandom(); }
-  get probeOnly() { return this.inner.probeOnly; }
-  get executionIndex() { return this.inner.executionIndex; }
-  endExecution(result: ExecutionResult) {
-    this.inner.endExecution?.(result);
-    // Probes (short runs that learn the root's choices) are not explored schedules.
-    if (!this.inner.probeOnly) this.schedules.push(result.schedule.choices.join(','));
-  }
+/** Records every explored schedule, in order. */
+function recording(inner: Strategy): Strategy & { schedules: string[] } {
+  const schedules: string[] = [];
+  return Object.assign(new Observing(inner, (r) => schedules.push(r.schedule.choices.join(','))), { schedules });
 }
-const recording = (inner: Strategy) => new Recording(inner);
+
 
 describe('dpor', () => {
   for (const [n, traces] of Object.entries(LASTZERO)) {
@@ -59,7 +47,7 @@ describe('dpor', () => {
     const b = recording(new DporStrategy());
     await explore(lastzero(4), { strategyInstance: a, iterations: 10_000 });
     await explore(lastzero(4), { strategyInstance: b, iterations: 10_000 });
-    expect(a.schedules.length).toBeGreaterThan(28);
+    expect(a.schedules).toHaveLength(28);
     expect(b.schedules).toEqual(a.schedules);
   });
 

@@ -1,0 +1,21 @@
+import type { ChoiceContext, Strategy } from 'heddle';
+import type { ExecutionResult } from '../../scheduler/types.ts';
+
+/**
+ * Wraps a strategy and shows every explored execution to `see` (probes of a split search and
+ * pruned executions are skipped: they are not explored schedules).
+ */
+export class Observing implements Strategy {
+  constructor(private readonly inner: Strategy, private readonly see: (result: ExecutionResult) => void) {}
+  get name() { return this.inner.name; }
+  get complete() { return this.inner.complete; }
+  get probeOnly() { return this.inner.probeOnly; }
+  get executionIndex() { return this.inner.executionIndex; }
+  newExecution() { return this.inner.newExecution(); }
+  nextTask(ctx: ChoiceContext) { return this.inner.nextTask(ctx); }
+  nextRandom() { return this.inner.nextRandom(); }
+  endExecution(result: ExecutionResult) {
+    this.inner.endExecution?.(result);
+    if (!this.inner.probeOnly && !result.pruned) this.see(result);
+  }
+}
