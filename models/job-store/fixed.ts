@@ -37,12 +37,15 @@ export class SafeJobStore implements JobStore {
       }
       const job: Job = { id: `job-${this.nextId++}`, status: 'pending', message: '', progress: 0, createdAt: now() };
       jobs.set(job.id, job);
-      return job;
+      return { ...job };
     });
   }
 
   get(id: string): Promise<Job | undefined> {
-    return this.lock.withLock(async () => (await this.jobs.get()).get(id));
+    return this.lock.withLock(async () => {
+      const job = (await this.jobs.get()).get(id);
+      return job && { ...job }; // a copy: a caller that writes to it cannot change the store
+    });
   }
 
   update(id: string, patch: JobPatch): Promise<boolean> {
@@ -59,7 +62,7 @@ export class SafeJobStore implements JobStore {
   }
 
   list(): Promise<Job[]> {
-    return this.lock.withLock(async () => [...(await this.jobs.get()).values()]);
+    return this.lock.withLock(async () => [...(await this.jobs.get()).values()].map((job) => ({ ...job })));
   }
 
   cleanup(): Promise<number> {

@@ -8,6 +8,7 @@ export interface PoolStats {
 
 /** The worker pool of the seed benchmark: submit tasks, N workers run them, collect results. */
 export interface WorkerPool<T, R> {
+  /** Queues a task; throws PoolShutDownError once shutdown() has begun. */
   submit(task: T): Promise<void>;
   /** Waits until every submitted task has finished. */
   join(): Promise<void>;
@@ -18,3 +19,8 @@ export interface WorkerPool<T, R> {
 }
 
 export type Handler<T, R> = (task: T) => Promise<R> | R;
+
+/** submit() after shutdown(): the task is refused, never silently dropped. */
+export class PoolShutDownError extends Error {
+  override readonly name = 'PoolShutDownError';
+}

@@ -3,31 +3,31 @@ import { scenario, spawn, yieldNow } from 'heddle';
 import { BuggyPool } from '../../models/worker-pool/buggy.ts';
 import { TwoLockPool } from '../../models/worker-pool/deadlock.ts';
 import { SafePool } from '../../models/worker-pool/fixed.ts';
-import type { Handler, WorkerPool } from '../../models/worker-pool/types.ts';
+import { PoolShutDownError, type Handler, type WorkerPool } from '../../models/worker-pool/types.ts';
 import { pair } from '../support/pair.ts';
 
 /** A pool of two workers whose handler logs every run and fails on task 2 when asked to. */
-function setup(failTwo = false) {
-  const runs: number[] = [];
-  const handler: Handler<number, number> = async (task) => {
-    runs.push(task);
-    await yieldNow(); // the work itself
-    if (failTwo && task === 2) throw new Error('task 2 fails');
-    return task * 10;
+function loggingPool(make: (handler: Handler<number, number>) => WorkerPool<number, number>, failTwo = false) {
+  return () => { // called inside the execution: the log and the pool are per execution
+    const runs: number[] = [];
+    const pool = make(async (task) => {
+      runs.push(task);
+      await yieldNow(); // the work itself
+      if (failTwo && task === 2) throw new Error('task 2 fails');
+      return task * 10;
+    });
+    return { pool, runs };
   };
-  return { runs, handler };
 }
 
-const models = (handler: Handler<number, number>) => ({
-  buggy: (): WorkerPool<number, number> => new BuggyPool(2, handler),
-  fixed: (): WorkerPool<number, number> => new SafePool(2, handler),
+const models = (failTwo: boolean) => ({
+  buggy: loggingPool((handler) => new BuggyPool(2, handler), failTwo),
+  fixed: loggingPool((handler) => new SafePool(2, handler), failTwo),
 });
 
 function poolPair(name: string, description: string, failTwo: boolean,
-  check: (pool: WorkerPool<number, number>, runs: number[]) => Promise<void>) {
-  const { runs, handler } = setup(failTwo);
-  return pair(name, models(handler), async (pool) => {
-    runs.length = 0; // the log is per execution
+  check: (pool: WorkerPool<number, number>, runs: readonly number[]) => Promise<void>) {
+  return pair(name, models(failTwo), async ({ pool, runs }) => {
     await pool.submit(1);
     await pool.submit(2);
     await check(pool, runs);
@@ -63,6 +63,28 @@ export const activeCount = poolPair('pool/active-count', 'join() returns while a
     assert.equal(stats.completed, 2, `join() returned after ${stats.completed} of 2 tasks`);
     await pool.shutdown();
   });
+
+/**
+ * A request submits a task while the service shuts its pool down: the task is either refused
+ * or run — never accepted and then dropped — and join() afterwards returns instead of waiting
+ * for a task no worker will take.
+ */
+export const submitDuringShutdown = pair('pool/submit-during-shutdown', models(false), async ({ pool, runs }) => {
+  const request = spawn(async () => {
+    try {
+      await pool.submit(1);
+      return true;
+    } catch (e) {
+      if (e instanceof PoolShutDownError) return false; // refused: that is allowed
+      throw e;
+    }
+  }, 'submit-request');
+  const stopper = spawn(() => pool.shutdown(), 'shutdown');
+  const accepted = await request.join();
+  await stopper.join();
+  assert.deepEqual(runs, accepted ? [1] : [], `submit ${accepted ? 'accepted' : 'refused'} the task, and it ran ${runs.length} time(s)`);
+  await pool.join();
+}, 'assertion', { description: 'a task submitted during shutdown lands behind the stop: accepted, never run', maxSteps: 2000 });
 
 /** Results and statistics behind two locks taken in opposite orders: a deadlock report. */
 function twoLocks(ordered: boolean) {

@@ -21,6 +21,7 @@ const BUGGY: [name: string, kind: string, token: string][] = [
   ['pool/duplicate-task', 'assertion', 'heddle1:e8f54f9d:CgABAgIBAwAJAgMBGwAEAg0BAwACAI3L-ekJ7Lz_ywc'],
   ['pool/lost-result', 'assertion', 'heddle1:de19f83c:CgABAgIBAwAJAgMBGwAEAg0BAwADAMuFr48PneWX3AU'],
   ['pool/stats-inconsistent', 'assertion', 'heddle1:50f27d05:CgABAgIBAwAJAgMBGQAEAg0BAwAHAKeeqfQIvObRzwQ'],
+  ['pool/submit-during-shutdown', 'assertion', 'heddle1:e6b003b3:CQABAgEEBAEDAgIDBQABBAIAAQCQxJDCD-fv6aUN'],
   ['registry/double-create', 'assertion', 'heddle1:7e4a6379:BQABAQICBwEFAAMAj5HTkgqpg5bVCQ'],
   ['registry/iterate-while-insert', 'assertion', 'heddle1:55bdf2d7:BgAEAQICBAABAQkAAQD4y-CODOeQkMkP'],
   ['registry/leaky-global', 'nondeterminism', 'heddle1:cf2ecc4d:AQAJAIKB5tMInYSjngc'],

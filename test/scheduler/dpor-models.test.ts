@@ -24,6 +24,7 @@ const FIXED_TRACES: Record<string, number> = {
   'pool/duplicate-task.fixed': 1598,
   'pool/lost-result.fixed': 1598,
   'pool/stats-inconsistent.fixed': 1598,
+  'pool/submit-during-shutdown.fixed': 54,
   'registry/double-create.fixed': 4,
   'registry/iterate-while-insert.fixed': 2,
   'registry/reset-timeout': 1,
