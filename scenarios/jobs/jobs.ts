@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { sleep, spawn } from 'heddle';
 import { BuggyJobStore } from '../../models/job-store/buggy.ts';
 import { SafeJobStore } from '../../models/job-store/fixed.ts';
-import { jobStatus, startJob } from '../../models/job-store/handlers.ts';
+import { jobStatus, runJob, startJob } from '../../models/job-store/handlers.ts';
 import { consistent, EXPIRY_MS, StoreFullError, type JobStore } from '../../models/job-store/types.ts';
 import { pair } from '../support/pair.ts';
 
@@ -42,6 +42,24 @@ export const cleanupRace = pair('jobs/cleanup-race', models(), async (store) => 
   assert.equal(await store.get(old.id), undefined, 'the expired job must be gone');
   assert.ok(await store.get(created.id), 'a job created during cleanup was lost');
 }, 'assertion', { description: 'cleanup rewrites the map and drops a job created meanwhile' });
+
+/**
+ * A job whose background step outlives the 24-hour expiry, and the cleanup that expires it at the
+ * same virtual moment: once cleanup has removed it, the job stays gone — its background task's
+ * next update must not bring it back (as a fresh, half-filled record).
+ */
+export const cleanupRunning = pair('jobs/cleanup-running', models(), async (store) => {
+  const job = await store.create();
+  const background = spawn(() => runJob(store, job.id, [50], EXPIRY_MS + 1), 'background job-1');
+  const cleaner = spawn(async () => {
+    await sleep(EXPIRY_MS + 1); // wakes with the background task's step: a day later, free
+    return store.cleanup();
+  }, 'cleanup');
+  const removed = await cleaner.join();
+  await background.join();
+  assert.equal(removed, 1, 'the expired job must be cleaned up');
+  assert.equal(await store.get(job.id), undefined, 'a job removed by cleanup came back: its background task recreated it');
+}, 'assertion', { description: 'cleanup removes an expired job while its background task still updates it' });
 
 /** Two creates at the limit: never more jobs than the limit. */
 export const capExceeded = pair('jobs/cap-exceeded', models(2), async (store) => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { scenario, spawn } from 'heddle';
+import { scenario, sleep, spawn } from 'heddle';
 import { BuggyRegistry } from '../../models/breaker-registry/buggy.ts';
 import { SafeRegistry } from '../../models/breaker-registry/fixed.ts';
 import type { BreakerRegistry } from '../../models/breaker-registry/types.ts';
@@ -55,8 +55,8 @@ export const resetTimeout = scenario('registry/reset-timeout', async () => {
   const breaker = await registry.getBreaker('openai', 'key-1');
   await assert.rejects(breaker.call(async () => { throw new Error('provider down'); }), /provider down/);
   await assert.rejects(breaker.call(async () => 'never called'), /circuit openai:key-1 is open/);
-  await new Promise<void>((resolve) => setTimeout(resolve, 30_000)); // 30 s of virtual time: free
+  await sleep(30_000); // 30 s of virtual time: free
   assert.equal(await breaker.current(), 'half-open');
   assert.equal(await breaker.call(async () => 'ok'), 'ok');
   assert.equal(await breaker.current(), 'closed');
-}, { environment: { timers: true }, description: 'closed → open → half-open → closed in virtual time' });
+}, { description: 'closed → open → half-open → closed in virtual time' });

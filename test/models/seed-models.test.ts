@@ -13,6 +13,7 @@ const BUGGY: [name: string, kind: string, token: string][] = [
   ['counter/inconsistent-snapshot', 'assertion', 'heddle1:dd098612:BgABAgIBBQABAgEAAQD1uPvmBLGHmKsL'],
   ['counter/lost-update', 'assertion', 'heddle1:08301b7c:BQABAQICBQEDAAMAkMqd-wqgkYHiCw'],
   ['jobs/cap-exceeded', 'assertion', 'heddle1:64931038:BQAEAQICBAECAAwAspjJ6QLQhuXICA'],
+  ['jobs/cleanup-running', 'assertion', 'heddle1:2c376f98:BgAEAQUCBAABAQoABQCJ4uKHDLaAo_MI'],
   ['jobs/cleanup-race', 'assertion', 'heddle1:46e3febc:BgAFAgMBAwABAgEABQCesq3_CNCR-mU'],
   ['jobs/torn-status', 'assertion', 'heddle1:5502d988:BgAEAgUBCgIEAQMCAQCUzsiYCdHH6vUN'],
   ['jobs/update-after-delete', 'assertion', 'heddle1:7ed51be0:BQAEAgMAAQELAAUAtsC25wOp5vtK'],

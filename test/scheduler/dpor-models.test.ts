@@ -17,6 +17,7 @@ const FIXED_TRACES: Record<string, number> = {
   'counter/lost-update.fixed': 2,
   'jobs/cap-exceeded.fixed': 2,
   'jobs/cleanup-race.fixed': 2,
+  'jobs/cleanup-running.fixed': 6,
   'jobs/torn-status.fixed': 12,
   'jobs/update-after-delete.fixed': 3,
   'pool/active-count.fixed': 24,
