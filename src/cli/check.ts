@@ -162,7 +162,8 @@ async function checkOne(loaded: LoadedScenario, settings: CheckSettings,
   if (how.json) {
     out.stdout(JSON.stringify({
       scenario: scenario.name, expect: expectation(scenario), verdict: result.verdict, asExpected: ok,
-      strategy: result.strategy, schedulesRun: result.schedulesRun, stepsRun: result.stepsRun, complete: result.complete,
+      strategy: result.strategy, schedulesRun: result.schedulesRun, stepsRun: result.stepsRun, pruned: result.pruned,
+      complete: result.complete, coverage: result.coverage ?? null,
       elapsedMs: Math.round(ms), failureIndex: result.failureIndex ?? null,
       shard: how.split.shard ? `${how.split.shard.index + 1}/${how.split.shard.count}` : null,
       failure: result.failure ? failureJson(scenario.name, result.failure) : null,
