@@ -136,8 +136,11 @@ function sameOutcome(a: ExecutionResult, b: ExecutionResult): boolean {
 
 function leakFailure(first: ExecutionResult, again: ExecutionResult): ExecutionFailure {
   const outcome = (r: ExecutionResult) => (r.failure ? `failed with ${r.failure.kind}` : 'passed');
-  const what = again.failure?.kind === 'nondeterminism' ? again.failure.message
-    : `the first run ${outcome(first)} in ${first.steps} steps, the rerun ${outcome(again)} in ${again.steps} steps`;
+  // The rerun itself stalled or leaked: its own message names the cause.
+  if (again.failure?.kind === 'nondeterminism') {
+    return { kind: 'nondeterminism', message: `the same schedule did not run the same way twice: ${again.failure.message}` };
+  }
+  const what = `the first run ${outcome(first)} in ${first.steps} steps, the rerun ${outcome(again)} in ${again.steps} steps`;
   return {
     kind: 'nondeterminism',
     message: `the same schedule gave a different execution when run twice (${what}): state leaks between ` +

@@ -56,11 +56,10 @@ describe('buggy seed models: dpor against dfs', () => {
       const dfs = await explore(s, { strategy: 'dfs', shrink: false, maxSchedules: 100_000 });
       expect(dpor.failure?.kind, s.name).toBe(s.options.expect);
       expect(dfs.failure?.kind, s.name).toBe(s.options.expect);
-      const dporRuns = dpor.schedulesRun + dpor.pruned;
-      const dfsRuns = dfs.schedulesRun + dfs.pruned;
-      expect(dpor.schedulesRun, s.name).toBeLessThanOrEqual(dfsRuns);
-      dporTotal += dporRuns;
-      dfsTotal += dfsRuns;
+      // Per scenario either may be first (they explore in different orders); over all, DPOR
+      // runs fewer executions.
+      dporTotal += dpor.schedulesRun + dpor.pruned;
+      dfsTotal += dfs.schedulesRun + dfs.pruned;
     }
     expect(dporTotal).toBeLessThan(dfsTotal);
   });
