@@ -41,9 +41,9 @@ export function makeStrategy(name: StrategyName, options: StrategyOptions): Stra
     case 'pos':
       return new PosStrategy(seed);
     case 'dfs':
-      return new DfsStrategy(options.preemptionBound !== undefined ? { preemptionBound: options.preemptionBound } : {});
+      return new DfsStrategy({ seed, ...(options.preemptionBound !== undefined ? { preemptionBound: options.preemptionBound } : {}) });
     case 'dpor':
-      return new DporStrategy(options.slice, options.conservative ?? false);
+      return new DporStrategy(options.slice, options.conservative ?? false, seed);
     case 'portfolio':
       // Random for shallow bugs, PCT at two depths for ordering bugs, POS for rare orderings
       // hidden among independent work. Each member runs every fourth execution.

@@ -1,3 +1,4 @@
+import { FixedDraws } from '../draws.ts';
 import type { ChoiceContext, Strategy } from '../strategy.ts';
 import type { TaskId } from '../types.ts';
 
@@ -19,6 +20,8 @@ export interface DfsOptions {
    * found has the fewest preemptions.
    */
   readonly preemptionBound?: number;
+  /** Seeds the values `random()` returns (see FixedDraws); default '1'. */
+  readonly seed?: string;
 }
 
 /**
@@ -36,9 +39,18 @@ export class DfsStrategy implements Strategy {
   private cut = false;
   /** Every schedule within the bound has been run. */
   private finished = false;
-  /** A proof: every schedule has been run and no bound cut any. */
+  /**
+   * The current execution repeats a schedule of an earlier, lower-bound round (it has fewer
+   * preemptions than the bound): it runs only to rediscover the tree, and is not counted again.
+   */
+  private repeat = false;
+  private readonly draws: FixedDraws;
+  /** A proof: every schedule has been run, no bound cut any, and no value was drawn. */
   get complete(): boolean {
-    return this.finished && !this.cut;
+    return this.finished && !this.cut && !this.draws.used;
+  }
+  get probeOnly(): boolean {
+    return this.repeat;
   }
   /** The bound the search is exploring (iterative deepening raises it). */
   get preemptionBound(): number {
@@ -53,21 +65,31 @@ export class DfsStrategy implements Strategy {
     this.deepening = options.preemptionBound === undefined;
     this.bound = options.preemptionBound ?? 0;
     if (!Number.isInteger(this.bound) || this.bound < 0) throw new RangeError(`preemption bound must be a whole number ≥ 0`);
+    this.draws = new FixedDraws(options.seed ?? '1');
   }
 
   newExecution(): boolean {
+    this.draws.reset();
     if (!this.started) {
       this.started = true;
       return true;
     }
-    if (this.advance()) return true;
+    const planned = this.advance();
+    if (planned >= 0) {
+      // After the advanced frame every choice is the first option, never a preemption: the
+      // execution has exactly `planned` preemptions.
+      this.repeat = this.deepening && planned < this.bound;
+      return true;
+    }
     // This round is over. A deeper round is needed only if the bound cut something.
     if (this.deepening && this.cut) {
       this.bound++;
       this.cut = false;
       this.path.length = 0;
+      this.repeat = true; // the round starts with the schedule without preemptions, run in round 0
       return true;
     }
+    this.repeat = false;
     this.finished = true;
     return false;
   }
@@ -76,25 +98,29 @@ export class DfsStrategy implements Strategy {
     const step = ctx.step;
     if (step < this.path.length) {
       const frame = this.path[step]!;
-      return frame.options[frame.at]!;
+      return this.draws.chose(frame.options[frame.at]!);
     }
     const current = ctx.current !== null && ctx.runnable.includes(ctx.current) ? ctx.current : null;
     const options = current === null ? [...ctx.runnable] : [current, ...ctx.runnable.filter((t) => t !== current)];
     const preempts = options.map((t) => current !== null && t !== current);
     const before = step === 0 ? 0 : this.preemptionsThrough(step - 1);
     this.path.push({ options, at: 0, before, preempts });
-    return options[0]!;
+    return this.draws.chose(options[0]!);
   }
 
   nextRandom(): number {
-    return 0; // exhaustive search does not sample: scenarios that draw get a fixed value
+    return this.draws.next();
   }
 
   coverage(schedules: number): string {
     const n = schedules.toLocaleString('en');
-    if (this.complete) return `verified: ${n} schedules, complete${this.deepening ? ` (deepened to preemption bound ${this.bound})` : ''}`;
-    if (this.finished) return `no failure within preemption bound ${this.bound}, ${n} schedules`;
-    return `no failure in ${n} schedules (search cut by --max-schedules at preemption bound ${this.bound})`;
+    const drawn = this.draws.used ? this.draws.caveat() : '';
+    if (this.finished && !this.cut) {
+      const deepened = this.deepening ? ` (deepened to preemption bound ${this.bound})` : '';
+      return drawn ? `explored all ${n} schedules${deepened}${drawn}` : `verified: ${n} schedules, complete${deepened}`;
+    }
+    if (this.finished) return `no failure within preemption bound ${this.bound}, ${n} schedules${drawn}`;
+    return `no failure in ${n} schedules (search cut by --max-schedules at preemption bound ${this.bound}: not a proof)${drawn}`;
   }
 
   private preemptionsThrough(step: number): number {
@@ -102,20 +128,24 @@ export class DfsStrategy implements Strategy {
     return f.before + (f.preempts[f.at] ? 1 : 0);
   }
 
-  /** Moves to the next untried option at the deepest frame that has one; false when none is left. */
-  private advance(): boolean {
+  /**
+   * Moves to the next untried option at the deepest frame that has one. Returns the preemptions
+   * made through that frame, or -1 when no option is left.
+   */
+  private advance(): number {
     while (this.path.length > 0) {
       const frame = this.path[this.path.length - 1]!;
       for (let k = frame.at + 1; k < frame.options.length; k++) {
-        if (frame.before + (frame.preempts[k] ? 1 : 0) > this.bound) {
+        const preemptions = frame.before + (frame.preempts[k] ? 1 : 0);
+        if (preemptions > this.bound) {
           this.cut = true;
           continue;
         }
         frame.at = k;
-        return true;
+        return preemptions;
       }
       this.path.pop();
     }
-    return false;
+    return -1;
   }
 }

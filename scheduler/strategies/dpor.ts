@@ -1,4 +1,5 @@
 import { dependent, type Access, type DporEvent } from '../dependence.ts';
+import { FixedDraws } from '../draws.ts';
 import { PruneExecution, type ChoiceContext, type Strategy } from '../strategy.ts';
 import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
 
@@ -36,7 +37,13 @@ export class DporStrategy implements Strategy {
   /** Frames below this index are replayed as they are; new frames start at it. */
   private replayed = 0;
   private started = false;
-  complete = false;
+  /** Every backtrack point of this search (or slice) has been explored. */
+  private finished = false;
+  private readonly draws: FixedDraws;
+  /** A proof: every trace explored, and the scenario drew no value (draws are not enumerated). */
+  get complete(): boolean {
+    return this.finished && !this.draws.used;
+  }
   /** Splitting into subtrees at the first branching step (see SubtreeSplit). */
   private readonly split: SubtreeSplit;
 
@@ -47,7 +54,8 @@ export class DporStrategy implements Strategy {
    * heddle, which shares plain JavaScript state heddle cannot see (a Map inside a library): the
    * search is then a DFS with sleep sets, sound but without reduction.
    */
-  constructor(slice: { index: number; count: number } = { index: 0, count: 1 }, conservative = false) {
+  constructor(slice: { index: number; count: number } = { index: 0, count: 1 }, conservative = false, seed = '1') {
+    this.draws = new FixedDraws(seed);
     this.split = new SubtreeSplit(slice.index, slice.count);
     this.dependent = conservative ? (a, b) => a.task !== b.task || dependent(a, b) : dependent;
   }
@@ -61,6 +69,7 @@ export class DporStrategy implements Strategy {
   }
 
   newExecution(): boolean {
+    this.draws.reset();
     if (!this.started) {
       this.started = true;
       return true;
@@ -74,14 +83,14 @@ export class DporStrategy implements Strategy {
   }
 
   private continue(more: boolean): boolean {
-    if (!more) this.complete = true;
+    if (!more) this.finished = true;
     return more;
   }
 
   nextTask(ctx: ChoiceContext): TaskId {
     const step = ctx.step;
     if (this.split.stopsAt(step)) throw new PruneExecution('probe of a subtree root: its first step is known');
-    if (step < this.path.length) return this.path[step]!.chosen;
+    if (step < this.path.length) return this.draws.chose(this.path[step]!.chosen);
     const sleep = step === 0 ? new Map<TaskId, DporEvent>() : this.childSleep(this.path[step - 1]!, ctx);
     const next = new Map<TaskId, Access>();
     for (const t of ctx.live) {
@@ -92,16 +101,18 @@ export class DporStrategy implements Strategy {
     if (awake.length === 0) throw new PruneExecution('every runnable task is asleep: this trace was explored');
     const chosen = ctx.current !== null && awake.includes(ctx.current) ? ctx.current : awake[0]!;
     this.path.push({ runnable: [...ctx.runnable], next, sleep, backtrack: new Set([chosen]), done: new Map(), chosen, event: null });
-    return chosen;
+    return this.draws.chose(chosen);
   }
 
   nextRandom(): number {
-    return 0;
+    return this.draws.next();
   }
 
   coverage(traces: number): string {
     const n = traces.toLocaleString('en');
-    return this.complete ? `verified: ${n} traces, complete` : `no failure in ${n} traces (search cut by --max-schedules: not a proof)`;
+    const drawn = this.draws.used ? this.draws.caveat() : '';
+    if (!this.finished) return `no failure in ${n} traces (search cut by --max-schedules: not a proof)${drawn}`;
+    return drawn ? `explored all ${n} traces${drawn}` : `verified: ${n} traces, complete`;
   }
 
   endExecution(result: ExecutionResult): void {
