@@ -34,24 +34,24 @@ export function readers(n: number): Scenario {
 }
 
 /** Two locks taken in opposite order: a deadlock needing one preemption. */
-export const deadlock = scenario('benchmarks/deadlock', async () => {
-  const a = new Mutex('A');
-  const b = new Mutex('B');
-  const t1 = spawn(async () => {
-    await a.lock();
-    await b.lock();
-    b.unlock();
-    a.unlock();
-  }, 'task1');
-  const t2 = spawn(async () => {
-    await b.lock();
-    await a.lock();
-    a.unlock();
-    b.unlock();
-  }, 'task2');
-  await t1.join();
-  await t2.join();
-}, { expect: 'deadlock', description: 'locks A, B taken in opposite order' });
+export function oppositeLocks(name: string, tasks: readonly [string, string] = ['task1', 'task2']): Scenario {
+  return scenario(name, async () => {
+    const a = new Mutex('A');
+    const b = new Mutex('B');
+    const lockBoth = (first: Mutex, second: Mutex) => async () => {
+      await first.lock();
+      await second.lock();
+      second.unlock();
+      first.unlock();
+    };
+    const t1 = spawn(lockBoth(a, b), tasks[0]);
+    const t2 = spawn(lockBoth(b, a), tasks[1]);
+    await t1.join();
+    await t2.join();
+  }, { expect: 'deadlock', description: 'locks A, B taken in opposite order' });
+}
+
+export const deadlock = oppositeLocks('benchmarks/deadlock');
 
 /** K tasks each read and write a counter: an increment is lost with one preemption. */
 export function lostUpdate(k: number): Scenario {
