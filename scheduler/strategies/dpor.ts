@@ -1,4 +1,4 @@
-import { dependent, type Access, type DporEvent } from '../dependence.ts';
+import { dependent, isObjectAccess, rememberEvent, type Access, type DporEvent } from '../dependence.ts';
 import { FixedDraws } from '../draws.ts';
 import { PruneExecution, type ChoiceContext, type Strategy } from '../strategy.ts';
 import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
@@ -21,6 +21,11 @@ interface Frame {
   chosen: TaskId;
   /** The event the chosen task produced in the current execution. */
   event: DporEvent | null;
+  /**
+   * Objects with an id below this were in use before this state, so they keep their ids in every
+   * execution through it; ids at or above it follow this execution's order of first use.
+   */
+  readonly known: number;
 }
 
 /**
@@ -93,14 +98,18 @@ export class DporStrategy implements Strategy {
     if (step < this.path.length) return this.draws.chose(this.path[step]!.chosen);
     const sleep = step === 0 ? new Map<TaskId, DporEvent>() : this.childSleep(this.path[step - 1]!, ctx);
     const next = new Map<TaskId, Access>();
+    let known = step === 0 ? 0 : knownAfter(this.path[step - 1]!);
     for (const t of ctx.live) {
       const op = ctx.pending(t);
-      if (op !== null) next.set(t, { kind: op.kind, object: op.object });
+      if (op === null) continue;
+      const access = { kind: op.kind, object: op.object };
+      next.set(t, access);
+      if (isObjectAccess(access)) known = Math.max(known, access.object + 1);
     }
     const awake = ctx.runnable.filter((t) => !sleep.has(t));
     if (awake.length === 0) throw new PruneExecution('every runnable task is asleep: this trace was explored');
     const chosen = ctx.current !== null && awake.includes(ctx.current) ? ctx.current : awake[0]!;
-    this.path.push({ runnable: [...ctx.runnable], next, sleep, backtrack: new Set([chosen]), done: new Map(), chosen, event: null });
+    this.path.push({ runnable: [...ctx.runnable], next, sleep, backtrack: new Set([chosen]), done: new Map(), chosen, event: null, known });
     return this.draws.chose(chosen);
   }
 
@@ -208,7 +217,7 @@ export class DporStrategy implements Strategy {
     while (this.path.length > this.split.root + 1) {
       const depth = this.path.length - 1;
       const frame = this.path[depth]!;
-      if (frame.event !== null) frame.done.set(frame.chosen, frame.event);
+      if (frame.event !== null) frame.done.set(frame.chosen, rememberEvent(frame.event, frame.known));
       else frame.done.set(frame.chosen, { task: frame.chosen, accesses: [frame.next.get(frame.chosen) ?? { kind: 'yield', object: -1 }] });
       const next = [...frame.backtrack].filter((t) => !frame.done.has(t) && !frame.sleep.has(t) && frame.runnable.includes(t))
         .sort((a, b) => a - b)[0];
@@ -222,6 +231,13 @@ export class DporStrategy implements Strategy {
     }
     return false;
   }
+}
+
+/** Object ids in use once the frame's event has run: the frame's own, and any its event used. */
+function knownAfter(frame: Frame): number {
+  let known = frame.known;
+  for (const x of frame.event?.accesses ?? []) if (isObjectAccess(x)) known = Math.max(known, x.object + 1);
+  return known;
 }
 
 function joinInto(into: number[], from: readonly number[]): void {
@@ -288,13 +304,13 @@ class SubtreeSplit {
       }
       this.prefix = path.slice(0, this.root + 1).map((f) => ({ ...f, backtrack: new Set([f.chosen]), done: new Map() }));
       this.options = [...path[this.root]!.runnable];
-      this.events.set(path[this.root]!.chosen, path[this.root]!.event!);
+      this.events.set(path[this.root]!.chosen, rememberEvent(path[this.root]!.event!, path[this.root]!.known));
       this.phase = 'probe';
       this.probeOnly = true;
       return true;
     }
     if (this.phase === 'probe') {
-      this.events.set(path[this.root]!.chosen, path[this.root]!.event!);
+      this.events.set(path[this.root]!.chosen, rememberEvent(path[this.root]!.event!, path[this.root]!.known));
       return true;
     }
     return false;

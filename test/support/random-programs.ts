@@ -1,0 +1,128 @@
+// Small random concurrent programs, and the Mazurkiewicz trace an execution belongs to: DPOR is
+// checked against an exhaustive DFS on them (every trace DFS reaches, DPOR reaches exactly once).
+import seedrandom from 'seedrandom';
+import { Event, Mutex, scenario, Semaphore, Shared, spawn, type Scenario } from 'heddle';
+import { dependent, type DporEvent } from '../../scheduler/dependence.ts';
+import { toEvents } from '../../scheduler/strategies/dpor.ts';
+import type { ExecutionResult } from '../../scheduler/types.ts';
+
+type OpName = 'read' | 'write' | 'branch' | 'cas' | 'update' | 'locked' | 'set' | 'clear' | 'release' | 'is-set';
+
+/** Which ops a program may use: plain memory, plus critical sections, or in-place event/semaphore ops. */
+export type Family = 'memory' | 'locks' | 'events';
+
+const OPS: Record<Family, readonly OpName[]> = {
+  memory: ['read', 'write', 'branch', 'cas', 'update'],
+  locks: ['read', 'write', 'branch', 'cas', 'update', 'locked'],
+  events: ['read', 'write', 'set', 'clear', 'release', 'is-set', 'set', 'clear'],
+};
+
+interface Op {
+  readonly name: OpName;
+  /** Index of the cell, event or semaphore; `lock` picks the mutex of a critical section. */
+  readonly object: number;
+  readonly lock: number;
+}
+
+export interface RandomProgram {
+  readonly scenario: Scenario;
+  /** The program in one line, for test names: `read0 write1 ‖ cas0`. */
+  readonly text: string;
+}
+
+/**
+ * A program of 2 or 3 tasks with at most 5 ops in all, over 1–3 objects of each kind. Values
+ * written depend on values read, and `branch` writes only when it reads non-zero, so different
+ * reads-from relations give different executions. The body returns every local and final value.
+ */
+export function randomProgram(seed: number, family: Family): RandomProgram {
+  const rng = seedrandom.alea(`program:${seed}`);
+  const pick = (n: number) => Math.floor(rng() * n);
+  const tasks = 2 + pick(2);
+  const objects = 1 + pick(3);
+  const kinds = OPS[family];
+  const plan: Op[][] = [];
+  let budget = 5;
+  for (let t = 0; t < tasks; t++) {
+    const n = 1 + pick(Math.min(3, budget - (tasks - 1 - t)));
+    budget -= n;
+    plan.push(Array.from({ length: n }, () => ({ name: kinds[pick(kinds.length)]!, object: pick(objects), lock: pick(2) })));
+  }
+  const text = plan.map((ops) => ops.map((o) => `${o.name}${o.object}`).join(' ')).join(' ‖ ');
+  const body = async () => {
+    const x = Array.from({ length: objects }, (_, i) => new Shared(0, `x${i}`));
+    const m = [new Mutex('m0'), new Mutex('m1')];
+    const ev = Array.from({ length: objects }, (_, i) => new Event(`e${i}`));
+    const sem = Array.from({ length: objects }, (_, i) => new Semaphore(0, `s${i}`));
+    const handles = plan.map((ops, t) => spawn(async () => {
+      let local = t + 1;
+      for (const o of ops) {
+        const cell = x[o.object]!;
+        switch (o.name) {
+          case 'read': local += await cell.get(); break;
+          case 'write': await cell.set(local * 10 + t); break;
+          case 'branch': {
+            const v = await cell.get();
+            if (v !== 0) await x[(o.object + 1) % objects]!.set(v + t);
+            break;
+          }
+          case 'cas': local += (await cell.compareAndSet(0, t + 1)) ? 1 : 0; break;
+          case 'update': await cell.update((v) => v + local); break;
+          case 'locked': await m[o.lock]!.withLock(async () => { await cell.set((await cell.get()) + 1); }); break;
+          case 'set': ev[o.object]!.set(); break;
+          case 'clear': ev[o.object]!.clear(); break;
+          case 'release': sem[o.object]!.release(); break;
+          case 'is-set': local += (await ev[o.object]!.isSet()) ? 7 : 0; break;
+        }
+      }
+      return local;
+    }, `t${t + 1}`));
+    const locals = [];
+    for (const h of handles) locals.push(await h.join());
+    const flags = [];
+    for (const e of ev) flags.push(await e.isSet());
+    const cells = [];
+    for (const c of x) cells.push(await c.get());
+    return [locals, cells, flags];
+  };
+  return { scenario: scenario(`random/${family}-${seed}`, body, { races: false }), text };
+}
+
+/**
+ * The Mazurkiewicz trace of an execution, as a string: each task's sequence of events, and the
+ * order of every two dependent events of different tasks. Two executions give the same string
+ * exactly when they differ only in the order of independent events. Objects are named by their
+ * (unique) names, not their ids: ids follow the order of first use, which differs between
+ * equivalent executions.
+ */
+export function traceOf(r: ExecutionResult): string {
+  const byName = (e: DporEvent): DporEvent => ({ task: e.task, accesses: e.accesses.map((a) => {
+    if (a.kind === 'spawn' || a.kind === 'join' || a.object < 0) return a;
+    return { kind: a.kind, object: stableId(r.objects[a.object]!.name) };
+  }) });
+  const events = toEvents(r.trace).map(byName);
+  const nth: number[] = [];
+  const count = new Map<number, number>();
+  const perTask = new Map<number, string[]>();
+  for (const e of events) {
+    const k = count.get(e.task) ?? 0;
+    count.set(e.task, k + 1);
+    nth.push(k);
+    perTask.set(e.task, [...(perTask.get(e.task) ?? []), e.accesses.map((a) => `${a.kind}${a.object}`).join('+')]);
+  }
+  const order: string[] = [];
+  for (let j = 0; j < events.length; j++) {
+    for (let i = 0; i < j; i++) {
+      if (events[i]!.task !== events[j]!.task && dependent(events[i]!, events[j]!)) order.push(`${events[i]!.task}.${nth[i]}<${events[j]!.task}.${nth[j]}`);
+    }
+  }
+  const tasks = [...perTask.entries()].sort((a, b) => a[0] - b[0]).map(([t, es]) => `${t}:${es.join(',')}`);
+  return `${tasks.join('|')}#${order.sort().join(',')}`;
+}
+
+const FAMILY_BASE: Record<string, number> = { x: 0, m: 100, e: 200, s: 300 };
+
+/** x3 → 3, m1 → 101, e0 → 200, s2 → 302: one number per named object of a random program. */
+function stableId(name: string): number {
+  return FAMILY_BASE[name[0]!]! + Number(name.slice(1));
+}
