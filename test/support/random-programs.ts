@@ -1,21 +1,28 @@
 // Small random concurrent programs, and the Mazurkiewicz trace an execution belongs to: DPOR is
 // checked against an exhaustive DFS on them (every trace DFS reaches, DPOR reaches exactly once).
 import seedrandom from 'seedrandom';
-import { Event, Mutex, scenario, Semaphore, Shared, spawn, type Scenario } from 'heddle';
+import { Event, Mutex, Queue, scenario, Semaphore, Shared, spawn, type Scenario } from 'heddle';
 import { dependent, type DporEvent } from '../../scheduler/dependence.ts';
 import { toEvents } from '../../scheduler/strategies/dpor.ts';
 import type { ExecutionResult } from '../../scheduler/types.ts';
 
-type OpName = 'read' | 'write' | 'branch' | 'cas' | 'update' | 'locked' | 'set' | 'clear' | 'release' | 'is-set';
+type OpName = 'read' | 'write' | 'branch' | 'cas' | 'update' | 'locked' | 'set' | 'clear' | 'release' | 'is-set' | 'get' | 'put' | 'wait' | 'acquire';
 
-/** Which ops a program may use: plain memory, plus critical sections, or in-place event/semaphore ops. */
-export type Family = 'memory' | 'locks' | 'events';
+/**
+ * Which ops a program may use: plain memory; plus critical sections; in-place event and
+ * semaphore ops; or blocking ones (get, wait, acquire), each matched by a put, set or release of
+ * an extra feeder task so that no program deadlocks for want of one.
+ */
+export type Family = 'memory' | 'locks' | 'events' | 'blocking';
 
 const OPS: Record<Family, readonly OpName[]> = {
   memory: ['read', 'write', 'branch', 'cas', 'update'],
   locks: ['read', 'write', 'branch', 'cas', 'update', 'locked'],
   events: ['read', 'write', 'set', 'clear', 'release', 'is-set', 'set', 'clear'],
+  blocking: ['read', 'write', 'get', 'wait', 'acquire', 'put', 'release', 'clear'],
 };
+
+const FEED: Partial<Record<OpName, OpName>> = { get: 'put', wait: 'set', acquire: 'release' };
 
 interface Op {
   readonly name: OpName;
@@ -31,7 +38,7 @@ export interface RandomProgram {
 }
 
 /**
- * A program of 2 or 3 tasks with at most 5 ops in all, over 1–3 objects of each kind. Values
+ * A program of 2 or 3 tasks with at most 5 ops in all (and a feeder), over 1–3 objects of each kind. Values
  * written depend on values read, and `branch` writes only when it reads non-zero, so different
  * reads-from relations give different executions. The body returns every local and final value.
  */
@@ -48,12 +55,15 @@ export function randomProgram(seed: number, family: Family): RandomProgram {
     budget -= n;
     plan.push(Array.from({ length: n }, () => ({ name: kinds[pick(kinds.length)]!, object: pick(objects), lock: pick(2) })));
   }
+  const feeder = plan.flat().flatMap((o) => (FEED[o.name] ? [{ ...o, name: FEED[o.name]! }] : []));
+  if (feeder.length > 0) plan.push(feeder);
   const text = plan.map((ops) => ops.map((o) => `${o.name}${o.object}`).join(' ')).join(' ‖ ');
   const body = async () => {
     const x = Array.from({ length: objects }, (_, i) => new Shared(0, `x${i}`));
     const m = [new Mutex('m0'), new Mutex('m1')];
     const ev = Array.from({ length: objects }, (_, i) => new Event(`e${i}`));
     const sem = Array.from({ length: objects }, (_, i) => new Semaphore(0, `s${i}`));
+    const q = Array.from({ length: objects }, (_, i) => new Queue<number>(0, `q${i}`));
     const handles = plan.map((ops, t) => spawn(async () => {
       let local = t + 1;
       for (const o of ops) {
@@ -73,6 +83,10 @@ export function randomProgram(seed: number, family: Family): RandomProgram {
           case 'clear': ev[o.object]!.clear(); break;
           case 'release': sem[o.object]!.release(); break;
           case 'is-set': local += (await ev[o.object]!.isSet()) ? 7 : 0; break;
+          case 'get': local += (await q[o.object]!.get()) * 100; break;
+          case 'put': await q[o.object]!.put(t + 1); break;
+          case 'wait': await ev[o.object]!.wait(); local += 1000; break;
+          case 'acquire': await sem[o.object]!.acquire(); break;
         }
       }
       return local;
@@ -120,9 +134,10 @@ export function traceOf(r: ExecutionResult): string {
   return `${tasks.join('|')}#${order.sort().join(',')}`;
 }
 
-const FAMILY_BASE: Record<string, number> = { x: 0, m: 100, e: 200, s: 300 };
+const ids = new Map<string, number>();
 
-/** x3 → 3, m1 → 101, e0 → 200, s2 → 302: one number per named object of a random program. */
+/** One number per object name, the same in every execution (names are unique in these programs). */
 function stableId(name: string): number {
-  return FAMILY_BASE[name[0]!]! + Number(name.slice(1));
+  if (!ids.has(name)) ids.set(name, ids.size);
+  return ids.get(name)!;
 }
