@@ -101,6 +101,7 @@ export async function runCheck(args: readonly string[], out: Output): Promise<nu
   const strategy = values.strategy ?? DEFAULT_STRATEGY;
   if (!isStrategyName(strategy)) throw new InputError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}, got '${strategy}'`);
   if (values.seed !== undefined && values.seed.trim() === '') throw new InputError('--seed needs a value');
+  if (values['preemption-bound'] !== undefined && strategy !== 'dfs') throw new InputError(`--preemption-bound applies to --strategy dfs only, not ${strategy}`);
   const settings: CheckSettings = {
     strategy,
     ...(values.iterations !== undefined ? { iterations: wholeNumber('iterations', values.iterations, 1)! } : {}),
@@ -178,6 +179,9 @@ async function checkOne(loaded: LoadedScenario, settings: CheckSettings,
     out.stdout('');
     out.stdout(formatFailure(scenario.name, result.failure, { color: out.color, full: how.full, schedulesRun: result.schedulesRun }));
     out.stdout('');
+  } else if (!ok && result.coverage !== undefined) {
+    // An exhaustive search says itself what it covered: a proof, a bound, a cut, fixed draws.
+    out.stdout(`  expected ${expectation(scenario)} but no failure was found in what this search covered (its line above says what)`);
   } else if (!ok) {
     out.stdout(`  expected ${expectation(scenario)} but no failure was found in ${result.schedulesRun} schedules ` +
       `(try more --iterations or another --strategy)`);
