@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, expect, it } from 'vitest';
 import { explore, random, scenario, Shared, spawn, type Scenario, type Strategy } from 'heddle';
 import { Observing } from '../support/observing.ts';
+import { runCommand } from '../../src/cli/main.ts';
+import { recordingOutput } from '../../src/cli/output.ts';
 import { DfsStrategy } from '../../scheduler/strategies/dfs.ts';
 import { deadlock, lastzero, lostUpdate, readers } from '../../scenarios/benchmarks/programs.ts';
 
@@ -176,5 +178,30 @@ describe('dfs and random()', () => {
     };
     expect(await seen('7')).toEqual(await seen('7'));
     expect(await seen('7')).not.toEqual(await seen('8'));
+  });
+});
+
+describe('check --strategy dfs', () => {
+  const check = async (...args: string[]) => {
+    const out = recordingOutput();
+    const code = await runCommand('check', args, out);
+    return { code, out: out.out.join('\n') };
+  };
+
+  it('a bounded search says so, with its schedule count', async () => {
+    const r = await check('benchmarks/readers-3', '--strategy', 'dfs', '--preemption-bound', '1');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/got pass\s+\d+ schedules\s+\d+ ms\s+no failure within preemption bound 1, [\d,]+ schedules/);
+  });
+
+  it('iterative deepening to the end is a proof', async () => {
+    const r = await check('benchmarks/readers-3', '--strategy', 'dfs');
+    expect(r.out).toMatch(/pass \(complete\)\s+15400 schedules .*verified: 15,400 schedules, complete \(deepened to preemption bound 6\)/);
+  });
+
+  it('finds the deadlock and prints the one-preemption trace', async () => {
+    const r = await check('benchmarks/deadlock', '--strategy', 'dfs');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/found by dfs, in schedule \d+, \d+ steps, 1 preemption/);
   });
 });

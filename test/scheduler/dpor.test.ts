@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Event, explore, random, scenario, Semaphore, Shared, spawn, yieldNow, type Scenario, type Strategy } from 'heddle';
 import { Observing } from '../support/observing.ts';
+import { runCommand } from '../../src/cli/main.ts';
+import { recordingOutput } from '../../src/cli/output.ts';
 import { randomProgram, traceOf, type Family } from '../support/random-programs.ts';
 import { DporStrategy } from '../../scheduler/strategies/dpor.ts';
 import { DfsStrategy } from '../../scheduler/strategies/dfs.ts';
@@ -195,5 +197,31 @@ describe('dpor soundness regressions', () => {
     const r = await explore(s, { strategy: 'dpor' });
     expect(r.complete).toBe(false);
     expect(r.coverage).toMatch(/^explored all 2 traces; random\(\) values fixed by seed 1 .*not a proof/);
+  });
+});
+
+describe('check --strategy dpor', () => {
+  const check = async (...args: string[]) => {
+    const out = recordingOutput();
+    const code = await runCommand('check', args, out);
+    return { code, out: out.out.join('\n'), err: out.err.join('\n') };
+  };
+
+  it('says how many traces it verified, that the search was complete, and how long it took', async () => {
+    const r = await check('benchmarks/lastzero-5', '--strategy', 'dpor');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/pass \(complete\)\s+64 schedules\s+\d+ ms\s+verified: 64 traces, complete/);
+  });
+
+  it('--max-schedules cuts it and the line says it is not a proof', async () => {
+    const r = await check('benchmarks/lastzero-5', '--strategy', 'dpor', '--max-schedules', '10');
+    expect(r.out).toMatch(/no failure in 10 traces \(search cut by --max-schedules: not a proof\)/);
+    expect(JSON.parse((await check('benchmarks/lastzero-5', '--strategy', 'dpor', '--max-schedules', '10', '--json')).out).complete).toBe(false);
+  });
+
+  it('--preemption-bound belongs to dfs: a usage error with dpor', async () => {
+    const r = await check('benchmarks/lastzero-5', '--strategy', 'dpor', '--preemption-bound', '2');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--preemption-bound applies to --strategy dfs only/);
   });
 });
