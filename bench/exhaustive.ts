@@ -1,40 +1,81 @@
 // Exhaustive search: DPOR against the optimal trace counts of ../shared/benchmarks, DFS against
-// DPOR (the reduction), traces per second, and DFS memory over a million schedules.
+// DPOR (the reduction), traces per second, executions to the known bugs, and DFS memory over a
+// million schedules. Run alone with `npx tsx bench/exhaustive.ts`, or in `npm run bench`.
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { explore, type Scenario } from 'heddle';
-import { lastzero, readers } from '../scenarios/benchmarks/programs.ts';
+import { explore, type ExploreOptions, type ExploreResult, type Scenario } from 'heddle';
+import { deadlock, lastzero, lostUpdate, readers } from '../scenarios/benchmarks/programs.ts';
 import { renderSection, type Section } from './lib.ts';
 
-const OPTIMAL: [string, () => Scenario, number, boolean][] = [
-  ['lastzero(1)', () => lastzero(1), 2, true],
-  ['lastzero(2)', () => lastzero(2), 5, true],
-  ['lastzero(3)', () => lastzero(3), 12, false],
-  ['lastzero(4)', () => lastzero(4), 28, false],
-  ['lastzero(5)', () => lastzero(5), 64, false],
-  ['lastzero(6)', () => lastzero(6), 144, false],
-  ['lastzero(10)', () => lastzero(10), 3328, false],
-  ['readers(2)', () => readers(2), 4, true],
-  ['readers(3)', () => readers(3), 8, true],
-  ['readers(5)', () => readers(5), 32, false],
+/** Optimal (Mazurkiewicz) trace counts from ../shared/benchmarks/README.md. */
+const OPTIMAL: [string, () => Scenario, number][] = [
+  ['lastzero(1)', () => lastzero(1), 2],
+  ['lastzero(2)', () => lastzero(2), 5],
+  ['lastzero(3)', () => lastzero(3), 12],
+  ['lastzero(4)', () => lastzero(4), 28],
+  ['lastzero(5)', () => lastzero(5), 64],
+  ['lastzero(6)', () => lastzero(6), 144],
+  ['lastzero(10)', () => lastzero(10), 3328],
+  ['readers(2)', () => readers(2), 4],
+  ['readers(3)', () => readers(3), 8],
+  ['readers(5)', () => readers(5), 32],
 ];
+
+const BUGGY: [string, () => Scenario][] = [
+  ['deadlock', () => deadlock],
+  ['lost update, 2 tasks', () => lostUpdate(2)],
+  ['lost update, 3 tasks', () => lostUpdate(3)],
+];
+
+/** DFS stops here: past it the ratio is a lower bound (lastzero(3) alone has 969 696 schedules). */
+const DFS_CAP = 200_000;
+/** Each rate is measured over repeated runs of at least this long. */
+const MIN_MS = 300;
+
+/** Runs a search until MIN_MS have passed; the result of the first run and the rate over all. */
+async function timed(s: () => Scenario, options: ExploreOptions): Promise<{ result: ExploreResult; perSecond: number }> {
+  const t0 = performance.now();
+  let result: ExploreResult | null = null;
+  let units = 0;
+  do {
+    const r = await explore(s(), { shrink: false, ...options });
+    result ??= r;
+    units += r.schedulesRun;
+  } while (performance.now() - t0 < MIN_MS);
+  return { result: result!, perSecond: (units / (performance.now() - t0)) * 1000 };
+}
 
 export async function sections(): Promise<Section[]> {
   const rows: (string | number)[][] = [];
-  for (const [name, make, optimal, withDfs] of OPTIMAL) {
-    const t0 = performance.now();
-    const dpor = await explore(make(), { strategy: 'dpor' });
-    const ms = performance.now() - t0;
-    const dfs = withDfs ? await explore(make(), { strategy: 'dfs', preemptionBound: 1000 }) : null;
-    rows.push([name, optimal, dpor.schedulesRun, dpor.pruned, (dpor.schedulesRun / optimal).toFixed(2),
-      dfs ? dfs.schedulesRun : 'too many to run', dfs ? (dfs.schedulesRun / dpor.schedulesRun).toFixed(1) : '', (dpor.schedulesRun / ms) * 1000]);
+  for (const [name, make, optimal] of OPTIMAL) {
+    const dpor = await timed(make, { strategy: 'dpor' });
+    const dfs = await timed(make, { strategy: 'dfs', preemptionBound: 1000, maxSchedules: DFS_CAP });
+    const cut = !dfs.result.complete;
+    const d = dpor.result.schedulesRun;
+    rows.push([name, optimal, d, dpor.result.pruned, (d / optimal).toFixed(2),
+      cut ? `> ${DFS_CAP.toLocaleString('en')}` : dfs.result.schedulesRun,
+      `${cut ? '> ' : ''}${(dfs.result.schedulesRun / d).toFixed(1)}`, dpor.perSecond, dfs.perSecond]);
   }
-  const memory = await dfsMemory();
+  const bugs: (string | number)[][] = [];
+  for (const [name, make] of BUGGY) {
+    const dpor = await explore(make(), { strategy: 'dpor', shrink: false });
+    const dfs = await explore(make(), { strategy: 'dfs', shrink: false });
+    bugs.push([name, make().options.expect ?? 'pass', dpor.failure?.kind ?? 'none', dpor.schedulesRun, dpor.failure?.preemptions ?? '',
+      dfs.failure?.kind ?? 'none', dfs.schedulesRun, dfs.failure?.preemptions ?? '']);
+  }
+  const memory = dfsMemory();
   return [{
     title: 'Exhaustive search: DPOR against the optimal trace counts, DFS against DPOR',
-    columns: ['program', 'optimal', 'dpor traces', 'dpor pruned', 'dpor ÷ optimal', 'dfs schedules', 'dfs ÷ dpor', 'dpor traces/s'],
+    columns: ['program', 'optimal', 'dpor traces', 'dpor pruned', 'dpor ÷ optimal', 'dfs schedules', 'dfs ÷ dpor', 'dpor traces/s', 'dfs schedules/s'],
     rows,
-    notes: [memory],
+    notes: [`DFS runs every schedule (no preemption bound) and stops at ${DFS_CAP.toLocaleString('en')}: a "> " count is a lower ` +
+      'bound. DPOR "pruned" executions were cut short by sleep sets (every runnable task asleep) and are not traces. ' +
+      'Rates are over repeated runs of at least 300 ms.', memory],
+  }, {
+    title: 'Exhaustive search: executions to the known bugs',
+    columns: ['program', 'expect', 'dpor found', 'dpor executions', 'preemptions', 'dfs found', 'dfs executions', 'preemptions'],
+    rows: bugs,
+    notes: ['DFS deepens its preemption bound (0, 1, 2, …), so the failure it reports has the fewest preemptions; neither is shrunk here.'],
   }];
 }
 
@@ -42,7 +83,7 @@ export async function sections(): Promise<Section[]> {
  * A million DFS schedules, in a fresh process so nothing else sits in its heap: only the current
  * path is kept, so resident memory stays flat however many schedules run.
  */
-async function dfsMemory(): Promise<string> {
+function dfsMemory(): string {
   const code = `import { explore } from 'heddle'; import { lastzero } from './scenarios/benchmarks/programs.ts';
     const t0 = performance.now();
     const r = await explore(lastzero(4), { strategy: 'dfs', preemptionBound: 1000, maxSchedules: 1_000_000, shrink: false });
@@ -54,5 +95,5 @@ async function dfsMemory(): Promise<string> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const s of await sections()) console.log(renderSection(s));
+  for (const s of await sections()) console.log(renderSection(s) + '\n');
 }
