@@ -1,32 +1,16 @@
 import { dependent, isObjectAccess, rememberEvent, type Access, type DporEvent } from '../dependence.ts';
 import { FixedDraws } from '../draws.ts';
+import { SubtreeSplit, type Frame } from '../dpor-split.ts';
 import { PruneExecution, type ChoiceContext, type Strategy } from '../strategy.ts';
 import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
+
+// Thrown often (every sleep-set-blocked execution): made once, not with a fresh stack each time.
+const PROBED = new PruneExecution('probe of a subtree root: its first step is known');
+const ASLEEP = new PruneExecution('every runnable task is asleep: this trace was explored');
 
 /** Ops whose disabled state no reordering can end earlier (see reverse()). */
 const IMPOSSIBLE_FIRST: ReadonlySet<string> = new Set(['join', 'start', 'sleep']);
 
-/** One state on the current path. */
-interface Frame {
-  /** Tasks runnable here (copied: the context's array is reused). */
-  readonly runnable: readonly TaskId[];
-  /** The next op of every live task here, for the sleep set of the next frame. */
-  readonly next: ReadonlyMap<TaskId, Access>;
-  /** Tasks asleep on entering: exploring them here would repeat an explored trace. */
-  readonly sleep: ReadonlyMap<TaskId, DporEvent>;
-  /** Tasks to explore from here (grows as races are found). */
-  readonly backtrack: Set<TaskId>;
-  /** Tasks already explored from here, with the event each produced. */
-  readonly done: Map<TaskId, DporEvent>;
-  chosen: TaskId;
-  /** The event the chosen task produced in the current execution. */
-  event: DporEvent | null;
-  /**
-   * Objects with an id below this were in use before this state, so they keep their ids in every
-   * execution through it; ids at or above it follow this execution's order of first use.
-   */
-  readonly known: number;
-}
 
 /**
  * Dynamic partial-order reduction: source sets with sleep sets (Abdulla, Aronis, Jonsson,
@@ -59,7 +43,7 @@ export class DporStrategy implements Strategy {
    * heddle, which shares plain JavaScript state heddle cannot see (a Map inside a library): the
    * search is then a DFS with sleep sets, sound but without reduction.
    */
-  constructor(slice: { index: number; count: number } = { index: 0, count: 1 }, conservative = false, seed = '1') {
+  constructor(slice: { index: number; count: number } = { index: 0, count: 1 }, private readonly conservative = false, seed = '1') {
     this.draws = new FixedDraws(seed);
     this.split = new SubtreeSplit(slice.index, slice.count);
     this.dependent = conservative ? (a, b) => a.task !== b.task || dependent(a, b) : dependent;
@@ -94,7 +78,7 @@ export class DporStrategy implements Strategy {
 
   nextTask(ctx: ChoiceContext): TaskId {
     const step = ctx.step;
-    if (this.split.stopsAt(step)) throw new PruneExecution('probe of a subtree root: its first step is known');
+    if (this.split.stopsAt(step)) throw PROBED;
     if (step < this.path.length) return this.draws.chose(this.path[step]!.chosen);
     const sleep = step === 0 ? new Map<TaskId, DporEvent>() : this.childSleep(this.path[step - 1]!, ctx);
     const next = new Map<TaskId, Access>();
@@ -107,7 +91,7 @@ export class DporStrategy implements Strategy {
       if (isObjectAccess(access)) known = Math.max(known, access.object + 1);
     }
     const awake = ctx.runnable.filter((t) => !sleep.has(t));
-    if (awake.length === 0) throw new PruneExecution('every runnable task is asleep: this trace was explored');
+    if (awake.length === 0) throw ASLEEP;
     const chosen = ctx.current !== null && awake.includes(ctx.current) ? ctx.current : awake[0]!;
     this.path.push({ runnable: [...ctx.runnable], next, sleep, backtrack: new Set([chosen]), done: new Map(), chosen, event: null, known });
     return this.draws.chose(chosen);
@@ -145,39 +129,83 @@ export class DporStrategy implements Strategy {
 
   /**
    * Race analysis over the events of the execution just run (pairs whose later event is new).
-   * Happens-before is computed with one vector clock per event.
+   * Happens-before is computed with one vector clock per event, from each event's immediate
+   * predecessors: its task's previous event, the earlier events it depends on (found through the
+   * objects it touches, not by comparing it with every earlier event), the spawn that started
+   * its task, and the last event of a task it joins. Two dependent events race when no other
+   * immediate predecessor of the later one happens after the earlier one. Spawn and join order
+   * tasks but never race: no order could put a task's step before its spawn or a join before
+   * the joined task's end.
    */
   private addBacktracks(events: readonly DporEvent[], firstNew: number): void {
     const n = events.length;
     const clocks: number[][] = [];
     const position: number[] = []; // 1-based index of each event within its task
+    const preds: number[][] = []; // immediate happens-before predecessors of each event
+    const deps: number[][] = []; // earlier dependent events of other tasks, ascending
     const seen = new Map<TaskId, number>();
     const lastOf = new Map<TaskId, number>();
+    const spawnedAt = new Map<TaskId, number>();
+    const byObject = new Map<number, number[]>();
+    const stamp: number[] = [];
     for (let j = 0; j < n; j++) {
       const e = events[j]!;
       const own = (seen.get(e.task) ?? 0) + 1;
       seen.set(e.task, own);
       position.push(own);
+      const before: number[] = [];
       const prev = lastOf.get(e.task);
-      const clock = prev === undefined ? [] : [...clocks[prev]!];
-      for (let i = 0; i < j; i++) {
-        if (events[i]!.task !== e.task && this.dependent(events[i]!, e)) joinInto(clock, clocks[i]!);
+      if (prev !== undefined) before.push(prev);
+      else if (spawnedAt.has(e.task)) before.push(spawnedAt.get(e.task)!);
+      const dependsOn: number[] = [];
+      for (const i of this.candidates(events, j, byObject)) {
+        if (stamp[i] === j || events[i]!.task === e.task) continue;
+        stamp[i] = j;
+        if (this.dependent(events[i]!, e)) dependsOn.push(i);
       }
+      dependsOn.sort((a, b) => a - b);
+      for (const x of e.accesses) {
+        if (x.kind === 'spawn') spawnedAt.set(x.object, j);
+        if (x.kind === 'join' && lastOf.has(x.object)) before.push(lastOf.get(x.object)!);
+      }
+      const clock = prev === undefined ? [] : [...clocks[prev]!];
+      for (const i of before) joinInto(clock, clocks[i]!);
+      for (const i of dependsOn) joinInto(clock, clocks[i]!);
       clock[e.task] = own;
       clocks.push(clock);
+      preds.push([...before, ...dependsOn]);
+      deps.push(dependsOn);
       lastOf.set(e.task, j);
+      for (const x of e.accesses) this.index(x, j, byObject);
     }
     const hb = (i: number, j: number) => i < j && (clocks[j]![events[i]!.task] ?? 0) >= position[i]!;
     for (let j = Math.max(1, firstNew); j < n; j++) {
       const ej = events[j]!;
-      for (let i = j - 1; i >= 0; i--) {
-        const ei = events[i]!;
-        if (ei.task === ej.task || !this.dependent(ei, ej)) continue;
-        let direct = true;
-        for (let k = i + 1; k < j && direct; k++) if (hb(i, k) && hb(k, j)) direct = false;
-        if (direct) this.reverse(i, j, events, hb);
+      const dependsOn = deps[j]!;
+      for (let d = dependsOn.length - 1; d >= 0; d--) {
+        const i = dependsOn[d]!;
+        if (isTaskOrder(events[i]!, ej)) continue;
+        if (preds[j]!.every((k) => k === i || !hb(i, k))) this.reverse(i, j, events, hb);
       }
     }
+  }
+
+  /** Earlier events that may depend on event j: those touching one of its objects (or all, when conservative). */
+  private candidates(events: readonly DporEvent[], j: number, byObject: ReadonlyMap<number, number[]>): Iterable<number> {
+    if (this.conservative) return Array.from({ length: j }, (_, i) => i);
+    const out: number[] = [];
+    for (const x of events[j]!.accesses) {
+      const key = objectKey(x);
+      if (key !== null) out.push(...(byObject.get(key) ?? []));
+      if (x.kind === 'sleep') out.push(...(byObject.get(TIME) ?? [])); // a wake-up orders against all others and responses
+    }
+    return out;
+  }
+
+  private index(x: Access, j: number, byObject: Map<number, number[]>): void {
+    const key = objectKey(x);
+    if (key !== null) push(byObject, key, j);
+    if (x.kind === 'sleep' || x.kind === 'response') push(byObject, TIME, j);
   }
 
   /** Schedules the reverse of the race (i, j): a task that can start `notdep(i).j` goes into backtrack(i). */
@@ -240,6 +268,29 @@ function knownAfter(frame: Frame): number {
   return known;
 }
 
+/** Index key of the object an access touches, or null (spawn and join name tasks; start, yield … nothing). */
+function objectKey(x: Access): number | null {
+  return x.object >= 0 && x.kind !== 'spawn' && x.kind !== 'join' ? x.object : null;
+}
+
+/** Key under which every sleep and response is indexed: they conflict whatever their objects. */
+const TIME = -2;
+
+function push(map: Map<number, number[]>, key: number, value: number): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
+/**
+ * The later event can never come first: the earlier one spawned its task, or it joins the
+ * earlier one's task. Such pairs order tasks; they are never races to reverse.
+ */
+function isTaskOrder(earlier: DporEvent, later: DporEvent): boolean {
+  return earlier.accesses.some((x) => x.kind === 'spawn' && x.object === later.task)
+    || later.accesses.some((y) => y.kind === 'join' && y.object === earlier.task);
+}
+
 function joinInto(into: number[], from: readonly number[]): void {
   for (let t = 0; t < from.length; t++) {
     const v = from[t] ?? 0;
@@ -255,112 +306,4 @@ export function toEvents(trace: readonly TraceStep[]): DporEvent[] {
     else events[events.length - 1]?.accesses.push({ kind: step.kind, object: step.object });
   }
   return events;
-}
-
-/**
- * Splits a DPOR search into independent subtrees, so slices of it run apart (worker threads,
- * `--shard i/n` on other machines) and no trace is explored twice. The root is the first step
- * with two or more runnable tasks; every choice there gets a subtree (all of them: a superset of
- * DPOR's source set is sound), explored in ascending task order. A subtree starts with the
- * earlier choices in its sleep set — as a single DPOR run would — so together the subtrees run
- * each Mazurkiewicz trace exactly once, and the same traces whatever the number of slices. The
- * events of the root choices are learnt by short probe executions, run in every slice.
- *
- * Execution indices order the whole search (subtree, then execution within it): the lowest
- * failing index is what an unsplit search meets first.
- */
-class SubtreeSplit {
-  /** Depth of the root step; -1 while unknown or when the tree never branches. */
-  root = -1;
-  probeOnly = false;
-  executionIndex = 0;
-  private phase: 'discover' | 'probe' | 'explore' | 'done' = 'discover';
-  private prefix: Frame[] = [];
-  private options: TaskId[] = [];
-  private readonly events = new Map<TaskId, DporEvent>();
-  private probing = -1;
-  private subtree = -1;
-  private local = 0;
-  private stopAt = -1;
-
-  constructor(private readonly index: number, private readonly count: number) {
-    if (!Number.isInteger(count) || count < 1 || index < 0 || index >= count) throw new RangeError(`bad slice ${index + 1}/${count}`);
-  }
-
-  /** The discovery and the probes are not part of any subtree. */
-  stopsAt(step: number): boolean {
-    return step === this.stopAt;
-  }
-
-  /** Learns from a finished execution; true when it was a probe (or the discovery run). */
-  learn(path: Frame[]): boolean {
-    if (this.phase === 'discover') {
-      this.root = path.findIndex((f) => f.runnable.length > 1);
-      if (this.root < 0) {
-        // One schedule only: it belongs to the first slice.
-        this.probeOnly = this.index !== 0;
-        this.phase = 'done';
-        return true;
-      }
-      this.prefix = path.slice(0, this.root + 1).map((f) => ({ ...f, backtrack: new Set([f.chosen]), done: new Map() }));
-      this.options = [...path[this.root]!.runnable];
-      this.events.set(path[this.root]!.chosen, rememberEvent(path[this.root]!.event!, path[this.root]!.known));
-      this.phase = 'probe';
-      this.probeOnly = true;
-      return true;
-    }
-    if (this.phase === 'probe') {
-      this.events.set(path[this.root]!.chosen, rememberEvent(path[this.root]!.event!, path[this.root]!.known));
-      return true;
-    }
-    return false;
-  }
-
-  /** True while probes or subtrees remain to be started. */
-  pending(): boolean {
-    return this.phase === 'probe';
-  }
-
-  /** Sets up the next probe or the next owned subtree on `path`; false when all are done. */
-  next(path: Frame[], setReplayed: (depth: number) => void): boolean {
-    if (this.phase === 'probe') {
-      const todo = this.options.find((t) => !this.events.has(t));
-      if (todo !== undefined) {
-        this.load(path, todo, new Map());
-        this.stopAt = this.root + 1;
-        this.probeOnly = true;
-        setReplayed(this.root);
-        return true;
-      }
-      this.phase = 'explore';
-    }
-    if (this.phase !== 'explore') return false;
-    this.stopAt = -1;
-    for (let k = this.subtree + 1; k < this.options.length; k++) {
-      if (k % this.count !== this.index) continue;
-      this.subtree = k;
-      this.local = 0;
-      const done = new Map<TaskId, DporEvent>();
-      for (const earlier of this.options.slice(0, k)) done.set(earlier, this.events.get(earlier)!);
-      this.load(path, this.options[k]!, done);
-      this.probeOnly = false;
-      this.executionIndex = k * 2 ** 24;
-      setReplayed(this.root);
-      return true;
-    }
-    this.phase = 'done';
-    return false;
-  }
-
-  /** Counts an execution inside the current subtree (for executionIndex). */
-  advance(): void {
-    if (this.phase === 'explore') this.executionIndex = this.subtree * 2 ** 24 + ++this.local;
-  }
-
-  private load(path: Frame[], choice: TaskId, done: Map<TaskId, DporEvent>): void {
-    path.length = 0;
-    for (const f of this.prefix.slice(0, this.root)) path.push({ ...f, backtrack: new Set(f.backtrack), done: new Map() });
-    const root = this.prefix[this.root]!;
-    path.push({ ...root, chosen: choice, event: null, backtrack: new Set([choice]), done });
-  }
 }
