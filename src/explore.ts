@@ -34,6 +34,11 @@ export interface ExploreOptions {
   readonly shard?: { readonly index: number; readonly count: number };
   /** Stop before any execution whose index exceeds this (another slice found a failure there). */
   readonly stopAfter?: () => number;
+  /**
+   * Told the index of a failure as soon as it is found, before it is replayed and shrunk: a
+   * split search lowers its shared bound with it, so the other slices stop at once.
+   */
+  readonly onFailureFound?: (index: number) => void;
 }
 
 export interface ExploreResult {
@@ -109,7 +114,13 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
       const leak = await checkRerun(s, result, maxSteps);
       if (leak) return finish(await report(s, leak, found, seed, maxSteps, false));
     }
-    if (result.failure !== null) return finish(await report(s, result, found, seed, maxSteps, shrinking));
+    if (result.failure !== null) {
+      options.onFailureFound?.(index);
+      // Shrinking is abandoned once another slice holds an earlier failure: this one will not be reported.
+      const stop = options.stopAfter;
+      const at = index;
+      return finish(await report(s, result, found, seed, maxSteps, shrinking, stop ? () => stop() < at : undefined));
+    }
     if (firstRace === null && result.races.length > 0) firstRace = { result, strategy: found, seed, index };
   }
   if (firstRace !== null) {
@@ -154,7 +165,7 @@ function leakFailure(first: ExecutionResult, again: ExecutionResult): ExecutionF
  * checks that it fails the same way (a failure that does not reproduce is itself reported).
  */
 async function report(s: Scenario, result: ExecutionResult, strategyName: string, seed: string | undefined,
-  maxSteps: number, shrinking: boolean): Promise<Failure> {
+  maxSteps: number, shrinking: boolean, abandon?: () => boolean): Promise<Failure> {
   const failure = result.failure!;
   let shown = result;
   let shrunk: ShrinkOutcome | null = null;
@@ -165,7 +176,7 @@ async function report(s: Scenario, result: ExecutionResult, strategyName: string
     }
     shown = again;
     if (shrinking) {
-      shrunk = await shrink(s, result, maxSteps);
+      shrunk = await shrink(s, result, maxSteps, undefined, abandon);
       if (shrunk.result !== result) {
         const located = withRaceFailure(await runExecution(s, new ReplayStrategy(shrunk.result.schedule), maxSteps, true));
         if (located.failure?.kind === failure.kind) shown = located;

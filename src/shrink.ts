@@ -33,7 +33,8 @@ function* candidates(blocks: readonly Block[]): Generator<Block[]> {
  * schedule it actually ran. Nondeterminism failures are not shrunk (they may depend on what
  * heddle does not control).
  */
-export async function shrink(s: Scenario, failing: ExecutionResult, maxSteps: number, budget = SHRINK_BUDGET): Promise<ShrinkOutcome> {
+export async function shrink(s: Scenario, failing: ExecutionResult, maxSteps: number, budget = SHRINK_BUDGET,
+  abandon?: () => boolean): Promise<ShrinkOutcome> {
   const kind = failing.failure?.kind;
   const from = { preemptions: failing.preemptions, steps: failing.steps };
   let best = failing;
@@ -50,7 +51,7 @@ export async function shrink(s: Scenario, failing: ExecutionResult, maxSteps: nu
       for (const candidate of candidates(blocks)) yield [candidate, best.schedule.randoms];
     };
     for (const [blocks, randoms] of tries()) {
-      if (attempts >= budget) break;
+      if (attempts >= budget || abandon?.()) break;
       attempts++;
       const guided = new GuidedStrategy(blocks, randoms);
       guided.newExecution();

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULT_ITERATIONS, type ExploreResult } from '../explore.ts';
 import { Progress } from './progress.ts';
 import { parseShard, search, type Split } from './search.ts';
+import { WorkerPool } from '../parallel/pool.ts';
 import { writeReport } from './html-report.ts';
 import { CORPUS_DIR } from '../corpus.ts';
 import { replaySaved, saveResult } from './regressions.ts';
@@ -127,10 +128,16 @@ export async function runCheck(args: readonly string[], out: Output): Promise<nu
   const single = targets.length === 1;
   if (values.report !== undefined && !single) throw new InputError(`--report needs exactly one scenario, '${positionals[0] ?? 'all'}' names ${targets.length}`);
   let allOk = true;
-  for (const loaded of targets) {
-    const ok = await checkOne(loaded, settings, { single, json: values.json ?? false, full: values['full-trace'] ?? false, save: values.save ?? false,
-      regressions: values.regressions ?? CORPUS_DIR, report: values.report, split }, out);
-    allOk &&= ok;
+  // Workers are started once for the whole run: each costs hundreds of milliseconds to boot.
+  const pool = split.workers > 1 && split.shard === undefined ? new WorkerPool() : undefined;
+  try {
+    for (const loaded of targets) {
+      const ok = await checkOne(loaded, settings, { single, json: values.json ?? false, full: values['full-trace'] ?? false, save: values.save ?? false,
+        regressions: values.regressions ?? CORPUS_DIR, report: values.report, split: pool ? { ...split, pool } : split }, out);
+      allOk &&= ok;
+    }
+  } finally {
+    await pool?.close();
   }
   if (!single && !values.json) {
     const bad = targets.length - (allOk ? targets.length : 0);

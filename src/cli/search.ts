@@ -1,5 +1,5 @@
 import { explore, type ExploreOptions, type ExploreResult } from '../explore.ts';
-import { exploreInWorkers } from '../parallel/pool.ts';
+import { exploreInWorkers, type WorkerPool } from '../parallel/pool.ts';
 import { InputError } from './input.ts';
 import type { LoadedScenario } from './load.ts';
 
@@ -8,6 +8,8 @@ export interface Split {
   readonly workers: number;
   /** `--shard i/n`: only slice i (1-based) of n. */
   readonly shard?: { readonly index: number; readonly count: number };
+  /** Worker threads started once for every search of the run (with workers > 1). */
+  readonly pool?: WorkerPool;
 }
 
 /** Parses `i/n` (1-based): which slice of the search this process explores. */

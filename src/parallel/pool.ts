@@ -2,37 +2,103 @@ import { Worker } from 'node:worker_threads';
 import type { ExploreResult } from '../explore.ts';
 import { explore } from '../explore.ts';
 import type { Scenario } from '../scenario.ts';
-import { lowerBound, mergeResults, NO_BOUND, type WorkerReply, type WorkerTask } from './protocol.ts';
+import { lowerBound, mergeResults, newBound, readBound, reportToBound, type WorkerReply, type WorkerResponse, type WorkerTask } from './protocol.ts';
+
+/** What one search asks of the pool: the whole search, before it is cut into slices. */
+export type SplitSearch = Omit<WorkerTask, 'index' | 'bound'>;
+
+interface Thread {
+  readonly worker: Worker;
+  /** Requests sent and not answered yet, by id. */
+  readonly waiting: Map<number, (reply: WorkerReply) => void>;
+}
 
 /**
- * Explores one scenario on `count` worker threads, each a deterministic slice of the same
- * search (execution i goes to worker i mod count), and merges the results. The failure reported
- * is the one at the lowest execution index — the one a single thread finds — whatever the count.
+ * Long-lived worker threads that explore slices of searches. Starting a worker costs hundreds
+ * of milliseconds (it loads tsx, heddle and the scenario files), so a pool is started once and
+ * reused for every search of a run (`check --workers N` over all scenarios). Idle workers do
+ * not keep the process alive.
  */
-export async function exploreInWorkers(task: Omit<WorkerTask, 'index' | 'bound'>, local?: Scenario): Promise<ExploreResult> {
-  const bound = new SharedArrayBuffer(4);
-  const shared = new Int32Array(bound);
-  shared[0] = NO_BOUND;
-  const boot = new URL('./worker-boot.mjs', import.meta.url);
-  // With the scenario at hand, this thread explores slice 0 itself: one worker fewer to start.
-  const here = local === undefined ? null : explore(local, {
-    ...task.options, shard: { index: 0, count: task.count }, stopAfter: () => Atomics.load(shared, 0),
-  }).then((result): WorkerReply => {
-    if (result.failure && result.failure.kind !== 'data-race' && result.failureIndex !== undefined) lowerBound(shared, result.failureIndex);
-    return { ok: true, result };
-  });
-  const first = here === null ? 0 : 1;
-  const replies = await Promise.all([...(here ? [here] : []), ...Array.from({ length: task.count - first }, (_, i) => new Promise<WorkerReply>((resolve) => {
-    const index = i + first;
-    const worker = new Worker(boot, { workerData: { ...task, index, bound } satisfies WorkerTask });
-    worker.once('message', (reply: WorkerReply) => {
-      resolve(reply);
-      void worker.terminate();
+export class WorkerPool {
+  private readonly threads: Thread[] = [];
+  private nextId = 0;
+  private closed = false;
+
+  /** Starts the workers now (otherwise they start on first use). */
+  warm(count: number): void {
+    while (this.threads.length < count) this.threads.push(this.start());
+  }
+
+  /** Explores one slice on worker `k` (started if needed). */
+  slice(k: number, task: WorkerTask): Promise<WorkerReply> {
+    if (this.closed) return Promise.resolve({ ok: false, error: 'the worker pool is closed' });
+    this.warm(k + 1);
+    const thread = this.threads[k]!;
+    const id = this.nextId++;
+    thread.worker.ref(); // a pending slice keeps the process alive
+    return new Promise<WorkerReply>((resolve) => {
+      thread.waiting.set(id, resolve);
+      thread.worker.postMessage({ id, task });
     });
-    worker.once('error', (e) => resolve({ ok: false, error: `worker ${index} crashed: ${e.message}` }));
-    worker.once('exit', (code) => resolve({ ok: false, error: `worker ${index} exited with code ${code}` }));
-  }))]);
-  const failed = replies.find((r): r is Extract<WorkerReply, { ok: false }> => !r.ok);
-  if (failed) throw new Error(failed.error);
-  return mergeResults(replies.map((r) => (r as Extract<WorkerReply, { ok: true }>).result));
+  }
+
+  /** Stops every worker. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = this.threads.splice(0);
+    await Promise.all(all.map((t) => t.worker.terminate()));
+  }
+
+  private start(): Thread {
+    const index = this.threads.length;
+    const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url));
+    const thread: Thread = { worker, waiting: new Map() };
+    worker.unref();
+    worker.on('message', ({ id, reply }: WorkerResponse) => {
+      const resolve = thread.waiting.get(id);
+      thread.waiting.delete(id);
+      if (thread.waiting.size === 0) worker.unref();
+      resolve?.(reply);
+    });
+    const fail = (error: string) => {
+      // A dead worker answers nothing more: fail what it owed, and start a new one next time.
+      if (this.threads[index] === thread) this.threads[index] = this.start();
+      for (const resolve of thread.waiting.values()) resolve({ ok: false, error });
+      thread.waiting.clear();
+    };
+    worker.once('error', (e) => fail(`worker ${index + 1} crashed: ${e.message}`));
+    worker.once('exit', (code) => {
+      if (!this.closed) fail(`worker ${index + 1} exited with code ${code}`);
+    });
+    return thread;
+  }
+}
+
+/**
+ * Explores one scenario on `count` threads, each a deterministic slice of the same search, and
+ * merges the results. The failure reported is the one at the lowest execution index — the one
+ * a single thread finds — whatever the count. With the scenario at hand (`local`) this thread
+ * explores slice 0 itself. Without a `pool`, one is started for this search and closed after.
+ */
+export async function exploreInWorkers(search: SplitSearch, local?: Scenario, pool?: WorkerPool): Promise<ExploreResult> {
+  const own = pool ?? new WorkerPool();
+  try {
+    const bound = newBound();
+    const shared = new BigInt64Array(bound);
+    const first = local === undefined ? 0 : 1;
+    const remote = Array.from({ length: search.count - first }, (_, k) => own.slice(k, { ...search, index: k + first, bound }));
+    const here = local === undefined ? [] : [explore(local, {
+      ...search.options, shard: { index: 0, count: search.count }, stopAfter: () => readBound(shared),
+      onFailureFound: (index) => lowerBound(shared, index),
+    }).then((result): WorkerReply => {
+      reportToBound(shared, result);
+      return { ok: true, result };
+    })];
+    const replies = await Promise.all([...here, ...remote]);
+    const failed = replies.find((r): r is Extract<WorkerReply, { ok: false }> => !r.ok);
+    if (failed) throw new Error(failed.error);
+    return mergeResults(replies.map((r) => (r as Extract<WorkerReply, { ok: true }>).result));
+  } finally {
+    if (pool === undefined) await own.close();
+  }
 }

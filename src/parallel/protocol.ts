@@ -7,20 +7,50 @@ export interface WorkerTask {
   readonly options: Omit<ExploreOptions, 'strategyInstance' | 'onExecution' | 'stopAfter' | 'shard'>;
   readonly index: number;
   readonly count: number;
-  /** One Int32: the lowest execution index at which some worker found a failure. */
+  /** One BigInt64: the lowest execution index at which some slice found a failure. */
   readonly bound: SharedArrayBuffer;
+}
+
+/** A task sent to a long-lived worker: `id` pairs it with its reply. */
+export interface WorkerRequest {
+  readonly id: number;
+  readonly task: WorkerTask;
 }
 
 export type WorkerReply = { readonly ok: true; readonly result: ExploreResult } | { readonly ok: false; readonly error: string };
 
-export const NO_BOUND = 0x7fffffff;
+export interface WorkerResponse {
+  readonly id: number;
+  readonly reply: WorkerReply;
+}
+
+/** No failure yet: execution indices go up to 2^53 (a split search orders slices, then executions). */
+export const NO_BOUND = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A fresh shared bound, holding NO_BOUND. */
+export function newBound(): SharedArrayBuffer {
+  const buffer = new SharedArrayBuffer(8);
+  new BigInt64Array(buffer)[0] = NO_BOUND;
+  return buffer;
+}
+
+/** Reads the shared bound as a number (for `stopAfter`). */
+export function readBound(bound: BigInt64Array): number {
+  return Number(Atomics.load(bound, 0));
+}
 
 /** Lowers the shared bound to `index` if it is lower (a compare-and-swap loop). */
-export function lowerBound(bound: Int32Array, index: number): void {
+export function lowerBound(bound: BigInt64Array, index: number): void {
+  const wanted = BigInt(index);
   for (;;) {
     const current = Atomics.load(bound, 0);
-    if (index >= current || Atomics.compareExchange(bound, 0, current, index) === current) return;
+    if (wanted >= current || Atomics.compareExchange(bound, 0, current, wanted) === current) return;
   }
+}
+
+/** A slice's result lowers the bound when it failed hard (a data race does not stop the others). */
+export function reportToBound(bound: BigInt64Array, result: ExploreResult): void {
+  if (result.failure && result.failure.kind !== 'data-race' && result.failureIndex !== undefined) lowerBound(bound, result.failureIndex);
 }
 
 /**

@@ -1,24 +1,31 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { explore } from '../explore.ts';
-import { loadFile } from '../cli/load.ts';
-import { lowerBound, type WorkerReply, type WorkerTask } from './protocol.ts';
+import { loadFile, type LoadedScenario } from '../cli/load.ts';
+import { lowerBound, readBound, reportToBound, type WorkerReply, type WorkerRequest, type WorkerResponse, type WorkerTask } from './protocol.ts';
 
-const task = workerData as WorkerTask;
-const bound = new Int32Array(task.bound);
+// A long-lived worker: it explores one slice per request, for as many requests as the pool
+// sends, so start-up (loading tsx, heddle and the scenario files) is paid once per worker.
+const files = new Map<string, Promise<LoadedScenario[]>>();
 
-async function run(): Promise<WorkerReply> {
-  const loaded = (await loadFile(task.file)).find((l) => l.scenario.name === task.scenario);
+async function run(task: WorkerTask): Promise<WorkerReply> {
+  let loading = files.get(task.file);
+  if (loading === undefined) files.set(task.file, (loading = loadFile(task.file)));
+  const loaded = (await loading).find((l) => l.scenario.name === task.scenario);
   if (!loaded) return { ok: false, error: `worker: no scenario '${task.scenario}' in ${task.file}` };
+  const bound = new BigInt64Array(task.bound);
   const result = await explore(loaded.scenario, {
     ...task.options,
     shard: { index: task.index, count: task.count },
-    stopAfter: () => Atomics.load(bound, 0),
+    stopAfter: () => readBound(bound),
+    onFailureFound: (index) => lowerBound(bound, index),
   });
-  if (result.failure && result.failure.kind !== 'data-race' && result.failureIndex !== undefined) lowerBound(bound, result.failureIndex);
+  reportToBound(bound, result);
   return { ok: true, result };
 }
 
-run().then(
-  (reply) => parentPort!.postMessage(reply),
-  (e: unknown) => parentPort!.postMessage({ ok: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) } satisfies WorkerReply),
-);
+parentPort!.on('message', ({ id, task }: WorkerRequest) => {
+  run(task).then(
+    (reply) => parentPort!.postMessage({ id, reply } satisfies WorkerResponse),
+    (e: unknown) => parentPort!.postMessage({ id, reply: { ok: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) } } satisfies WorkerResponse),
+  );
+});
