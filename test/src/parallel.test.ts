@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explore } from 'heddle';
-import { exploreInWorkers } from '../../src/parallel/pool.ts';
+import { exploreInWorkers, WorkerPool } from '../../src/parallel/pool.ts';
+import { lowerBound, newBound, NO_BOUND, readBound } from '../../src/parallel/protocol.ts';
 import { runCommand } from '../../src/cli/main.ts';
 import { recordingOutput } from '../../src/cli/output.ts';
 import { threeOrderings } from '../../scenarios/deep/three-orderings.ts';
@@ -47,6 +48,31 @@ describe('split searches', () => {
     expect(two.failure?.token).toBe(one.failure?.token);
     expect(two.failure?.token).toBe(inProcess.failure?.token);
     expect(two.failureIndex).toBe(inProcess.failureIndex);
+  });
+
+  it('one pool serves several searches, with the results of fresh workers', async () => {
+    const pool = new WorkerPool();
+    try {
+      for (const seed of [5, 6]) {
+        const fresh = await exploreInWorkers({ file: FILE, scenario: NAME, options: { seed, iterations: 3000 }, count: 3 });
+        const pooled = await exploreInWorkers({ file: FILE, scenario: NAME, options: { seed, iterations: 3000 }, count: 3 }, threeOrderings(4), pool);
+        expect(pooled.failure?.token).toBe(fresh.failure?.token);
+        expect(pooled.failureIndex).toBe(fresh.failureIndex);
+      }
+      const passing = await exploreInWorkers({ file: 'test/fixtures/programs.ts', scenario: safeCounter.name, options: { strategy: 'portfolio', seed: 9, iterations: 120 }, count: 3 }, safeCounter, pool);
+      expect(passing.verdict).toBe('pass');
+      expect(passing.schedulesRun).toBe(120);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('the shared bound holds execution indices past 2^31 (subtree-ordered keys)', () => {
+    const bound = new BigInt64Array(newBound());
+    expect(readBound(bound)).toBe(Number(NO_BOUND));
+    lowerBound(bound, 300 * 2 ** 24 + 7);
+    lowerBound(bound, 2 ** 40);
+    expect(readBound(bound)).toBe(300 * 2 ** 24 + 7);
   });
 
   it('check --shard and merge combine into the unsplit verdict', async () => {
