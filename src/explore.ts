@@ -69,7 +69,6 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
   const name = options.strategy ?? DEFAULT_STRATEGY;
   const exhaustive = options.strategyInstance === undefined && EXHAUSTIVE.includes(name);
   const iterations = options.maxSchedules ?? options.iterations ?? (exhaustive ? Number.POSITIVE_INFINITY : DEFAULT_ITERATIONS);
-  if (options.shard && exhaustive && name !== 'dpor') throw new RangeError(`${name} cannot be split into slices: use dpor or a sampling strategy`);
   const slice = options.shard && exhaustive ? { slice: options.shard } : {};
   const base = options.strategyInstance ?? makeStrategy(name, {
     seed: String(options.seed ?? DEFAULT_SEED),

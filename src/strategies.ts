@@ -25,7 +25,7 @@ export interface StrategyOptions {
   readonly depth?: number;
   /** DFS: at most this many preemptions per schedule (default: iterative deepening). */
   readonly preemptionBound?: number;
-  /** DPOR: explore only this slice of the search tree. */
+  /** DFS, DPOR: explore only this slice of the search tree. */
   readonly slice?: { readonly index: number; readonly count: number };
   /** DPOR: treat every two steps of different tasks as dependent (code with state heddle cannot see). */
   readonly conservative?: boolean;
@@ -41,7 +41,10 @@ export function makeStrategy(name: StrategyName, options: StrategyOptions): Stra
     case 'pos':
       return new PosStrategy(seed);
     case 'dfs':
-      return new DfsStrategy({ seed, ...(options.preemptionBound !== undefined ? { preemptionBound: options.preemptionBound } : {}) });
+      return new DfsStrategy({
+        seed, ...(options.preemptionBound !== undefined ? { preemptionBound: options.preemptionBound } : {}),
+        ...(options.slice !== undefined ? { slice: options.slice } : {}),
+      });
     case 'dpor':
       return new DporStrategy(options.slice, options.conservative ?? false, seed);
     case 'portfolio':

@@ -1,17 +1,7 @@
 import { FixedDraws } from '../draws.ts';
-import type { ChoiceContext, Strategy } from '../strategy.ts';
+import { SpineSplit, type Frame, type SpineUnit } from '../dfs-split.ts';
+import { ScheduleDivergence, type ChoiceContext, type Strategy } from '../strategy.ts';
 import type { TaskId } from '../types.ts';
-
-interface Frame {
-  /** Runnable tasks at this step, in the order they are tried: the running task first. */
-  readonly options: readonly TaskId[];
-  /** Index into options of the current choice. */
-  at: number;
-  /** Preemptions made before this step. */
-  readonly before: number;
-  /** Whether choosing options[k] here is a preemption. */
-  readonly preempts: readonly boolean[];
-}
 
 export interface DfsOptions {
   /**
@@ -22,12 +12,16 @@ export interface DfsOptions {
   readonly preemptionBound?: number;
   /** Seeds the values `random()` returns (see FixedDraws); default '1'. */
   readonly seed?: string;
+  /** Explore only this slice of the tree (worker threads, `--shard`): see SpineSplit. */
+  readonly slice?: { readonly index: number; readonly count: number };
 }
 
 /**
  * Depth-first search over every schedule, without remembering visited ones: only the current
  * path (one frame per scheduling point) is kept, so memory is O(depth), not O(schedules). Each
  * execution replays the path's prefix and takes the next untried choice at its deepest frame.
+ * A sliced search explores its own units of the tree one after another (see SpineSplit): each
+ * unit fixes a root, the choices its schedules begin with, and the search backtracks only below it.
  */
 export class DfsStrategy implements Strategy {
   readonly name = 'dfs';
@@ -45,12 +39,28 @@ export class DfsStrategy implements Strategy {
    */
   private repeat = false;
   private readonly draws: FixedDraws;
-  /** A proof: every schedule has been run, no bound cut any, and no value was drawn. */
+  /** Only for a sliced search: its units, and where it is among them. */
+  private readonly split: SpineSplit | null;
+  private unit: SpineUnit | null = null;
+  private unitAt = -1;
+  /** Executions run so far in the current unit and round (for executionIndex). */
+  private local = 0;
+  /** The current execution runs a spine to expand the split, in every slice alike. */
+  private discovery = false;
+  /** Choices forced from the first step (the current unit's root); backtracking stays below them. */
+  private root: readonly number[] = [];
+  /** A proof: every schedule (of the slice) has been run, no bound cut any, and no value was drawn. */
   get complete(): boolean {
     return this.finished && !this.cut && !this.draws.used;
   }
   get probeOnly(): boolean {
-    return this.repeat;
+    return this.repeat || this.discovery;
+  }
+  /** For a sliced search only: the execution's place in the unsplit search (see SpineSplit). */
+  get executionIndex(): number | undefined {
+    if (this.split === null) return undefined;
+    if (this.discovery || this.unit === null) return 0;
+    return this.split.executionIndex(this.deepening ? this.bound : 0, this.unit, this.local);
   }
   /** The bound the search is exploring (iterative deepening raises it). */
   get preemptionBound(): number {
@@ -66,10 +76,13 @@ export class DfsStrategy implements Strategy {
     this.bound = options.preemptionBound ?? 0;
     if (!Number.isInteger(this.bound) || this.bound < 0) throw new RangeError(`preemption bound must be a whole number ≥ 0`);
     this.draws = new FixedDraws(options.seed ?? '1');
+    const slice = options.slice;
+    this.split = slice ? new SpineSplit(slice.index, slice.count, this.deepening ? Number.POSITIVE_INFINITY : this.bound) : null;
   }
 
   newExecution(): boolean {
     this.draws.reset();
+    if (this.split !== null) return this.nextSliced(this.split);
     if (!this.started) {
       this.started = true;
       return true;
@@ -104,8 +117,10 @@ export class DfsStrategy implements Strategy {
     const options = current === null ? [...ctx.runnable] : [current, ...ctx.runnable.filter((t) => t !== current)];
     const preempts = options.map((t) => current !== null && t !== current);
     const before = step === 0 ? 0 : this.preemptionsThrough(step - 1);
-    this.path.push({ options, at: 0, before, preempts });
-    return this.draws.chose(options[0]!);
+    const at = this.root[step] ?? 0;
+    if (at >= options.length) throw new ScheduleDivergence(`step ${step}: the split search expected ${at + 1} runnable tasks, found ${options.length}`);
+    this.path.push({ options, at, before, preempts });
+    return this.draws.chose(options[at]!);
   }
 
   nextRandom(): number {
@@ -115,12 +130,67 @@ export class DfsStrategy implements Strategy {
   coverage(schedules: number): string {
     const n = schedules.toLocaleString('en');
     const drawn = this.draws.used ? this.draws.caveat() : '';
+    const of = this.split === null ? '' : ` of slice ${this.split.index + 1}/${this.split.count}`;
     if (this.finished && !this.cut) {
       const deepened = this.deepening ? ` (deepened to preemption bound ${this.bound})` : '';
-      return drawn ? `explored all ${n} schedules${deepened}${drawn}` : `verified: ${n} schedules, complete${deepened}`;
+      return drawn ? `explored all ${n} schedules${of}${deepened}${drawn}` : `verified: ${n} schedules${of}, complete${deepened}`;
     }
-    if (this.finished) return `no failure within preemption bound ${this.bound}, ${n} schedules${drawn}`;
-    return `no failure in ${n} schedules (search cut by --max-schedules at preemption bound ${this.bound}: not a proof)${drawn}`;
+    if (this.finished) return `no failure within preemption bound ${this.bound}, ${n} schedules${of}${drawn}`;
+    return `no failure in ${n} schedules${of} (search cut by --max-schedules at preemption bound ${this.bound}: not a proof)${drawn}`;
+  }
+
+  /**
+   * A sliced search: discovery runs first (in every slice alike), then each owned unit in rank
+   * order — a spine unit is one schedule, a subtree unit a DFS below its root — round by round.
+   */
+  private nextSliced(split: SpineSplit): boolean {
+    if (this.discovery) split.learn(this.path);
+    const probe = split.nextDiscovery();
+    this.discovery = probe !== null;
+    if (probe !== null) {
+      this.start(probe.root);
+      this.repeat = false;
+      return true;
+    }
+    if (this.unit?.kind === 'subtree') {
+      const planned = this.advance();
+      if (planned >= 0) {
+        this.repeat = this.deepening && planned < this.bound;
+        this.local++;
+        return true;
+      }
+    }
+    for (;;) {
+      while (++this.unitAt < split.owned.length) {
+        const unit = split.owned[this.unitAt]!;
+        if (unit.preemptions > this.bound) {
+          this.cut = true; // the whole unit lies beyond the bound
+          continue;
+        }
+        // A spine schedule of an earlier round was counted then; nothing below it to rediscover.
+        if (unit.kind === 'spine' && this.deepening && unit.preemptions < this.bound) continue;
+        this.unit = unit;
+        this.local = 0;
+        this.start(unit.root);
+        this.repeat = this.deepening && unit.preemptions < this.bound;
+        return true;
+      }
+      if (!(this.deepening && this.cut)) break;
+      // Deepen this slice's part: its own units were cut by the bound.
+      this.bound++;
+      this.cut = false;
+      this.unitAt = -1;
+    }
+    this.unit = null;
+    this.repeat = false;
+    this.finished = true;
+    return false;
+  }
+
+  /** The next execution begins with `root` and takes first options after it. */
+  private start(root: readonly number[]): void {
+    this.root = root;
+    this.path.length = 0;
   }
 
   private preemptionsThrough(step: number): number {
@@ -129,11 +199,11 @@ export class DfsStrategy implements Strategy {
   }
 
   /**
-   * Moves to the next untried option at the deepest frame that has one. Returns the preemptions
-   * made through that frame, or -1 when no option is left.
+   * Moves to the next untried option at the deepest frame below the root that has one. Returns
+   * the preemptions made through that frame, or -1 when no option is left.
    */
   private advance(): number {
-    while (this.path.length > 0) {
+    while (this.path.length > this.root.length) {
       const frame = this.path[this.path.length - 1]!;
       for (let k = frame.at + 1; k < frame.options.length; k++) {
         const preemptions = frame.before + (frame.preempts[k] ? 1 : 0);

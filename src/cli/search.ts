@@ -25,9 +25,6 @@ export function parseShard(text: string): { index: number; count: number } {
 
 /** One scenario's search: in this thread, in worker threads, or one shard of it. */
 export async function search(loaded: LoadedScenario, options: ExploreOptions, split: Split): Promise<ExploreResult> {
-  if (options.strategy === 'dfs' && (split.workers > 1 || split.shard)) {
-    throw new InputError('dfs cannot be split across workers or shards: use --strategy dpor (it splits its tree) or a sampling strategy');
-  }
   if (split.workers > 1) {
     if (split.shard) throw new InputError('--workers and --shard do not mix: run one shard per process');
     const { onExecution: _progress, ...plain } = options;
