@@ -22,6 +22,7 @@ export interface DfsOptions {
  * execution replays the path's prefix and takes the next untried choice at its deepest frame.
  * A sliced search explores its own units of the tree one after another (see SpineSplit): each
  * unit fixes a root, the choices its schedules begin with, and the search backtracks only below it.
+ * A slice also keeps its units' roots: O(units × depth), at most 2^16 units.
  */
 export class DfsStrategy implements Strategy {
   readonly name = 'dfs';
