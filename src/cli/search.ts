@@ -28,7 +28,7 @@ export async function search(loaded: LoadedScenario, options: ExploreOptions, sp
   if (split.workers > 1) {
     if (split.shard) throw new InputError('--workers and --shard do not mix: run one shard per process');
     const { onExecution: _progress, ...plain } = options;
-    return exploreInWorkers({ file: loaded.file, scenario: loaded.scenario.name, options: plain, count: split.workers }, loaded.scenario);
+    return exploreInWorkers({ file: loaded.file, scenario: loaded.scenario.name, options: plain, count: split.workers }, loaded.scenario, split.pool);
   }
   return explore(loaded.scenario, split.shard ? { ...options, shard: split.shard } : options);
 }
