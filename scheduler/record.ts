@@ -1,5 +1,5 @@
 import { TraceLog } from './trace-log.ts';
-import type { DataRace, ExecutionFailure, ExecutionResult, ObjectInfo, PendingOp, TaskId, TaskInfo, TraceStep } from './types.ts';
+import type { DataRace, ExecutionFailure, ExecutionResult, ObjectInfo, PendingOp, Schedule, TaskId, TaskInfo, TraceStep } from './types.ts';
 
 /** What one execution leaves behind: its trace, its schedule (choices and draws), its races. */
 export class ExecutionRecord {
@@ -28,21 +28,49 @@ export class ExecutionRecord {
   /** The result; TraceStep objects are built only if someone reads `trace`. */
   result(failure: ExecutionFailure | null, tasks: TaskInfo[], objects: readonly ObjectInfo[], value: unknown,
     pruned: boolean): ExecutionResult {
-    const log = this.trace;
-    let trace: TraceStep[] | null = null;
-    return {
-      failure,
-      schedule: { choices: this.choices, randoms: this.randoms },
-      get trace(): TraceStep[] {
-        return (trace ??= log.steps());
-      },
-      tasks,
-      objects,
-      steps: this.choices.length,
-      preemptions: this.preemptions,
-      races: this.races,
-      value,
-      ...(pruned ? { pruned } : {}),
-    };
+    return new RecordedResult(this.trace, failure, { choices: this.choices, randoms: this.randoms }, tasks, objects,
+      this.preemptions, this.races, value, pruned);
   }
+}
+
+/**
+ * An execution's result, whose `trace` is built from the column-wise log on first read. A class
+ * on purpose: an object literal with its own getter got a fresh hidden class per execution, and
+ * those maps (old space) kept each execution's young objects alive until a full collection —
+ * most of a short execution's time went to the garbage collector. Being a class, `trace` is not
+ * an own property: derive a result with `withFailure`, not by spreading it.
+ */
+export class RecordedResult implements ExecutionResult {
+  private built: TraceStep[] | null = null;
+
+  constructor(
+    private readonly log: TraceLog,
+    readonly failure: ExecutionFailure | null,
+    readonly schedule: Schedule,
+    readonly tasks: readonly TaskInfo[],
+    readonly objects: readonly ObjectInfo[],
+    readonly preemptions: number,
+    readonly races: readonly DataRace[],
+    readonly value: unknown,
+    readonly pruned: boolean,
+  ) {}
+
+  get steps(): number {
+    return this.schedule.choices.length;
+  }
+
+  get trace(): TraceStep[] {
+    return (this.built ??= this.log.steps());
+  }
+
+  /** The same execution, ended by another failure (a verdict, a race reported as the failure). */
+  withFailure(failure: ExecutionFailure | null): RecordedResult {
+    return new RecordedResult(this.log, failure, this.schedule, this.tasks, this.objects, this.preemptions, this.races, this.value, this.pruned);
+  }
+}
+
+/** `result` with another failure, keeping every other field (and a lazy trace lazy). */
+export function withFailure(result: ExecutionResult, failure: ExecutionFailure | null): ExecutionResult {
+  if (result instanceof RecordedResult) return result.withFailure(failure);
+  return { ...result, failure };
 }

@@ -1,5 +1,6 @@
 import { encodeToken, traceHash } from '../scheduler/codec.ts';
 import { ReplayStrategy } from '../scheduler/strategies/replay.ts';
+import { withFailure } from '../scheduler/record.ts';
 import { ShardStrategy } from '../scheduler/strategies/shard.ts';
 import type { Strategy } from '../scheduler/strategy.ts';
 import { describeRace } from '../scheduler/detectors/race.ts';
@@ -124,7 +125,7 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
   }
   if (firstRace !== null) {
     const { result, strategy: found, seed } = firstRace;
-    return finish(await report(s, { ...result, failure: { kind: 'data-race', message: '' } }, found, seed, maxSteps, shrinking), firstRace.index);
+    return finish(await report(s, withFailure(result, { kind: 'data-race', message: '' }), found, seed, maxSteps, shrinking), firstRace.index);
   }
   return finish();
 }
@@ -136,7 +137,7 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
 async function checkRerun(s: Scenario, first: ExecutionResult, maxSteps: number): Promise<ExecutionResult | null> {
   const again = await runExecution(s, new ReplayStrategy(first.schedule), maxSteps, false);
   if (sameOutcome(first, again)) return null;
-  return { ...again, failure: leakFailure(first, again) };
+  return withFailure(again, leakFailure(first, again));
 }
 
 function sameOutcome(a: ExecutionResult, b: ExecutionResult): boolean {
@@ -171,7 +172,7 @@ async function report(s: Scenario, result: ExecutionResult, strategyName: string
   if (failure.kind !== 'nondeterminism') {
     const again = withRaceFailure(await runExecution(s, new ReplayStrategy(result.schedule), maxSteps, true));
     if (again.failure?.kind !== failure.kind) {
-      return toFailure(s.name, { ...again, failure: leakFailure(result, again) }, strategyName, seed);
+      return toFailure(s.name, withFailure(again, leakFailure(result, again)), strategyName, seed);
     }
     shown = again;
     if (shrinking) {

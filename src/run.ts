@@ -1,4 +1,5 @@
 import { Execution } from '../scheduler/execution.ts';
+import { withFailure } from '../scheduler/record.ts';
 import { describeRace, RaceDetector } from '../scheduler/detectors/race.ts';
 import type { Strategy } from '../scheduler/strategy.ts';
 import type { ExecutionResult } from '../scheduler/types.ts';
@@ -70,7 +71,7 @@ export async function runExecution(s: Scenario, strategy: Strategy, maxSteps: nu
   } catch (e) {
     verdict = { kind: 'uncaught' as const, message: `the scenario's verify hook threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` };
   }
-  return verdict === null ? result : { ...result, failure: { kind: verdict.kind, message: verdict.message } };
+  return verdict === null ? result : withFailure(result, { kind: verdict.kind, message: verdict.message });
 }
 
 export function maxStepsOf(s: Scenario, options: { maxSteps?: number }): number {
@@ -81,5 +82,5 @@ export function maxStepsOf(s: Scenario, options: { maxSteps?: number }): number 
 /** An execution that passed but raced fails with `data-race`, naming the first race. */
 export function withRaceFailure(r: ExecutionResult): ExecutionResult {
   if (r.failure !== null || r.races.length === 0) return r;
-  return { ...r, failure: { kind: 'data-race', message: describeRace(r.races[0]!, r) } };
+  return withFailure(r, { kind: 'data-race', message: describeRace(r.races[0]!, r) });
 }
