@@ -86,15 +86,14 @@ export class RaceDetector implements ExecutionObserver {
     }
     const access: RaceAccess = { task, kind: op.kind, step: ex.lastStep };
     const me: Epoch = { task, time: clock.get(task), access };
-    const unordered = (e: Epoch) => e.task !== task && e.time > clock.get(e.task);
     let other: Epoch | undefined;
-    if (history.lastWrite !== null && unordered(history.lastWrite)) other = history.lastWrite;
+    if (history.lastWrite !== null && unordered(history.lastWrite, task, clock)) other = history.lastWrite;
     if (op.kind === 'read') {
       history.reads.set(task, me);
     } else {
-      if (other === undefined) for (const r of history.reads.values()) if (unordered(r)) { other = r; break; }
+      if (other === undefined) for (const r of history.reads.values()) if (unordered(r, task, clock)) { other = r; break; }
       history.lastWrite = me;
-      history.reads = new Map();
+      history.reads.clear();
     }
     if (other !== undefined && !history.reported) {
       history.reported = true;
@@ -132,4 +131,9 @@ export function describeRace(race: DataRace, r: Pick<ExecutionResult, 'trace' | 
   };
   return `data race on cell '${cell}': ${side(race.first)} and ${side(race.second)} are not ordered by any ` +
     `lock, queue, event, semaphore or join — use a Mutex around both, or Shared.atomic if the cell is meant to be atomic`;
+}
+
+/** An earlier access by another task that `task` has not synchronised with (a plain function, not a closure per access). */
+function unordered(e: Epoch, task: TaskId, clock: VectorClock): boolean {
+  return e.task !== task && e.time > clock.get(e.task);
 }

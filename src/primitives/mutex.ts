@@ -1,5 +1,20 @@
-import type { PendingOp, TaskId } from '../../scheduler/types.ts';
+import type { ObjectId, PendingOp, TaskId } from '../../scheduler/types.ts';
 import { Controlled, UsageError } from './control.ts';
+
+/**
+ * The lock op of one mutex in one execution. A class with methods rather than a literal with
+ * arrow functions: run under tsx (esbuild keepNames), every named arrow costs a defineProperty.
+ */
+class LockOp implements PendingOp {
+  readonly kind = 'lock';
+  constructor(private readonly mutex: Mutex, readonly object: ObjectId) {}
+  enabled(): boolean {
+    return this.mutex.holder === null;
+  }
+  blocker(): TaskId | undefined {
+    return this.mutex.holder ?? undefined;
+  }
+}
 
 // The owner of a mutex locked by production code, where there are no task ids.
 const PRODUCTION = -1;
@@ -21,12 +36,17 @@ export class Mutex extends Controlled {
   private unlockOp: PendingOp = { kind: 'unlock', object: -1 };
 
   protected override bound(): void {
-    this.lockOp = { kind: 'lock', object: this.id, enabled: () => this.owner === null, blocker: () => this.owner ?? undefined };
+    this.lockOp = new LockOp(this, this.id);
     this.unlockOp = { kind: 'unlock', object: this.id };
   }
 
   protected override leftover(): string | null {
     return this.owner === null ? null : 'is still locked by a task';
+  }
+
+  /** The task holding the lock (inside an exploration), or null. */
+  get holder(): TaskId | null {
+    return this.owner;
   }
 
   lock(): Promise<void> {

@@ -1,4 +1,4 @@
-import { currentExecution } from '../../scheduler/execution.ts';
+import { currentExecution, type Execution } from '../../scheduler/execution.ts';
 import type { PendingOp, TaskId } from '../../scheduler/types.ts';
 
 export interface TaskHandle<T> {
@@ -27,10 +27,24 @@ export function spawn<T>(fn: () => T | Promise<T>, name?: string): TaskHandle<T>
     join(): Promise<T> {
       const at = currentExecution();
       if (at !== ex) return new Promise<T>(() => {}); // the execution is over: never settle
-      return ex.point({ kind: 'join', object: id, enabled: () => ex.isTaskDone(id), blocker: () => id },
-        () => ex.taskResult(id) as T);
+      return ex.point(new JoinOp(ex, id), () => ex.taskResult(id) as T);
     },
   };
+}
+
+/**
+ * Waiting for a task to end. A class with methods rather than a literal with arrow functions:
+ * run under tsx (esbuild keepNames), every named arrow costs a defineProperty call.
+ */
+class JoinOp implements PendingOp {
+  readonly kind = 'join';
+  constructor(private readonly ex: Execution, readonly object: TaskId) {}
+  enabled(): boolean {
+    return this.ex.isTaskDone(this.object);
+  }
+  blocker(): TaskId {
+    return this.object;
+  }
 }
 
 const YIELD: PendingOp = { kind: 'yield', object: -1 };
