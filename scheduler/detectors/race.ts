@@ -2,6 +2,13 @@ import { VectorClock } from '../clock.ts';
 import type { Execution, ExecutionObserver } from '../execution.ts';
 import type { DataRace, ExecutionFailure, ExecutionResult, ObjectId, PendingOp, RaceAccess, TaskId } from '../types.ts';
 
+// An object's synchronisation channels: the object itself (lock, semaphore, event, atomic
+// cell), a queue's items (put → get), a queue's finished tasks (task-done → join-queue).
+const OBJECT = 0;
+const QUEUE = 1;
+const DONE = 2;
+const CHANNELS = 3;
+
 interface Epoch {
   readonly task: TaskId;
   /** The accessing task's own clock component at the access. */
@@ -27,7 +34,8 @@ interface CellHistory {
  */
 export class RaceDetector implements ExecutionObserver {
   private readonly clocks: VectorClock[] = [new VectorClock()];
-  private readonly syncClocks = new Map<string, VectorClock>();
+  /** Clocks of synchronisation channels, keyed by object id × CHANNELS + channel. */
+  private readonly syncClocks = new Map<number, VectorClock>();
   private readonly cells = new Map<ObjectId, CellHistory>();
 
   onSpawn(parent: TaskId, child: TaskId): void {
@@ -42,19 +50,19 @@ export class RaceDetector implements ExecutionObserver {
       case 'acquire':
       case 'wait':
       case 'get':
-        clock.join(this.sync(op.kind === 'get' ? `q${obj}` : `o${obj}`));
+        clock.join(this.sync(op.kind === 'get' ? QUEUE : OBJECT, obj));
         break;
       case 'unlock':
       case 'release':
       case 'set':
       case 'put':
-        this.sync(op.kind === 'put' ? `q${obj}` : `o${obj}`).join(clock);
+        this.sync(op.kind === 'put' ? QUEUE : OBJECT, obj).join(clock);
         break;
       case 'task-done':
-        this.sync(`d${obj}`).join(clock);
+        this.sync(DONE, obj).join(clock);
         break;
       case 'join-queue':
-        clock.join(this.sync(`d${obj}`));
+        clock.join(this.sync(DONE, obj));
         break;
       case 'join':
         clock.join(this.clock(obj));
@@ -74,7 +82,7 @@ export class RaceDetector implements ExecutionObserver {
     const info = ex.object(op.object);
     if (info === undefined || info.type !== 'cell') return;
     if (info.atomic) {
-      const cellClock = this.sync(`o${op.object}`);
+      const cellClock = this.sync(OBJECT, op.object);
       clock.join(cellClock);
       if (op.kind !== 'read') cellClock.join(clock);
       return;
@@ -110,7 +118,8 @@ export class RaceDetector implements ExecutionObserver {
     return c;
   }
 
-  private sync(key: string): VectorClock {
+  private sync(channel: number, object: ObjectId): VectorClock {
+    const key = object * CHANNELS + channel;
     let c = this.syncClocks.get(key);
     if (c === undefined) {
       c = new VectorClock();
