@@ -69,7 +69,10 @@ export { runExecution, maxStepsOf, withRaceFailure } from './run.ts';
 export async function explore(s: Scenario, options: ExploreOptions = {}): Promise<ExploreResult> {
   const name = options.strategy ?? DEFAULT_STRATEGY;
   const exhaustive = options.strategyInstance === undefined && EXHAUSTIVE.includes(name);
-  const iterations = options.maxSchedules ?? options.iterations ?? (exhaustive ? Number.POSITIVE_INFINITY : DEFAULT_ITERATIONS);
+  // --max-schedules bounds the whole search: split into n slices, each explores at most 1/n of it.
+  const perSlice = options.shard && exhaustive && options.maxSchedules !== undefined
+    ? Math.ceil(options.maxSchedules / options.shard.count) : undefined;
+  const iterations = perSlice ?? options.maxSchedules ?? options.iterations ?? (exhaustive ? Number.POSITIVE_INFINITY : DEFAULT_ITERATIONS);
   const slice = options.shard && exhaustive ? { slice: options.shard } : {};
   const base = options.strategyInstance ?? makeStrategy(name, {
     seed: String(options.seed ?? DEFAULT_SEED),

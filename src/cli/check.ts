@@ -22,7 +22,7 @@ export const CHECK_USAGE = `usage: npx tsx check [scenario | file.ts | file.ts#n
   --seed S            run seed; a failing execution's seed reruns it first
   --max-steps N       scheduling points per execution before livelock (default 10000)
   --preemption-bound K  dfs: at most K preemptions per schedule (default: deepen 0, 1, 2, …)
-  --max-schedules N   dfs/dpor: stop after N schedules (the result is then not a proof)
+  --max-schedules N   dfs/dpor: stop after N schedules in all, over every slice (then not a proof)
   --no-shrink         report the failing schedule as found, without shrinking it
   --save              store a failing schedule in regressions/<scenario>.json; saved
                       schedules are always replayed first (a fixed bug shows "still fixed")

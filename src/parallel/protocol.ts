@@ -75,7 +75,7 @@ export function mergeResults(results: readonly ExploreResult[]): ExploreResult {
     complete: !winner && results.every((r) => r.complete),
     ...(winner ? { failure: winner.failure!, failureIndex: winner.failureIndex! } : {}),
     ...(!winner && results.every((r) => r.coverage !== undefined) ? { coverage: results.every((r) => r.complete)
-      ? `verified: ${results.reduce((n, r) => n + r.schedulesRun, 0).toLocaleString('en')} traces over ${results.length} slices, complete`
+      ? `verified: ${results.reduce((n, r) => n + r.schedulesRun, 0).toLocaleString('en')} ${first.strategy === 'dpor' ? 'traces' : 'schedules'} over ${results.length} slices, complete`
       : `no failure; not every slice completed (${results.map((r) => r.coverage).join('; ')})` } : {}),
   };
 }

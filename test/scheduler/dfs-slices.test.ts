@@ -124,6 +124,18 @@ describe('dfs slices partition the schedules', () => {
     }
   });
 
+  it('--max-schedules bounds the whole split search: each of n slices runs at most 1/n of it', async () => {
+    const parts: ExploreResult[] = [];
+    for (let index = 0; index < 2; index++) parts.push(await explore(readers(3), { strategy: 'dfs', maxSchedules: 1000, shard: { index, count: 2 } }));
+    expect(parts.map((r) => r.schedulesRun)).toEqual([500, 500]);
+    for (const r of parts) expect(r.complete).toBe(false);
+    // DPOR: lastzero(5) has 64 traces; a budget of 9 over 2 slices lets each run at most 5.
+    const dpor: ExploreResult[] = [];
+    for (let index = 0; index < 2; index++) dpor.push(await explore(lastzero(5), { strategy: 'dpor', maxSchedules: 9, shard: { index, count: 2 } }));
+    for (const r of dpor) expect(r.schedulesRun).toBeLessThanOrEqual(5);
+    expect(dpor.some((r) => r.schedulesRun === 5)).toBe(true);
+  });
+
   it('a slice cut by a fixed bound does not claim a proof', async () => {
     const r = await explore(readers(3), { strategy: 'dfs', preemptionBound: 1, shard: { index: 1, count: 2 } });
     expect(r.complete).toBe(false);
