@@ -1,5 +1,6 @@
 import { explore, type ExploreOptions, type ExploreResult } from '../explore.ts';
 import { exploreInWorkers, type WorkerPool } from '../parallel/pool.ts';
+import { SliceError } from '../parallel/protocol.ts';
 import { InputError } from './input.ts';
 import type { LoadedScenario } from './load.ts';
 
@@ -28,7 +29,12 @@ export async function search(loaded: LoadedScenario, options: ExploreOptions, sp
   if (split.workers > 1) {
     if (split.shard) throw new InputError('--workers and --shard do not mix: run one shard per process');
     const { onExecution: _progress, ...plain } = options;
-    return exploreInWorkers({ file: loaded.file, scenario: loaded.scenario.name, options: plain, count: split.workers }, loaded.scenario, split.pool);
+    try {
+      return await exploreInWorkers({ file: loaded.file, scenario: loaded.scenario.name, options: plain, count: split.workers }, loaded.scenario, split.pool);
+    } catch (e) {
+      if (e instanceof SliceError && e.user) throw new InputError(e.message);
+      throw e;
+    }
   }
   return explore(loaded.scenario, split.shard ? { ...options, shard: split.shard } : options);
 }

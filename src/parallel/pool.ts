@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { ExploreResult } from '../explore.ts';
 import { explore } from '../explore.ts';
 import type { Scenario } from '../scenario.ts';
-import { lowerBound, mergeResults, newBound, readBound, reportToBound, type WorkerReply, type WorkerResponse, type WorkerTask } from './protocol.ts';
+import { lowerBound, mergeResults, SliceError, newBound, readBound, reportToBound, type WorkerReply, type WorkerResponse, type WorkerTask } from './protocol.ts';
 
 /** What one search asks of the pool: the whole search, before it is cut into slices. */
 export type SplitSearch = Omit<WorkerTask, 'index' | 'bound'>;
@@ -96,7 +96,7 @@ export async function exploreInWorkers(search: SplitSearch, local?: Scenario, po
     })];
     const replies = await Promise.all([...here, ...remote]);
     const failed = replies.find((r): r is Extract<WorkerReply, { ok: false }> => !r.ok);
-    if (failed) throw new Error(failed.error);
+    if (failed) throw new SliceError(failed.error, failed.user ?? false);
     return mergeResults(replies.map((r) => (r as Extract<WorkerReply, { ok: true }>).result));
   } finally {
     if (pool === undefined) await own.close();

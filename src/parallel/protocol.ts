@@ -17,7 +17,16 @@ export interface WorkerRequest {
   readonly task: WorkerTask;
 }
 
-export type WorkerReply = { readonly ok: true; readonly result: ExploreResult } | { readonly ok: false; readonly error: string };
+/** `user`: the scenario could not be loaded or found (the user's input), not a crash of heddle. */
+export type WorkerReply = { readonly ok: true; readonly result: ExploreResult } | { readonly ok: false; readonly error: string; readonly user?: boolean };
+
+/** A slice of a split search failed; `user` when the cause is the scenario, not heddle. */
+export class SliceError extends Error {
+  override readonly name = 'SliceError';
+  constructor(message: string, readonly user: boolean) {
+    super(message);
+  }
+}
 
 export interface WorkerResponse {
   readonly id: number;

@@ -10,8 +10,15 @@ const files = new Map<string, Promise<LoadedScenario[]>>();
 async function run(task: WorkerTask): Promise<WorkerReply> {
   let loading = files.get(task.file);
   if (loading === undefined) files.set(task.file, (loading = loadFile(task.file)));
-  const loaded = (await loading).find((l) => l.scenario.name === task.scenario);
-  if (!loaded) return { ok: false, error: `worker: no scenario '${task.scenario}' in ${task.file}` };
+  let scenarios: LoadedScenario[];
+  try {
+    scenarios = await loading;
+  } catch (e) {
+    files.delete(task.file);
+    return { ok: false, user: true, error: e instanceof Error ? e.message : String(e) };
+  }
+  const loaded = scenarios.find((l) => l.scenario.name === task.scenario);
+  if (!loaded) return { ok: false, user: true, error: `no scenario '${task.scenario}' in ${task.file} (as a worker thread loads it)` };
   const bound = new BigInt64Array(task.bound);
   const result = await explore(loaded.scenario, {
     ...task.options,

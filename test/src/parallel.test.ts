@@ -93,6 +93,12 @@ describe('split searches', () => {
     expect(obj.shards).toHaveLength(3);
   });
 
+  it('a scenario a worker thread cannot load is a one-line input error, not an internal bug', async () => {
+    const r = await cli('check', 'test/fixtures/main-thread-only.ts', '--workers', '2');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^heddle check: no scenario 'fixture\/main-thread-only' in test\/fixtures\/main-thread-only\.ts \(as a worker thread loads it\)$/);
+  });
+
   it('rejects a bad --shard and a bad merge input with exit 2', async () => {
     expect((await cli('check', NAME, '--shard', '4/3')).code).toBe(2);
     expect((await cli('check', NAME, '--shard', 'x')).err).toMatch(/--shard expects i\/n/);
