@@ -1,9 +1,8 @@
 // A DFS search split into slices (worker threads, --shard i/n) runs each schedule exactly once
 // across the slices — the unsplit search's schedules, met in the unsplit order by execution index —
 // and reports the failure the unsplit search finds first, whatever the number of slices.
-import assert from 'node:assert/strict';
 import { describe, expect, it } from 'vitest';
-import { explore, scenario, Shared, spawn, type ExploreResult, type Scenario } from 'heddle';
+import { explore, scenario, type ExploreResult, type Scenario } from 'heddle';
 import { Observing } from '../support/observing.ts';
 import { randomProgram, type Family } from '../support/random-programs.ts';
 import { runCommand } from '../../src/cli/main.ts';
@@ -11,6 +10,7 @@ import { recordingOutput } from '../../src/cli/output.ts';
 import { DfsStrategy } from '../../scheduler/strategies/dfs.ts';
 import { deadlock, lastzero, lostUpdate, readers } from '../../scenarios/benchmarks/programs.ts';
 import { exploreInWorkers } from '../../src/parallel/pool.ts';
+import { twoPreemptions } from '../fixtures/programs.ts';
 
 interface Counted {
   readonly schedule: string;
@@ -47,18 +47,6 @@ async function expectPartition(s: Scenario, bound: number | undefined, count: nu
   return parts.map((p) => p.length);
 }
 
-/** t2 must read x between t1's two writes and again after the second: two preemptions. */
-const twoPreemptions = scenario('fixture/two-preemptions', async () => {
-  const x = new Shared(0, 'x');
-  const t1 = spawn(async () => {
-    await x.set(1);
-    await x.set(2);
-  }, 't1');
-  const t2 = spawn(async () => [await x.get(), await x.get()], 't2');
-  await t1.join();
-  const [first, second] = await t2.join();
-  assert.ok(!(first === 1 && second === 2), 't2 saw both writes one by one');
-}, { expect: 'assertion', races: false });
 
 /** What merging the slices reports: the failure at the lowest execution index. */
 function firstFailure(parts: readonly ExploreResult[]): ExploreResult | undefined {

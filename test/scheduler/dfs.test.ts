@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import assert from 'node:assert/strict';
 import { describe, expect, it } from 'vitest';
 import { explore, random, scenario, Shared, spawn, type Scenario, type Strategy } from 'heddle';
 import { Observing } from '../support/observing.ts';
 import { runCommand } from '../../src/cli/main.ts';
 import { recordingOutput } from '../../src/cli/output.ts';
 import { DfsStrategy } from '../../scheduler/strategies/dfs.ts';
+import { twoPreemptions } from '../fixtures/programs.ts';
 import { deadlock, lastzero, lostUpdate, readers } from '../../scenarios/benchmarks/programs.ts';
 
 // DPOR's trace counts (../shared/benchmarks/README.md): DFS, which runs every schedule, runs more.
@@ -23,21 +23,6 @@ async function schedulesOf(s: Scenario, strategy: Strategy, iterations = 1_000_0
   return out;
 }
 
-/**
- * t2 must read x between t1's two writes and again after the second: t1 is preempted after its
- * first write, t2 after its first read (switching back to t2 once t1 has ended is free).
- */
-const twoPreemptions = scenario('fixture/two-preemptions', async () => {
-  const x = new Shared(0, 'x');
-  const t1 = spawn(async () => {
-    await x.set(1);
-    await x.set(2);
-  }, 't1');
-  const t2 = spawn(async () => [await x.get(), await x.get()], 't2');
-  await t1.join();
-  const [first, second] = await t2.join();
-  assert.ok(!(first === 1 && second === 2), 't2 saw both writes one by one');
-}, { expect: 'assertion', races: false });
 
 describe('dfs runs every schedule', () => {
   for (const [name, make, traces] of DPOR_TRACES) {
