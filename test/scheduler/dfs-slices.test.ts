@@ -2,7 +2,7 @@
 // across the slices — the unsplit search's schedules, met in the unsplit order by execution index —
 // and reports the failure the unsplit search finds first, whatever the number of slices.
 import { describe, expect, it } from 'vitest';
-import { explore, scenario, type ExploreResult, type Scenario } from 'heddle';
+import { explore, type ExploreResult, type Scenario } from 'heddle';
 import { Observing } from '../support/observing.ts';
 import { randomProgram, type Family } from '../support/random-programs.ts';
 import { runCommand } from '../../src/cli/main.ts';
