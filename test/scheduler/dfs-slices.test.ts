@@ -10,7 +10,7 @@ import { recordingOutput } from '../../src/cli/output.ts';
 import { DfsStrategy } from '../../scheduler/strategies/dfs.ts';
 import { deadlock, lastzero, lostUpdate, readers } from '../../scenarios/benchmarks/programs.ts';
 import { exploreInWorkers } from '../../src/parallel/pool.ts';
-import { twoPreemptions } from '../fixtures/programs.ts';
+import { twoPreemptions } from '../fixtures/two-preemptions.ts';
 
 interface Counted {
   readonly schedule: string;

@@ -6,7 +6,7 @@ import { Observing } from '../support/observing.ts';
 import { runCommand } from '../../src/cli/main.ts';
 import { recordingOutput } from '../../src/cli/output.ts';
 import { DfsStrategy } from '../../scheduler/strategies/dfs.ts';
-import { twoPreemptions } from '../fixtures/programs.ts';
+import { twoPreemptions } from '../fixtures/two-preemptions.ts';
 import { deadlock, lastzero, lostUpdate, readers } from '../../scenarios/benchmarks/programs.ts';
 
 // DPOR's trace counts (../shared/benchmarks/README.md): DFS, which runs every schedule, runs more.
