@@ -1,5 +1,6 @@
 // The DFS search path, and the split of the DFS tree into units that slices (workers, shards)
 // explore apart.
+import { checkSlice } from './strategy.ts';
 import type { TaskId } from './types.ts';
 
 /** One scheduling point on the current DFS path. */
@@ -78,9 +79,7 @@ export class SpineSplit {
 
   /** `limit`: the fixed preemption bound, or Infinity for iterative deepening. */
   constructor(readonly index: number, readonly count: number, private readonly limit: number) {
-    if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 0 || index >= count) {
-      throw new RangeError(`bad slice ${index + 1}/${count}`);
-    }
+    checkSlice(index, count);
     const whole: SpineUnit = { root: [], preemptions: 0, kind: 'subtree', rank: 0 };
     this.units = [whole];
     this.level = [whole];

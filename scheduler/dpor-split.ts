@@ -1,5 +1,6 @@
 // DPOR's search state, and its split into subtrees that slices (workers, shards) explore apart.
 import { rememberEvent, type Access, type DporEvent } from './dependence.ts';
+import { checkSlice } from './strategy.ts';
 import type { TaskId } from './types.ts';
 
 /** One state on the current path. */
@@ -117,7 +118,7 @@ export class SubtreeSplit {
   private local = 0;
 
   constructor(private readonly index: number, private readonly count: number) {
-    if (!Number.isInteger(count) || count < 1 || index < 0 || index >= count) throw new RangeError(`bad slice ${index + 1}/${count}`);
+    checkSlice(index, count);
   }
 
   /** Probes stop once they know what they probe: the probed step's event, or the next split level. */

@@ -53,6 +53,13 @@ export interface Strategy {
   coverage?(schedules: number): string;
 }
 
+/** Checks that slice `index` (0-based) of `count` exists: the split strategies' shared precondition. */
+export function checkSlice(index: number, count: number): void {
+  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 0 || index >= count) {
+    throw new RangeError(`bad slice ${index + 1}/${count}`);
+  }
+}
+
 /** Thrown by a strategy that cannot follow its plan (replay of a schedule that no longer fits). */
 export class ScheduleDivergence extends Error {
   override readonly name = 'ScheduleDivergence';

@@ -1,4 +1,4 @@
-import type { ChoiceContext, Strategy } from '../strategy.ts';
+import { checkSlice, type ChoiceContext, type Strategy } from '../strategy.ts';
 import type { ExecutionResult, TaskId } from '../types.ts';
 
 /**
@@ -19,9 +19,7 @@ export class ShardStrategy implements Strategy {
     private readonly limit: number,
     private readonly probes = 4,
   ) {
-    if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 0 || index >= count) {
-      throw new RangeError(`bad shard ${index + 1}/${count}`);
-    }
+    checkSlice(index, count);
   }
 
   get name(): string {
