@@ -121,8 +121,7 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
       options.onFailureFound?.(index);
       // Shrinking is abandoned once another slice holds an earlier failure: this one will not be reported.
       const stop = options.stopAfter;
-      const at = index;
-      return finish(await report(s, result, found, seed, maxSteps, shrinking, stop ? () => stop() < at : undefined));
+      return finish(await report(s, result, found, seed, maxSteps, shrinking, stop ? () => stop() < index : undefined));
     }
     if (firstRace === null && result.races.length > 0) firstRace = { result, strategy: found, seed, index };
   }

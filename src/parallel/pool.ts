@@ -1,8 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ExploreResult } from '../explore.ts';
-import { explore } from '../explore.ts';
 import type { Scenario } from '../scenario.ts';
-import { lowerBound, mergeResults, SliceError, newBound, readBound, reportToBound, type WorkerReply, type WorkerResponse, type WorkerTask } from './protocol.ts';
+import { exploreSlice, mergeResults, SliceError, newBound, type WorkerReply, type WorkerResponse, type WorkerTask } from './protocol.ts';
 
 /** What one search asks of the pool: the whole search, before it is cut into slices. */
 export type SplitSearch = Omit<WorkerTask, 'index' | 'bound'>;
@@ -20,13 +19,14 @@ interface Thread {
  * not keep the process alive.
  */
 export class WorkerPool {
-  private readonly threads: Thread[] = [];
+  /** By slot; a slot whose worker died is empty until a slice needs it again. */
+  private readonly threads: (Thread | undefined)[] = [];
   private nextId = 0;
   private closed = false;
 
   /** Starts the workers now (otherwise they start on first use). */
   warm(count: number): void {
-    while (this.threads.length < count) this.threads.push(this.start());
+    for (let k = 0; k < count; k++) this.threads[k] ??= this.start(k);
   }
 
   /** Explores one slice on worker `k` (started if needed). */
@@ -46,11 +46,10 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.closed = true;
     const all = this.threads.splice(0);
-    await Promise.all(all.map((t) => t.worker.terminate()));
+    await Promise.all(all.map((t) => t?.worker.terminate()));
   }
 
-  private start(): Thread {
-    const index = this.threads.length;
+  private start(index: number): Thread {
     const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url));
     const thread: Thread = { worker, waiting: new Map() };
     worker.unref();
@@ -61,8 +60,8 @@ export class WorkerPool {
       resolve?.(reply);
     });
     const fail = (error: string) => {
-      // A dead worker answers nothing more: fail what it owed, and start a new one next time.
-      if (this.threads[index] === thread) this.threads[index] = this.start();
+      // A dead worker answers nothing more: fail what it owed; its slot starts a new one when next needed.
+      if (this.threads[index] === thread) this.threads[index] = undefined;
       for (const resolve of thread.waiting.values()) resolve({ ok: false, error });
       thread.waiting.clear();
     };
@@ -84,16 +83,10 @@ export async function exploreInWorkers(search: SplitSearch, local?: Scenario, po
   const own = pool ?? new WorkerPool();
   try {
     const bound = newBound();
-    const shared = new BigInt64Array(bound);
     const first = local === undefined ? 0 : 1;
     const remote = Array.from({ length: search.count - first }, (_, k) => own.slice(k, { ...search, index: k + first, bound }));
-    const here = local === undefined ? [] : [explore(local, {
-      ...search.options, shard: { index: 0, count: search.count }, stopAfter: () => readBound(shared),
-      onFailureFound: (index) => lowerBound(shared, index),
-    }).then((result): WorkerReply => {
-      reportToBound(shared, result);
-      return { ok: true, result };
-    })];
+    const here = local === undefined ? [] : [exploreSlice(local, search.options, 0, search.count, new BigInt64Array(bound))
+      .then((result): WorkerReply => ({ ok: true, result }))];
     const replies = await Promise.all([...here, ...remote]);
     const failed = replies.find((r): r is Extract<WorkerReply, { ok: false }> => !r.ok);
     if (failed) throw new SliceError(failed.error, failed.user ?? false);

@@ -1,4 +1,5 @@
-import type { ExploreOptions, ExploreResult } from '../explore.ts';
+import { explore, type ExploreOptions, type ExploreResult } from '../explore.ts';
+import type { Scenario } from '../scenario.ts';
 
 /** What a worker is asked to do: one slice of one scenario's search. */
 export interface WorkerTask {
@@ -57,9 +58,21 @@ export function lowerBound(bound: BigInt64Array, index: number): void {
   }
 }
 
-/** A slice's result lowers the bound when it failed hard (a data race does not stop the others). */
-export function reportToBound(bound: BigInt64Array, result: ExploreResult): void {
+/**
+ * Explores slice `index` of `count` of a search, in whichever thread: it stops at the shared
+ * bound, lowers it as soon as it finds a failure, and once more with the failure it reports
+ * when that failed hard (a data race does not stop the others).
+ */
+export async function exploreSlice(s: Scenario, options: WorkerTask['options'], index: number, count: number,
+  bound: BigInt64Array): Promise<ExploreResult> {
+  const result = await explore(s, {
+    ...options,
+    shard: { index, count },
+    stopAfter: () => readBound(bound),
+    onFailureFound: (at) => lowerBound(bound, at),
+  });
   if (result.failure && result.failure.kind !== 'data-race' && result.failureIndex !== undefined) lowerBound(bound, result.failureIndex);
+  return result;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import { explore } from '../explore.ts';
 import { loadFile, type LoadedScenario } from '../cli/load.ts';
-import { lowerBound, readBound, reportToBound, type WorkerReply, type WorkerRequest, type WorkerResponse, type WorkerTask } from './protocol.ts';
+import { exploreSlice, type WorkerReply, type WorkerRequest, type WorkerResponse, type WorkerTask } from './protocol.ts';
 
 // A long-lived worker: it explores one slice per request, for as many requests as the pool
 // sends, so start-up (loading tsx, heddle and the scenario files) is paid once per worker.
@@ -19,15 +18,7 @@ async function run(task: WorkerTask): Promise<WorkerReply> {
   }
   const loaded = scenarios.find((l) => l.scenario.name === task.scenario);
   if (!loaded) return { ok: false, user: true, error: `no scenario '${task.scenario}' in ${task.file} (as a worker thread loads it)` };
-  const bound = new BigInt64Array(task.bound);
-  const result = await explore(loaded.scenario, {
-    ...task.options,
-    shard: { index: task.index, count: task.count },
-    stopAfter: () => readBound(bound),
-    onFailureFound: (index) => lowerBound(bound, index),
-  });
-  reportToBound(bound, result);
-  return { ok: true, result };
+  return { ok: true, result: await exploreSlice(loaded.scenario, task.options, task.index, task.count, new BigInt64Array(task.bound)) };
 }
 
 parentPort!.on('message', ({ id, task }: WorkerRequest) => {
