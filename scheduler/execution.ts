@@ -332,7 +332,7 @@ export class Execution {
       if (e instanceof PruneExecution) return this.finish(null, true);
       throw e;
     }
-    if (!runnable.includes(choice)) {
+    if (!table.isRunnable(choice)) {
       return this.finish({ kind: 'nondeterminism', internal: true,
         message: `[internal bug] strategy ${this.strategy.name} chose task ${choice}, which is not runnable` });
     }
@@ -340,7 +340,7 @@ export class Execution {
     const op = task.pending!;
     if (op.flexible) this.flexiblePending--;
     if (op.wakeAt !== undefined && op.wakeAt > this.now) this.now = op.wakeAt; // chosen to let time pass
-    const preempted = this.lastRan !== null && this.lastRan !== choice && runnable.includes(this.lastRan);
+    const preempted = this.lastRan !== null && this.lastRan !== choice && table.isRunnable(this.lastRan);
     this.record.chose(choice, op, preempted, task.pendingLocation);
     if (this.observers.length > 0) {
       for (const o of this.observers) {

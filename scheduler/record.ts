@@ -13,7 +13,7 @@ export class ExecutionRecord {
   chose(task: TaskId, op: PendingOp, preempted: boolean, location: string | undefined): void {
     if (preempted) this.preemptions++;
     this.trace.push(task, op, true, preempted, location);
-    this.choices.push(task);
+    this.choices[this.choices.length] = task; // not push(): see TraceLog.push
   }
 
   get steps(): number {

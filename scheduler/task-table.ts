@@ -17,6 +17,8 @@ export interface TaskState {
   suspended: boolean;
   result: unknown;
   pendingLocation: string | undefined;
+  /** The round of `runnable()` that last found this task runnable (a membership test in O(1)). */
+  runnableIn: number;
 }
 
 export const START: PendingOp = { kind: 'start', object: -1 };
@@ -26,11 +28,12 @@ export class TaskTable {
   readonly all: TaskState[] = [];
   private readonly runnableBuffer: TaskId[] = [];
   private daemons = 0;
+  private round = 0;
 
   add(name: string | undefined): TaskState {
     const id = this.all.length;
     const task: TaskState = { id, name: name ?? (id === 0 ? 'main' : `task${id}`), pending: START, resume: null,
-      effect: null, done: false, daemon: false, suspended: false, result: undefined, pendingLocation: undefined };
+      effect: null, done: false, daemon: false, suspended: false, result: undefined, pendingLocation: undefined, runnableIn: -1 };
     this.all.push(task);
     return task;
   }
@@ -71,14 +74,24 @@ export class TaskTable {
    */
   runnable(): TaskId[] {
     const out = this.runnableBuffer;
-    while (out.length > 0) out.pop(); // cheaper than `length = 0`, a builtin call
+    let n = 0;
+    const round = ++this.round;
     const tasks = this.all;
     for (let i = 0; i < tasks.length; i++) {
       const t = tasks[i]!;
       const op = t.pending;
-      if (op !== null && !t.done && (op.enabled === undefined || op.enabled())) out.push(i);
+      if (op !== null && !t.done && (op.enabled === undefined || op.enabled())) {
+        t.runnableIn = round;
+        out[n++] = i;
+      }
     }
+    while (out.length > n) out.pop(); // cheaper than `length = n`, a builtin call
     return out;
+  }
+
+  /** Whether the task is in the latest `runnable()` list (or was added to it by `withTimeAdvances`). */
+  isRunnable(id: TaskId): boolean {
+    return this.all[id]?.runnableIn === this.round;
   }
 
   /** Every task that has not finished, ascending. */
@@ -105,7 +118,11 @@ export class TaskTable {
     for (const id of runnable) if (!this.all[id]!.pending!.flexible) return runnable;
     const wake = this.earliestWake();
     if (wake === null) return runnable;
-    for (const t of this.all) if (!t.done && t.pending?.wakeAt === wake && !runnable.includes(t.id)) runnable.push(t.id);
+    for (const t of this.all) {
+      if (t.done || t.pending?.wakeAt !== wake || t.runnableIn === this.round) continue;
+      t.runnableIn = this.round;
+      runnable.push(t.id);
+    }
     return runnable.sort((a, b) => a - b);
   }
 }
