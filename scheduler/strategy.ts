@@ -30,6 +30,13 @@ export interface Strategy {
   readonly name: string;
   /** Prepare the next execution. False when the search is over (exhaustive ones finish). */
   newExecution(): boolean;
+  /**
+   * Pass over the next execution without preparing it: another slice of a split search runs it.
+   * Afterwards the strategy must be where `newExecution` would have left it, so that later
+   * executions are the same however the search is split. Sampling strategies only advance their
+   * seeds; without this method a slice prepares the execution and drops it.
+   */
+  skipExecution?(): boolean;
   nextTask(ctx: ChoiceContext): TaskId;
   /** A draw in [0, 1) for the code under test (heddle's `random()`). */
   nextRandom(): number;
@@ -51,6 +58,11 @@ export interface Strategy {
    * bound 2"). `schedules` is the number of explored (not pruned) executions.
    */
   coverage?(schedules: number): string;
+}
+
+/** Passes over the strategy's next execution, the cheap way when it has one. */
+export function skipExecution(strategy: Strategy): boolean {
+  return strategy.skipExecution?.() ?? strategy.newExecution();
 }
 
 /** Checks that slice `index` (0-based) of `count` exists: the split strategies' shared precondition. */

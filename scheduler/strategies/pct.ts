@@ -38,6 +38,11 @@ export class PctStrategy implements Strategy {
     this.rng = prng(seed);
   }
 
+  skipExecution(): boolean {
+    this.seeds.next();
+    return true;
+  }
+
   newExecution(): boolean {
     const next = this.seeds.next();
     const [base, k] = next.split('/');

@@ -1,5 +1,7 @@
-import type { ChoiceContext, Strategy } from '../strategy.ts';
+import { skipExecution, type ChoiceContext, type Strategy } from '../strategy.ts';
 import type { ExecutionResult, TaskId } from '../types.ts';
+
+const prepare = (member: Strategy): boolean => member.newExecution();
 
 /**
  * Runs several strategies in turn over one iteration budget (Coyote and Shuttle do the same):
@@ -27,10 +29,18 @@ export class PortfolioStrategy implements Strategy {
   }
 
   newExecution(): boolean {
+    return this.advance(prepare);
+  }
+
+  skipExecution(): boolean {
+    return this.advance(skipExecution);
+  }
+
+  private advance(next: (member: Strategy) => boolean): boolean {
     // A member whose search is over (an exhaustive one) drops out of the rotation.
     for (let tries = 0; tries < this.members.length; tries++) {
       this.turn++;
-      if (this.active.strategy.newExecution()) return true;
+      if (next(this.active.strategy)) return true;
     }
     return false;
   }

@@ -1,4 +1,4 @@
-import { checkSlice, type ChoiceContext, type Strategy } from '../strategy.ts';
+import { checkSlice, skipExecution, type ChoiceContext, type Strategy } from '../strategy.ts';
 import type { ExecutionResult, TaskId } from '../types.ts';
 
 /**
@@ -47,12 +47,13 @@ export class ShardStrategy implements Strategy {
     for (;;) {
       if (this.at + 1 >= this.limit) return false;
       this.at++;
-      if (!this.inner.newExecution()) return false;
       const mine = this.at % this.count === this.index;
       if (mine || this.at < this.probes) {
+        if (!this.inner.newExecution()) return false;
         this.probeOnly = !mine;
         return true;
       }
+      if (!skipExecution(this.inner)) return false;
     }
   }
 

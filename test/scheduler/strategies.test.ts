@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { explore, replay, scenario, Shared, spawn, yieldNow, type StrategyName } from 'heddle';
 import { lostUpdate, oppositeLocks } from '../fixtures/programs.ts';
 import { threeOrderings } from '../../scenarios/deep/three-orderings.ts';
+import { makeStrategy } from '../../src/strategies.ts';
+import { ShardStrategy } from '../../scheduler/strategies/shard.ts';
+import type { Strategy } from '../../scheduler/strategy.ts';
 
 const SAMPLING: StrategyName[] = ['random', 'pct', 'pos', 'portfolio'];
 
@@ -71,6 +74,24 @@ describe('sampling strategies', () => {
     const back = await replay(threeOrderings(3), r.failure!.seed!, { strategy: 'pct' });
     expect(back.failure?.token).toBe(r.failure?.token);
   });
+
+  for (const name of ['random', 'pct', 'pos', 'portfolio'] as const) {
+    it(`${name}: a slice skips the executions of other slices and still runs the unsplit seeds`, () => {
+      const seedsOf = (s: Strategy, n: number) => {
+        const out: string[] = [];
+        for (let i = 0; i < n && s.newExecution(); i++) out.push(`${s.executionIndex ?? i}:${s.executionSeed}`);
+        return out;
+      };
+      const whole = seedsOf(makeStrategy(name, { seed: '7' }), 60);
+      for (const count of [2, 3]) {
+        const parts = [];
+        for (let index = 0; index < count; index++) {
+          parts.push(...seedsOf(new ShardStrategy(makeStrategy(name, { seed: '7' }), index, count, 60, 0), 60));
+        }
+        expect(parts.sort()).toEqual([...whole].map((x, i) => x.replace(/^\d+/, String(i))).sort());
+      }
+    });
+  }
 
   it('the portfolio names the member strategy that found the failure', async () => {
     const r = await explore(threeOrderings(2), { strategy: 'portfolio', seed: 2, iterations: 2000 });

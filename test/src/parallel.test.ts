@@ -20,7 +20,7 @@ async function cli(command: 'check' | 'merge', ...args: string[]) {
 }
 
 describe('split searches', () => {
-  for (const strategy of ['random', 'portfolio', 'pct'] as const) {
+  for (const strategy of ['random', 'portfolio', 'pct', 'pos'] as const) {
     it(`${strategy}: every shard count finds the same first failure as one process`, async () => {
       const whole = await explore(threeOrderings(4), { strategy, seed: 3, iterations: 3000 });
       expect(whole.failure).toBeDefined();
