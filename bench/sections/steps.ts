@@ -16,12 +16,14 @@ export function yieldsWorkload(races: boolean) {
 }
 
 export async function stepsSection(): Promise<Section> {
-  const execs = 300;
+  // Rounds of 100-200 ms: with 300 executions a round lasted 20-40 ms, and one noisy moment
+  // of this shared machine (or a JIT tier-up) moved a median by a fifth.
+  const execs = 1500;
   const rates = await sideBySide([
     { label: 'bare harness', run: () => bareHarness(TASKS, AWAITS, execs, '1') },
     { label: 'heddle random, races off', run: async () => (await explore(yieldsWorkload(false), { strategy: 'random', iterations: execs })).stepsRun },
     { label: 'heddle random, races on', run: async () => (await explore(yieldsWorkload(true), { strategy: 'random', iterations: execs })).stepsRun },
-    { label: 'fast-check scheduler', run: () => fastCheckHarness(TASKS, AWAITS, 20, 1) },
+    { label: 'fast-check scheduler', run: () => fastCheckHarness(TASKS, AWAITS, 100, 1) },
   ]);
   const bare = rates.get('bare harness')!;
   const fc = rates.get('fast-check scheduler')!;
