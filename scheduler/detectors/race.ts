@@ -18,8 +18,8 @@ interface Epoch {
 
 interface CellHistory {
   lastWrite: Epoch | null;
-  /** Reads since the last write, one per task (FastTrack keeps the same). */
-  reads: Map<TaskId, Epoch>;
+  /** Reads since the last write, at most one per task (FastTrack keeps the same). */
+  readonly reads: Epoch[];
   reported: boolean;
 }
 
@@ -33,13 +33,16 @@ interface CellHistory {
  * what to report.
  */
 export class RaceDetector implements ExecutionObserver {
+  // Arrays indexed by small dense ids, not Maps: a detector lives for one execution, and two
+  // Maps plus one per cell were a good part of what a short execution allocated.
   private readonly clocks: VectorClock[] = [new VectorClock()];
-  /** Clocks of synchronisation channels, keyed by object id × CHANNELS + channel. */
-  private readonly syncClocks = new Map<number, VectorClock>();
-  private readonly cells = new Map<ObjectId, CellHistory>();
+  /** Clocks of synchronisation channels, indexed by object id × CHANNELS + channel. */
+  private readonly syncClocks: (VectorClock | undefined)[] = [];
+  /** Indexed by object id. */
+  private readonly cells: (CellHistory | undefined)[] = [];
 
   onSpawn(parent: TaskId, child: TaskId): void {
-    this.clocks[child] = this.clock(parent).clone();
+    fill(this.clocks, child, this.clock(parent).clone());
   }
 
   onStep(task: TaskId, op: PendingOp, _choice: boolean, ex: Execution): ExecutionFailure | null {
@@ -87,21 +90,24 @@ export class RaceDetector implements ExecutionObserver {
       if (op.kind !== 'read') cellClock.join(clock);
       return;
     }
-    let history = this.cells.get(op.object);
+    let history = this.cells[op.object];
     if (history === undefined) {
-      history = { lastWrite: null, reads: new Map(), reported: false };
-      this.cells.set(op.object, history);
+      history = { lastWrite: null, reads: [], reported: false };
+      fill(this.cells, op.object, history);
     }
     const access: RaceAccess = { task, kind: op.kind, step: ex.lastStep };
     const me: Epoch = { task, time: clock.get(task), access };
     let other: Epoch | undefined;
     if (history.lastWrite !== null && unordered(history.lastWrite, task, clock)) other = history.lastWrite;
+    const reads = history.reads;
     if (op.kind === 'read') {
-      history.reads.set(task, me);
+      let i = 0;
+      while (i < reads.length && reads[i]!.task !== task) i++;
+      reads[i] = me; // replaces this task's earlier read, or appends
     } else {
-      if (other === undefined) for (const r of history.reads.values()) if (unordered(r, task, clock)) { other = r; break; }
+      if (other === undefined) for (const r of reads) if (unordered(r, task, clock)) { other = r; break; }
       history.lastWrite = me;
-      history.reads.clear();
+      reads.length = 0;
     }
     if (other !== undefined && !history.reported) {
       history.reported = true;
@@ -113,17 +119,17 @@ export class RaceDetector implements ExecutionObserver {
     let c = this.clocks[task];
     if (c === undefined) {
       c = new VectorClock();
-      this.clocks[task] = c;
+      fill(this.clocks, task, c);
     }
     return c;
   }
 
   private sync(channel: number, object: ObjectId): VectorClock {
     const key = object * CHANNELS + channel;
-    let c = this.syncClocks.get(key);
+    let c = this.syncClocks[key];
     if (c === undefined) {
       c = new VectorClock();
-      this.syncClocks.set(key, c);
+      fill(this.syncClocks, key, c);
     }
     return c;
   }
@@ -140,6 +146,12 @@ export function describeRace(race: DataRace, r: Pick<ExecutionResult, 'trace' | 
   };
   return `data race on cell '${cell}': ${side(race.first)} and ${side(race.second)} are not ordered by any ` +
     `lock, queue, event, semaphore or join — use a Mutex around both, or Shared.atomic if the cell is meant to be atomic`;
+}
+
+/** Sets xs[i], growing xs with holes filled by undefined (a store far past the end makes an array sparse and slow). */
+function fill<T>(xs: (T | undefined)[], i: number, value: T): void {
+  while (xs.length < i) xs.push(undefined);
+  xs[i] = value;
 }
 
 /** An earlier access by another task that `task` has not synchronised with (a plain function, not a closure per access). */
