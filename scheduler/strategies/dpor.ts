@@ -5,7 +5,7 @@ import { PruneExecution, type ChoiceContext, type Strategy } from '../strategy.t
 import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
 
 // Thrown often (every sleep-set-blocked execution): made once, not with a fresh stack each time.
-const PROBED = new PruneExecution('probe of a split level: what it probes is known');
+const PROBED = new PruneExecution('probe of a subtree root: its first step is known');
 const ASLEEP = new PruneExecution('every runnable task is asleep: this trace was explored');
 
 /** Ops whose disabled state no reordering can end earlier (see reverse()). */
@@ -33,7 +33,7 @@ export class DporStrategy implements Strategy {
   get complete(): boolean {
     return this.finished && !this.draws.used;
   }
-  /** Splitting into units along the first-choice spine (see SubtreeSplit). */
+  /** Splitting into subtrees at the first branching step (see SubtreeSplit). */
   private readonly split: SubtreeSplit;
 
   private readonly dependent: (a: DporEvent, b: DporEvent) => boolean;
@@ -78,7 +78,7 @@ export class DporStrategy implements Strategy {
 
   nextTask(ctx: ChoiceContext): TaskId {
     const step = ctx.step;
-    if (this.split.stopsAt(step, this.path)) throw PROBED;
+    if (this.split.stopsAt(step)) throw PROBED;
     if (step < this.path.length) return this.draws.chose(this.path[step]!.chosen);
     const sleep = step === 0 ? new Map<TaskId, DporEvent>() : this.childSleep(this.path[step - 1]!, ctx);
     const next = new Map<TaskId, Access>();
@@ -210,7 +210,7 @@ export class DporStrategy implements Strategy {
 
   /** Schedules the reverse of the race (i, j): a task that can start `notdep(i).j` goes into backtrack(i). */
   private reverse(i: number, j: number, events: readonly DporEvent[], hb: (a: number, b: number) => boolean): void {
-    if (i <= this.split.root) return; // every option of every split level up to the unit's is a unit or on the spine
+    if (i <= this.split.root) return; // the root's choices are all explored, one subtree each
     const frame = this.path[i]!;
     const v: number[] = [];
     for (let k = i + 1; k < j; k++) if (!hb(i, k)) v.push(k);
@@ -240,7 +240,7 @@ export class DporStrategy implements Strategy {
     if (!impossible) for (const t of frame.runnable) frame.backtrack.add(t);
   }
 
-  /** Takes the next unexplored backtrack choice at the deepest frame that has one (below the unit's split level). */
+  /** Takes the next unexplored backtrack choice at the deepest frame that has one (below the root). */
   private backtrack(): boolean {
     while (this.path.length > this.split.root + 1) {
       const depth = this.path.length - 1;
