@@ -39,7 +39,7 @@ export class PctStrategy implements Strategy {
   }
 
   skipExecution(): boolean {
-    this.seeds.next();
+    this.seeds.skip();
     return true;
   }
 
