@@ -64,7 +64,7 @@ export abstract class SeededStrategy implements Strategy {
     return true;
   }
 
-  /** Seeding a PRNG costs about a microsecond, as much as a short execution's steps. */
+  /** Another slice runs it: seeding its PRNG would cost a microsecond, a tenth of a short execution. */
   skipExecution(): boolean {
     this.seeds.skip();
     return true;
