@@ -88,7 +88,7 @@ describe('sampling strategies', () => {
         for (let index = 0; index < count; index++) {
           parts.push(...seedsOf(new ShardStrategy(makeStrategy(name, { seed: '7' }), index, count, 60, 0), 60));
         }
-        expect(parts.sort()).toEqual([...whole].map((x, i) => x.replace(/^\d+/, String(i))).sort());
+        expect(parts.sort()).toEqual([...whole].sort());
       }
     });
   }
