@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { explore } from 'heddle';
+import { explore, type ExploreResult } from 'heddle';
 import type { Scenario } from '../../src/scenario.ts';
 import { exploreInWorkers, WorkerPool } from '../../src/parallel/pool.ts';
 import { fixedStack } from '../../scenarios/lin/treiber-stack.ts';
@@ -24,17 +24,24 @@ async function scenarioOf(w: Workload): Promise<Scenario> {
   return found.scenario;
 }
 
+/** Runs a search, returning the executions it ran, its wall time and the process's CPU time (ms, all threads). */
+async function measured(run: () => Promise<ExploreResult>): Promise<{ executions: number; wall: number; cpu: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const r = await run();
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  return { executions: r.schedulesRun, wall, cpu: (cpu.user + cpu.system) / 1000 };
+}
+
 /**
  * Executions per second of one random search in this thread alone, and split over this thread
  * and one worker of a pool started once (as `check --workers 2` does for a whole run; the
- * start-up is reported on its own line). Rounds alternate between the two. The CPU column is
- * what one thread keeps busy: V8's garbage collector runs on helper threads, so one exploring
- * thread already uses more than one core, and 2 ÷ that is the most two threads can gain here.
+ * start-up is reported on its own line). Rounds alternate between the two. The CPU columns:
+ * what one thread keeps busy (V8's garbage collector runs on helper threads, so it can exceed
+ * one core, and 2 ÷ that is the most two threads can gain), the cores the 2-thread rounds got,
+ * and their CPU per execution against one thread's.
  */
-function cpuMs(u: NodeJS.CpuUsage): number {
-  return (u.user + u.system) / 1000;
-}
-
 export async function workersSection(rounds = 5): Promise<Section> {
   const pool = new WorkerPool();
   const rows: (string | number)[][] = [];
@@ -56,21 +63,13 @@ export async function workersSection(rounds = 5): Promise<Section> {
       const got: number[] = [];
       const cpuRatio: number[] = [];
       for (let r = 0; r < rounds; r++) {
-        let c0 = process.cpuUsage();
-        let t = performance.now();
-        const a = await explore(s, options);
-        const wall = performance.now() - t;
-        const cpu = cpuMs(process.cpuUsage(c0));
-        cores.push(cpu / wall);
-        one.push((a.schedulesRun / wall) * 1000);
-        c0 = process.cpuUsage();
-        t = performance.now();
-        const b = await exploreInWorkers({ file: w.file, scenario: w.name, options, count: 2 }, s, pool);
-        const wall2 = performance.now() - t;
-        const cpu2 = cpuMs(process.cpuUsage(c0));
-        got.push(cpu2 / wall2);
-        cpuRatio.push((cpu2 / b.schedulesRun) / (cpu / a.schedulesRun));
-        two.push((b.schedulesRun / wall2) * 1000);
+        const a = await measured(() => explore(s, options));
+        const b = await measured(() => exploreInWorkers({ file: w.file, scenario: w.name, options, count: 2 }, s, pool));
+        cores.push(a.cpu / a.wall);
+        got.push(b.cpu / b.wall);
+        cpuRatio.push((b.cpu / b.executions) / (a.cpu / a.executions));
+        one.push((a.executions / a.wall) * 1000);
+        two.push((b.executions / b.wall) * 1000);
       }
       const ratios = one.map((x, i) => two[i]! / x);
       const used = median(cores);
