@@ -1,0 +1,73 @@
+// The contract between the await instrumentation (transform.ts, which rewrites a module's source)
+// and the runtime (runtime.ts, which turns what the rewritten code reports into scheduling
+// points). The rewritten code reaches the runtime through one global, so that ESM and CommonJS
+// modules, worker threads and vitest's module runner all find the same one without resolving
+// an import.
+
+/** The global under which the runtime is installed: `globalThis[RUNTIME_KEY].module(...)`. */
+export const RUNTIME_KEY: unique symbol = Symbol.for('heddle.instrument') as never;
+
+/**
+ * What kind of source construct a site is:
+ * - `fn`: an async function (declaration, expression, arrow or method) — its frames;
+ * - `await`, `for-await`: an await point;
+ * - `then`, `catch`, `finally`: a `.then/.catch/.finally` call (its callback runs later, in a strand of its own);
+ * - `promise`: `new Promise(executor)`;
+ * - `all`, `allSettled`, `race`, `any`, `resolve`, `reject`: `Promise.<name>(…)`.
+ */
+export type SiteKind =
+  | 'fn' | 'await' | 'for-await' | 'then' | 'catch' | 'finally' | 'promise'
+  | 'all' | 'allSettled' | 'race' | 'any' | 'resolve' | 'reject';
+
+/**
+ * One site of a module, in the module's original source (after source maps: the `.ts` line,
+ * not the compiled one). `line` is 1-based, `column` 0-based. `name` is the async function's name
+ * for `fn` sites (`transfer`, `Cache.get`, `anonymous`), the enclosing async function's name for
+ * the others. `text` is a short excerpt of the construct for traces (`await this.store.get(key)`),
+ * at most about 40 characters.
+ */
+export type Site = readonly [kind: SiteKind, name: string, line: number, column: number, text: string];
+
+/** An async function's activation, as the runtime tracks it. Opaque to rewritten code. */
+export interface Frame {
+  readonly __frame: true;
+}
+
+/**
+ * The per-module handle rewritten code calls. Every method must behave exactly like the
+ * construct it replaces when no exploration is running (the passthrough), and cost little then.
+ *
+ * Rewriting (see transform.ts for the exact shapes):
+ *   async function f(a) { BODY }
+ *     → function f(a) { return H.fn(S, async (F) => { try { BODY' } catch (e) { H.threw(F, e); throw e; } finally { H.leave(F); } }); }
+ *   await x                 → await H.aw(F, x, S)       (F: the enclosing async function's frame; null at top level)
+ *   return x (in async fn)  → return H.ret(F, x)
+ *   for await (v of it)     → for await (v of H.iter(F, it, S))
+ *   p.then(a, b)            → H.then(p, S, a, b)         (also .catch(b) → H.catch(p, S, b), .finally(c) → H.finally(p, S, c))
+ *   new Promise(ex)         → H.promise(S, ex)
+ *   Promise.all(xs)         → H.all(S, xs)               (allSettled, race, any, resolve, reject alike)
+ */
+export interface ModuleHandle {
+  fn<T>(site: number, body: (frame: Frame) => Promise<T>): Promise<T>;
+  aw(frame: Frame | null, value: unknown, site: number): unknown;
+  ret<T>(frame: Frame, value: T): T;
+  threw(frame: Frame, error: unknown): void;
+  leave(frame: Frame): void;
+  iter(frame: Frame | null, iterable: unknown, site: number): AsyncIterable<unknown>;
+  then(receiver: unknown, site: number, onFulfilled?: unknown, onRejected?: unknown): unknown;
+  catch(receiver: unknown, site: number, onRejected?: unknown): unknown;
+  finally(receiver: unknown, site: number, onFinally?: unknown): unknown;
+  promise(site: number, executor: unknown): Promise<unknown>;
+  all(site: number, values: unknown): Promise<unknown>;
+  allSettled(site: number, values: unknown): Promise<unknown>;
+  race(site: number, values: unknown): Promise<unknown>;
+  any(site: number, values: unknown): Promise<unknown>;
+  resolve(site: number, value?: unknown): Promise<unknown>;
+  reject(site: number, reason?: unknown): Promise<unknown>;
+}
+
+/** What `globalThis[RUNTIME_KEY]` holds. */
+export interface Runtime {
+  /** Called once per instrumented module as it is evaluated: registers its sites, returns its handle. */
+  module(url: string, sites: readonly Site[]): ModuleHandle;
+}

@@ -1,0 +1,42 @@
+import type { Frame, ModuleHandle } from './api.ts';
+
+// The handle's behaviour when no exploration is running: every method does exactly what the
+// construct it replaced does, so instrumented code runs as ordinary JavaScript.
+
+const NO_FRAME: Frame = Object.freeze({ __frame: true as const });
+
+type Then = (onFulfilled?: unknown, onRejected?: unknown) => unknown;
+type Callback = (...args: unknown[]) => unknown;
+
+/** `for await` over an async iterable, or over a sync iterable of values and promises. */
+function asyncIterable(iterable: unknown): AsyncIterable<unknown> {
+  const it = iterable as Partial<AsyncIterable<unknown> & Iterable<unknown>> | null | undefined;
+  if (it != null && typeof it[Symbol.asyncIterator] === 'function') return it as AsyncIterable<unknown>;
+  if (it != null && typeof it[Symbol.iterator] === 'function') {
+    return (async function* fromSync() {
+      for (const value of it as Iterable<unknown>) yield await value;
+    })();
+  }
+  // Let the native for-await throw its own TypeError.
+  return iterable as AsyncIterable<unknown>;
+}
+
+export const PASSTHROUGH: ModuleHandle = {
+  fn: (_site, body) => body(NO_FRAME),
+  aw: (_frame, value) => value,
+  ret: (_frame, value) => value,
+  threw: () => {},
+  leave: () => {},
+  iter: (_frame, iterable) => asyncIterable(iterable),
+  then: (receiver, _site, onFulfilled, onRejected) =>
+    (receiver as { then: Then }).then(onFulfilled as Callback, onRejected as Callback),
+  catch: (receiver, _site, onRejected) => (receiver as { catch: (r?: unknown) => unknown }).catch(onRejected),
+  finally: (receiver, _site, onFinally) => (receiver as { finally: (f?: unknown) => unknown }).finally(onFinally),
+  promise: (_site, executor) => new Promise(executor as ConstructorParameters<typeof Promise>[0]),
+  all: (_site, values) => Promise.all(values as Iterable<unknown>),
+  allSettled: (_site, values) => Promise.allSettled(values as Iterable<unknown>),
+  race: (_site, values) => Promise.race(values as Iterable<unknown>),
+  any: (_site, values) => Promise.any(values as Iterable<unknown>),
+  resolve: (_site, value) => Promise.resolve(value),
+  reject: (_site, reason) => Promise.reject(reason),
+};
