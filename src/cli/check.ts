@@ -12,6 +12,7 @@ import type { Scenario } from '../scenario.ts';
 import { formatFailure } from '../report/text.ts';
 import { failureJson } from '../report/json.ts';
 import { EXIT_FAILURE, EXIT_OK, InputError, parse, wholeNumber } from './input.ts';
+import { instrumentModules } from './instrument.ts';
 import { resolveTarget, type LoadedScenario } from './load.ts';
 import type { Output } from './output.ts';
 
@@ -33,6 +34,7 @@ export const CHECK_USAGE = `usage: npx tsx check [scenario | file.ts | file.ts#n
   --full-trace        print every step of a failing trace
   --json              one JSON object per scenario, one per line
   --list              list scenarios and what they expect, run nothing
+  --instrument NAME   also instrument package NAME's awaits (repeatable; your own code always is)
   --help              this text`;
 
 const FLAGS = {
@@ -52,6 +54,7 @@ const FLAGS = {
   shard: { type: 'string' },
   json: { type: 'boolean' },
   list: { type: 'boolean' },
+  instrument: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -117,6 +120,7 @@ export async function runCheck(args: readonly string[], out: Output): Promise<nu
     workers: wholeNumber('workers', values.workers, 1, 64) ?? 1,
     ...(values.shard !== undefined ? { shard: parseShard(values.shard) } : {}),
   };
+  instrumentModules(values.instrument);
   const targets = await resolveTarget(positionals[0]);
   if (values.list) {
     for (const { scenario, file } of targets) {

@@ -3,6 +3,7 @@ import { isStrategyName, STRATEGY_NAMES } from '../strategies.ts';
 import { formatFailure, formatTrace } from '../report/text.ts';
 import { failureJson } from '../report/json.ts';
 import { EXIT_FAILURE, EXIT_OK, InputError, parse, wholeNumber } from './input.ts';
+import { instrumentModules } from './instrument.ts';
 import { resolveTarget } from './load.ts';
 import { writeReport } from './html-report.ts';
 import type { Output } from './output.ts';
@@ -13,6 +14,7 @@ export const REPLAY_USAGE = `usage: npx tsx replay <scenario | file.ts#name> <to
   --full-trace        print every step
   --report FILE       write the failure as a self-contained HTML swimlane diagram
   --json              the result as one JSON object
+  --instrument NAME   also instrument package NAME's awaits (repeatable; your own code always is)
   --help              this text`;
 
 const FLAGS = {
@@ -21,6 +23,7 @@ const FLAGS = {
   'full-trace': { type: 'boolean' },
   json: { type: 'boolean' },
   report: { type: 'string' },
+  instrument: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -34,6 +37,7 @@ export async function runReplay(args: readonly string[], out: Output): Promise<n
   const strategy = values.strategy ?? 'random';
   if (!isStrategyName(strategy)) throw new InputError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}, got '${strategy}'`);
   const maxSteps = wholeNumber('max-steps', values['max-steps'], 1);
+  instrumentModules(values.instrument);
   const targets = await resolveTarget(positionals[0]);
   if (targets.length !== 1) throw new InputError(`'${positionals[0]}' names ${targets.length} scenarios: replay needs exactly one`);
   const { scenario } = targets[0]!;

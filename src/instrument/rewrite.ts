@@ -1,6 +1,6 @@
 import { tokenizer, type AnyNode, type CallExpression, type Class, type Expression, type Function as FunctionNode, type NewExpression, type Node, type Pattern, type PrivateIdentifier, type Program, type SpreadElement, type Super } from 'acorn';
 import { base, recursive, type RecursiveVisitors } from 'acorn-walk';
-import type MagicString from 'magic-string';
+import type { MagicString } from 'magic-string';
 import type { Site, SiteKind } from './api.ts';
 import type { Positions } from './source-map.ts';
 
@@ -247,7 +247,7 @@ class Rewriter {
     if (receiver.type === 'Super' || inOptionalChain(receiver) || hasSpread(node.arguments)) return;
     const kind = callee.property.name as SiteKind;
     const site = this.site(kind, st.fn.name, callee.property.start, receiver.end, node.end);
-    this.out.appendLeft(receiver.start, `${this.names.handle}.${kind}(`);
+    this.open(receiver.start, `${this.names.handle}.${kind}(`);
     const args = node.arguments;
     this.out.update(receiver.end, args.length > 0 ? args[0]!.start : node.end - 1, args.length > 0 ? `, ${site}, ` : `, ${site}`);
   }
@@ -266,8 +266,13 @@ class Rewriter {
   }
 
   private wrap(node: Node, open: string, close: string): void {
-    this.out.appendLeft(node.start, open);
+    this.open(node.start, open);
     this.out.prependLeft(node.end, close);
+  }
+
+  /** Inserts an opener; after a word (`return(x)`, `await(x)` in minified code) with a space, or the two would merge. */
+  private open(at: number, text: string): void {
+    this.out.appendLeft(at, at > 0 && isWordChar(this.source.charCodeAt(at - 1)) ? ` ${text}` : text);
   }
 
   private site(kind: SiteKind, name: string, at: number, from: number, to: number): number {
@@ -322,6 +327,11 @@ class Rewriter {
   private declare(scope: Scope, name: string): void {
     if (name === 'Promise') scope.bindsPromise = true;
   }
+}
+
+/** A character that can end an identifier or keyword: [A-Za-z0-9_$] or any non-ASCII letter. */
+function isWordChar(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x5f || code === 0x24 || code > 0x7f;
 }
 
 function keyName(key: Expression | PrivateIdentifier): string | undefined {

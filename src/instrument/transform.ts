@@ -1,5 +1,5 @@
 import { parse, type Options as ParseOptions, type Program } from 'acorn';
-import MagicString from 'magic-string';
+import { MagicString } from 'magic-string';
 import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Site } from './api.ts';
@@ -23,6 +23,8 @@ export interface InstrumentOptions {
   readonly inputMap?: SourceMap | undefined;
   /** How the loader will run it; unknown: tried as an ES module, then as a CommonJS script. */
   readonly format?: 'module' | 'commonjs' | undefined;
+  /** Append the map to the code as a `//# sourceMappingURL=data:…` comment (default); a bundler takes it beside the code instead. */
+  readonly inlineMap?: boolean | undefined;
 }
 
 export interface Instrumented {
@@ -39,9 +41,14 @@ const RUNTIME_GLOBAL = 'globalThis[Symbol.for("heddle.instrument")]';
 /** Present in every rewritten module, and in no module written by hand: makes instrument() idempotent. */
 const MARKER = `${RUNTIME_GLOBAL} ?? (() => {`;
 
+/** Whether the code was rewritten by instrument() already. */
+export function isInstrumented(source: string): boolean {
+  return source.includes(MARKER);
+}
+
 /** Rewrites a module; throws one line, `file.ts:LINE:COL: message`, when it does not parse. */
 export function instrument(source: string, options: InstrumentOptions): Instrumented {
-  if (source.includes(MARKER)) return { code: source, map: options.inputMap, sites: [], instrument: [] };
+  if (isInstrumented(source)) return { code: source, map: options.inputMap, sites: [], instrument: [] };
   let mapComment: { start: number; end: number; url: string } | undefined;
   const onComment = (_block: boolean, text: string, start: number, end: number) => {
     const url = sourceMappingUrl(text);
@@ -60,7 +67,8 @@ export function instrument(source: string, options: InstrumentOptions): Instrume
   out.prependLeft(preambleOffset(program, source), preamble(names, options.url, sites));
   const ours = out.generateMap({ source: options.url, file: options.url, hires: 'boundary' }) as unknown as SourceMap;
   const map = compose(ours, inputMap);
-  return { code: `${out.toString()}\n${inlineComment(map)}\n`, map, sites, instrument: packages };
+  const code = options.inlineMap === false ? out.toString() : `${out.toString()}\n${inlineComment(map)}\n`;
+  return { code, map, sites, instrument: packages };
 }
 
 function parseModule(source: string, options: InstrumentOptions, onComment: NonNullable<ParseOptions['onComment']>): Program {

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ExploreResult } from '../explore.ts';
 import type { Scenario } from '../scenario.ts';
+import { instrumentationOptions } from '../instrument/register.ts';
 import { exploreSlice, mergeResults, SliceError, newBound, type WorkerReply, type WorkerResponse, type WorkerTask } from './protocol.ts';
 
 /** What one search asks of the pool: the whole search, before it is cut into slices. */
@@ -50,7 +51,8 @@ export class WorkerPool {
   }
 
   private start(index: number): Thread {
-    const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url));
+    // A worker instruments its modules as this thread does: hooks are not inherited, options are passed.
+    const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { instrumentation: instrumentationOptions() } });
     const thread: Thread = { worker, waiting: new Map() };
     worker.unref();
     worker.on('message', ({ id, reply }: WorkerResponse) => {

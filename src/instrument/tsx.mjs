@@ -1,0 +1,17 @@
+// tsx, registered once per thread, before anything that needs it: plain JavaScript, because the
+// bin and worker entry points call it before any TypeScript can load.
+import { isMainThread } from 'node:worker_threads';
+import { register } from 'tsx/esm/api';
+
+const REGISTERED = Symbol.for('heddle.tsx');
+
+/** Registers tsx's loader hooks in this thread unless they are active already. */
+export function ensureTsx() {
+  if (globalThis[REGISTERED]) return;
+  globalThis[REGISTERED] = true;
+  // `npx tsx …` and `node --import tsx` register it in the main thread; worker threads inherit
+  // the flags but not the hooks, so there it is always registered.
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''];
+  if (isMainThread && flags.some((flag) => flag.includes('tsx'))) return;
+  register();
+}
