@@ -39,3 +39,6 @@ export async function expectFailure(s: Scenario, kind?: FailureKind, options: Ex
   }
   return r.failure;
 }
+
+/** The vitest plugin that instruments the awaits of your code (and of the packages named) in tests. */
+export { heddleInstrument, type HeddleInstrumentOptions } from './instrument/vite.ts';

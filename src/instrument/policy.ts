@@ -1,4 +1,4 @@
-import { isAbsolute, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // Which modules heddle instruments: the user's own code (every file outside node_modules), and
@@ -6,6 +6,11 @@ import { fileURLToPath } from 'node:url';
 
 /** heddle's own folders, under its root: the engine, the runtime, a build. */
 const OWN_FOLDERS = ['src', 'scheduler', 'dist'];
+
+/** heddle's package root (src/instrument/ is two levels down). A function: the hooks thread loads this file as CommonJS and passes the root instead. */
+export function heddleRoot(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
 
 export interface PolicyOptions {
   /** heddle's package root (the folder of its package.json). */

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import Module, { register } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { InputError } from '../cli/input.ts';
 import { defaultCacheDir, TransformCache } from './cache.ts';
-import { InstrumentPolicy } from './policy.ts';
+import { heddleRoot, InstrumentPolicy } from './policy.ts';
 import './runtime.ts';
 import { ensureTsx } from './tsx.mjs';
 
@@ -21,7 +21,7 @@ export interface InstrumentationOptions {
 }
 
 /** heddle's package root: instrumentation leaves its own src/, scheduler/ and dist/ alone. */
-export const HEDDLE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const HEDDLE_ROOT = heddleRoot();
 
 interface Registered {
   readonly options: { instrument: string[]; cacheDir: string };

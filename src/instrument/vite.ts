@@ -1,0 +1,45 @@
+import { extname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Plugin } from 'vite';
+import { defaultCacheDir, TransformCache } from './cache.ts';
+import { filePath, heddleRoot, InstrumentPolicy } from './policy.ts';
+import type { SourceMap } from './source-map.ts';
+
+// The await instrumentation under Vite and vitest, which load modules themselves (Node's loader
+// hooks never see them): the same transform, as the last plugin, on the JavaScript every earlier
+// plugin produced, with their combined map so that sites carry the lines the user wrote.
+
+const SCRIPT = new Set(['.js', '.mjs', '.cjs', '.jsx', '.ts', '.mts', '.cts', '.tsx']);
+
+export interface HeddleInstrumentOptions {
+  /** Packages to instrument besides your own code, by name (as `--instrument NAME`). */
+  readonly instrument?: readonly string[] | undefined;
+}
+
+/** `plugins: [heddleInstrument()]` in vitest.config.ts: instruments your code (and the packages named) in tests. */
+export function heddleInstrument(options: HeddleInstrumentOptions = {}): Plugin {
+  const packages = [...(options.instrument ?? [])];
+  const policy = new InstrumentPolicy({ root: heddleRoot(), packages });
+  const cache = new TransformCache(defaultCacheDir());
+  return {
+    name: 'heddle:instrument',
+    enforce: 'post',
+    config: () => ({
+      test: {
+        // Instrumented modules find heddle's runtime through a global: install it first in every test worker.
+        setupFiles: [fileURLToPath(new URL('./runtime.ts', import.meta.url))],
+        // vitest hands node_modules to Node untransformed: the opted-in packages must go through Vite.
+        server: { deps: { inline: packages } },
+      },
+    }),
+    transform(code, id) {
+      if (id.startsWith('\0')) return null;
+      const path = filePath(id);
+      if (path === undefined || !SCRIPT.has(extname(path)) || !policy.selects(path)) return null;
+      const inputMap = this.getCombinedSourcemap() as unknown as SourceMap;
+      const out = cache.transform(code, { url: pathToFileURL(path).href, inputMap, format: 'module', inlineMap: false });
+      if (out.sites === 0) return null;
+      return { code: out.code, map: out.map as never };
+    },
+  };
+}
