@@ -219,7 +219,9 @@ class Rewriter {
         open = statement.end;
       }
       this.out.appendLeft(open, ` return ${H}.fn(${site}, async (${F}) => { try {`);
-      this.out.prependLeft(body.end - 1, ` ${tail} });`);
+      // An empty body has nothing between the two: the closer must then follow the opener.
+      if (open === body.end - 1) this.out.appendLeft(open, ` ${tail} });`);
+      else this.out.prependLeft(body.end - 1, ` ${tail} });`);
       return;
     }
     // Defaults and destructuring can throw; an async function turns that into a rejection. So the
