@@ -2,10 +2,11 @@ import type { CacheStats, Loader, LoadingCache } from './types.ts';
 
 /**
  * A loading LRU cache as a developer first writes it: plain Map, plain counters, one `await` on
- * the loader. Every bug needs another get to run while this one waits for its load:
+ * the loader. Every bug needs another get to run while this one is suspended at an await (its
+ * load, or the return from fill()):
  * - check-then-act: get() sees the key is missing and loads it; a second get for the same key
- *   that arrives during the load also sees it missing and loads it again (two loads, and the
- *   callers hold two different values);
+ *   that arrives during the load also sees it missing and loads it again (two loads; the
+ *   callers may get different values);
  * - get() reads the map again after its load: a get for another key that makes room in between
  *   evicts the freshly loaded entry, and get() returns undefined;
  * - room is made before the load and the entry inserted after it: two misses that both start
