@@ -1,6 +1,6 @@
-// The worker pool as a developer writes it (models/plain/worker-pool): a plain array queue, two
-// async workers that await the task handler, results in an array, plain statistics, no heddle
-// primitive. The handler answers at once; the only freedom is where each worker (and the main
+// The worker pool as a developer writes it (models/plain/worker-pool): a plain array queue,
+// async workers (two, or one for drain) that await the task handler, results in an array, plain
+// statistics, no heddle primitive. The handler answers at once; the only freedom is where each worker (and the main
 // flow) resumes after each await. These find their bugs once every await is a scheduling point.
 import assert from 'node:assert/strict';
 import { BuggyPool } from '../../models/plain/worker-pool/buggy.ts';
