@@ -62,8 +62,12 @@ export class TransformCache {
       renameSync(temp, path); // atomic: a reader sees the whole entry or none
     } catch {
       // Not writable (a read-only checkout, a full disk): run without a cache from now on.
-      rmSync(temp, { force: true });
       this.dir = undefined;
+      try {
+        rmSync(temp, { force: true });
+      } catch {
+        // the folder itself is not there
+      }
     }
   }
 }
