@@ -1,20 +1,22 @@
+import { OPS, namesTask, type OpDescriptor } from './ops.ts';
 import type { OpKind, PendingOp, TaskId } from './types.ts';
 
-// Ops whose `object` is a TaskId, not an ObjectId: their ordering comes from happens-before
-// (spawn → child, child end → join), never from touching a shared object.
-const TASK_OPS: ReadonlySet<OpKind> = new Set(['spawn', 'join']);
-// Ops that only observe their object.
-const READS: ReadonlySet<OpKind> = new Set(['read']);
+// What each kind touches and how it orders against others is its OPS entry (ops.ts); this file
+// turns those roles into DPOR's and POS's dependence.
 
 /**
  * Whether two ops of different tasks conflict: they touch the same object and at least one
- * changes it. Ops on no object (start, yield, sleep, random) conflict with nothing. Lock/unlock
- * of one mutex, put/get of one queue, set/wait of one event all conflict, as a user expects.
+ * changes it. Ops on no object (start, yield, sleep, random) conflict with nothing, nor do
+ * spawn and join, whose ordering comes from happens-before (spawn → child, child end → join).
+ * Lock/unlock of one mutex, put/get of one queue, set/wait of one event all conflict, as a user
+ * expects.
  */
 export function conflicts(a: Pick<PendingOp, 'kind' | 'object'>, b: Pick<PendingOp, 'kind' | 'object'>): boolean {
   if (a.object < 0 || b.object < 0 || a.object !== b.object) return false;
-  if (TASK_OPS.has(a.kind) || TASK_OPS.has(b.kind)) return false;
-  return !(READS.has(a.kind) && READS.has(b.kind));
+  const x = OPS[a.kind];
+  const y = OPS[b.kind];
+  if (x.role === 'task' || y.role === 'task') return false;
+  return !(x.role === 'read' && y.role === 'read');
 }
 
 /** One operation inside a DPOR event: what it did to which object. */
@@ -36,25 +38,13 @@ export interface DporEvent {
   readonly accesses: readonly Access[];
 }
 
-// Releases only enable others; the order of two acquisitions of one lock is what matters, and
-// program order puts each release after its acquisition, so releases commute with everything.
-const RELEASES: ReadonlySet<OpKind> = new Set(['unlock', 'release']);
-const NOWHERE: ReadonlySet<OpKind> = new Set(['start', 'yield', 'random', 'spawn', 'join']);
-
-// The kinds of object each op can touch (by the primitives that record it). An access remembered
-// with freshFrom can only be the same object as an access whose kind fits the same object type.
-// Kinds not listed (sleep, call, response …) may touch anything, as far as this table knows.
-const OBJECT_TYPES: Partial<Record<OpKind, readonly string[]>> = {
-  read: ['cell', 'event', 'queue'], write: ['cell', 'timer'], rmw: ['cell'],
-  lock: ['mutex'], unlock: ['mutex'], acquire: ['semaphore'], release: ['semaphore'],
-  set: ['event'], clear: ['event'], wait: ['event'],
-  put: ['queue'], get: ['queue'], 'task-done': ['queue'], 'join-queue': ['queue'],
-};
-
+// An access remembered with freshFrom can only be the same object as an access whose kind
+// can touch an object of the same type; a kind whose types the table does not list may touch
+// anything, as far as this check knows.
 function mayShareType(a: OpKind, b: OpKind): boolean {
-  const x = OBJECT_TYPES[a];
-  const y = OBJECT_TYPES[b];
-  return x === undefined || y === undefined || x.some((type) => y.includes(type));
+  const x = OPS[a].target;
+  const y = OPS[b].target;
+  return typeof x === 'string' || typeof y === 'string' || x.some((type) => y.includes(type));
 }
 
 /** Whether two accesses may touch one object (an access with freshFrom stands for any later-used one). */
@@ -76,21 +66,31 @@ export function rememberEvent(event: DporEvent, known: number): DporEvent {
 
 /** An access whose `object` is an ObjectId (spawn and join name tasks; start, yield … nothing). */
 export function isObjectAccess(x: Access): boolean {
-  return x.object >= 0 && x.freshFrom === undefined && x.kind !== 'spawn' && x.kind !== 'join';
+  return x.object >= 0 && x.freshFrom === undefined && !namesTask(x.kind);
 }
 
 function accessConflict(a: Access, b: Access): boolean {
-  // Virtual time: a sleeper wakes only when no other task can run, so its place among ordinary
-  // steps is fixed. What can change is its order against other wake-ups, against a response that
-  // may arrive before or after it (flexible), and against clearing its own timer.
-  if (a.kind === 'sleep' || b.kind === 'sleep') {
-    const [sleep, other] = a.kind === 'sleep' ? [a, b] : [b, a];
-    if (other.kind === 'sleep' || other.kind === 'response') return true;
-    return !NOWHERE.has(other.kind) && sameObject(other, sleep);
-  }
-  if (NOWHERE.has(a.kind) || NOWHERE.has(b.kind) || RELEASES.has(a.kind) || RELEASES.has(b.kind)) return false;
-  if (!sameObject(a, b)) return false;
-  return !(a.kind === 'read' && b.kind === 'read');
+  const x = OPS[a.kind];
+  const y = OPS[b.kind];
+  if (x.role === 'time') return wakeUpConflict(a, b, y);
+  if (y.role === 'time') return wakeUpConflict(b, a, x);
+  if (commutes(x) || commutes(y) || !sameObject(a, b)) return false;
+  return !(x.role === 'read' && y.role === 'read');
+}
+
+/** Touches no object, names a task, or is a release: independent of every op (see OpRole). */
+function commutes(d: OpDescriptor): boolean {
+  return d.role === 'none' || d.role === 'task' || d.role === 'release';
+}
+
+/**
+ * Virtual time: a sleeper wakes only when no other task can run, so its place among ordinary
+ * steps is fixed. What can change is its order against other wake-ups, against a response that
+ * may arrive before or after it (flexible), and against clearing its own timer.
+ */
+function wakeUpConflict(sleep: Access, other: Access, d: OpDescriptor): boolean {
+  if (d.role === 'time' || d.flexible) return true;
+  return d.role !== 'none' && d.role !== 'task' && sameObject(other, sleep);
 }
 
 /**
@@ -100,9 +100,9 @@ function accessConflict(a: Access, b: Access): boolean {
 export function dependent(a: DporEvent, b: DporEvent): boolean {
   if (a.task === b.task) return true;
   for (const x of a.accesses) {
-    if ((x.kind === 'spawn' || x.kind === 'join') && x.object === b.task) return true;
+    if (x.object === b.task && namesTask(x.kind)) return true;
     for (const y of b.accesses) {
-      if ((y.kind === 'spawn' || y.kind === 'join') && y.object === a.task) return true;
+      if (y.object === a.task && namesTask(y.kind)) return true;
       if (accessConflict(x, y)) return true;
     }
   }

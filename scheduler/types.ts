@@ -9,7 +9,9 @@ export type ObjectId = number;
 
 /**
  * What a task is about to do (pending) or did (in the trace). Every primitive records one
- * before it yields, so strategies, DPOR and the deadlock detector can see it.
+ * before it yields, so strategies, DPOR and the deadlock detector can see it. What each kind
+ * means — what it touches, orders and synchronises, how reports name it — is its entry in OPS
+ * (ops.ts); a new kind needs one there.
  */
 export type OpKind =
   | 'start' // a task's first step
@@ -33,11 +35,14 @@ export type OpKind =
   | 'sleep'
   | 'random'
   | 'call' // a controlled function or method is called
-  | 'response'; // its result is delivered to the caller
+  | 'response' // its result is delivered to the caller
+  | 'await' // instrumented code resumes after awaiting a promise
+  | 'settle' // instrumented code resolves or rejects a promise
+  | 'effect'; // a step of instrumented code with effects on state heddle cannot see
 
 export interface PendingOp {
   readonly kind: OpKind;
-  /** The object touched, or -1 (yield, start, random). For 'join' it is the joined TaskId. */
+  /** The object touched, or -1 (yield, start, random). For spawn and join a TaskId (OPS[kind].target). */
   readonly object: ObjectId;
   /** Free text shown in traces, e.g. the value written. Filled by the primitive. */
   readonly detail?: string;
@@ -76,7 +81,7 @@ export interface TraceStep {
 
 export interface ObjectInfo {
   readonly id: ObjectId;
-  readonly type: string; // 'cell' | 'mutex' | 'semaphore' | 'event' | 'queue' | ...
+  readonly type: string; // an ObjectType (ops.ts)
   readonly name: string;
   /** A cell that models an atomic variable: exempt from race detection, synchronises instead. */
   readonly atomic?: boolean;

@@ -1,3 +1,4 @@
+import { OPS } from '../ops.ts';
 import type { BlockedTask, ObjectId, ObjectInfo, PendingOp, TaskId } from '../types.ts';
 
 export interface Describer {
@@ -49,15 +50,14 @@ export function findCycle(blocked: readonly BlockedTask[]): BlockedTask[] | null
   return null;
 }
 
-const VERB: Partial<Record<BlockedTask['op'], string>> = {
-  lock: 'to lock', acquire: 'to acquire', wait: 'on', get: 'to get from', put: 'to put on',
-  'join-queue': 'to join', sleep: 'in sleep',
-};
-
+/** "waits to lock mutex 'm' (held by task 2 'b')", "waits to join task 2 'b'". */
 function waitText(b: BlockedTask, d: Describer): string {
-  if (b.op === 'join') return `waits to join ${d.task(b.object)}`;
+  const op = OPS[b.op];
+  const verb = op.blocks?.waits ?? b.op;
+  // A join's holder is the task it names: saying so twice adds nothing.
+  if (op.target === 'task') return `waits ${verb} ${d.task(b.object)}`;
   const held = b.heldBy !== undefined ? ` (held by ${d.task(b.heldBy)})` : '';
-  return `waits ${VERB[b.op] ?? b.op} ${d.object(b.object)}${held}`;
+  return `waits ${verb} ${d.object(b.object)}${held}`;
 }
 
 /**

@@ -1,8 +1,5 @@
-import type { OpKind, TaskId, TraceStep } from '../types.ts';
-
-// Ops that change state another task could be waiting for. Locking, reading, yielding and
-// sleeping do not: a loop made only of them is spinning.
-const PROGRESS: ReadonlySet<OpKind> = new Set(['write', 'rmw', 'put', 'get', 'set', 'clear', 'task-done', 'spawn', 'join']);
+import { OPS } from '../ops.ts';
+import type { TaskId, TraceStep } from '../types.ts';
 
 /** How many final steps are inspected for progress. */
 const WINDOW = 500;
@@ -16,7 +13,9 @@ const WINDOW = 500;
 export function livelockMessage(trace: readonly TraceStep[], maxSteps: number, name: (t: TaskId) => string): string {
   const window = trace.slice(-Math.min(WINDOW, Math.max(1, Math.floor(maxSteps / 2))));
   const spinning = [...new Set(window.filter((s) => s.choice).map((s) => s.task))].sort((a, b) => a - b);
-  const progress = window.some((s) => PROGRESS.has(s.kind));
+  // Progress (OPS[kind].progress) changes state another task could be waiting for; locking,
+  // reading, yielding and sleeping do not: a loop made only of them is spinning.
+  const progress = window.some((s) => OPS[s.kind].progress);
   const who = spinning.map(name).join(', ');
   if (!progress) {
     return `livelock: ${who} kept running for the last ${window.length} steps without changing anything ` +

@@ -1,13 +1,48 @@
 import { VectorClock } from '../clock.ts';
 import type { Execution, ExecutionObserver } from '../execution.ts';
+import { OPS, RACE_CHECKED, deriveFromOps, type Channel, type OpDescriptor } from '../ops.ts';
 import type { DataRace, ExecutionFailure, ExecutionResult, ObjectId, PendingOp, RaceAccess, TaskId } from '../types.ts';
 
-// An object's synchronisation channels: the object itself (lock, semaphore, event, atomic
-// cell), a queue's items (put → get), a queue's finished tasks (task-done → join-queue).
+// The clocks an object keeps, one per channel it carries (ops.ts): the object itself (lock,
+// semaphore, event, promise, atomic cell), a queue's items, a queue's finished items.
 const OBJECT = 0;
-const QUEUE = 1;
+const ITEMS = 1;
 const DONE = 2;
 const CHANNELS = 3;
+/** Not an object's clock: a join takes the joined task's own clock (its end). */
+const TASK_END = -2;
+const NO_CHANNEL = -1;
+
+function channelIndex(channel: Channel | null): number {
+  switch (channel) {
+    case 'object': return OBJECT;
+    case 'items': return ITEMS;
+    case 'done': return DONE;
+    case 'task-end': return TASK_END;
+    // A child's clock starts as a copy of its parent's at the spawn (onSpawn): nothing per step.
+    case 'task-start': return NO_CHANNEL;
+    case null: return NO_CHANNEL;
+  }
+}
+
+/** What a step of one kind does to clocks. */
+interface StepPlan {
+  readonly acquire: number;
+  readonly release: number;
+  /** A plain read, write or rmw of an object that may be a race-checked cell. */
+  readonly access: boolean;
+  /** For an access: it changes the cell (a write or rmw, not a read). */
+  readonly writes: boolean;
+}
+
+function plan(d: OpDescriptor): StepPlan {
+  const data = d.role === 'read' || d.role === 'write' || d.role === 'rmw';
+  const mayBeChecked = typeof d.target === 'string' ? d.target === 'any' : d.target.some((t) => RACE_CHECKED.has(t));
+  return { acquire: channelIndex(d.acquires?.from ?? null), release: channelIndex(d.releases), access: data && mayBeChecked, writes: d.role !== 'read' };
+}
+
+// Precomputed from OPS: a step costs one lookup, not a walk through the descriptor.
+const PLANS = deriveFromOps(plan);
 
 interface Epoch {
   readonly task: TaskId;
@@ -25,9 +60,9 @@ interface CellHistory {
 
 /**
  * Happens-before race detection over Shared cells with vector clocks. Synchronisation objects
- * carry clocks from a release to the next acquire: unlock → lock, release → acquire,
- * set → wait, put → get, task-done → join-queue, spawn → child start, task end → join.
- * Atomic cells are exempt and synchronise like sequentially consistent atomics.
+ * carry clocks from a release to the next acquire, as each kind's OPS entry says: unlock → lock,
+ * release → acquire, set → wait, put → get, task-done → join-queue, spawn → child start,
+ * task end → join. Atomic cells are exempt and synchronise like sequentially consistent atomics.
  *
  * A race does not end the execution: it is recorded (once per cell) and the explorer decides
  * what to report.
@@ -47,47 +82,22 @@ export class RaceDetector implements ExecutionObserver {
 
   onStep(task: TaskId, op: PendingOp, _choice: boolean, ex: Execution): ExecutionFailure | null {
     const clock = this.clock(task).tick(task);
-    const obj = op.object;
-    switch (op.kind) {
-      case 'lock':
-      case 'acquire':
-      case 'wait':
-      case 'get':
-        clock.join(this.sync(op.kind === 'get' ? QUEUE : OBJECT, obj));
-        break;
-      case 'unlock':
-      case 'release':
-      case 'set':
-      case 'put':
-        this.sync(op.kind === 'put' ? QUEUE : OBJECT, obj).join(clock);
-        break;
-      case 'task-done':
-        this.sync(DONE, obj).join(clock);
-        break;
-      case 'join-queue':
-        clock.join(this.sync(DONE, obj));
-        break;
-      case 'join':
-        clock.join(this.clock(obj));
-        break;
-      case 'read':
-      case 'write':
-      case 'rmw':
-        this.access(task, op, clock, ex);
-        break;
-      default:
-        break;
-    }
+    const plan = PLANS[op.kind];
+    if (plan.acquire >= 0) clock.join(this.sync(plan.acquire, op.object));
+    else if (plan.acquire === TASK_END) clock.join(this.clock(op.object));
+    if (plan.release >= 0) this.sync(plan.release, op.object).join(clock);
+    if (plan.access) this.access(task, op, plan.writes, clock, ex);
     return null;
   }
 
-  private access(task: TaskId, op: PendingOp, clock: VectorClock, ex: Execution): void {
+  private access(task: TaskId, op: PendingOp, writes: boolean, clock: VectorClock, ex: Execution): void {
     const info = ex.object(op.object);
-    if (info === undefined || info.type !== 'cell') return;
+    if (info === undefined || !RACE_CHECKED.has(info.type)) return;
     if (info.atomic) {
+      // Sequentially consistent: every access acquires the cell's clock, a change releases to it.
       const cellClock = this.sync(OBJECT, op.object);
       clock.join(cellClock);
-      if (op.kind !== 'read') cellClock.join(clock);
+      if (writes) cellClock.join(clock);
       return;
     }
     let history = this.cells[op.object];
@@ -100,7 +110,7 @@ export class RaceDetector implements ExecutionObserver {
     let other: Epoch | undefined;
     if (history.lastWrite !== null && unordered(history.lastWrite, task, clock)) other = history.lastWrite;
     const reads = history.reads;
-    if (op.kind === 'read') {
+    if (!writes) {
       let i = 0;
       while (i < reads.length && reads[i]!.task !== task) i++;
       reads[i] = me; // replaces this task's earlier read, or appends
@@ -135,14 +145,12 @@ export class RaceDetector implements ExecutionObserver {
   }
 }
 
-const VERB: Record<string, string> = { read: 'get', write: 'set', rmw: 'update' };
-
 /** "data race on cell 'hits': task 1 'a' get (step 5, at f.ts:8) and task 2 'b' set (step 7, at f.ts:9) …" */
 export function describeRace(race: DataRace, r: Pick<ExecutionResult, 'trace' | 'tasks' | 'objects'>): string {
   const cell = r.objects[race.object]?.name ?? `#${race.object}`;
   const side = (a: RaceAccess) => {
     const where = r.trace[a.step]?.location;
-    return `task ${a.task} '${r.tasks[a.task]?.name ?? a.task}' ${VERB[a.kind] ?? a.kind} (step ${a.step}${where ? `, at ${where}` : ''})`;
+    return `task ${a.task} '${r.tasks[a.task]?.name ?? a.task}' ${OPS[a.kind].verb} (step ${a.step}${where ? `, at ${where}` : ''})`;
   };
   return `data race on cell '${cell}': ${side(race.first)} and ${side(race.second)} are not ordered by any ` +
     `lock, queue, event, semaphore or join — use a Mutex around both, or Shared.atomic if the cell is meant to be atomic`;

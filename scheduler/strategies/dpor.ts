@@ -1,16 +1,13 @@
 import { dependent, isObjectAccess, rememberEvent, type Access, type DporEvent } from '../dependence.ts';
 import { FixedDraws } from '../draws.ts';
 import { SubtreeSplit, type Frame } from '../dpor-split.ts';
+import { OPS, namesTask } from '../ops.ts';
 import { PruneExecution, type ChoiceContext, type Strategy } from '../strategy.ts';
 import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
 
 // Thrown often (every sleep-set-blocked execution): made once, not with a fresh stack each time.
 const PROBED = new PruneExecution('probe of a subtree root: its first step is known');
 const ASLEEP = new PruneExecution('every runnable task is asleep: this trace was explored');
-
-/** Ops whose disabled state no reordering can end earlier (see reverse()). */
-const IMPOSSIBLE_FIRST: ReadonlySet<string> = new Set(['join', 'start', 'sleep']);
-
 
 /**
  * Dynamic partial-order reduction: source sets with sleep sets (Abdulla, Aronis, Jonsson,
@@ -165,8 +162,9 @@ export class DporStrategy implements Strategy {
       }
       dependsOn.sort((a, b) => a - b);
       for (const x of e.accesses) {
-        if (x.kind === 'spawn') spawnedAt.set(x.object, j);
-        if (x.kind === 'join' && lastOf.has(x.object)) before.push(lastOf.get(x.object)!);
+        const op = OPS[x.kind]; // a spawn releases to its child's start, a join acquires from its task's end
+        if (op.releases === 'task-start') spawnedAt.set(x.object, j);
+        if (op.acquires?.from === 'task-end' && lastOf.has(x.object)) before.push(lastOf.get(x.object)!);
       }
       const clock = prev === undefined ? [] : [...clocks[prev]!];
       for (const i of before) joinInto(clock, clocks[i]!);
@@ -197,7 +195,7 @@ export class DporStrategy implements Strategy {
     for (const x of events[j]!.accesses) {
       const key = objectKey(x);
       if (key !== null) out.push(...(byObject.get(key) ?? []));
-      if (x.kind === 'sleep') out.push(...(byObject.get(TIME) ?? [])); // a wake-up orders against all others and responses
+      if (OPS[x.kind].role === 'time') out.push(...(byObject.get(TIME) ?? [])); // a wake-up orders against all others and responses
     }
     return out;
   }
@@ -205,7 +203,7 @@ export class DporStrategy implements Strategy {
   private index(x: Access, j: number, byObject: Map<number, number[]>): void {
     const key = objectKey(x);
     if (key !== null) push(byObject, key, j);
-    if (x.kind === 'sleep' || x.kind === 'response') push(byObject, TIME, j);
+    if (ordersAgainstTime(x)) push(byObject, TIME, j);
   }
 
   /** Schedules the reverse of the race (i, j): a task that can start `notdep(i).j` goes into backtrack(i). */
@@ -232,11 +230,11 @@ export class DporStrategy implements Strategy {
       frame.backtrack.add(enabled.includes(events[j]!.task) ? events[j]!.task : Math.min(...enabled));
       return;
     }
-    // No initial can run here. If what blocks them can never come first (a join before its task
-    // ends, a task before it is spawned, a sleeper while others can run), the reversal cannot
+    // No initial can run here. If what blocks them can never come first (not reorderable: a join
+    // before its task ends, a task before it is spawned, a sleeper while others can run), the reversal cannot
     // happen at all. A blocking op on a lock, queue, event or semaphore may be freed by another
     // order, though: fall back to every runnable task (Flanagan & Godefroid).
-    const impossible = [...initials].every((t) => IMPOSSIBLE_FIRST.has(frame.next.get(t)?.kind ?? 'start'));
+    const impossible = [...initials].every((t) => OPS[frame.next.get(t)?.kind ?? 'start'].blocks?.reorderable === false);
     if (!impossible) for (const t of frame.runnable) frame.backtrack.add(t);
   }
 
@@ -270,11 +268,17 @@ function knownAfter(frame: Frame): number {
 
 /** Index key of the object an access touches, or null (spawn and join name tasks; start, yield … nothing). */
 function objectKey(x: Access): number | null {
-  return x.object >= 0 && x.kind !== 'spawn' && x.kind !== 'join' ? x.object : null;
+  return x.object >= 0 && !namesTask(x.kind) ? x.object : null;
 }
 
 /** Key under which every sleep and response is indexed: they conflict whatever their objects. */
 const TIME = -2;
+
+/** A wake-up, or an op that may happen before or after any wake-up (see OpRole 'time', flexible). */
+function ordersAgainstTime(x: Access): boolean {
+  const d = OPS[x.kind];
+  return d.role === 'time' || d.flexible;
+}
 
 function push(map: Map<number, number[]>, key: number, value: number): void {
   const list = map.get(key);
@@ -287,8 +291,8 @@ function push(map: Map<number, number[]>, key: number, value: number): void {
  * earlier one's task. Such pairs order tasks; they are never races to reverse.
  */
 function isTaskOrder(earlier: DporEvent, later: DporEvent): boolean {
-  return earlier.accesses.some((x) => x.kind === 'spawn' && x.object === later.task)
-    || later.accesses.some((y) => y.kind === 'join' && y.object === earlier.task);
+  return earlier.accesses.some((x) => x.object === later.task && OPS[x.kind].releases === 'task-start')
+    || later.accesses.some((y) => y.object === earlier.task && OPS[y.kind].acquires?.from === 'task-end');
 }
 
 function joinInto(into: number[], from: readonly number[]): void {

@@ -1,6 +1,7 @@
+import { OPS, type Channel, type EdgeKind } from '../../scheduler/ops.ts';
 import type { ObjectInfo, TraceStep } from '../../scheduler/types.ts';
 
-export type EdgeKind = 'lock' | 'semaphore' | 'event' | 'queue' | 'spawn' | 'join';
+export type { EdgeKind };
 
 /** A happens-before edge between two trace steps of different tasks, through a sync object. */
 export interface HbEdge {
@@ -10,62 +11,57 @@ export interface HbEdge {
 }
 
 /**
- * The synchronisation edges of a trace: unlock → the next lock of that mutex by another task,
- * release → acquire, set → wait, each put → the get that took its item (FIFO), task-done → queue
- * join, spawn → the child's start, a task's last step → the join that waited for it.
+ * The synchronisation edges of a trace, from the channels each kind acquires from and releases
+ * to (ops.ts): unlock → the next lock of that mutex by another task, release → acquire,
+ * set → wait, each put → the get that took its item (FIFO), task-done → queue join, spawn → the
+ * child's start, a task's last step → the join that waited for it. Where the race detector
+ * joins every earlier release of a channel, a report draws one edge: from the latest release
+ * (from the put of the item taken, for a queue's items).
+ *
+ * `_objects` is not needed: the edges follow from the kinds alone.
  */
-export function syncEdges(trace: readonly TraceStep[], objects: readonly ObjectInfo[]): HbEdge[] {
+export function syncEdges(trace: readonly TraceStep[], _objects: readonly ObjectInfo[]): HbEdge[] {
   const edges: HbEdge[] = [];
-  const lastRelease = new Map<number, number>();
-  const lastDone = new Map<number, number>();
-  const puts = new Map<number, number[]>();
+  const latest: Record<'object' | 'done', Map<number, number>> = { object: new Map(), done: new Map() };
+  const items = new Map<number, number[]>();
   const lastStepOf = new Map<number, number>();
   const spawnedAt = new Map<number, number>();
-  const link = (from: number | undefined, to: number, kind: EdgeKind) => {
-    if (from !== undefined && trace[from]!.task !== trace[to]!.task) edges.push({ from, to, kind });
+  /** The step that step s, acquiring from `channel`, synchronises with, if any. */
+  const source = (channel: Channel, s: TraceStep): number | undefined => {
+    switch (channel) {
+      case 'object':
+      case 'done':
+        return latest[channel].get(s.object);
+      case 'items':
+        return items.get(s.object)?.shift();
+      case 'task-start':
+        return spawnedAt.get(s.task); // a start acquires from its own task's spawn
+      case 'task-end':
+        return lastStepOf.get(s.object); // a join acquires from the end of the task it names
+    }
   };
   trace.forEach((s, i) => {
-    const type = objects[s.object]?.type;
-    switch (s.kind) {
-      case 'unlock':
-      case 'release':
-      case 'set':
-        lastRelease.set(s.object, i);
+    const op = OPS[s.kind];
+    if (op.acquires !== null) {
+      const from = source(op.acquires.from, s);
+      if (from !== undefined && trace[from]!.task !== s.task) edges.push({ from, to: i, kind: op.acquires.edge });
+    }
+    switch (op.releases) {
+      case 'object':
+      case 'done':
+        latest[op.releases].set(s.object, i);
         break;
-      case 'lock':
-        link(lastRelease.get(s.object), i, 'lock');
-        break;
-      case 'acquire':
-        link(lastRelease.get(s.object), i, 'semaphore');
-        break;
-      case 'wait':
-        link(lastRelease.get(s.object), i, 'event');
-        break;
-      case 'put': {
-        const q = puts.get(s.object) ?? [];
-        q.push(i);
-        puts.set(s.object, q);
+      case 'items': {
+        const queued = items.get(s.object);
+        if (queued === undefined) items.set(s.object, [i]);
+        else queued.push(i);
         break;
       }
-      case 'get':
-        if (type === 'queue') link(puts.get(s.object)?.shift(), i, 'queue');
+      case 'task-start':
+        spawnedAt.set(s.object, i); // a spawn releases to the start of the task it names
         break;
-      case 'task-done':
-        lastDone.set(s.object, i);
-        break;
-      case 'join-queue':
-        link(lastDone.get(s.object), i, 'queue');
-        break;
-      case 'spawn':
-        spawnedAt.set(s.object, i);
-        break;
-      case 'start':
-        link(spawnedAt.get(s.task), i, 'spawn');
-        break;
-      case 'join':
-        link(lastStepOf.get(s.object), i, 'join');
-        break;
-      default:
+      case 'task-end': // every step releases to its task's end: lastStepOf below
+      case null:
         break;
     }
     lastStepOf.set(s.task, i);

@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { OPS } from '../../scheduler/ops.ts';
 import type { BlockedTask, ObjectInfo, TaskInfo, TraceStep } from '../../scheduler/types.ts';
 import type { Failure } from '../failure.ts';
 
@@ -11,7 +12,6 @@ export interface TextOptions {
 
 type Colors = ReturnType<typeof pc.createColors>;
 
-const VERB: Partial<Record<TraceStep['kind'], string>> = { read: 'get', write: 'set', rmw: 'update', 'join-queue': 'join' };
 const CELL_WIDTH = 32;
 const HEAD = 15;
 const TAIL = 25;
@@ -25,23 +25,19 @@ function taskName(id: number, names: Names): string {
   return names.tasks[id]?.name ?? `task${id}`;
 }
 
-/** `get hits → 3`, `lock m`, `spawn worker-1`, `sleep 100 ms`. */
+/** `get hits → 3`, `lock m`, `spawn worker-1`, `sleep 100 ms`: as the kind's OPS entry says. */
 export function opLabel(step: Pick<TraceStep, 'kind' | 'object' | 'detail'>, names: Names): string {
+  const { verb, label } = OPS[step.kind];
   const detail = step.detail !== undefined ? ` ${step.detail}` : '';
-  switch (step.kind) {
-    case 'start':
-    case 'yield':
-      return step.kind;
-    case 'spawn':
-    case 'join':
-      return `${step.kind} ${taskName(step.object, names)}`;
-    case 'sleep':
-    case 'random':
-      return `${step.kind}${detail}`;
-    default: {
-      const obj = names.objects[step.object];
-      return `${VERB[step.kind] ?? step.kind} ${obj?.name ?? `#${step.object}`}${detail}`;
-    }
+  switch (label) {
+    case 'verb':
+      return verb;
+    case 'verb task':
+      return `${verb} ${taskName(step.object, names)}`;
+    case 'verb detail':
+      return `${verb}${detail}`;
+    case 'verb object detail':
+      return `${verb} ${names.objects[step.object]?.name ?? `#${step.object}`}${detail}`;
   }
 }
 
