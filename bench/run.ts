@@ -8,12 +8,14 @@ import { stepsSection } from './sections/steps.ts';
 import { workersSection } from './sections/workers.ts';
 import { linearizabilitySection } from './sections/linearizability.ts';
 import { strategiesSection } from './sections/strategies.ts';
+import { instrumentSection } from './sections/instrument.ts';
 
 const SECTIONS: Record<string, () => Promise<Section | Section[]>> = {
   steps: stepsSection,
   strategies: strategiesSection,
   workers: workersSection,
   linearizability: linearizabilitySection,
+  instrument: instrumentSection,
 };
 
 // Sections contributed by other benchmark modules, each exporting `sections(): Promise<Section[]>`.
