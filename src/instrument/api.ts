@@ -22,9 +22,10 @@ export type SiteKind =
 /**
  * One site of a module, in the module's original source (after source maps: the `.ts` line,
  * not the compiled one). `line` is 1-based, `column` 0-based. `name` is the async function's name
- * for `fn` sites (`transfer`, `Cache.get`, `anonymous`), the enclosing async function's name for
- * the others. `text` is a short excerpt of the construct for traces (`await this.store.get(key)`),
- * at most about 40 characters.
+ * for `fn` sites (`transfer`, `Cache.get`, `anonymous`), the enclosing function's name for the
+ * others (for an await, always the async function it is in; for a `.then` in sync code, that
+ * sync function's), `(top level)` at a module's top level. `text` is a short excerpt of the
+ * construct for traces (`await this.store.get(key)`), at most 40 characters.
  */
 export type Site = readonly [kind: SiteKind, name: string, line: number, column: number, text: string];
 
@@ -40,7 +41,10 @@ export interface Frame {
  * Rewriting (see transform.ts for the exact shapes):
  *   async function f(a) { BODY }
  *     → function f(a) { return H.fn(S, async (F) => { try { BODY' } catch (e) { H.threw(F, e); throw e; } finally { H.leave(F); } }); }
- *   await x                 → await H.aw(F, x, S)       (F: the enclosing async function's frame; null at top level)
+ *   async function f({ a }, b = 1) { BODY }     (parameters that can throw: the throw must reject, not throw)
+ *     → function f(...A) { return H.fn(S, (F) => (async (F, { a }, b = 1) => { try { BODY' } … })(F, ...A)); }
+ *   async (x) => EXPR       → (x) => { return H.fn(S, async (F) => { try { return H.ret(F, EXPR); } … }); }
+ *   await x                 → await H.aw(F, x, S)       (F: the enclosing async function's frame; null at top level and in async generators, which stay unwrapped)
  *   return x (in async fn)  → return H.ret(F, x)
  *   for await (v of it)     → for await (v of H.iter(F, it, S))
  *   p.then(a, b)            → H.then(p, S, a, b)         (also .catch(b) → H.catch(p, S, b), .finally(c) → H.finally(p, S, c))
