@@ -218,7 +218,8 @@ class Rewriter {
         if (!('directive' in statement) || typeof statement.directive !== 'string') break;
         open = statement.end;
       }
-      this.out.appendLeft(open, ` return ${H}.fn(${site}, async (${F}) => { try {`);
+      const separator = open > body.start + 1 && this.source[open - 1] !== ';' ? ';' : '';
+      this.out.appendLeft(open, `${separator} return ${H}.fn(${site}, async (${F}) => { try {`);
       // An empty body has nothing between the two: the closer must then follow the opener.
       if (open === body.end - 1) this.out.appendLeft(open, ` ${tail} });`);
       else this.out.prependLeft(body.end - 1, ` ${tail} });`);

@@ -64,7 +64,10 @@ export function instrument(source: string, options: InstrumentOptions): Instrume
   if (sites.length === 0) return { code: source, map: inputMap, sites, instrument: packages };
 
   if (mapComment) out.remove(mapComment.start, mapComment.end);
-  out.prependLeft(preambleOffset(program, source), preamble(names, options.url, sites));
+  const at = preambleOffset(program, source);
+  // After a directive written without its semicolon ('use strict'), one is needed.
+  const separator = at > 0 && source[at - 1] !== ';' && source[at - 1] !== '\n' ? ';' : '';
+  out.prependLeft(at, separator + preamble(names, options.url, sites));
   const ours = out.generateMap({ source: options.url, file: options.url, hires: 'boundary' }) as unknown as SourceMap;
   const map = compose(ours, inputMap);
   const code = options.inlineMap === false ? out.toString() : `${out.toString()}\n${inlineComment(map)}\n`;

@@ -62,11 +62,13 @@ describe('async functions', () => {
     expect(inner.params.map((p) => text(r.code, p))).toEqual(['__heddleFrame', '{ a }', 'b = a']);
   });
 
-  it('a "use strict" directive stays first in the outer function', () => {
-    const r = rewrite('async function f() { "use strict"; return 1; }');
-    const [outer] = nodes(tree(r.code), 'FunctionDeclaration');
-    const first = outer!.body.body[0]!;
-    expect(first.type === 'ExpressionStatement' && first.directive).toBe('use strict');
+  it('a "use strict" directive stays first in the outer function, with or without its semicolon', () => {
+    for (const source of ['async function f() { "use strict"; return 1; }', 'async function f() { "use strict"\n return 1; }', '"use strict"\nasync function f() { "use strict" }']) {
+      const r = rewrite(source);
+      const outer = nodes(tree(r.code), 'FunctionDeclaration')[0]!;
+      const first = outer.body.body[0]!;
+      expect(first.type === 'ExpressionStatement' && first.directive).toBe('use strict');
+    }
   });
 });
 
