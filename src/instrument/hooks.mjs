@@ -9,11 +9,14 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
+let tsxRegistered = false;
+
 /** A module of this folder: its compiled `.js` when a build made one, else the `.ts` through tsx. */
 function loadOwn(name) {
   const compiled = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
   if (existsSync(compiled)) return require(compiled);
-  require('tsx/cjs/api').register();
+  if (!tsxRegistered) require('tsx/cjs/api').register();
+  tsxRegistered = true;
   return require(`./${name}.ts`);
 }
 
