@@ -29,7 +29,8 @@ export function heddleInstrument(options: HeddleInstrumentOptions = {}): Plugin 
         // Instrumented modules find heddle's runtime through a global: install it first in every test worker.
         setupFiles: [fileURLToPath(new URL('./runtime.ts', import.meta.url))],
         // vitest hands node_modules to Node untransformed: the opted-in packages must go through Vite.
-        server: { deps: { inline: packages } },
+        // (vitest matches each entry as a path under node_modules: the slash keeps `p-memoize` from matching `p-memoize-6.0.2`.)
+        server: { deps: { inline: packages.map((name) => `${name}/`) } },
       },
     }),
     transform(code, id) {

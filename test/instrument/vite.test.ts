@@ -27,6 +27,6 @@ describe('the vitest plugin', () => {
   it('installs the runtime in every test worker and inlines the opted-in packages', () => {
     const config = (heddleInstrument({ instrument: ['opted'] }).config as () => { test: { setupFiles: string[]; server: { deps: { inline: string[] } } } })();
     expect(config.test.setupFiles[0]).toMatch(/src\/instrument\/runtime\.ts$/);
-    expect(config.test.server.deps.inline).toEqual(['opted']);
+    expect(config.test.server.deps.inline).toEqual(['opted/']);
   });
 });
