@@ -7,6 +7,8 @@ import { PruneExecution, ScheduleDivergence, type Strategy } from './strategy.ts
 import { Context, TaskTable, type TaskState } from './task-table.ts';
 import { ExternalWork } from './external.ts';
 import { stallMessage } from './detectors/stall.ts';
+import { AwaitedPromise, Frame, FreshOp } from './frames.ts';
+import { Strands } from './strands.ts';
 import type { ExecutionObserver, ExecutionOptions } from './execution-types.ts';
 import type {
   DataRace,
@@ -28,7 +30,7 @@ export function currentExecution(): Execution | null {
   return active;
 }
 
-const NEVER: Promise<never> = new Promise<never>(() => {});
+export const NEVER: Promise<never> = new Promise<never>(() => {});
 const SUSPENDED: PendingOp = { kind: 'wait', object: -1, enabled: () => false,
   waitsFor: 'it awaits a promise heddle does not control, and no task left will settle it' };
 
@@ -36,16 +38,24 @@ const SUSPENDED: PendingOp = { kind: 'wait', object: -1, enabled: () => false,
  * One execution = one schedule. Runs the scenario body as task 0; tasks park at every
  * scheduling point and the strategy picks which one resumes.
  *
- * invariant: at most one task is running between two scheduling points. A task runs from the
- * moment `schedule()` resolves its parked promise until it calls `point()` again or ends, and
- * all of that happens in microtasks: no macrotask is ever needed to make progress.
+ * A task is a strand: a chain of async activations that run one after another. Instrumented
+ * code reports its frames and awaits (see strands.ts); code heddle sees only at its primitives
+ * (legacy) parks at each primitive operation.
+ *
+ * invariant: at most one task is running between two scheduling points. A task's step starts
+ * when its resumption runs (`running` is set then, not when it is chosen) and ends when it
+ * reaches its next scheduling point or ends; all of that happens in microtasks: no macrotask is
+ * ever needed to make progress.
  */
 export class Execution {
   private readonly table = new TaskTable();
   private readonly objects: ObjectInfo[] = [];
   private readonly record = new ExecutionRecord();
   private readonly trace = this.record.trace;
+  /** The task whose step is running: its code is the code running now. */
   private running: TaskState | null = null;
+  /** Chosen and resumed, but its code has not started running yet (a few microtasks away). */
+  private starting: TaskState | null = null;
   private flexiblePending = 0;
   /** Set while the driver decides after the microtasks drained: a stall is final then. */
   private deciding = false;
@@ -58,12 +68,17 @@ export class Execution {
   /** Virtual time in milliseconds, owned by the scheduler. */
   now = 0;
   readonly observers: ExecutionObserver[] = [];
+  /** Frames, requested operations and promises of instrumented code. */
+  readonly strands: Strands;
+  /** Runs when a chosen task's resumption runs: its step starts (one function per execution, no closure per await). */
+  readonly onStarted = (): void => this.started();
 
   constructor(
     private readonly strategy: Strategy,
     private readonly options: ExecutionOptions,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.strands = new Strands(this, this.table);
   }
 
   get finished(): boolean {
@@ -85,7 +100,12 @@ export class Execution {
 
   /** True while some task of this execution is running (not between two steps). */
   get inTask(): boolean {
-    return this.running !== null && !this.finished;
+    return (this.running !== null || this.strands.inBody) && !this.finished;
+  }
+
+  /** The task whose step is running, or null between steps. */
+  get runningTask(): TaskState | null {
+    return this.running;
   }
 
   /**
@@ -138,17 +158,35 @@ export class Execution {
     this.record.races.push(race);
   }
 
+  /** Records something this execution did that heddle did not control (a reason with its location). */
+  addUncontrolled(reason: string): void {
+    const list = this.record.uncontrolled;
+    if (!list.includes(reason)) list.push(reason);
+  }
+
   /**
-   * A scheduling point: record what the running task is about to do, park it, let the strategy
-   * choose who goes next. The returned promise resolves when this task is chosen.
+   * A scheduling point: the running code requests `op`. In code heddle sees only at its
+   * primitives (legacy), the task parks here and the strategy chooses who goes next. In
+   * instrumented code the request is a fresh operation, taken up by the await that follows it or
+   * made a strand of its own when the step ends (see strands.ts). The returned promise resolves
+   * when the op is performed, with what `effect` returned.
    */
   point(op: PendingOp): Promise<void>;
   point<T>(op: PendingOp, effect: () => T): Promise<T>;
   point(op: PendingOp, effect?: () => unknown): Promise<unknown> {
+    if (this.finished) return NEVER;
     const task = this.caller();
-    if (task === null || this.finished) return NEVER;
+    if (task !== null && (task.suspended || !this.strands.instrumentedContext(task))) return this.park(task, op, effect ?? null);
+    const location = this.options.captureLocations ? captureLocation() : undefined;
+    return this.strands.request(new FreshOp(op, effect ?? null, task?.id ?? -1, location));
+  }
+
+  /** A legacy task parks at a primitive operation: its step ends here. */
+  private park(task: TaskState, op: PendingOp, effect: (() => unknown) | null): Promise<unknown> {
     task.pending = op;
-    task.effect = effect ?? null;
+    task.effect = effect;
+    task.waiting = null;
+    task.legacy = true;
     if (op.flexible) this.flexiblePending++;
     if (this.options.captureLocations) task.pendingLocation = captureLocation();
     // One promise per step: the effect runs when the task is chosen and its result resolves it,
@@ -160,11 +198,10 @@ export class Execution {
       // A suspended task resumed (someone settled its promise) and reached a point: it simply
       // becomes runnable again; whoever is running goes on.
       task.suspended = false;
-      if (this.running === null) this.schedule();
+      if (this.running === null && this.starting === null) this.schedule();
       return parked;
     }
-    this.running = null;
-    this.schedule();
+    this.endStep();
     return parked;
   }
 
@@ -179,8 +216,12 @@ export class Execution {
    * task's previous scheduling point. It is recorded in the trace and shown to observers.
    */
   note(op: PendingOp): void {
-    const task = this.running;
-    if (task === null || this.finished) return;
+    if (this.running !== null) this.noteBy(this.running, op);
+  }
+
+  /** An in-place op of `task` (also between steps: a detached strand's end). */
+  noteBy(task: TaskState, op: PendingOp): void {
+    if (this.finished) return;
     this.trace.push(task.id, op, false, false, this.options.captureLocations ? captureLocation() : undefined);
     for (const o of this.observers) {
       const failure = o.onStep(task.id, op, false, this);
@@ -200,9 +241,15 @@ export class Execution {
   spawn(fn: () => unknown, name?: string): TaskId {
     const parent = this.currentTask();
     const child = this.addTask(fn, name);
+    this.announce(parent, child);
+    return child;
+  }
+
+  /** Tells the trace and the observers that `parent` made `child` (happens-before: spawn → child). */
+  announce(parent: TaskId | null, child: TaskId): void {
+    if (parent === null) return;
     this.note({ kind: 'spawn', object: child });
     for (const o of this.observers) o.onSpawn(parent, child);
-    return child;
   }
 
   isTaskDone(id: TaskId): boolean {
@@ -237,8 +284,19 @@ export class Execution {
    */
   checkStalled(): void {
     if (this.finished) return;
+    if (this.starting !== null) {
+      const t = this.starting;
+      return this.finish({ kind: 'nondeterminism', internal: true, task: t.id,
+        message: `[internal bug] heddle resumed task ${t.id} '${t.name}', but its code never ran` });
+    }
     if (this.options.tasks !== undefined) return this.suspendRunning();
-    this.failStalled(this.running);
+    if (this.running !== null) return this.failStalled(this.running);
+    this.deciding = true;
+    try {
+      this.schedule();
+    } finally {
+      this.deciding = false;
+    }
   }
 
   /** With a task context: the running task waits on an uncontrolled promise; let others run. */
@@ -264,29 +322,84 @@ export class Execution {
 
   // ---- the loop ----
 
+  /** A task whose body the engine calls when its first step is chosen. */
   private addTask(fn: () => unknown, name: string | undefined): TaskId {
     const task = this.table.add(name);
+    task.root = true;
     const id = task.id;
     const context = this.options.tasks;
-    new Promise<unknown>((resolve) => (task.resume = resolve))
-      .then(context ? () => context.enter(id, fn) : fn)
-      .then(
-        (value) => this.taskEnded(task, value),
-        (error: unknown) => this.taskThrew(task, error),
-      );
+    new Promise<unknown>((resolve) => (task.resume = resolve)).then(() => {
+      if (this.finished || this.starting !== task) return;
+      this.started();
+      this.strands.runBody(task, context ? () => context.enter(id, fn) : fn);
+    });
     return id;
   }
 
-  private taskEnded(task: TaskState, value: unknown): void {
-    if (this.finished) return;
-    task.done = true;
-    task.suspended = false;
-    task.result = value;
-    if (this.running === task) this.running = null;
+  /** Adds a task for a strand that is already under way (its first op is known): not started by the engine. */
+  addStrand(name: string, setUp: (task: TaskState) => void): TaskState {
+    const task = this.table.add(name, null);
+    setUp(task);
+    if (task.pending?.flexible) this.flexiblePending++;
+    return task;
+  }
+
+  /** The chosen task's code runs now. */
+  private started(): void {
+    const task = this.starting;
+    if (task === null) return;
+    this.starting = null;
+    this.running = task;
+    if (task.frames.length > 0) this.noteEffects();
+  }
+
+  private effectsNoted = -1;
+  private memory: ObjectId = -1;
+
+  /**
+   * The running step runs instrumented code, whose effects on plain JavaScript state heddle does
+   * not see: recorded once per step as an `effect` of the one 'memory' object, so that DPOR
+   * orders such steps against each other.
+   */
+  noteEffects(): void {
+    if (this.effectsNoted === this.lastRanStep || this.running === null) return;
+    this.effectsNoted = this.lastRanStep;
+    if (this.memory < 0) this.memory = this.registerObject('memory', 'memory');
+    this.note({ kind: 'effect', object: this.memory });
+  }
+
+  /** Index of the trace entry of the latest scheduling point. */
+  private lastRanStep = -1;
+
+  /** The running task's step is over: what it requested becomes strands, and the next task is chosen. */
+  endStep(): void {
+    const parent = this.running;
+    this.strands.commit(parent);
+    this.running = null;
     this.schedule();
   }
 
-  private taskThrew(task: TaskState, error: unknown): void {
+  /** A legacy task's body ended (its promise settled) or threw. */
+  legacyEnded(task: TaskState, value: unknown, threw: boolean): void {
+    if (this.finished || task.done) return;
+    if (threw) return this.taskThrew(task, value);
+    if (this.running !== task && task.pending !== null && task.pending.kind !== 'start') {
+      // It requested an operation and ended without awaiting it: the operation goes on alone.
+      this.strands.detach(task);
+    }
+    this.taskEnded(task, value);
+  }
+
+  /** A task (or strand) ended with `value`. */
+  taskEnded(task: TaskState, value: unknown): void {
+    if (this.finished || task.done) return;
+    task.done = true;
+    task.suspended = false;
+    task.result = value;
+    if (this.running === task) this.endStep();
+  }
+
+  taskThrew(task: TaskState, error: unknown): void {
     if (this.finished) return;
     task.done = true;
     this.finish({ kind: classifyThrown(error), task: task.id, error,
@@ -295,74 +408,110 @@ export class Execution {
 
   /** Picks and resumes the next task, or ends the execution. */
   private schedule(): void {
-    if (this.finished || this.running !== null) return;
-    // Daemons (unref'd timers) never keep an execution alive.
-    const table = this.table;
-    if (table.onlyDaemonsLeft()) return this.finish(null);
-    let runnable = table.runnable();
-    while (runnable.length === 0) {
-      if (table.allFinished()) return this.finish(null);
-      const wake = table.earliestWake();
-      if (wake === null) {
-        if (this.external.busy) return; // a controlled call is doing real work: the watcher waits for it
-        const suspended = table.firstSuspended();
-        // A task may have just settled a suspended task's promise: its continuation runs in the
-        // next microtasks. Decide only once they have drained (the driver calls checkStalled).
-        if (suspended !== undefined && !this.deciding) return;
-        if (suspended !== undefined) return this.failStalled(suspended);
-        const blocked = findBlocked(table.all.filter((t) => !t.done).map((t) => ({ id: t.id, op: t.pending })));
-        return this.finish({ kind: 'deadlock', blocked, message: deadlockMessage(blocked, this.describer()) });
+    for (;;) {
+      if (this.finished || this.running !== null || this.starting !== null) return;
+      // Daemons (unref'd timers) never keep an execution alive.
+      const table = this.table;
+      if (table.onlyDaemonsLeft()) return this.finish(null);
+      let runnable = table.runnable();
+      while (runnable.length === 0) {
+        if (table.allFinished()) return this.finish(null);
+        const wake = table.earliestWake();
+        if (wake === null) {
+          if (this.external.busy) return; // a controlled call is doing real work: the watcher waits for it
+          const unknown = this.strands.unknownPending > 0 ? this.strands.awaitingUnknown() : undefined;
+          // A promise heddle does not control may still settle (real I/O, code outside heddle):
+          // decide only once the microtasks drained and the driver saw no I/O pending.
+          if (unknown !== undefined && !this.deciding) return;
+          if (unknown !== undefined) return this.failStalled(unknown);
+          const suspended = table.firstSuspended();
+          // A task may have just settled a suspended task's promise: its continuation runs in the
+          // next microtasks. Decide only once they have drained (the driver calls checkStalled).
+          if (suspended !== undefined && !this.deciding) return;
+          if (suspended !== undefined) return this.failStalled(suspended);
+          const blocked = findBlocked(table.all.filter((t) => !t.done).map((t) => ({ id: t.id, op: t.pending })));
+          return this.finish({ kind: 'deadlock', blocked, message: deadlockMessage(blocked, this.describer()) });
+        }
+        this.now = wake;
+        runnable = table.runnable();
       }
-      this.now = wake;
-      runnable = table.runnable();
-    }
-    if (this.flexiblePending > 0) runnable = table.withTimeAdvances(runnable);
-    if (this.record.steps >= this.options.maxSteps) {
-      return this.finish({ kind: 'livelock', message: livelockMessage(this.trace.steps(this.trace.length - 1000), this.options.maxSteps, this.describer().task) });
-    }
-    const ctx = this.context;
-    ctx.runnable = runnable;
-    ctx.current = this.lastRan;
-    ctx.step = this.record.steps;
-    let choice: TaskId;
-    try {
-      choice = this.strategy.nextTask(ctx);
-    } catch (e) {
-      if (e instanceof ScheduleDivergence) return this.finish({ kind: 'nondeterminism', message: e.message });
-      if (e instanceof PruneExecution) return this.finish(null, true);
-      throw e;
-    }
-    if (!table.isRunnable(choice)) {
-      return this.finish({ kind: 'nondeterminism', internal: true,
-        message: `[internal bug] strategy ${this.strategy.name} chose task ${choice}, which is not runnable` });
-    }
-    const task = table.get(choice)!;
-    const op = task.pending!;
-    if (op.flexible) this.flexiblePending--;
-    if (op.wakeAt !== undefined && op.wakeAt > this.now) this.now = op.wakeAt; // chosen to let time pass
-    const preempted = this.lastRan !== null && this.lastRan !== choice && table.isRunnable(this.lastRan);
-    this.record.chose(choice, op, preempted, task.pendingLocation);
-    if (this.observers.length > 0) {
-      for (const o of this.observers) {
-        const failure = o.onStep(choice, op, true, this);
-        if (failure !== null) return this.finish(failure);
+      if (this.flexiblePending > 0) runnable = table.withTimeAdvances(runnable);
+      if (this.record.steps >= this.options.maxSteps) {
+        return this.finish({ kind: 'livelock', message: livelockMessage(this.trace.steps(this.trace.length - 1000), this.options.maxSteps, this.describer().task) });
       }
+      const ctx = this.context;
+      ctx.runnable = runnable;
+      ctx.current = this.lastRan;
+      ctx.step = this.record.steps;
+      let choice: TaskId;
+      try {
+        choice = this.strategy.nextTask(ctx);
+      } catch (e) {
+        if (e instanceof ScheduleDivergence) return this.finish({ kind: 'nondeterminism', message: e.message });
+        if (e instanceof PruneExecution) return this.finish(null, true);
+        throw e;
+      }
+      if (!table.isRunnable(choice)) {
+        return this.finish({ kind: 'nondeterminism', internal: true,
+          message: `[internal bug] strategy ${this.strategy.name} chose task ${choice}, which is not runnable` });
+      }
+      const task = table.get(choice)!;
+      const op = task.pending!;
+      const misplaced = this.strands.checkPending(task);
+      if (misplaced !== null) return this.finish({ kind: 'nondeterminism', internal: true, task: task.id, message: misplaced });
+      if (op.flexible) this.flexiblePending--;
+      if (op.wakeAt !== undefined && op.wakeAt > this.now) this.now = op.wakeAt; // chosen to let time pass
+      const preempted = this.lastRan !== null && this.lastRan !== choice && table.isRunnable(this.lastRan);
+      this.record.chose(choice, op, preempted, task.pendingLocation ?? this.strands.location(task));
+      this.lastRanStep = this.trace.length - 1;
+      if (this.observers.length > 0) {
+        for (const o of this.observers) {
+          const failure = o.onStep(choice, op, true, this);
+          if (failure !== null) return this.finish(failure);
+        }
+      }
+      task.pending = null;
+      task.pendingLocation = undefined;
+      this.lastRan = choice;
+      const waiting = task.waiting;
+      task.waiting = null;
+      const resume = task.resume;
+      const effect = task.effect;
+      task.resume = null;
+      task.effect = null;
+      if (waiting instanceof AwaitedPromise) {
+        // An await whose promise has settled: the frame resumes and adopts it.
+        if (task.finishes) {
+          // A strand whose function returned a promise: it ends with it, now settled.
+          this.strands.announceSettled(waiting.tracker, task);
+          this.taskEnded(task, waiting.value);
+          continue;
+        }
+        this.starting = task;
+        resume!(waiting.value);
+        return;
+      }
+      // A start, or an operation: it takes effect now.
+      let value: unknown;
+      let threw = false;
+      if (effect !== null) {
+        this.running = task; // the effect acts for the chosen task (a lock's owner, an annotation)
+        try {
+          value = effect();
+        } catch (e) {
+          value = e;
+          threw = true;
+        }
+        this.running = null;
+      }
+      if (waiting instanceof FreshOp) this.strands.performed(task, waiting, threw);
+      if (task.legacy) this.running = task; // its code is seen only at its primitives: it runs from here
+      else if (!task.finishes) this.starting = task;
+      if (resume !== null) resume(threw ? Promise.reject(value) : value); // the parked promise adopts a rejection
+      if (!task.finishes) return;
+      // A detached operation: nothing of its own runs after it.
+      this.taskEnded(task, value);
     }
-    task.pending = null;
-    this.lastRan = choice;
-    this.running = task;
-    const resume = task.resume!;
-    const effect = task.effect;
-    task.resume = null;
-    task.effect = null;
-    if (effect === null) return resume(undefined);
-    let value: unknown;
-    try {
-      value = effect();
-    } catch (e) {
-      return resume(Promise.reject(e)); // the parked promise adopts the rejection
-    }
-    resume(value);
   }
 
   // ---- calls whose completion is outside heddle (controlled functions doing real I/O) ----
@@ -381,6 +530,21 @@ export class Execution {
     return this.external.busy;
   }
 
+  /** Nothing can run, but some task awaits a promise heddle does not control that may still settle. */
+  get waitingOnUnknown(): boolean {
+    return this.idle && this.strands.unknownPending > 0 && this.strands.awaitingUnknown() !== undefined;
+  }
+
+  /** Nothing runs and nothing is about to: an event from outside (a settled unknown promise) may go on. */
+  get idle(): boolean {
+    return this.running === null && this.starting === null && !this.finished;
+  }
+
+  /** Something outside a step made a task runnable: choose, if nobody else is running. */
+  wake(): void {
+    if (this.idle) this.schedule();
+  }
+
   private describer(): Describer {
     return objectDescriber((id) => this.taskName(id), this.objects);
   }
@@ -391,8 +555,11 @@ export class Execution {
     const result = this.record.result(failure, tasks, this.objects, this.table.get(0)?.result, pruned);
     this.finishedWith = result;
     this.running = null;
+    this.starting = null;
     if (active === this) active = null;
     this.strategy.endExecution?.(result);
     this.resolveDone(result);
   }
 }
+
+export { Frame };

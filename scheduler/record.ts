@@ -7,6 +7,8 @@ export class ExecutionRecord {
   readonly choices: TaskId[] = [];
   readonly randoms: number[] = [];
   readonly races: DataRace[] = [];
+  /** What this execution did that heddle did not control, each with its location. */
+  readonly uncontrolled: string[] = [];
   preemptions = 0;
 
   /** A scheduling point: the strategy chose `task`, which performs `op`. */
@@ -29,7 +31,7 @@ export class ExecutionRecord {
   result(failure: ExecutionFailure | null, tasks: TaskInfo[], objects: readonly ObjectInfo[], value: unknown,
     pruned: boolean): ExecutionResult {
     return new RecordedResult(this.trace, failure, { choices: this.choices, randoms: this.randoms }, tasks, objects,
-      this.preemptions, this.races, value, pruned);
+      this.preemptions, this.races, value, pruned, this.uncontrolled);
   }
 }
 
@@ -53,6 +55,7 @@ export class RecordedResult implements ExecutionResult {
     readonly races: readonly DataRace[],
     readonly value: unknown,
     readonly pruned: boolean,
+    readonly uncontrolled: readonly string[],
   ) {}
 
   get steps(): number {
@@ -65,7 +68,8 @@ export class RecordedResult implements ExecutionResult {
 
   /** The same execution, ended by another failure (a verdict, a race reported as the failure). */
   withFailure(failure: ExecutionFailure | null): RecordedResult {
-    return new RecordedResult(this.log, failure, this.schedule, this.tasks, this.objects, this.preemptions, this.races, this.value, this.pruned);
+    return new RecordedResult(this.log, failure, this.schedule, this.tasks, this.objects, this.preemptions, this.races,
+      this.value, this.pruned, this.uncontrolled);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Frame, Waiting } from './frames.ts';
 import type { ChoiceContext } from './strategy.ts';
 import type { PendingOp, TaskId } from './types.ts';
 import type { TraceLog } from './trace-log.ts';
@@ -19,6 +20,19 @@ export interface TaskState {
   pendingLocation: string | undefined;
   /** The round of `runnable()` that last found this task runnable (a membership test in O(1)). */
   runnableIn: number;
+  /**
+   * Its instrumented async frames, outermost first: the last (the leaf) is the one whose await is
+   * the pending op. Empty for a task whose code heddle sees only at its primitives (legacy).
+   */
+  frames: Frame[];
+  /** What the pending op resumes or performs: an await of a promise, or a requested operation. */
+  waiting: Waiting | null;
+  /** Choosing its pending op ends it: no code of its own runs after it (a detached operation). */
+  finishes: boolean;
+  /** Its code is not instrumented: it goes on, after its pending op, until it requests another one. */
+  legacy: boolean;
+  /** A body the engine called (the scenario's, a spawned task's): an error it throws fails the execution. */
+  root: boolean;
 }
 
 export const START: PendingOp = { kind: 'start', object: -1 };
@@ -30,10 +44,11 @@ export class TaskTable {
   private daemons = 0;
   private round = 0;
 
-  add(name: string | undefined): TaskState {
+  add(name: string | undefined, pending: PendingOp | null = START): TaskState {
     const id = this.all.length;
-    const task: TaskState = { id, name: name ?? (id === 0 ? 'main' : `task${id}`), pending: START, resume: null,
-      effect: null, done: false, daemon: false, suspended: false, result: undefined, pendingLocation: undefined, runnableIn: -1 };
+    const task: TaskState = { id, name: name ?? (id === 0 ? 'main' : `task${id}`), pending, resume: null,
+      effect: null, done: false, daemon: false, suspended: false, result: undefined, pendingLocation: undefined, runnableIn: -1,
+      frames: [], waiting: null, finishes: false, legacy: false, root: false };
     this.all.push(task);
     return task;
   }

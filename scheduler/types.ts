@@ -170,4 +170,9 @@ export interface ExecutionResult {
   readonly value: unknown;
   /** Ended early by the strategy because it could only repeat explored behaviour. */
   readonly pruned?: boolean;
+  /**
+   * What the execution did that heddle did not control (an await of a promise made by
+   * uninstrumented code or real I/O, …), each with its location: a search that met any is not a proof.
+   */
+  readonly uncontrolled?: readonly string[];
 }

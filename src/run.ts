@@ -32,6 +32,7 @@ function watch(ex: Execution): void {
     const stalled = watched;
     if (stalled === null || stalled.finished) return;
     if (stalled.waitingOnExternal) return waitForExternal(stalled);
+    if (stalled.waitingOnUnknown && ioPending()) return waitForUnknown(stalled);
     stalled.checkStalled();
     // A suspended task (environment scenarios) lets the execution go on: keep watching it.
     if (!stalled.finished) watch(stalled);
@@ -43,6 +44,24 @@ function waitForExternal(ex: Execution): void {
   const limit = realSetTimeout(() => ex.fail({ kind: 'nondeterminism',
     message: `a controlled call did not settle within ${EXTERNAL_LIMIT_MS / 1000} s of real time` }), EXTERNAL_LIMIT_MS);
   void ex.externalSettled().then(() => {
+    realClearTimeout(limit);
+    if (!ex.finished) watch(ex);
+  });
+}
+
+/**
+ * Whether real I/O is under way in this process (a file, a socket, a DNS lookup): an awaited
+ * promise heddle does not control may then still settle by itself.
+ */
+function ioPending(): boolean {
+  return process.getActiveResourcesInfo().some((r) => /Req|Connect|Write|Shutdown/.test(r) && r !== 'CloseReq');
+}
+
+/** Uncontrolled real I/O is under way: wait for it (bounded), then watch again. */
+function waitForUnknown(ex: Execution): void {
+  const limit = realSetTimeout(() => ex.fail({ kind: 'nondeterminism',
+    message: `an awaited promise heddle does not control did not settle within ${EXTERNAL_LIMIT_MS / 1000} s of real time` }), EXTERNAL_LIMIT_MS);
+  void ex.strands.unknownSettled().then(() => {
     realClearTimeout(limit);
     if (!ex.finished) watch(ex);
   });

@@ -1,15 +1,202 @@
-import { RUNTIME_KEY, type ModuleHandle, type Runtime, type Site } from './api.ts';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { currentExecution, type Execution } from '../../scheduler/execution.ts';
+import { Frame } from '../../scheduler/frames.ts';
+import { registerSites, siteInfo, siteLocation, type SiteInfo } from '../../scheduler/sites.ts';
+import { RUNTIME_KEY, type Frame as FrameHandle, type ModuleHandle, type Runtime, type Site } from './api.ts';
 import { PASSTHROUGH } from './passthrough.ts';
 
-// Placeholder until the engine integration lands: every instrumented module gets the
-// passthrough handle, so instrumented code runs as plain JavaScript.
+// What instrumented code calls (see api.ts). Outside an exploration every method behaves as the
+// construct it replaced (the passthrough); inside one, async frames, awaits and promises are
+// reported to the execution's strands (scheduler/strands.ts), which turn them into tasks and
+// scheduling points.
+
+const NO_FRAME = Object.freeze({ __frame: true as const });
+
+type Callback = (...args: unknown[]) => unknown;
+type Executor = (resolve: (v: unknown) => void, reject: (e: unknown) => void) => void;
+
+/** The execution instrumented code reports to now, or null (then it runs as plain JavaScript). */
+function active(): Execution | null {
+  const ex = currentExecution();
+  return ex === null || ex.finished ? null : ex;
+}
+
+function frameOf(frame: FrameHandle | null): Frame | null {
+  return frame instanceof Frame ? frame : null;
+}
+
+/**
+ * Starts a frame made by heddle itself (a `.then` callback's): `run` is an async function that
+ * follows the transform's protocol (its awaits go through awaitIn; it calls ret, threw and leave).
+ */
+function ownFrame<T>(ex: Execution, name: string, site: number, run: (frame: Frame) => Promise<T>): Promise<T> {
+  const frame = ex.strands.enterFrame(name, site);
+  const promise = run(frame);
+  ex.strands.exitFrame(frame, promise);
+  return promise;
+}
+
+function handle(base: number): ModuleHandle {
+  const then = (receiver: unknown, site: number, onFulfilled?: unknown, onRejected?: unknown): unknown => {
+    const ex = active();
+    if (ex === null || !(receiver instanceof Promise)) return PASSTHROUGH.then(receiver, site, onFulfilled, onRejected);
+    const id = base + site;
+    const strands = ex.strands;
+    const name = (typeof onFulfilled === 'function' && onFulfilled.name) || (typeof onRejected === 'function' && onRejected.name) || 'then';
+    // A callback runs in a strand of its own once the promise settles (a microtask in Node):
+    // anything may happen between the settlement and the callback.
+    return ownFrame(ex, name, id, async (frame) => {
+      try {
+        let value: unknown;
+        try {
+          value = await (strands.awaitIn(frame, receiver, id, false) as Promise<unknown>);
+        } catch (e) {
+          if (typeof onRejected !== 'function') throw e;
+          return strands.ret(frame, (onRejected as Callback)(e));
+        }
+        return strands.ret(frame, typeof onFulfilled === 'function' ? (onFulfilled as Callback)(value) : value);
+      } catch (e) {
+        strands.threw(frame, e);
+        throw e;
+      } finally {
+        strands.leave(frame);
+      }
+    });
+  };
+  return {
+    fn(site, body) {
+      const ex = active();
+      if (ex === null) return body(NO_FRAME);
+      const id = base + site;
+      const frame = ex.strands.enterFrame(siteInfo(id)?.name ?? 'anonymous', id);
+      const promise = body(frame);
+      ex.strands.exitFrame(frame, promise);
+      return promise;
+    },
+    aw(frame, value, site) {
+      const f = frameOf(frame);
+      if (f === null) {
+        const ex = active();
+        if (ex !== null && frame === null) {
+          const where = siteLocation(base + site);
+          ex.addUncontrolled(`an await${where ? ` at ${where}` : ''} outside an instrumented async function (an async generator, or module top level) is not a scheduling point`);
+        }
+        return value;
+      }
+      return (f.owner as Execution).strands.awaitIn(f, value, base + site);
+    },
+    ret(frame, value) {
+      const f = frameOf(frame);
+      if (f !== null) f.result = value;
+      return value;
+    },
+    threw(frame, error) {
+      const f = frameOf(frame);
+      if (f !== null) {
+        f.threw = true;
+        f.error = error;
+      }
+    },
+    leave(frame) {
+      const f = frameOf(frame);
+      if (f !== null) (f.owner as Execution).strands.leave(f);
+    },
+    iter(frame, iterable, site) {
+      const f = frameOf(frame);
+      if (f === null) return PASSTHROUGH.iter(frame, iterable, site);
+      return iterate((f.owner as Execution), f, iterable, base + site);
+    },
+    then,
+    catch: (receiver, site, onRejected) => (receiver instanceof Promise && active() !== null
+      ? then(receiver, site, undefined, onRejected) : PASSTHROUGH.catch(receiver, site, onRejected)),
+    finally(receiver, site, onFinally) {
+      const ex = active();
+      if (ex === null || !(receiver instanceof Promise)) return PASSTHROUGH.finally(receiver, site, onFinally);
+      const id = base + site;
+      const strands = ex.strands;
+      const name = (typeof onFinally === 'function' && onFinally.name) || 'finally';
+      return ownFrame(ex, name, id, async (frame) => {
+        try {
+          let value: unknown;
+          try {
+            value = await (strands.awaitIn(frame, receiver, id, false) as Promise<unknown>);
+          } catch (e) {
+            if (typeof onFinally === 'function') await (strands.awaitIn(frame, (onFinally as Callback)(), id) as Promise<unknown>);
+            throw e;
+          }
+          if (typeof onFinally === 'function') await (strands.awaitIn(frame, (onFinally as Callback)(), id) as Promise<unknown>);
+          return value;
+        } catch (e) {
+          strands.threw(frame, e);
+          throw e;
+        } finally {
+          strands.leave(frame);
+        }
+      });
+    },
+    promise(site, executor) {
+      const ex = active();
+      if (ex === null || typeof executor !== 'function') return PASSTHROUGH.promise(site, executor);
+      return ex.strands.makePromise(executor as Executor, base + site);
+    },
+    all: (site, values) => active()?.strands.combine('all', values, base + site) ?? PASSTHROUGH.all(site, values),
+    allSettled: (site, values) => active()?.strands.combine('allSettled', values, base + site) ?? PASSTHROUGH.allSettled(site, values),
+    race: (site, values) => active()?.strands.combine('race', values, base + site) ?? PASSTHROUGH.race(site, values),
+    any: (site, values) => active()?.strands.combine('any', values, base + site) ?? PASSTHROUGH.any(site, values),
+    resolve: (site, value) => active()?.strands.settledPromise(value, false, base + site) ?? PASSTHROUGH.resolve(site, value),
+    reject: (site, reason) => active()?.strands.settledPromise(reason, true, base + site) ?? PASSTHROUGH.reject(site, reason),
+  };
+}
+
+/** `for await (v of iterable)` in an instrumented frame: every step of the iteration is an await. */
+function iterate(ex: Execution, frame: Frame, iterable: unknown, site: number): AsyncIterable<unknown> {
+  const strands = ex.strands;
+  const it = iterable as Partial<AsyncIterable<unknown> & Iterable<unknown>> | null | undefined;
+  if (it != null && typeof it[Symbol.asyncIterator] === 'function') {
+    const source = it[Symbol.asyncIterator]!();
+    return {
+      [Symbol.asyncIterator]: () => ({
+        next: (v?: unknown) => strands.awaitIn(frame, source.next(v), site) as Promise<IteratorResult<unknown>>,
+        return: (v?: unknown) => (source.return
+          ? strands.awaitIn(frame, source.return(v), site) as Promise<IteratorResult<unknown>>
+          : Promise.resolve({ done: true as const, value: v })),
+      }),
+    };
+  }
+  if (it == null || typeof it[Symbol.iterator] !== 'function') return iterable as AsyncIterable<unknown>;
+  const source = it[Symbol.iterator]!();
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: () => {
+        const r = source.next();
+        if (r.done) return strands.awaitIn(frame, r, site) as Promise<IteratorResult<unknown>>;
+        return (strands.awaitIn(frame, r.value, site) as Promise<unknown>).then((value) => ({ done: false as const, value }));
+      },
+      return: (v?: unknown) => {
+        source.return?.(v);
+        return Promise.resolve({ done: true as const, value: v });
+      },
+    }),
+  };
+}
 
 const modules = new Map<string, readonly Site[]>();
+
+function displayPath(url: string): string {
+  try {
+    return url.startsWith('file:') ? relative(process.cwd(), fileURLToPath(url)) : url;
+  } catch {
+    return url;
+  }
+}
 
 const runtime: Runtime = {
   module(url: string, sites: readonly Site[]): ModuleHandle {
     modules.set(url, sites);
-    return PASSTHROUGH;
+    const file = displayPath(url);
+    const infos: SiteInfo[] = sites.map(([kind, name, line, column, text]) => ({ kind, name, file, line, column, text }));
+    return handle(registerSites(infos));
   },
 };
 

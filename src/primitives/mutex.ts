@@ -1,4 +1,5 @@
 import type { ObjectId, PendingOp, TaskId } from '../../scheduler/types.ts';
+import { ownAsync } from '../instrument/own.ts';
 import { Controlled, UsageError } from './control.ts';
 
 /**
@@ -83,13 +84,16 @@ export class Mutex extends Controlled {
   }
 
   /** Runs fn holding the lock; releases it however fn ends. */
-  async withLock<R>(fn: () => R | Promise<R>): Promise<R> {
-    await this.lock();
-    try {
-      return await fn();
-    } finally {
-      this.unlock();
-    }
+  withLock<R>(fn: () => R | Promise<R>): Promise<R> {
+    const self = this;
+    return ownAsync('Mutex.withLock', function* withLock() {
+      yield self.lock();
+      try {
+        return (yield fn()) as R;
+      } finally {
+        self.unlock();
+      }
+    });
   }
 
   private get label(): string {

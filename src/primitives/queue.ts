@@ -1,3 +1,4 @@
+import { ownAsync } from '../instrument/own.ts';
 import { Controlled, UsageError, show } from './control.ts';
 
 /**
@@ -93,7 +94,10 @@ export class Queue<T> extends Controlled {
     return Promise.resolve(this.items.length);
   }
 
-  async empty(): Promise<boolean> {
-    return (await this.size()) === 0;
+  empty(): Promise<boolean> {
+    const self = this;
+    return ownAsync('Queue.empty', function* empty() {
+      return ((yield self.size()) as number) === 0;
+    });
   }
 }

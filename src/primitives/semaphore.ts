@@ -1,3 +1,4 @@
+import { ownAsync } from '../instrument/own.ts';
 import { Controlled, UsageError } from './control.ts';
 
 /** A counting semaphore. Outside an exploration, FIFO: release wakes the longest waiter. */
@@ -38,12 +39,15 @@ export class Semaphore extends Controlled {
     else this.permits++;
   }
 
-  async withPermit<R>(fn: () => R | Promise<R>): Promise<R> {
-    await this.acquire();
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  withPermit<R>(fn: () => R | Promise<R>): Promise<R> {
+    const self = this;
+    return ownAsync('Semaphore.withPermit', function* withPermit() {
+      yield self.acquire();
+      try {
+        return (yield fn()) as R;
+      } finally {
+        self.release();
+      }
+    });
   }
 }

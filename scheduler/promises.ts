@@ -1,0 +1,146 @@
+import type { ObjectId, TaskId } from './types.ts';
+
+// What heddle knows about a promise the code under test awaits. The engine cannot read a native
+// promise's state synchronously, so it tracks the promises it saw being made (an instrumented
+// async call's, a primitive operation's, `new Promise`, `Promise.all` and friends) and settles
+// their trackers at the very moment the code settles them. A promise made elsewhere (uninstrumented
+// code, real I/O) gets an "unknown" tracker that only a native reaction settles, later: awaiting one
+// is reported as a point heddle did not control.
+
+const PENDING = 0;
+const FULFILLED = 1;
+const REJECTED = 2;
+
+export type Combinator = 'all' | 'allSettled' | 'race' | 'any';
+
+export class Tracker {
+  private state = PENDING;
+  /** Resolved with another thenable: settled when that one is. */
+  private follows: Tracker | null = null;
+  /** For Promise.all and friends: the trackers of the inputs. */
+  private inputs: readonly Tracker[] | null = null;
+  private combinator: Combinator | null = null;
+  /** When it settled, in the order of settlements of this execution (for `race`). */
+  order = -1;
+  /** The synchronisation object the settling and the awaiting tasks meet on (allocated on demand). */
+  object: ObjectId = -1;
+  /** The task whose step settled it (-1: settled outside any step, or not yet). */
+  settledBy: TaskId = -1;
+
+  constructor(
+    /** False for a promise heddle did not see being made: its settlement is not under heddle's control. */
+    readonly controlled: boolean,
+    /** Where the promise was made, for messages. */
+    readonly origin?: string,
+  ) {}
+
+  static combine(kind: Combinator, inputs: readonly Tracker[]): Tracker {
+    const t = new Tracker(inputs.every((i) => i.isControlled()));
+    t.combinator = kind;
+    t.inputs = inputs;
+    return t;
+  }
+
+  /** Settles it now (first settlement wins, as for promises). */
+  settle(rejected: boolean, order: number, by: TaskId): void {
+    if (this.state !== PENDING || this.follows !== null) return;
+    this.state = rejected ? REJECTED : FULFILLED;
+    this.order = order;
+    this.settledBy = by;
+  }
+
+  /** Resolved with a thenable: from now on its state is that one's. */
+  follow(other: Tracker): void {
+    if (this.state !== PENDING || this.follows !== null) return;
+    this.follows = other;
+  }
+
+  /** Whether no code outside heddle's control decides when it settles. */
+  isControlled(): boolean {
+    if (!this.controlled) return false;
+    if (this.follows !== null) return this.follows.isControlled();
+    return true;
+  }
+
+  get settled(): boolean {
+    return this.settlement() >= 0;
+  }
+
+  /** The order in which it settled (-1 while pending). */
+  settlement(): number {
+    if (this.follows !== null) return this.follows.settlement();
+    if (this.inputs === null) return this.state === PENDING ? -1 : this.order;
+    return combined(this.combinator!, this.inputs);
+  }
+
+  /** Settled and rejected (used for `all`, `any` short-circuits). */
+  get rejected(): boolean {
+    if (this.follows !== null) return this.follows.rejected;
+    if (this.inputs === null) return this.state === REJECTED;
+    const at = this.settlement();
+    if (at < 0) return false;
+    if (this.combinator === 'all') return this.inputs.some((i) => i.rejected && i.settlement() === at);
+    if (this.combinator === 'any') return this.inputs.every((i) => i.rejected);
+    if (this.combinator === 'race') return this.inputs.some((i) => i.settlement() === at && i.rejected);
+    return false;
+  }
+
+  /** The synchronisation object of the promise whose settlement decided this one's (-1 if none). */
+  decisiveObject(): ObjectId {
+    if (this.follows !== null) return this.follows.decisiveObject();
+    if (this.inputs === null) return this.object;
+    const at = this.settlement();
+    for (const i of this.inputs) if (i.settlement() === at) return i.decisiveObject();
+    return -1;
+  }
+
+  /** The trackers it waits on, transitively (for happens-before: whoever settled them). */
+  sources(): Tracker[] {
+    if (this.follows !== null) return this.follows.sources();
+    if (this.inputs === null) return [this];
+    return this.inputs.flatMap((i) => i.sources());
+  }
+}
+
+/** When a combined promise settles: the settlement order that decides it, or -1 while pending. */
+function combined(kind: Combinator, inputs: readonly Tracker[]): number {
+  if (kind === 'race') {
+    let first = -1;
+    for (const i of inputs) {
+      const at = i.settlement();
+      if (at >= 0 && (first < 0 || at < first)) first = at;
+    }
+    return first;
+  }
+  // all: every input fulfilled, or the first rejection; any: the first fulfilment, or every
+  // input rejected; allSettled: every input settled.
+  let last = inputs.length === 0 ? 0 : -1;
+  let decisive = -1;
+  let pending = false;
+  for (const i of inputs) {
+    const at = i.settlement();
+    if (at < 0) {
+      pending = true;
+      continue;
+    }
+    const rejected = i.rejected;
+    if ((kind === 'all' && rejected) || (kind === 'any' && !rejected)) {
+      if (decisive < 0 || at < decisive) decisive = at;
+    }
+    if (at > last) last = at;
+  }
+  if (decisive >= 0) return decisive;
+  return pending ? -1 : last;
+}
+
+/** A tracker that is settled from the start (an awaited plain value). */
+export const SETTLED: Tracker = (() => {
+  const t = new Tracker(true);
+  t.settle(false, 0, -1);
+  return t;
+})();
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null
+    && typeof (value as { then?: unknown }).then === 'function';
+}
