@@ -28,4 +28,5 @@ export type { HistoryOp, OpResult } from './linearizability/history.ts';
 export type { Verdict } from './scenario.ts';
 export { controlled, controlledFunction, controlledObject, controlledCallback } from './environment/controlled.ts';
 export { virtualFs } from './environment/fs.ts';
+export { VIRTUAL_EPOCH } from './environment/index.ts';
 export type { Environment } from './environment/index.ts';

@@ -5,7 +5,7 @@ import type { Strategy } from '../scheduler/strategy.ts';
 import type { ExecutionResult } from '../scheduler/types.ts';
 import type { Scenario } from './scenario.ts';
 import { installEnvironment } from './environment/index.ts';
-import { asyncTaskContext } from './environment/context.ts';
+import { asyncTaskContext, attributeTasks } from './environment/context.ts';
 
 export const DEFAULT_MAX_STEPS = 10_000;
 
@@ -71,6 +71,7 @@ function waitForUnknown(ex: Execution): void {
 export async function runExecution(s: Scenario, strategy: Strategy, maxSteps: number, captureLocations: boolean): Promise<ExecutionResult> {
   const tracked = s.options.environment ? asyncTaskContext() : null;
   const ex = new Execution(strategy, { maxSteps, captureLocations, ...(tracked ? { tasks: tracked.context } : {}) });
+  if (tracked !== null) attributeTasks(ex, tracked.context);
   if (s.options.races !== false) ex.observers.push(new RaceDetector());
   const restore = s.options.environment ? installEnvironment(s.options.environment) : null;
   let result: ExecutionResult;

@@ -15,9 +15,10 @@ export interface ScenarioOptions {
   readonly description?: string;
   /**
    * Node APIs replaced by controlled versions during each execution, for code not written
-   * against heddle: virtual timers, an in-memory filesystem, explored EventEmitter delivery.
+   * against heddle: virtual timers and clock, recorded randomness, an in-memory filesystem,
+   * explored EventEmitter delivery. `true` turns on all of them.
    */
-  readonly environment?: Environment;
+  readonly environment?: Environment | boolean;
   /**
    * Checks what the body returned, after the execution ended and outside it (heddle's
    * primitives behave as plain async code there). A non-null result fails the execution.

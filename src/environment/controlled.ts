@@ -1,4 +1,4 @@
-import { currentExecution } from '../../scheduler/execution.ts';
+import { callingExecution } from './context.ts';
 import { Controlled } from '../primitives/control.ts';
 import { spawn } from '../primitives/task.ts';
 
@@ -34,8 +34,7 @@ type AnyFunction = (...args: never[]) => unknown;
 export function controlledFunction<F extends AnyFunction>(fn: F, name: string = fn.name || 'call'): F {
   const target = new CallTarget(name);
   const wrapper = function (this: unknown, ...args: Parameters<F>) {
-    const ex = currentExecution();
-    if (ex === null || !ex.inTask) return fn.apply(this, args);
+    if (callingExecution() === null) return fn.apply(this, args);
     return target.run(name, () => fn.apply(this, args));
   };
   Object.defineProperty(wrapper, 'name', { value: name });
@@ -72,8 +71,7 @@ type NodeCallback = (error: unknown, ...results: unknown[]) => void;
 export function controlledCallback<F extends (...args: never[]) => void>(fn: F, name: string = fn.name || 'callback'): F {
   const target = new CallTarget(name);
   const wrapper = function (this: unknown, ...args: unknown[]) {
-    const ex = currentExecution();
-    if (ex === null || !ex.inTask) return (fn as unknown as (...a: unknown[]) => void).apply(this, args);
+    if (callingExecution() === null) return (fn as unknown as (...a: unknown[]) => void).apply(this, args);
     const callback = args.pop() as NodeCallback;
     if (typeof callback !== 'function') throw new TypeError(`${name}: the last argument must be a callback`);
     spawn(async () => {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { currentExecution } from '../../scheduler/execution.ts';
+import { callingExecution } from './context.ts';
 import { spawn } from '../primitives/task.ts';
 import type { Patches } from './patch.ts';
 
@@ -15,8 +15,7 @@ export function installEvents(patches: Patches): void {
   const proto = EventEmitter.prototype as unknown as Record<string, unknown>;
   const realEmit = EventEmitter.prototype.emit;
   patches.set(proto, 'emit', function emit(this: EventEmitter, event: string | symbol, ...args: unknown[]): boolean {
-    const ex = currentExecution();
-    if (ex === null || !ex.inTask) return realEmit.call(this, event, ...args);
+    if (callingExecution() === null) return realEmit.call(this, event, ...args);
     const listeners = this.rawListeners(event) as Listener[];
     if (listeners.length === 0) return realEmit.call(this, event, ...args); // 'error' throws, others return false
     for (const raw of listeners) {

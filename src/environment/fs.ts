@@ -1,7 +1,7 @@
 import { createFsFromVolume, Volume } from 'memfs';
-import { currentExecution } from '../../scheduler/execution.ts';
 import { Controlled } from '../primitives/control.ts';
 import { spawn } from '../primitives/task.ts';
+import { callingExecution } from './context.ts';
 import { builtin, type Patches } from './patch.ts';
 
 type MemFs = ReturnType<typeof createFsFromVolume>;
@@ -39,8 +39,7 @@ export function virtualFs(files: Record<string, string> = {}): { fs: MemFs; prom
     const impl = sync[`${name}Sync`];
     if (typeof impl !== 'function') continue;
     promises[name] = (...args: unknown[]) => {
-      const ex = currentExecution();
-      if (ex === null || !ex.inTask) return Promise.resolve().then(() => impl.apply(fs, args));
+      if (callingExecution() === null) return Promise.resolve().then(() => impl.apply(fs, args));
       return target.op(name, () => impl.apply(fs, args));
     };
   }
@@ -78,5 +77,4 @@ export function installFs(patches: Patches, files: Record<string, string> = {}):
   patches.set(nodeFs, 'exists', (path: unknown, callback: (exists: boolean) => void) => {
     spawn(async () => callback(await promises.access!(path).then(() => true, () => false)), 'fs.exists callback');
   });
-  patches.apply();
 }

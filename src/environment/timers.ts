@@ -1,6 +1,7 @@
 import { currentExecution } from '../../scheduler/execution.ts';
 import { Controlled } from '../primitives/control.ts';
 import { spawn, sleep } from '../primitives/task.ts';
+import { callingExecution } from './context.ts';
 import { builtin, type Patches } from './patch.ts';
 
 type Callback = (...args: unknown[]) => void;
@@ -61,12 +62,19 @@ export class VirtualTimer extends Controlled {
 }
 
 function inExploration(): boolean {
-  return currentExecution()?.inTask === true;
+  return callingExecution() !== null;
 }
 
-/** Installs virtual setTimeout/setInterval/setImmediate (global, node:timers, node:timers/promises). */
+/**
+ * Installs virtual setTimeout/setInterval/setImmediate (global, node:timers, node:timers/promises),
+ * process.nextTick and queueMicrotask. Every callback runs in a task of its own, so the order of
+ * ticks, microtasks, immediates and due timers — among themselves and against the other tasks —
+ * is explored, not Node's fixed phase order (a tick before an immediate). A callback still never
+ * runs before its timer is due.
+ */
 export function installTimers(patches: Patches): void {
-  const real = { setTimeout, setInterval, setImmediate, clearTimeout, clearInterval, clearImmediate };
+  const real = { setTimeout, setInterval, setImmediate, clearTimeout, clearInterval, clearImmediate,
+    nextTick: process.nextTick, queueMicrotask };
   const start = (label: string, ms: number, repeat: boolean, cb: Callback, args: unknown[]): VirtualTimer => {
     const timer = new VirtualTimer(label);
     const task = spawn(async () => {
@@ -113,5 +121,13 @@ export function installTimers(patches: Patches): void {
       }
     })();
   });
-  patches.apply();
+  patches.set(process as unknown as Record<string, unknown>, 'nextTick', function nextTick(cb: Callback, ...args: unknown[]): void {
+    // A non-function goes to the real one, which throws Node's own TypeError.
+    if (!inExploration() || typeof cb !== 'function') return real.nextTick(cb, ...args);
+    spawn(() => cb(...args), `nextTick${name(cb)}`);
+  });
+  patches.set(globalThis as unknown as Record<string, unknown>, 'queueMicrotask', function queueMicrotask(cb: () => void): void {
+    if (!inExploration() || typeof cb !== 'function') return real.queueMicrotask(cb);
+    spawn(() => cb(), `queueMicrotask${name(cb)}`);
+  });
 }
