@@ -17,8 +17,9 @@ export class Patches {
   private readonly saved: { target: Record<string, unknown>; key: string; value: unknown; had: boolean }[] = [];
 
   set(target: Record<string, unknown>, key: string, value: unknown): void {
-    this.saved.push({ target, key, value: target[key], had: Object.prototype.hasOwnProperty.call(target, key) });
-    target[key] = value;
+    const saved = { target, key, value: target[key], had: Object.prototype.hasOwnProperty.call(target, key) };
+    target[key] = value; // throws for a read-only property: then there is nothing to put back
+    this.saved.push(saved);
   }
 
   apply(): void {

@@ -122,10 +122,10 @@ export function installRandom(patches: Patches): void {
     const ex = callingExecution();
     return ex === null ? real.mathRandom() : ex.random();
   });
+  // node:crypto's getRandomValues is a read-only getter whose function calls webcrypto's: patched here.
   const web = webcrypto as unknown as Record<string, unknown>;
   patches.set(web, 'getRandomValues', getRandomValues);
   patches.set(web, 'randomUUID', webRandomUUID);
-  patches.set(nodeCrypto, 'getRandomValues', getRandomValues);
   patches.set(nodeCrypto, 'randomUUID', randomUUID);
   patches.set(nodeCrypto, 'randomBytes', randomBytes);
   patches.set(nodeCrypto, 'randomInt', randomInt);
