@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import * as fsPromises from 'node:fs/promises';
 import * as timersPromises from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { controlled, controlledCallback, explore, replay, scenario, spawn } from 'heddle';
+import { controlled, controlledCallback, explore, replay, scenario, spawn, VIRTUAL_EPOCH } from 'heddle';
 import { racy as mkdirRace, safe as mkdirSafe } from '../../scenarios/node/mkdir-race.ts';
 import { racy as timeoutRace, safe as timeoutSafe } from '../../scenarios/node/timeout-cache.ts';
 
@@ -127,5 +127,23 @@ describe('in-memory filesystem', () => {
     expect(existsSync('/data')).toBe(false);
     expect(typeof fsPromises.readFile).toBe('function');
     expect((await fsPromises.readFile('package.json', 'utf8')).includes('"name": "heddle"')).toBe(true);
+  });
+});
+
+describe('environment: true', () => {
+  it('turns on timers, clock, random, fs and events at once', async () => {
+    const s = scenario('t/everything', async () => {
+      await fsPromises.writeFile('/note', 'kept in memory');
+      assert.equal(existsSync('/note'), true);
+      const e = new EventEmitter();
+      const heard = new Promise<number>((resolve) => e.once('tick', resolve));
+      setTimeout(() => e.emit('tick', Date.now()), 1_000);
+      assert.equal(await heard, VIRTUAL_EPOCH + 1_000);
+      const r = Math.random();
+      assert.ok(r >= 0 && r < 1);
+    }, { environment: true });
+    const r = await explore(s, { iterations: 20 });
+    expect(r.failure?.message).toBeUndefined();
+    expect(existsSync('/note')).toBe(false);
   });
 });

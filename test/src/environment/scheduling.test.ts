@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { describe, expect, it } from 'vitest';
+import { explore, scenario } from 'heddle';
+
+const realNextTick = process.nextTick;
+const realQueueMicrotask = globalThis.queueMicrotask;
+const realSetImmediate = globalThis.setImmediate;
+
+/** Runs `schedule(done)`, which queues `count` callbacks each calling done(name), and returns the order seen. */
+function orderOf(count: number, schedule: (done: (name: string) => void) => void): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const seen: string[] = [];
+    schedule((name) => {
+      seen.push(name);
+      if (seen.length === count) resolve(seen.join(' '));
+    });
+  });
+}
+
+describe('callback scheduling', () => {
+  it('dfs explores all 6 orders of a nextTick, a queueMicrotask and a setImmediate callback, with Node\'s arguments', async () => {
+    const orders = new Set<string>();
+    const s = scenario('scheduling/ticks', async () => {
+      orders.add(await orderOf(3, (done) => {
+        setImmediate((name: string) => done(name), 'immediate');
+        process.nextTick((a: string, b: string) => done(`${a}${b}`), 'tick', '');
+        queueMicrotask(() => done('microtask'));
+      }));
+    }, { environment: { timers: true } });
+    const r = await explore(s, { strategy: 'dfs', iterations: 10_000 });
+    expect(r.failure?.message).toBeUndefined();
+    expect(r.complete).toBe(true);
+    expect(orders.size).toBe(6);
+  });
+
+  it('a due timer and a nextTick run in either order; a timer not yet due never runs before the tick', async () => {
+    const due = new Set<string>();
+    const later = new Set<string>();
+    const s = scenario('scheduling/timer-vs-tick', async () => {
+      due.add(await orderOf(2, (done) => {
+        setTimeout(() => done('timeout'), 0);
+        process.nextTick(() => done('tick'));
+      }));
+      later.add(await orderOf(2, (done) => {
+        setTimeout(() => done('timeout'), 10);
+        process.nextTick(() => done('tick'));
+      }));
+    }, { environment: { timers: true } });
+    const r = await explore(s, { strategy: 'dfs', iterations: 10_000 });
+    expect(r.failure?.message).toBeUndefined();
+    expect([...due].sort()).toEqual(['tick timeout', 'timeout tick']);
+    expect([...later]).toEqual(['tick timeout']);
+  });
+
+  it('a throwing nextTick callback fails the execution, and the real functions are back after it', async () => {
+    const s = scenario('scheduling/throws', async () => {
+      await new Promise<void>((resolve) => {
+        process.nextTick(() => {
+          throw new Error('tick failed');
+        });
+        queueMicrotask(resolve);
+      });
+    }, { environment: { timers: true } });
+    const r = await explore(s, { strategy: 'dfs', iterations: 100 });
+    expect(r.failure?.message).toMatch(/tick failed/);
+    expect(process.nextTick).toBe(realNextTick);
+    expect(globalThis.queueMicrotask).toBe(realQueueMicrotask);
+    expect(globalThis.setImmediate).toBe(realSetImmediate);
+    // Outside an exploration they are Node's: a tick before an immediate, every time.
+    const order = await orderOf(2, (done) => {
+      setImmediate(() => done('immediate'));
+      process.nextTick(() => done('tick'));
+    });
+    expect(order).toBe('tick immediate');
+  });
+
+  it('a non-function callback throws Node\'s own TypeError', async () => {
+    const s = scenario('scheduling/errors', () => {
+      assert.throws(() => process.nextTick(42 as never), { code: 'ERR_INVALID_ARG_TYPE' });
+      assert.throws(() => queueMicrotask(42 as never), { code: 'ERR_INVALID_ARG_TYPE' });
+    }, { environment: { timers: true } });
+    expect((await explore(s, { iterations: 2 })).failure?.message).toBeUndefined();
+  });
+});
