@@ -1,5 +1,5 @@
 import type { Execution } from '../../scheduler/execution.ts';
-import { callingExecution } from './context.ts';
+import { scenarioExecution } from './context.ts';
 import type { Patches } from './patch.ts';
 
 /**
@@ -33,7 +33,7 @@ export function installClock(patches: Patches): void {
 
   function VirtualDate(this: unknown, ...args: unknown[]): unknown {
     // Date() as a function ignores its arguments and returns the current time as a string.
-    const ex = new.target === undefined || args.length === 0 ? callingExecution() : null;
+    const ex = new.target === undefined || args.length === 0 ? scenarioExecution() : null;
     if (new.target === undefined) return ex === null ? RealDate() : new RealDate(epochMs(ex)).toString();
     return Reflect.construct(RealDate, ex === null ? args : [epochMs(ex)], new.target);
   }
@@ -43,7 +43,7 @@ export function installClock(patches: Patches): void {
   Object.defineProperty(VirtualDate, 'length', { value: RealDate.length });
 
   const hrtime = Object.assign(function hrtime(previous?: HrTime): HrTime {
-    const ex = callingExecution();
+    const ex = scenarioExecution();
     if (ex === null) return realHrtime(previous);
     const ns = Math.round(ex.now * 1e6);
     let seconds = Math.floor(ns / 1e9);
@@ -59,7 +59,7 @@ export function installClock(patches: Patches): void {
     return [seconds, nanos];
   }, {
     bigint(): bigint {
-      const ex = callingExecution();
+      const ex = scenarioExecution();
       return ex === null ? realHrtime.bigint() : BigInt(Math.round(ex.now * 1e6));
     },
   });
@@ -67,12 +67,12 @@ export function installClock(patches: Patches): void {
   patches.set(globalThis as unknown as Record<string, unknown>, 'Date', VirtualDate);
   patches.set(RealDate.prototype as unknown as Record<string, unknown>, 'constructor', VirtualDate);
   patches.set(RealDate as unknown as Record<string, unknown>, 'now', function now(): number {
-    const ex = callingExecution();
+    const ex = scenarioExecution();
     return ex === null ? realNow() : epochMs(ex);
   });
   // Milliseconds since the execution began, as performance.now() counts from the process start.
   patches.set(perf as unknown as Record<string, unknown>, 'now', function now(): number {
-    const ex = callingExecution();
+    const ex = scenarioExecution();
     return ex === null ? realPerformanceNow.call(perf) : ex.now;
   });
   patches.set(process as unknown as Record<string, unknown>, 'hrtime', hrtime);

@@ -23,34 +23,40 @@ export function asyncTaskContext(): { context: TaskContext; close(): void } {
 // execution's entry goes with it, nothing survives from one execution to the next.
 const contexts = new WeakMap<Execution, TaskContext>();
 
-/** Lets `callingExecution` tell the execution's task code from other code of the process. */
+/** Lets the environment tell the execution's own code from other code of the process. */
 export function attributeTasks(ex: Execution, context: TaskContext): void {
   contexts.set(ex, context);
 }
 
 /**
- * The execution whose task is running the calling code, or null: the caller then gets the real
- * API. `inTask` alone is not enough with an environment:
- * - it stays true between the moment the microtasks drained and the driver's stall check, when
- *   other macrotasks of the process run (vitest's own messages): their `queueMicrotask` or
- *   `Date.now()` must stay real, so the caller must descend from a task (its async context);
- * - it is false while a suspended task resumes with no task running (after `await helper()`
- *   where helper awaited a timer a few promise hops deep): its `Date.now()` or `setTimeout` must
- *   still be virtual;
- * - a controlled call's real I/O callbacks descend from a task parked at its response: they are
- *   not that task running, so they stay real.
- * Without a task context (no environment: controlled calls only) the engine's `inTask` decides.
+ * The execution whose scenario code is calling (code descending from one of its tasks, whether a
+ * task is running now or not), or null: the caller then gets the real API. `inTask` alone is not
+ * the answer with an environment: it stays true between the moment the microtasks drained and
+ * the driver's stall check, while other macrotasks of the process run (vitest's own messages),
+ * and it is false while a suspended task resumes with no task running. Reading the clock needs
+ * no more than this: virtual time is one value for every task.
  */
-export function callingExecution(): Execution | null {
+export function scenarioExecution(): Execution | null {
   const ex = currentExecution();
   if (ex === null) return null;
   const context = contexts.get(ex);
-  if (context === undefined) return ex.inTask ? ex : null;
-  const task = context.identify();
-  if (task === undefined) return null;
+  if (context === undefined) return ex.inTask ? ex : null; // no environment: controlled calls only
+  return context.identify() === undefined ? null : ex;
+}
+
+/**
+ * The execution, when the calling code is its scenario code AND the engine can attribute the
+ * call to a task (the running one, or a suspended one that resumed): what spawning a callback's
+ * task or recording a draw needs. A controlled call's real I/O callbacks, which run while no task
+ * does, get the real API.
+ */
+export function callingExecution(): Execution | null {
+  const ex = scenarioExecution();
+  if (ex === null || ex.inTask) return ex;
   try {
-    return ex.currentTask() === task ? ex : null; // the running task, or a suspended one resumed
+    ex.currentTask(); // throws when no task is running and the caller is no resumed task
+    return ex;
   } catch {
-    return null; // no task is running and the caller is no resumed task
+    return null;
   }
 }
