@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, expect, it } from 'vitest';
-import { explore, scenario } from 'heddle';
+import { controlled, explore, scenario } from 'heddle';
 
 const realNextTick = process.nextTick;
 const realQueueMicrotask = globalThis.queueMicrotask;
 const realSetImmediate = globalThis.setImmediate;
+const realSetTimeout = globalThis.setTimeout;
 
 /** Runs `schedule(done)`, which queues `count` callbacks each calling done(name), and returns the order seen. */
 function orderOf(count: number, schedule: (done: (name: string) => void) => void): Promise<string> {
@@ -80,5 +81,34 @@ describe('callback scheduling', () => {
       assert.throws(() => queueMicrotask(42 as never), { code: 'ERR_INVALID_ARG_TYPE' });
     }, { environment: { timers: true } });
     expect((await explore(s, { iterations: 2 })).failure?.message).toBeUndefined();
+  });
+});
+
+describe('code outside the scenario', () => {
+  it('other macrotasks of the process keep the real APIs while an execution waits', async () => {
+    const seen = { calls: 0, virtualNow: 0, ticks: 0 };
+    let running = true;
+    // Stands for a test runner's own messages, which run while an execution waits for real work.
+    const background = () => {
+      seen.calls++;
+      if (Date.now() < Date.UTC(2026, 0, 2)) seen.virtualNow++;
+      process.nextTick(() => seen.ticks++);
+      if (running) realSetImmediate(background);
+    };
+    realSetImmediate(background);
+    const slow = controlled(() => new Promise<void>((resolve) => realSetTimeout(resolve, 2)), 'slow');
+    const s = scenario('scheduling/outside', async () => {
+      for (let i = 0; i < 3; i++) {
+        await slow();
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }, { environment: true });
+    const r = await explore(s, { iterations: 5 });
+    running = false;
+    await new Promise((resolve) => realSetImmediate(resolve));
+    expect(r.failure?.message).toBeUndefined();
+    expect(seen.calls).toBeGreaterThan(10);
+    expect(seen.virtualNow).toBe(0);
+    expect(seen.ticks).toBe(seen.calls);
   });
 });
