@@ -23,11 +23,18 @@ import type {
 
 export type { ExecutionOptions, TaskContext, ExecutionObserver } from './execution-types.ts';
 
-let active: Execution | null = null;
+// The execution that owns the running code. Kept on a global, not in this module: a test runner
+// that evaluates heddle's modules once per test file (vitest) must not leave code instrumented
+// under one copy unable to see an execution of another.
+interface ActiveSlot {
+  execution: Execution | null;
+}
+const slotKey = Symbol.for('heddle.active-execution');
+const slot: ActiveSlot = ((globalThis as unknown as Record<symbol, ActiveSlot | undefined>)[slotKey] ??= { execution: null });
 
 /** The execution that owns the running code, or null outside an exploration. */
 export function currentExecution(): Execution | null {
-  return active;
+  return slot.execution;
 }
 
 export const NEVER: Promise<never> = new Promise<never>(() => {});
@@ -87,10 +94,11 @@ export class Execution {
 
   /** Starts the body as task 0. The returned promise settles when the execution ends. */
   start(body: () => unknown): Promise<ExecutionResult> {
+    const active = slot.execution;
     if (active !== null && !active.finished) {
       throw new Error('[internal bug] heddle started an execution while another one was running');
     }
-    active = this;
+    slot.execution = this;
     this.addTask(body, 'main');
     this.schedule();
     return this.done;
@@ -289,6 +297,9 @@ export class Execution {
       return this.finish({ kind: 'nondeterminism', internal: true, task: t.id,
         message: `[internal bug] heddle resumed task ${t.id} '${t.name}', but its code never ran` });
     }
+    // Uninstrumented code that called instrumented code and awaits it natively: the first thing
+    // its step left fresh is what it waits for (as in a task's first step, see runBody).
+    if (this.running !== null && this.strands.resumeLegacy(this.running)) return this.endStep();
     if (this.options.tasks !== undefined) return this.suspendRunning();
     if (this.running !== null) return this.failStalled(this.running);
     this.deciding = true;
@@ -316,6 +327,10 @@ export class Execution {
   }
 
   private failStalled(task: TaskState | null): void {
+    if (task?.pending instanceof AwaitedPromise) {
+      return this.finish({ kind: 'nondeterminism', task: task.id, message: `task ${task.id} '${task.name}' awaits ${task.pending.waitsFor}; ` +
+        `make it where heddle sees it (instrument the package that makes it: --instrument NAME), or use controlled(), an environment, or heddle's primitives` });
+    }
     const last = task ? this.record.lastStepOf(task.id) : null;
     this.finish({ kind: 'nondeterminism', task: task?.id, message: stallMessage(task, last, this.options.tasks !== undefined) });
   }
@@ -556,7 +571,7 @@ export class Execution {
     this.finishedWith = result;
     this.running = null;
     this.starting = null;
-    if (active === this) active = null;
+    if (slot.execution === this) slot.execution = null;
     this.strategy.endExecution?.(result);
     this.resolveDone(result);
   }

@@ -15,7 +15,9 @@ export interface SiteInfo {
   readonly text: string;
 }
 
-const sites: SiteInfo[] = [];
+// Global, not per module copy: see currentExecution in execution.ts.
+const sitesKey = Symbol.for('heddle.sites');
+const sites: SiteInfo[] = ((globalThis as unknown as Record<symbol, SiteInfo[] | undefined>)[sitesKey] ??= []);
 
 /** Registers a module's sites; returns the number of its first one. */
 export function registerSites(list: readonly SiteInfo[]): number {

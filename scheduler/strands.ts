@@ -109,6 +109,25 @@ export class Strands {
     if (this.ex.runningTask === task) this.ex.endStep();
   }
 
+  /**
+   * A legacy task's step ran to the end of the microtasks without parking: its code awaits,
+   * natively, something it started in this step. Takes the first fresh item as what it awaits.
+   */
+  resumeLegacy(task: TaskState): boolean {
+    if (!task.legacy && task.frames.length > 0) return false;
+    const first = this.fresh.shift();
+    if (first === undefined) return false;
+    task.legacy = true;
+    if (first instanceof FreshOp) {
+      this.parkLegacy(task, first);
+    } else {
+      task.frames = first.chain!;
+      first.chain = null;
+      this.setPending(task);
+    }
+    return true;
+  }
+
   private parkLegacy(task: TaskState, op: FreshOp): void {
     task.pending = op.op;
     task.effect = op.effect;

@@ -68,7 +68,60 @@ export interface ModuleHandle {
   any(site: number, values: unknown): Promise<unknown>;
   resolve(site: number, value?: unknown): Promise<unknown>;
   reject(site: number, reason?: unknown): Promise<unknown>;
+
+  // ---- Memory effects (see "Tracking" below): what a step reads and writes ----
+
+  /** `o.k`, `o[k]` (a read that is not a call's callee): returns `o[k]`. */
+  r(o: unknown, k: PropertyKey): unknown;
+  /** `o.k = v`, `o[k] = v`: performs the assignment, returns `v`. */
+  w(o: unknown, k: PropertyKey, v: unknown): unknown;
+  /** `o.k++`, `--o[k]` …: `delta` is 1 or -1; returns what the update expression evaluates to (BigInt-aware). */
+  upd(o: unknown, k: PropertyKey, delta: 1 | -1, prefix: boolean): unknown;
+  /** `delete o.k`: returns what `delete` returns. */
+  del(o: unknown, k: PropertyKey): boolean;
+  /** `k in o`: returns it. */
+  has(k: unknown, o: unknown): boolean;
+  /** `o` is read as a whole (spread, rest, array destructuring, for-in, for-of): returns `o`. */
+  rall<T>(o: T): T;
+  /** A read / write of private member `#name` of `o` (recorded only: the access itself stays native). */
+  pr(o: unknown, name: string): void;
+  pw(o: unknown, name: string): void;
+  /** `o.k(...args)`, `o[k](...args)`: the call, with `this` = o. */
+  mc(o: unknown, k: PropertyKey, ...args: unknown[]): unknown;
+  /** `f(...args)` where `f` is not known to be a function of this module: the call, with `this` undefined. */
+  fc(f: unknown, ...args: unknown[]): unknown;
+  /** A function created by instrumented code (expression, arrow): returns it. */
+  f<T>(fn: T): T;
+  /** Function declarations of a scope, at its start: marks them. */
+  fs(...fns: unknown[]): void;
+  /** A class defined by instrumented code: marks its methods, accessors and static methods; returns it. */
+  cls<T>(c: T): T;
+  /** An object literal with methods or accessors: marks them; returns it. */
+  obj<T>(o: T): T;
+  /** A new scope token, made where a scope that declares captured, reassigned variables is entered. */
+  scope(): object;
+  /** A read / write of captured variable number `index` of `scope`. */
+  vr(scope: object, index: number): void;
+  vw(scope: object, index: number): void;
 }
+
+/*
+ * Tracking. A step's effects on plain JavaScript state are what DPOR needs to tell steps that
+ * commute from steps that do not; the race detector uses them too. The transform reports them:
+ * - every member read and write of any object (`this.cache`, `map.size`, `arr[i] = v`, compound
+ *   and logical assignments, `++`, `delete`, `in`, optional chains), private members by pr/pw;
+ * - whole-object reads where the language reads every property (spread, object rest, array
+ *   destructuring, for-in, for-of, spread arguments) by rall;
+ * - every call whose callee is not statically a function of this module (a function declaration,
+ *   or a const bound to a function expression) or an import from a relative path: member calls by
+ *   mc, other calls by fc — the runtime then knows builtins' effects (Map#set writes the map) and
+ *   treats a call of a function that instrumented code did not create (f, fs, cls, obj mark them)
+ *   as a step with unknown effects;
+ * - variables that are captured by a nested function and assigned after their declaration (`let
+ *   count = 0; const inc = async () => { count++ }`): a scope token per entry of the declaring
+ *   scope, and vr/vw at each read and write (then the native access).
+ * Each call evaluates its operands once, in the language's order (temporaries where needed).
+ */
 
 /** What `globalThis[RUNTIME_KEY]` holds. */
 export interface Runtime {

@@ -39,4 +39,30 @@ export const PASSTHROUGH: ModuleHandle = {
   any: (_site, values) => Promise.any(values as Iterable<unknown>),
   resolve: (_site, value) => Promise.resolve(value),
   reject: (_site, reason) => Promise.reject(reason),
+  r: (o, k) => (o as Record<PropertyKey, unknown>)[k],
+  w: (o, k, v) => ((o as Record<PropertyKey, unknown>)[k] = v),
+  upd: (o, k, delta, prefix) => update(o as Record<PropertyKey, unknown>, k, delta, prefix),
+  del: (o, k) => delete (o as Record<PropertyKey, unknown>)[k],
+  has: (k, o) => (k as PropertyKey) in (o as object),
+  rall: (o) => o,
+  pr: () => {},
+  pw: () => {},
+  mc: (o, k, ...args) => ((o as Record<PropertyKey, Callback>)[k] as Callback).apply(o, args),
+  fc: (f, ...args) => (f as Callback)(...args),
+  f: (fn) => fn,
+  fs: () => {},
+  cls: (c) => c,
+  obj: (o) => o,
+  scope: () => ({}),
+  vr: () => {},
+  vw: () => {},
 };
+
+/** `o[k]++` and friends, numbers and BigInts alike. */
+export function update(o: Record<PropertyKey, unknown>, k: PropertyKey, delta: 1 | -1, prefix: boolean): unknown {
+  const old = o[k];
+  const before = typeof old === 'bigint' ? old : Number(old);
+  const after = typeof before === 'bigint' ? before + BigInt(delta) : before + delta;
+  o[k] = after;
+  return prefix ? after : before;
+}

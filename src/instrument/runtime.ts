@@ -1,10 +1,11 @@
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { currentExecution, type Execution } from '../../scheduler/execution.ts';
-import { Frame } from '../../scheduler/frames.ts';
+import type { Frame } from '../../scheduler/frames.ts';
 import { registerSites, siteInfo, siteLocation, type SiteInfo } from '../../scheduler/sites.ts';
 import { RUNTIME_KEY, type Frame as FrameHandle, type ModuleHandle, type Runtime, type Site } from './api.ts';
 import { PASSTHROUGH } from './passthrough.ts';
+import { TRACKING } from './tracking.ts';
 
 // What instrumented code calls (see api.ts). Outside an exploration every method behaves as the
 // construct it replaced (the passthrough); inside one, async frames, awaits and promises are
@@ -22,8 +23,9 @@ function active(): Execution | null {
   return ex === null || ex.finished ? null : ex;
 }
 
+/** The frame, if it is one of an execution (not the passthrough's); by shape, since another copy of heddle may have made it. */
 function frameOf(frame: FrameHandle | null): Frame | null {
-  return frame instanceof Frame ? frame : null;
+  return frame !== null && (frame as Partial<Frame>).owner !== undefined ? frame as Frame : null;
 }
 
 /**
@@ -146,6 +148,7 @@ function handle(base: number): ModuleHandle {
     any: (site, values) => active()?.strands.combine('any', values, base + site) ?? PASSTHROUGH.any(site, values),
     resolve: (site, value) => active()?.strands.settledPromise(value, false, base + site) ?? PASSTHROUGH.resolve(site, value),
     reject: (site, reason) => active()?.strands.settledPromise(reason, true, base + site) ?? PASSTHROUGH.reject(site, reason),
+    ...TRACKING,
   };
 }
 

@@ -1,3 +1,4 @@
+import { ownAsync } from '../instrument/own.ts';
 import { isDeepStrictEqual } from 'node:util';
 
 /** What an operation returned: a value, or the error it threw (compared by name and message). */
@@ -41,15 +42,18 @@ export class HistoryRecorder {
   private nextId = 0;
   readonly ops: HistoryOp[] = [];
 
-  async call(task: number, name: string, args: readonly unknown[], run: () => unknown): Promise<void> {
-    const id = this.nextId++;
-    const invoked = this.clock++;
-    let result: OpResult;
-    try {
-      result = { value: await run() };
-    } catch (e) {
-      result = { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
-    }
-    this.ops.push({ id, task, name, args, result, invoked, returned: this.clock++ });
+  call(task: number, name: string, args: readonly unknown[], run: () => unknown): Promise<void> {
+    const self = this;
+    return ownAsync('call', function* call() {
+      const id = self.nextId++;
+      const invoked = self.clock++;
+      let result: OpResult;
+      try {
+        result = { value: yield run() };
+      } catch (e) {
+        result = { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+      }
+      self.ops.push({ id, task, name, args, result, invoked, returned: self.clock++ });
+    });
   }
 }

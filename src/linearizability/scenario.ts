@@ -1,3 +1,4 @@
+import { ownAsync } from '../instrument/own.ts';
 import seedrandom from 'seedrandom';
 import { random, spawn } from '../primitives/task.ts';
 import { scenario, type Expectation, type Scenario } from '../scenario.ts';
@@ -113,9 +114,9 @@ export function linearizability<T, S = unknown>(spec: LinSpec<T, S>): Scenario {
     const work = plan(spec as LinSpec<T, unknown>, draws, tasks, slots);
     const obj = spec.create();
     const history = new HistoryRecorder();
-    const handles = work.map((ops, t) => spawn(async () => {
-      for (const op of ops) await history.call(t + 1, op.name, op.args, () => spec.operations[op.name]!.run(obj, op.args));
-    }, `task${t + 1}`));
+    const handles = work.map((ops, t) => spawn(() => ownAsync(`task${t + 1}`, function* calls() {
+      for (const op of ops) yield history.call(t + 1, op.name, op.args, () => spec.operations[op.name]!.run(obj, op.args));
+    }), `task${t + 1}`));
     for (const h of handles) await h.join();
     return history.ops;
   }, {
