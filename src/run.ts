@@ -87,7 +87,8 @@ export async function runExecution(s: Scenario, strategy: Strategy, maxSteps: nu
   if (result.failure !== null || s.options.verify === undefined) return result;
   let verdict;
   try {
-    verdict = await s.options.verify(result.value);
+    // A body that returned a promise (`return x.get()`) ended with it: verify sees its value.
+    verdict = await s.options.verify(await result.value);
   } catch (e) {
     verdict = { kind: 'uncaught' as const, message: `the scenario's verify hook threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` };
   }

@@ -1,0 +1,200 @@
+// JavaScript's semantics, not threads': every await of ordinary code is a scheduling point, any
+// ready continuation may run at it, and every operation is credited to the strand that made it.
+// These programs are plain async TypeScript (this file is instrumented by the vitest plugin, as
+// `check` instruments scenario files); each case failed on the engine that saw only heddle's own
+// primitives.
+import assert from 'node:assert/strict';
+import { describe, expect, it } from 'vitest';
+import { explore, scenario, Shared, spawn } from 'heddle';
+import { makeStrategy } from '../../src/strategies.ts';
+import type { ExecutionResult } from '../../scheduler/types.ts';
+import { Observing } from '../support/observing.ts';
+
+const STRATEGIES = ['random', 'dfs', 'dpor'] as const;
+
+/** Every execution of an exhaustive search, as the engine saw it. */
+async function everyExecution(s: ReturnType<typeof scenario>, strategy: 'dfs' | 'dpor'): Promise<ExecutionResult[]> {
+  const seen: ExecutionResult[] = [];
+  const r = await explore(s, { strategyInstance: new Observing(makeStrategy(strategy, { seed: '1' }), (x) => seen.push(x)), shrink: false });
+  expect(r.failure?.message).toBeUndefined();
+  return seen;
+}
+
+describe('a lost update across a microtask', () => {
+  // Plain Node loses an update every time: both calls read n before either writes.
+  const everyTime = scenario('semantics/lost-update', async () => {
+    const s = { n: 0 };
+    const inc = async () => {
+      const v = s.n;
+      await Promise.resolve();
+      s.n = v + 1;
+    };
+    await Promise.all([inc(), inc()]);
+    assert.equal(s.n, 2, 'an update was lost');
+  });
+  // Here plain Node's FIFO order passes; only another order of the awaits loses an update.
+  const onlyInterleaved = scenario('semantics/lost-update-interleaved', async () => {
+    const s = { n: 0 };
+    const inc = async () => {
+      await Promise.resolve();
+      const v = s.n;
+      await Promise.resolve();
+      s.n = v + 1;
+    };
+    const a = inc();
+    await null;
+    await null;
+    await null;
+    await Promise.all([a, inc()]);
+    assert.equal(s.n, 2, 'an update was lost');
+  });
+
+  for (const strategy of STRATEGIES) {
+    it(`is found by ${strategy}`, async () => {
+      for (const s of [everyTime, onlyInterleaved]) {
+        const r = await explore(s, { strategy, seed: 1, iterations: 500 });
+        expect(r.failure?.kind, s.name).toBe('assertion');
+        expect(r.failure?.message).toMatch(/an update was lost/);
+      }
+    });
+  }
+
+  it('plain Node order passes the interleaved one (the bug hides there)', async () => {
+    await expect(onlyInterleaved.body()).resolves.toBeUndefined();
+  });
+});
+
+describe('several operations in flight in one task', () => {
+  // Three non-commuting updates: two in one task's Promise.all, one in another task.
+  const updates = scenario('semantics/two-in-flight', async () => {
+    const x = new Shared(1, 'x');
+    const other = spawn(() => x.update((v) => v * 10), 'other');
+    await Promise.all([x.update((v) => v + 1), x.update((v) => v * 2)]);
+    await other.join();
+    return await x.get();
+  }, { races: false }); // updates are atomic: they never race (the race detector does not know yet)
+
+  it('dfs reaches exactly the final values of every order of the three updates', async () => {
+    const brute = new Set<number>();
+    const fs = [(v: number) => v + 1, (v: number) => v * 2, (v: number) => v * 10];
+    for (const [a, b, c] of [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]]) brute.add(fs[c]!(fs[b]!(fs[a]!(1))));
+    const finals = new Set<number>();
+    for (const r of await everyExecution(updates, 'dfs')) finals.add(r.value as number);
+    expect([...finals].sort((p, q) => p - q)).toEqual([...brute].sort((p, q) => p - q));
+  });
+
+  it('each update is performed by a strand of the task that requested it, never by another task', async () => {
+    for (const r of await everyExecution(updates, 'dfs')) {
+      const updaters = r.trace.filter((s) => s.kind === 'rmw').map((s) => r.tasks[s.task]!.name);
+      expect(updaters.sort()).toEqual(['main.rmw#1', 'main.rmw#2', 'other']);
+    }
+  });
+
+  it('dpor reaches the same final values', async () => {
+    const dfs = new Set((await everyExecution(updates, 'dfs')).map((r) => r.value));
+    const dpor = new Set((await everyExecution(updates, 'dpor')).map((r) => r.value));
+    expect(dpor).toEqual(dfs);
+  });
+});
+
+describe('a detached .then', () => {
+  // The body returns while the .then chain is still in flight: the execution goes on until it
+  // ends, as Node's would, and the chain's writes are all performed.
+  const detached = scenario('semantics/detached-then', async () => {
+    const x = new Shared(0, 'x');
+    const y = new Shared(0, 'y');
+    const seen = { x: -1, y: -1 };
+    void x.set(1).then(() => y.set(2)).then(async () => {
+      seen.x = await x.get();
+      seen.y = await y.get();
+    });
+    await x.get();
+    return seen;
+  }, {
+    races: false,
+    verify: (value) => {
+      const seen = value as { x: number; y: number };
+      return seen.x === 1 && seen.y === 2 ? null : { kind: 'assertion', message: `x, y = ${seen.x}, ${seen.y}: a write was dropped` };
+    },
+  });
+
+  for (const strategy of STRATEGIES) {
+    it(`never drops its write (${strategy})`, async () => {
+      const r = await explore(detached, { strategy, seed: 1, iterations: 300 });
+      expect(r.failure?.message).toBeUndefined();
+    });
+  }
+});
+
+describe('caches that only break off plain Node order', () => {
+  // A token cache whose "fix" shares the refresh in flight, clears it in .finally(), and stores
+  // the token after the await: between the finally's clear and that store, a caller finds
+  // neither a token nor a refresh in flight, and refreshes again.
+  const tokenCache = scenario('semantics/token-cache', async () => {
+    let refreshes = 0;
+    let token: string | null = null;
+    let inflight: Promise<string> | null = null;
+    const fetchToken = async () => {
+      await null; // the HTTP call
+      return `t${++refreshes}`;
+    };
+    const refresh = async () => {
+      if (inflight === null) inflight = fetchToken().finally(() => {
+        inflight = null;
+      });
+      const t = await inflight;
+      token = t;
+      return t;
+    };
+    const get = async () => (token !== null ? token : refresh());
+    const late = async () => {
+      await null;
+      await null;
+      return get();
+    };
+    await Promise.all([get(), late(), late()]);
+    assert.equal(refreshes, 1, `the token was refreshed ${refreshes} times`);
+  });
+
+  // get-or-load: the entry is stored when the load lands; a second caller that comes before that
+  // loads again. In plain Node's FIFO order the late caller runs after the first load landed.
+  const getOrLoad = scenario('semantics/get-or-load', async () => {
+    const cache = new Map<string, string>();
+    let loads = 0;
+    const load = async (key: string) => {
+      loads++;
+      await null;
+      return `${key}!`;
+    };
+    const get = async (key: string) => {
+      const hit = cache.get(key);
+      if (hit !== undefined) return hit;
+      const value = await load(key);
+      cache.set(key, value);
+      return value;
+    };
+    const first = get('k');
+    const late = (async () => {
+      await null;
+      await null;
+      await null;
+      return get('k');
+    })();
+    await Promise.all([first, late]);
+    assert.equal(loads, 1, `the loader ran ${loads} times for one key`);
+  });
+
+  it('the token cache whose fix clears inflight in .finally() is found', async () => {
+    const r = await explore(tokenCache, { strategy: 'random', seed: 1, iterations: 1000 });
+    expect(r.failure?.kind).toBe('assertion');
+    expect((await explore(tokenCache, { strategy: 'dpor' })).failure?.kind).toBe('assertion');
+  });
+
+  it('plain Node order passes the get-or-load cache; exploration finds its late caller', async () => {
+    await expect(getOrLoad.body()).resolves.toBeUndefined();
+    for (const strategy of STRATEGIES) {
+      const r = await explore(getOrLoad, { strategy, seed: 1, iterations: 1000 });
+      expect(r.failure?.kind, strategy).toBe('assertion');
+    }
+  });
+});
