@@ -26,6 +26,11 @@ export class Tracker {
   object: ObjectId = -1;
   /** The task whose step settled it (-1: settled outside any step, or not yet). */
   settledBy: TaskId = -1;
+  /**
+   * Its resolve or reject function was handed to code heddle does not see into (a real timer,
+   * an emitter, a library): it may be settled from outside, at a time heddle does not choose.
+   */
+  escaped = false;
 
   constructor(
     /** False for a promise heddle did not see being made: its settlement is not under heddle's control. */
@@ -57,7 +62,8 @@ export class Tracker {
 
   /** Whether no code outside heddle's control decides when it settles. */
   isControlled(): boolean {
-    if (!this.controlled) return false;
+    if (!this.controlled || this.escaped) return false;
+    if (this.inputs !== null) return this.inputs.every((i) => i.isControlled());
     if (this.follows !== null) return this.follows.isControlled();
     return true;
   }

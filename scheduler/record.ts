@@ -9,6 +9,8 @@ export class ExecutionRecord {
   readonly races: DataRace[] = [];
   /** What this execution did that heddle did not control, each with its location. */
   readonly uncontrolled: string[] = [];
+  /** Steps whose effects on plain state heddle could not see (calls into uninstrumented code). */
+  unseen = 0;
   preemptions = 0;
 
   /** A scheduling point: the strategy chose `task`, which performs `op`. */
@@ -31,7 +33,7 @@ export class ExecutionRecord {
   result(failure: ExecutionFailure | null, tasks: TaskInfo[], objects: readonly ObjectInfo[], value: unknown,
     pruned: boolean): ExecutionResult {
     return new RecordedResult(this.trace, failure, { choices: this.choices, randoms: this.randoms }, tasks, objects,
-      this.preemptions, this.races, value, pruned, this.uncontrolled);
+      this.preemptions, this.races, value, pruned, this.uncontrolled, this.unseen);
   }
 }
 
@@ -56,6 +58,7 @@ export class RecordedResult implements ExecutionResult {
     readonly value: unknown,
     readonly pruned: boolean,
     readonly uncontrolled: readonly string[],
+    readonly unseen: number,
   ) {}
 
   get steps(): number {
@@ -69,7 +72,7 @@ export class RecordedResult implements ExecutionResult {
   /** The same execution, ended by another failure (a verdict, a race reported as the failure). */
   withFailure(failure: ExecutionFailure | null): RecordedResult {
     return new RecordedResult(this.log, failure, this.schedule, this.tasks, this.objects, this.preemptions, this.races,
-      this.value, this.pruned, this.uncontrolled);
+      this.value, this.pruned, this.uncontrolled, this.unseen);
   }
 }
 

@@ -375,6 +375,7 @@ export class Strands {
       if (task === null && !this.inBody) {
         const where = siteLocation(site);
         this.ex.addUncontrolled(`a promise made${where ? ` at ${where}` : ''} was settled by code heddle does not control (real I/O or uninstrumented code)`);
+        for (const wake of this.unknownWaiters.splice(0)) wake();
       }
       if (!rejected && isThenable(value)) tracker.follow(this.trackerOf(value, site));
       else tracker.settle(rejected, this.settled++, task?.id ?? -1);
@@ -383,14 +384,18 @@ export class Strands {
       this.ex.wake();
     };
     promise = new Promise((resolve, reject) => {
+      const onResolve = (v: unknown) => {
+        settle(v, false);
+        resolve(v);
+      };
+      const onReject = (e: unknown) => {
+        settle(e, true);
+        reject(e);
+      };
+      this.resolvers.set(onResolve, tracker);
+      this.resolvers.set(onReject, tracker);
       try {
-        executor((v) => {
-          settle(v, false);
-          resolve(v);
-        }, (e) => {
-          settle(e, true);
-          reject(e);
-        });
+        executor(onResolve, onReject);
       } catch (e) {
         settle(e, true);
         throw e; // the constructor rejects the promise
@@ -398,6 +403,18 @@ export class Strands {
     });
     this.trackers.set(promise, tracker);
     return promise;
+  }
+
+  /** Resolve and reject functions of promises made in instrumented code, to the promise's tracker. */
+  private readonly resolvers = new WeakMap<object, Tracker>();
+
+  /** Functions handed to code heddle does not see into: a promise's resolver among them escapes. */
+  handedOut(values: readonly unknown[]): void {
+    for (const v of values) {
+      if (typeof v !== 'function') continue;
+      const tracker = this.resolvers.get(v);
+      if (tracker !== undefined) tracker.escaped = true;
+    }
   }
 
   /** `Promise.all(values)` and friends: settled when the inputs decide it. */
@@ -438,6 +455,11 @@ export class Strands {
   /** The first live task awaiting a promise heddle does not control, if any. */
   awaitingUnknown(): TaskState | undefined {
     return this.table.all.find((t) => !t.done && t.pending instanceof AwaitedPromise && !t.pending.tracker.isControlled() && !t.pending.tracker.settled);
+  }
+
+  /** Whether some live task awaits a promise that code outside heddle may still settle. */
+  get awaitsOutside(): boolean {
+    return this.awaitingUnknown() !== undefined;
   }
 
   /** Happens-before: the settling task's step releases to the promise (a note, when it is shared). */

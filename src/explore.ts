@@ -10,6 +10,12 @@ import { DEFAULT_STRATEGY, EXHAUSTIVE, makeStrategy, type StrategyName } from '.
 import type { Failure } from './failure.ts';
 import { runExecution, maxStepsOf, withRaceFailure } from './run.ts';
 import { shrink, type ShrinkOutcome } from './shrink.ts';
+import { notInstrumented } from './instrument/runtime.ts';
+
+/** A scenario that needs instrumentation it did not get (a package it names was loaded without it). */
+export class InstrumentationError extends Error {
+  override readonly name = 'InstrumentationError';
+}
 
 export interface ExploreOptions {
   readonly strategy?: StrategyName;
@@ -57,9 +63,28 @@ export interface ExploreResult {
   readonly pruned: number;
   /** For exhaustive strategies without a failure: what the search showed (a proof or a bounded claim). */
   readonly coverage?: string;
+  /** What the executions did that heddle did not control (the first ones met): the result is then no proof. */
+  readonly uncontrolled?: readonly string[];
 }
 
 export const DEFAULT_ITERATIONS = 1000;
+/** Distinct things heddle did not control, kept per search (the first ones met). */
+const MAX_UNCONTROLLED = 10;
+
+/**
+ * What a search that found no failure covered, said honestly: an exhaustive strategy's own line
+ * unless something was outside heddle's control (then it is no proof, and says why), and whether
+ * some steps' effects were unseen (DPOR ordered them against every step: sound, less reduction).
+ */
+function honestCoverage(own: string | undefined, uncontrolled: readonly string[], unseen: number): string | undefined {
+  if (uncontrolled.length === 0) {
+    if (own === undefined || unseen === 0 || !own.startsWith('verified')) return own;
+    return `${own} (${unseen.toLocaleString('en')} steps called code heddle does not see into, and were ordered against every other step)`;
+  }
+  const explored = own === undefined ? '' : `${own.replace(/^verified: /, 'explored ').replace(/, complete$/, '')}; `;
+  const more = uncontrolled.length > 1 ? ` (and ${uncontrolled.length - 1} more)` : '';
+  return `${explored}not a proof: ${uncontrolled[0]}${more}`;
+}
 export { DEFAULT_MAX_STEPS } from './run.ts';
 export const DEFAULT_SEED = '1';
 
@@ -67,6 +92,12 @@ export { runExecution, maxStepsOf, withRaceFailure } from './run.ts';
 
 /** Explores interleavings of the scenario until a failure or the end of the budget. */
 export async function explore(s: Scenario, options: ExploreOptions = {}): Promise<ExploreResult> {
+  const missing = notInstrumented(s.options.instrument ?? []);
+  if (missing.length > 0) {
+    throw new InstrumentationError(`scenario '${s.name}' asks to instrument ${missing.map((m) => `'${m}'`).join(', ')}, but no module of ` +
+      `${missing.length === 1 ? 'it' : 'them'} was loaded through heddle's loader: run it with \`npx heddle check\`, or give the vitest ` +
+      `plugin the same names (heddleInstrument({ instrument: [...] }))`);
+  }
   const name = options.strategy ?? DEFAULT_STRATEGY;
   const exhaustive = options.strategyInstance === undefined && EXHAUSTIVE.includes(name);
   // --max-schedules bounds the whole search: split into n slices, each explores at most 1/n of it.
@@ -91,11 +122,18 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
   let schedulesRun = 0;
   let stepsRun = 0;
   let pruned = 0;
-  const finish = (failure?: Failure, at = index): ExploreResult => ({
-    scenario: s.name, verdict: failure ? 'fail' : 'pass', strategy: strategy.name, schedulesRun, stepsRun, pruned,
-    complete: failure === undefined && strategy.complete === true, ...(failure ? { failure, failureIndex: at } : {}),
-    ...(!failure && strategy.coverage ? { coverage: strategy.coverage(schedulesRun) } : {}),
-  });
+  // What the executions did that heddle did not control: a search that met any is no proof.
+  const uncontrolled = new Set<string>();
+  let unseen = 0;
+  const finish = (failure?: Failure, at = index): ExploreResult => {
+    const coverage = !failure ? honestCoverage(strategy.coverage?.(schedulesRun), [...uncontrolled], unseen) : undefined;
+    return {
+      scenario: s.name, verdict: failure ? 'fail' : 'pass', strategy: strategy.name, schedulesRun, stepsRun, pruned,
+      complete: failure === undefined && strategy.complete === true && uncontrolled.size === 0, ...(failure ? { failure, failureIndex: at } : {}),
+      ...(coverage !== undefined ? { coverage } : {}),
+      ...(uncontrolled.size > 0 ? { uncontrolled: [...uncontrolled] } : {}),
+    };
+  };
   // A data race does not stop the search: a later execution may show what it breaks (an
   // assertion, a crash), which is the more useful report. Without one, the first race is reported.
   let firstRace: { result: ExecutionResult; strategy: string; seed: string | undefined; index: number } | null = null;
@@ -106,6 +144,8 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
     const result = await runExecution(s, strategy, maxSteps, false);
     if (strategy.probeOnly) continue; // another slice owns this execution, or it only probed the search
     stepsRun += result.steps;
+    for (const u of result.uncontrolled ?? []) if (uncontrolled.size < MAX_UNCONTROLLED) uncontrolled.add(u);
+    unseen += result.unseen ?? 0;
     if (result.pruned) {
       pruned++;
       continue;

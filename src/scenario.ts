@@ -20,6 +20,14 @@ export interface ScenarioOptions {
    */
   readonly environment?: Environment | boolean;
   /**
+   * Packages (by name, as in node_modules) whose code is instrumented too, so that their awaits
+   * are scheduling points: `instrument: ['p-memoize']`. The scenario file and every module of
+   * the project it imports are instrumented anyway; packages are not unless named here (or with
+   * `--instrument NAME`). The loader reads this list from the scenario file's source before the
+   * file's imports load, so write it literally (an array of strings).
+   */
+  readonly instrument?: readonly string[];
+  /**
    * Checks what the body returned, after the execution ended and outside it (heddle's
    * primitives behave as plain async code there). A non-null result fails the execution.
    * Linearizability checking is built on this.

@@ -3,6 +3,7 @@ import { runReplay } from './replay.ts';
 import { runMerge } from './merge.ts';
 import { EXIT_USAGE, InputError } from './input.ts';
 import { processOutput, type Output } from './output.ts';
+import { InstrumentationError } from '../explore.ts';
 
 export type Command = 'check' | 'replay' | 'merge';
 
@@ -12,7 +13,7 @@ export async function runCommand(command: Command, args: readonly string[], out:
     if (command === 'merge') return await runMerge(args, out);
     return command === 'check' ? await runCheck(args, out) : await runReplay(args, out);
   } catch (e) {
-    if (e instanceof InputError) {
+    if (e instanceof InputError || e instanceof InstrumentationError) {
       out.stderr(`heddle ${command}: ${e.message}`);
     } else {
       const what = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);

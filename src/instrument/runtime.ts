@@ -209,6 +209,15 @@ export function installRuntime(): void {
   global[RUNTIME_KEY] ??= runtime;
 }
 
+/**
+ * Of the packages named, those none of whose modules was instrumented in this thread (loaded
+ * before the loader, loaded where there is none, or not loaded at all).
+ */
+export function notInstrumented(packages: readonly string[]): string[] {
+  const urls = [...modules.keys()];
+  return packages.filter((name) => !urls.some((url) => url.includes(`/node_modules/${name}/`)));
+}
+
 /** URLs of the instrumented modules evaluated in this thread so far. */
 export function instrumentedModules(): ReadonlyMap<string, readonly Site[]> {
   return modules;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { explore, replay } from 'heddle';
 import { buggy, fixed } from '../../scenarios/real/p-memoize.ts';
+import { buggy as plainBuggy, fixed as plainFixed } from '../../scenarios/real/p-memoize-plain.ts';
 
 const version = (dir: string) => (JSON.parse(readFileSync(`node_modules/${dir}/package.json`, 'utf8')) as { version: string }).version;
 
@@ -27,5 +28,20 @@ describe('p-memoize, unmodified', () => {
     const d = await explore(fixed, { strategy: 'dpor' });
     expect(d.verdict).toBe('pass');
     expect(d.complete).toBe(true);
+  });
+
+  it('with an ordinary async loader (no controlled()), 6.0.2 is found by random, dfs and dpor', async () => {
+    for (const strategy of ['random', 'dfs', 'dpor'] as const) {
+      const r = await explore(plainBuggy, { strategy, seed: 1, iterations: 500 });
+      expect(r.failure?.kind, strategy).toBe('assertion');
+      expect(r.failure?.message).toMatch(/the loader ran 2 times for one key/);
+    }
+  });
+
+  it('with an ordinary async loader, 7.0.0 is verified by dpor: every await of the package is a scheduling point', async () => {
+    const d = await explore(plainFixed, { strategy: 'dpor' });
+    expect(d.verdict).toBe('pass');
+    expect(d.complete).toBe(true);
+    expect(d.coverage).toMatch(/^verified/);
   });
 });
