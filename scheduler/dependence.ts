@@ -60,8 +60,8 @@ function sameObject(a: Access, b: Access): boolean {
  * execution from that state may number them differently.
  */
 export function rememberEvent(event: DporEvent, known: number): DporEvent {
-  if (!event.accesses.some((x) => isObjectAccess(x) && x.object >= known)) return event;
-  return { task: event.task, accesses: event.accesses.map((x) => (isObjectAccess(x) && x.object >= known ? { kind: x.kind, object: known, freshFrom: known } : x)) };
+  if (!event.accesses.some((x) => x.object >= known && isObjectAccess(x))) return event;
+  return { task: event.task, accesses: event.accesses.map((x) => (x.object >= known && isObjectAccess(x) ? { kind: x.kind, object: known, freshFrom: known } : x)) };
 }
 
 /** An access whose `object` is an ObjectId (spawn and join name tasks; start, yield … nothing). */

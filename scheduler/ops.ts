@@ -177,9 +177,9 @@ export const RACE_CHECKED: ReadonlySet<string> = new Set<ObjectType>(['cell']);
 
 /** A per-kind table derived from OPS once, for a hot path that wants one lookup per step. */
 export function deriveFromOps<T>(f: (d: OpDescriptor) => T): Readonly<Record<OpKind, T>> {
-  const out = {} as Record<OpKind, T>;
-  for (const kind of Object.keys(OPS) as OpKind[]) out[kind] = f(OPS[kind]);
-  return out;
+  // Built by Object.fromEntries, not by storing into {} key by key: V8 turns an object filled
+  // through computed keys into a dictionary, and a lookup in that is a hash probe per step.
+  return Object.fromEntries(Object.entries(OPS).map(([kind, d]) => [kind, f(d)])) as Record<OpKind, T>;
 }
 
 /** Whether an op's `object` is a TaskId rather than an ObjectId. */

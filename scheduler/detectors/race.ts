@@ -38,7 +38,10 @@ interface StepPlan {
 function plan(d: OpDescriptor): StepPlan {
   const data = d.role === 'read' || d.role === 'write' || d.role === 'rmw';
   const mayBeChecked = typeof d.target === 'string' ? d.target === 'any' : d.target.some((t) => RACE_CHECKED.has(t));
-  return { acquire: channelIndex(d.acquires?.from ?? null), release: channelIndex(d.releases), access: data && mayBeChecked, writes: d.role !== 'read' };
+  return {
+    acquire: channelIndex(d.acquires?.from ?? null), release: channelIndex(d.releases),
+    access: data && mayBeChecked, writes: d.role !== 'read',
+  };
 }
 
 // Precomputed from OPS: a step costs one lookup, not a walk through the descriptor.

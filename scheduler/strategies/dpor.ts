@@ -1,7 +1,7 @@
 import { dependent, isObjectAccess, rememberEvent, type Access, type DporEvent } from '../dependence.ts';
 import { FixedDraws } from '../draws.ts';
 import { SubtreeSplit, type Frame } from '../dpor-split.ts';
-import { OPS, namesTask } from '../ops.ts';
+import { OPS, type OpDescriptor } from '../ops.ts';
 import { PruneExecution, type ChoiceContext, type Strategy } from '../strategy.ts';
 import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
 
@@ -85,7 +85,7 @@ export class DporStrategy implements Strategy {
       if (op === null) continue;
       const access = { kind: op.kind, object: op.object };
       next.set(t, access);
-      if (isObjectAccess(access)) known = Math.max(known, access.object + 1);
+      if (access.object >= known && isObjectAccess(access)) known = access.object + 1;
     }
     const awake = ctx.runnable.filter((t) => !sleep.has(t));
     if (awake.length === 0) throw ASLEEP;
@@ -165,6 +165,7 @@ export class DporStrategy implements Strategy {
         const op = OPS[x.kind]; // a spawn releases to its child's start, a join acquires from its task's end
         if (op.releases === 'task-start') spawnedAt.set(x.object, j);
         if (op.acquires?.from === 'task-end' && lastOf.has(x.object)) before.push(lastOf.get(x.object)!);
+        this.index(x, op, j, byObject);
       }
       const clock = prev === undefined ? [] : [...clocks[prev]!];
       for (const i of before) joinInto(clock, clocks[i]!);
@@ -174,7 +175,6 @@ export class DporStrategy implements Strategy {
       preds.push([...before, ...dependsOn]);
       deps.push(dependsOn);
       lastOf.set(e.task, j);
-      for (const x of e.accesses) this.index(x, j, byObject);
     }
     const hb = (i: number, j: number) => i < j && (clocks[j]![events[i]!.task] ?? 0) >= position[i]!;
     for (let j = Math.max(1, firstNew); j < n; j++) {
@@ -193,17 +193,16 @@ export class DporStrategy implements Strategy {
     if (this.conservative) return Array.from({ length: j }, (_, i) => i);
     const out: number[] = [];
     for (const x of events[j]!.accesses) {
-      const key = objectKey(x);
-      if (key !== null) out.push(...(byObject.get(key) ?? []));
-      if (OPS[x.kind].role === 'time') out.push(...(byObject.get(TIME) ?? [])); // a wake-up orders against all others and responses
+      const op = OPS[x.kind];
+      if (touchesObject(x, op)) out.push(...(byObject.get(x.object) ?? []));
+      if (op.role === 'time') out.push(...(byObject.get(TIME) ?? [])); // a wake-up orders against all others and responses
     }
     return out;
   }
 
-  private index(x: Access, j: number, byObject: Map<number, number[]>): void {
-    const key = objectKey(x);
-    if (key !== null) push(byObject, key, j);
-    if (ordersAgainstTime(x)) push(byObject, TIME, j);
+  private index(x: Access, op: OpDescriptor, j: number, byObject: Map<number, number[]>): void {
+    if (touchesObject(x, op)) push(byObject, x.object, j);
+    if (op.role === 'time' || op.flexible) push(byObject, TIME, j); // wake-ups, and what may come before or after one
   }
 
   /** Schedules the reverse of the race (i, j): a task that can start `notdep(i).j` goes into backtrack(i). */
@@ -230,10 +229,10 @@ export class DporStrategy implements Strategy {
       frame.backtrack.add(enabled.includes(events[j]!.task) ? events[j]!.task : Math.min(...enabled));
       return;
     }
-    // No initial can run here. If what blocks them can never come first (not reorderable: a join
-    // before its task ends, a task before it is spawned, a sleeper while others can run), the reversal cannot
-    // happen at all. A blocking op on a lock, queue, event or semaphore may be freed by another
-    // order, though: fall back to every runnable task (Flanagan & Godefroid).
+    // No initial can run here. If what blocks them can never come first (not reorderable: a
+    // join before its task ends, a task before it is spawned, a sleeper while others can run),
+    // the reversal cannot happen at all. A blocking op on a lock, queue, event or semaphore may
+    // be freed by another order, though: fall back to every runnable task (Flanagan & Godefroid).
     const impossible = [...initials].every((t) => OPS[frame.next.get(t)?.kind ?? 'start'].blocks?.reorderable === false);
     if (!impossible) for (const t of frame.runnable) frame.backtrack.add(t);
   }
@@ -262,23 +261,17 @@ export class DporStrategy implements Strategy {
 /** Object ids in use once the frame's event has run: the frame's own, and any its event used. */
 function knownAfter(frame: Frame): number {
   let known = frame.known;
-  for (const x of frame.event?.accesses ?? []) if (isObjectAccess(x)) known = Math.max(known, x.object + 1);
+  for (const x of frame.event?.accesses ?? []) if (x.object >= known && isObjectAccess(x)) known = x.object + 1;
   return known;
 }
 
-/** Index key of the object an access touches, or null (spawn and join name tasks; start, yield … nothing). */
-function objectKey(x: Access): number | null {
-  return x.object >= 0 && !namesTask(x.kind) ? x.object : null;
+/** Whether the access's `object` is an object it touches (spawn and join name tasks; start, yield … nothing). */
+function touchesObject(x: Access, op: OpDescriptor): boolean {
+  return x.object >= 0 && op.target !== 'task';
 }
 
-/** Key under which every sleep and response is indexed: they conflict whatever their objects. */
+/** Index key of every sleep and response: they conflict whatever their objects (see OpRole 'time', flexible). */
 const TIME = -2;
-
-/** A wake-up, or an op that may happen before or after any wake-up (see OpRole 'time', flexible). */
-function ordersAgainstTime(x: Access): boolean {
-  const d = OPS[x.kind];
-  return d.role === 'time' || d.flexible;
-}
 
 function push(map: Map<number, number[]>, key: number, value: number): void {
   const list = map.get(key);
