@@ -9,6 +9,7 @@ import { ExternalWork } from './external.ts';
 import { stallMessage } from './detectors/stall.ts';
 import { AwaitedPromise, Frame, FreshOp } from './frames.ts';
 import { Strands } from './strands.ts';
+import { MemoryLog } from './memory.ts';
 import type { ExecutionObserver, ExecutionOptions } from './execution-types.ts';
 import type {
   DataRace,
@@ -77,6 +78,8 @@ export class Execution {
   readonly observers: ExecutionObserver[] = [];
   /** Frames, requested operations and promises of instrumented code. */
   readonly strands: Strands;
+  /** What instrumented code reads and writes (see memory.ts). */
+  readonly memory = new MemoryLog(this);
   /** Runs when a chosen task's resumption runs: its step starts (one function per execution, no closure per await). */
   readonly onStarted = (): void => this.started();
 
@@ -154,6 +157,11 @@ export class Execution {
 
   object(id: ObjectId): ObjectInfo | undefined {
     return this.objects[id];
+  }
+
+  /** The number of the running step (its scheduling point), or -1 between steps. */
+  get stepIndex(): number {
+    return this.running === null ? -1 : this.lastRanStep;
   }
 
   /** Index of the latest trace step (observers stamp accesses with it). */
@@ -369,7 +377,8 @@ export class Execution {
   }
 
   private effectsNoted = -1;
-  private memory: ObjectId = -1;
+  /** The object standing for all the state heddle cannot see (type 'memory'). */
+  private unseen: ObjectId = -1;
 
   /**
    * The running step runs instrumented code, whose effects on plain JavaScript state heddle does
@@ -379,8 +388,9 @@ export class Execution {
   noteEffects(): void {
     if (this.effectsNoted === this.lastRanStep || this.running === null) return;
     this.effectsNoted = this.lastRanStep;
-    if (this.memory < 0) this.memory = this.registerObject('memory', 'memory');
-    this.note({ kind: 'effect', object: this.memory });
+    this.record.unseen++;
+    if (this.unseen < 0) this.unseen = this.registerObject('memory', 'state heddle does not see');
+    this.note({ kind: 'effect', object: this.unseen });
   }
 
   /** Index of the trace entry of the latest scheduling point. */
@@ -434,7 +444,7 @@ export class Execution {
         const wake = table.earliestWake();
         if (wake === null) {
           if (this.external.busy) return; // a controlled call is doing real work: the watcher waits for it
-          const unknown = this.strands.unknownPending > 0 ? this.strands.awaitingUnknown() : undefined;
+          const unknown = this.strands.awaitingUnknown();
           // A promise heddle does not control may still settle (real I/O, code outside heddle):
           // decide only once the microtasks drained and the driver saw no I/O pending.
           if (unknown !== undefined && !this.deciding) return;
@@ -547,7 +557,7 @@ export class Execution {
 
   /** Nothing can run, but some task awaits a promise heddle does not control that may still settle. */
   get waitingOnUnknown(): boolean {
-    return this.idle && this.strands.unknownPending > 0 && this.strands.awaitingUnknown() !== undefined;
+    return this.idle && this.strands.awaitsOutside;
   }
 
   /** Nothing runs and nothing is about to: an event from outside (a settled unknown promise) may go on. */

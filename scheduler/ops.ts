@@ -106,11 +106,17 @@ export interface OpDescriptor {
   /** The verb in reports: `get` for a read, `set` for a write, `update` for an rmw. */
   readonly verb: string;
   readonly label: LabelForm;
+  /**
+   * It stands for every object of its target types, whatever its own object (an `effect`: a step
+   * that may have read and written any state heddle cannot see): it conflicts with every op
+   * that touches one of them.
+   */
+  readonly wildcard: boolean;
 }
 
 // Defaults for the fields most kinds leave alone; each entry below spells out what it differs in.
 const PLAIN = {
-  acquires: null, releases: null, progress: false, blocks: null, flexible: false, label: 'verb object detail',
+  acquires: null, releases: null, progress: false, blocks: null, flexible: false, label: 'verb object detail', wildcard: false,
 } as const;
 
 const CELLS: readonly ObjectType[] = ['cell'];
@@ -165,7 +171,10 @@ export const OPS: Readonly<Record<OpKind, OpDescriptor>> = {
   // A step of instrumented code that may read and write any state heddle cannot see: one rmw of
   // the one 'memory' object, so such steps are ordered against each other (sound, no reduction
   // among them), and progress, so a loop of them is never called spinning.
-  effect: { ...PLAIN, target: ['memory'], role: 'rmw', verb: 'effect', progress: true },
+  effect: { ...PLAIN, target: ['memory'], role: 'rmw', verb: 'effect', progress: true, wildcard: true },
+  // What a step of instrumented code read and wrote (memory.ts): one location each.
+  load: { ...PLAIN, target: ['memory'], role: 'read', verb: 'read' },
+  store: { ...PLAIN, target: ['memory'], role: 'write', verb: 'write', progress: true },
 };
 
 /**

@@ -38,7 +38,9 @@ export type OpKind =
   | 'response' // its result is delivered to the caller
   | 'await' // instrumented code resumes after awaiting a promise
   | 'settle' // instrumented code resolves or rejects a promise
-  | 'effect'; // a step of instrumented code with effects on state heddle cannot see
+  | 'effect' // a step of instrumented code with effects on state heddle cannot see
+  | 'load' // instrumented code reads a location (a property, a Map entry, a captured variable)
+  | 'store'; // instrumented code writes one
 
 export interface PendingOp {
   readonly kind: OpKind;
@@ -175,4 +177,6 @@ export interface ExecutionResult {
    * uninstrumented code or real I/O, …), each with its location: a search that met any is not a proof.
    */
   readonly uncontrolled?: readonly string[];
+  /** Steps whose effects on plain state heddle could not see: DPOR orders them against every step. */
+  readonly unseen?: number;
 }

@@ -1,4 +1,5 @@
 // heddle's public API: `import { … } from 'heddle'`.
+import './instrument/heddle-api.ts';
 export { scenario, isScenario } from './scenario.ts';
 export type { Scenario, ScenarioOptions, Expectation } from './scenario.ts';
 export { explore, DEFAULT_ITERATIONS, DEFAULT_MAX_STEPS, DEFAULT_SEED } from './explore.ts';

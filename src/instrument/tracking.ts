@@ -1,12 +1,162 @@
+import { currentExecution } from '../../scheduler/execution.ts';
+import { SHAPE, type MemoryLog } from '../../scheduler/memory.ts';
 import type { ModuleHandle } from './api.ts';
-import { PASSTHROUGH } from './passthrough.ts';
+import { PASSTHROUGH, update } from './passthrough.ts';
+import { builtinEffect } from './builtins.ts';
 
-// The memory-effects half of the handle (see "Tracking" in api.ts). Placeholder: passthrough.
+// The memory-effects half of the handle (see "Tracking" in api.ts): what instrumented code
+// reads and writes goes to the running step's memory log, so DPOR can tell the steps that commute
+// from those that do not. A call of a function instrumented code did not make, whose effects the
+// builtin table does not know (a library's), may touch anything: its step is marked as having
+// effects heddle cannot see, and is ordered against every step that touches memory.
 
 type Tracking = Pick<ModuleHandle, 'r' | 'w' | 'upd' | 'del' | 'has' | 'rall' | 'pr' | 'pw' | 'mc' | 'fc' | 'f' | 'fs' | 'cls' | 'obj' | 'scope' | 'vr' | 'vw'>;
+type Callback = (...args: unknown[]) => unknown;
+type Bag = Record<PropertyKey, unknown>;
+
+/** Functions instrumented code made (their effects are tracked as they run). Global: see execution.ts. */
+const knownKey = Symbol.for('heddle.instrumented-functions');
+const known: WeakSet<object> = ((globalThis as unknown as Record<symbol, WeakSet<object> | undefined>)[knownKey] ??= new WeakSet());
+
+/** Marks functions whose effects need no tracking of their own (heddle's API: its effects are operations). */
+export function markKnown(...fns: unknown[]): void {
+  for (const f of fns) if (typeof f === 'function') known.add(f);
+}
+
+/** The memory log of the step running now, or null (no exploration, or between steps). */
+function log(): MemoryLog | null {
+  const ex = currentExecution();
+  return ex !== null && ex.stepIndex >= 0 ? ex.memory : null;
+}
+
+function isObject(o: unknown): o is object {
+  return (typeof o === 'object' && o !== null) || typeof o === 'function';
+}
+
+/** The location a keyed access of `o` touches: arrays (and typed arrays) are one location. */
+function keyOf(o: object, k: PropertyKey): unknown {
+  if (Array.isArray(o) || ArrayBuffer.isView(o)) return SHAPE;
+  if ((o instanceof Map || o instanceof Set) && k === 'size') return SHAPE;
+  return k;
+}
+
+/** Every own key of `o`, read (and the set of keys itself). */
+function readAll(m: MemoryLog, o: object): void {
+  m.read(o, SHAPE);
+  if (Array.isArray(o) || o instanceof Map || o instanceof Set || ArrayBuffer.isView(o)) return;
+  for (const k of Reflect.ownKeys(o)) m.read(o, k);
+}
+
+/** Reports a call of `fn` on `self` with `args`; returns nothing, the caller calls. */
+function called(m: MemoryLog, fn: unknown, self: unknown, args: readonly unknown[]): void {
+  if (typeof fn !== 'function' || known.has(fn)) return;
+  const effect = builtinEffect(fn);
+  if (effect === 'pure') return;
+  if (effect !== undefined) return effect(m, self, args, readAll);
+  if (fn === Function.prototype.call || fn === Function.prototype.apply) {
+    // f.call(this, …) / f.apply(this, args): what f does.
+    const inner = fn === Function.prototype.call ? args.slice(1) : Array.from((args[1] ?? []) as ArrayLike<unknown>);
+    return called(m, self, args[0], inner);
+  }
+  m.unseen();
+  // A resolve function handed to such code (setTimeout(resolve, 10)) may be called from outside.
+  currentExecution()?.strands.handedOut(args);
+}
 
 export const TRACKING: Tracking = {
-  r: PASSTHROUGH.r, w: PASSTHROUGH.w, upd: PASSTHROUGH.upd, del: PASSTHROUGH.del, has: PASSTHROUGH.has, rall: PASSTHROUGH.rall,
-  pr: PASSTHROUGH.pr, pw: PASSTHROUGH.pw, mc: PASSTHROUGH.mc, fc: PASSTHROUGH.fc, f: PASSTHROUGH.f, fs: PASSTHROUGH.fs,
-  cls: PASSTHROUGH.cls, obj: PASSTHROUGH.obj, scope: PASSTHROUGH.scope, vr: PASSTHROUGH.vr, vw: PASSTHROUGH.vw,
+  r(o, k) {
+    const value = (o as Bag)[k];
+    const m = isObject(o) ? log() : null;
+    if (m !== null) m.read(o as object, keyOf(o as object, k));
+    return value;
+  },
+  w(o, k, v) {
+    const m = isObject(o) ? log() : null;
+    if (m !== null) {
+      const target = o as object;
+      if (!Array.isArray(target) && !(k in target)) m.write(target, SHAPE);
+      m.write(target, keyOf(target, k));
+    }
+    return ((o as Bag)[k] = v);
+  },
+  upd(o, k, delta, prefix) {
+    const m = isObject(o) ? log() : null;
+    if (m !== null) m.write(o as object, keyOf(o as object, k));
+    return update(o as Bag, k, delta, prefix);
+  },
+  del(o, k) {
+    const m = isObject(o) ? log() : null;
+    if (m !== null) {
+      m.write(o as object, SHAPE);
+      m.write(o as object, keyOf(o as object, k));
+    }
+    return delete (o as Bag)[k];
+  },
+  has(k, o) {
+    const m = isObject(o) ? log() : null;
+    if (m !== null) m.read(o as object, keyOf(o as object, k as PropertyKey));
+    return (k as PropertyKey) in (o as object);
+  },
+  rall(o) {
+    const m = isObject(o) ? log() : null;
+    if (m !== null) readAll(m, o as object);
+    return o;
+  },
+  pr(o, name) {
+    const m = isObject(o) ? log() : null;
+    if (m !== null) m.read(o as object, name);
+  },
+  pw(o, name) {
+    const m = isObject(o) ? log() : null;
+    if (m !== null) m.write(o as object, name);
+  },
+  mc(o, k, ...args) {
+    const fn = (o as Record<PropertyKey, Callback>)[k];
+    const m = log();
+    if (m !== null) called(m, fn, o, args); // the method itself is not a location: methods live on prototypes
+    return fn.apply(o, args);
+  },
+  fc(f, ...args) {
+    const m = log();
+    if (m !== null) called(m, f, undefined, args);
+    return (f as Callback)(...args);
+  },
+  f(fn) {
+    if (typeof fn === 'function') known.add(fn);
+    return fn;
+  },
+  fs(...fns) {
+    for (const fn of fns) if (typeof fn === 'function') known.add(fn);
+  },
+  cls(c) {
+    if (typeof c === 'function') {
+      known.add(c);
+      markMembers(c);
+      markMembers((c as { prototype?: object }).prototype);
+    }
+    return c;
+  },
+  obj(o) {
+    markMembers(o);
+    return o;
+  },
+  scope: PASSTHROUGH.scope,
+  vr(scope, index) {
+    const m = log();
+    if (m !== null) m.read(scope, index);
+  },
+  vw(scope, index) {
+    const m = log();
+    if (m !== null) m.write(scope, index);
+  },
 };
+
+/** Marks the methods and accessors defined on `o` itself. */
+function markMembers(o: unknown): void {
+  if (!isObject(o)) return;
+  for (const key of Reflect.ownKeys(o)) {
+    const d = Object.getOwnPropertyDescriptor(o, key);
+    if (d === undefined) continue;
+    for (const fn of [d.value, d.get, d.set]) if (typeof fn === 'function' && key !== 'constructor') known.add(fn);
+  }
+}

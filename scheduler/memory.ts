@@ -1,0 +1,82 @@
+import type { Execution } from './execution.ts';
+import type { ObjectId, PendingOp } from './types.ts';
+
+// What instrumented code reads and writes, as DPOR and the race detector see it: each location
+// (a property of an object, an entry of a Map, a captured variable) is an object of type
+// 'memory', read by a `load` and written by a `store` noted in the step that did it (once per
+// location and step). An array is one location, and so is the set of keys of an object or a
+// Map (its SHAPE): adding or deleting a key writes it, and reading the object as a whole reads it.
+
+/** The location standing for an object's set of keys (and for a whole array). */
+export const SHAPE: unique symbol = Symbol('shape');
+
+type Key = unknown;
+
+interface Location {
+  readonly load: PendingOp;
+  readonly store: PendingOp;
+  /** The step index of its latest load and store (one note per step). */
+  loaded: number;
+  stored: number;
+}
+
+export class MemoryLog {
+  private readonly locations = new WeakMap<object, Map<Key, Location>>();
+  private readonly numbers = new WeakMap<object, number>();
+  private objects = 0;
+
+  constructor(private readonly ex: Execution) {}
+
+  /** `o[key]` was read by the running step. */
+  read(o: object, key: Key): void {
+    const step = this.ex.stepIndex;
+    if (step < 0) return;
+    const at = this.location(o, key);
+    if (at.loaded === step || at.stored === step) return;
+    at.loaded = step;
+    this.ex.note(at.load);
+  }
+
+  /** `o[key]` was written by the running step. */
+  write(o: object, key: Key): void {
+    const step = this.ex.stepIndex;
+    if (step < 0) return;
+    const at = this.location(o, key);
+    if (at.stored === step) return;
+    at.stored = step;
+    this.ex.note(at.store);
+  }
+
+  /** The running step did something heddle cannot see the effects of. */
+  unseen(): void {
+    this.ex.noteEffects();
+  }
+
+  private location(o: object, key: Key): Location {
+    let keys = this.locations.get(o);
+    if (keys === undefined) {
+      keys = new Map();
+      this.locations.set(o, keys);
+    }
+    let at = keys.get(key);
+    if (at === undefined) {
+      let n = this.numbers.get(o);
+      if (n === undefined) this.numbers.set(o, (n = ++this.objects));
+      const id: ObjectId = this.ex.registerObject('memory', locationName(o, key, n));
+      at = { load: { kind: 'load', object: id }, store: { kind: 'store', object: id }, loaded: -1, stored: -1 };
+      keys.set(key, at);
+    }
+    return at;
+  }
+}
+
+/** `Cache#3.entries`, `Map#1[user:1]`, `Array#2` — for reports. */
+function locationName(o: object, key: Key, n: number): string {
+  const type = (o as { constructor?: { name?: string } }).constructor?.name || 'Object';
+  const base = `${type}#${n}`;
+  if (key === SHAPE) return Array.isArray(o) ? base : `${base} keys`;
+  if (typeof key === 'string') return /^[A-Za-z_$#][\w$]*$/.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`;
+  if (typeof key === 'number') return `${base}[${key}]`;
+  if (typeof key === 'symbol') return `${base}[${key.description ?? 'symbol'}]`;
+  return `${base}[…]`;
+}

@@ -1,0 +1,142 @@
+import assert from 'node:assert';
+import { isDeepStrictEqual, inspect, format } from 'node:util';
+import { SHAPE, type MemoryLog } from '../../scheduler/memory.ts';
+
+// What builtin functions do to memory, for the calls instrumented code makes (tracking.ts). A
+// function not listed here and not made by instrumented code has unknown effects.
+//
+// Conventions (see memory.ts): a Map's or a Set's entry for key k is location k; every change of
+// an entry also writes the SHAPE, which iteration and size read; an array is one location.
+
+type ReadAll = (m: MemoryLog, o: object) => void;
+export type Effect = 'pure' | ((m: MemoryLog, self: unknown, args: readonly unknown[], readAll: ReadAll) => void);
+
+const table = new Map<unknown, Effect>();
+
+function isObject(o: unknown): o is object {
+  return (typeof o === 'object' && o !== null) || typeof o === 'function';
+}
+
+function each(owner: object | undefined, names: readonly (string | symbol)[], effect: Effect): void {
+  if (owner === undefined) return;
+  for (const name of names) {
+    const d = Object.getOwnPropertyDescriptor(owner, name);
+    if (typeof d?.value === 'function') table.set(d.value, effect);
+  }
+}
+
+const readSelf: Effect = (m, self) => {
+  if (isObject(self)) m.read(self, SHAPE);
+};
+const writeSelf: Effect = (m, self) => {
+  if (isObject(self)) m.write(self, SHAPE);
+};
+const readKey: Effect = (m, self, args) => {
+  if (isObject(self)) m.read(self, args[0]);
+};
+const writeKey: Effect = (m, self, args) => {
+  if (!isObject(self)) return;
+  m.write(self, args[0]);
+  m.write(self, SHAPE);
+};
+const clearAll: Effect = (m, self) => {
+  if (!(self instanceof Map || self instanceof Set)) return;
+  for (const k of self.keys()) m.write(self, k);
+  m.write(self, SHAPE);
+};
+/** Reads its arguments shallowly (Object.keys(o), Array.from(xs)). */
+const readArgs: Effect = (m, _self, args, readAll) => {
+  for (const a of args) if (isObject(a)) readAll(m, a);
+};
+
+const ITERATION = ['forEach', 'keys', 'values', 'entries', Symbol.iterator];
+each(Map.prototype, ['get', 'has'], readKey);
+each(Map.prototype, ['set', 'delete'], writeKey);
+each(Map.prototype, ['clear'], clearAll);
+each(Map.prototype, ITERATION, readSelf);
+each(WeakMap.prototype, ['get', 'has'], readKey);
+each(WeakMap.prototype, ['set', 'delete'], writeKey);
+each(Set.prototype, ['has'], readKey);
+each(Set.prototype, ['add', 'delete'], writeKey);
+each(Set.prototype, ['clear'], clearAll);
+each(Set.prototype, ITERATION, readSelf);
+each(WeakSet.prototype, ['has'], readKey);
+each(WeakSet.prototype, ['add', 'delete'], writeKey);
+
+const ARRAY_WRITES = ['push', 'pop', 'shift', 'unshift', 'splice', 'sort', 'reverse', 'fill', 'copyWithin'];
+each(Array.prototype, ARRAY_WRITES, writeSelf);
+each(Array.prototype, Object.getOwnPropertyNames(Array.prototype).filter((n) => !ARRAY_WRITES.includes(n) && n !== 'constructor')
+  .concat([Symbol.iterator] as never), readSelf);
+each(Object.getPrototypeOf(Int8Array.prototype) as object, ['set', 'fill', 'sort', 'reverse', 'copyWithin'], writeSelf);
+each(Object.getPrototypeOf(Int8Array.prototype) as object, ['at', 'includes', 'indexOf', 'join', 'slice', 'subarray', 'every', 'some',
+  'find', 'findIndex', 'forEach', 'map', 'filter', 'reduce', 'keys', 'values', 'entries'], readSelf);
+
+each(Object, ['keys', 'values', 'entries', 'getOwnPropertyNames', 'getOwnPropertySymbols', 'fromEntries', 'is', 'getPrototypeOf',
+  'isFrozen', 'isSealed', 'isExtensible', 'hasOwn', 'getOwnPropertyDescriptor', 'getOwnPropertyDescriptors'], readArgs);
+each(Object, ['assign'], (m, _self, args, readAll) => {
+  const [target, ...sources] = args;
+  for (const s of sources) if (isObject(s)) readAll(m, s);
+  if (!isObject(target)) return;
+  m.write(target, SHAPE);
+  for (const s of sources) if (isObject(s)) for (const k of Reflect.ownKeys(s)) m.write(target, k);
+});
+each(Object, ['freeze', 'seal', 'preventExtensions', 'defineProperty', 'defineProperties', 'setPrototypeOf'], (m, _self, args) => {
+  if (isObject(args[0])) m.write(args[0], SHAPE);
+});
+each(Object.prototype, ['hasOwnProperty', 'propertyIsEnumerable', 'isPrototypeOf', 'toString', 'valueOf', 'toLocaleString'], readSelf);
+each(Array, ['from', 'of', 'isArray'], readArgs);
+each(Reflect, ['ownKeys', 'has', 'get', 'getOwnPropertyDescriptor', 'getPrototypeOf', 'isExtensible', 'apply'], readArgs);
+
+// Pure as far as the program's state goes: they read their (primitive) arguments only, or print.
+for (const owner of [Math, Number, String, JSON, console, Date, BigInt, Symbol, Boolean] as object[]) {
+  for (const name of Object.getOwnPropertyNames(owner)) {
+    const fn = (owner as Record<string, unknown>)[name];
+    if (typeof fn === 'function' && !(owner === JSON && name === 'stringify')) table.set(fn, 'pure');
+  }
+}
+each(String.prototype, Object.getOwnPropertyNames(String.prototype), 'pure');
+each(Number.prototype, Object.getOwnPropertyNames(Number.prototype), 'pure');
+each(Date.prototype, Object.getOwnPropertyNames(Date.prototype), 'pure');
+each(RegExp.prototype, ['test', 'exec', Symbol.match, Symbol.replace, Symbol.search, Symbol.split], 'pure');
+each(Function.prototype, ['bind', 'toString'], 'pure');
+for (const fn of [parseInt, parseFloat, isNaN, isFinite, encodeURIComponent, decodeURIComponent, encodeURI, decodeURI, String, Number,
+  Boolean, Symbol, BigInt]) table.set(fn, 'pure');
+each(Promise.prototype, ['then', 'catch', 'finally'], 'pure');
+each(Promise, ['all', 'allSettled', 'race', 'any', 'resolve', 'reject'], 'pure');
+each(Error, ['captureStackTrace'], 'pure');
+
+/**
+ * Reads its arguments through and through (assertions, JSON.stringify, structuredClone): every
+ * object reachable from them, up to a bound; past it the step has effects heddle cannot see.
+ */
+const DEEP_LIMIT = 1000;
+const readDeep: Effect = (m, _self, args, readAll) => {
+  const seen = new Set<object>();
+  const todo = args.filter(isObject);
+  while (todo.length > 0) {
+    const o = todo.pop()!;
+    if (seen.has(o)) continue;
+    if (seen.size >= DEEP_LIMIT) return m.unseen();
+    seen.add(o);
+    readAll(m, o);
+    const values = o instanceof Map ? [...o.keys(), ...o.values()] : o instanceof Set ? [...o] : Array.isArray(o) ? o
+      : Reflect.ownKeys(o).map((k) => (o as Record<PropertyKey, unknown>)[k]);
+    for (const v of values) if (isObject(v) && typeof v !== 'function') todo.push(v);
+  }
+};
+for (const owner of [assert, assert.strict] as unknown as Record<string, unknown>[]) {
+  table.set(owner, readDeep);
+  for (const name of Object.keys(owner)) if (typeof owner[name] === 'function') table.set(owner[name], readDeep);
+}
+for (const fn of [JSON.stringify, structuredClone, isDeepStrictEqual, inspect, format]) table.set(fn, readDeep);
+each(console, ['log', 'info', 'warn', 'error', 'debug', 'dir', 'table', 'trace'], 'pure');
+
+/** What calling `fn` does to memory: 'pure', an effect, or undefined when unknown. */
+export function builtinEffect(fn: unknown): Effect | undefined {
+  return table.get(fn);
+}
+
+/** Adds functions whose effects on the program's state are none (heddle's own API, whose effects are operations). */
+export function markPure(...fns: unknown[]): void {
+  for (const fn of fns) if (typeof fn === 'function') table.set(fn, 'pure');
+}

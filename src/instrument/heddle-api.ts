@@ -1,0 +1,17 @@
+import { Event } from '../primitives/event.ts';
+import { Mutex } from '../primitives/mutex.ts';
+import { Queue } from '../primitives/queue.ts';
+import { Semaphore } from '../primitives/semaphore.ts';
+import { Shared } from '../primitives/shared.ts';
+import { now, random, sleep, spawn, yieldNow } from '../primitives/task.ts';
+import { scenario } from '../scenario.ts';
+import { markPure } from './builtins.ts';
+
+// heddle's own API, called from instrumented code: what it does to the program's state goes
+// through its operations (a Shared cell's get is a 'read' op), so a call of it is no unknown effect.
+
+function methods(...classes: { prototype: object }[]): unknown[] {
+  return classes.flatMap((c) => Object.getOwnPropertyNames(c.prototype).map((n) => Object.getOwnPropertyDescriptor(c.prototype, n)?.value));
+}
+
+markPure(scenario, spawn, yieldNow, sleep, now, random, Shared.atomic, ...methods(Shared, Mutex, Semaphore, Event, Queue));
