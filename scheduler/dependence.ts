@@ -74,8 +74,15 @@ function accessConflict(a: Access, b: Access): boolean {
   const y = OPS[b.kind];
   if (x.role === 'time') return wakeUpConflict(a, b, y);
   if (y.role === 'time') return wakeUpConflict(b, a, x);
-  if (commutes(x) || commutes(y) || !sameObject(a, b)) return false;
+  if (commutes(x) || commutes(y)) return false;
+  if (!sameObject(a, b) && !(x.wildcard && sharesType(x, y)) && !(y.wildcard && sharesType(y, x))) return false;
   return !(x.role === 'read' && y.role === 'read');
+}
+
+/** Whether op `y` may touch an object of a type `wildcard` stands for. */
+function sharesType(wildcard: OpDescriptor, y: OpDescriptor): boolean {
+  const types = wildcard.target;
+  return typeof types !== 'string' && (typeof y.target === 'string' ? y.target === 'any' : y.target.some((t) => types.includes(t)));
 }
 
 /** Touches no object, names a task, or is a release: independent of every op (see OpRole). */

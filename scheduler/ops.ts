@@ -60,9 +60,11 @@ export type EdgeKind = 'lock' | 'semaphore' | 'event' | 'queue' | 'spawn' | 'joi
 
 /**
  * How a trace cell shows the op: the verb alone (`yield`), with the op's detail (`sleep 100 ms`),
- * with the task it names (`spawn worker`), or with the object's name and the detail (`get hits → 3`).
+ * with the task it names (`spawn worker`), with the object's name and the detail (`get hits → 3`),
+ * the detail alone (an await shows its source: `await this.store.get(key)`), or not at all
+ * (bookkeeping: memory accesses, a promise's settling — reports leave such rows out).
  */
-export type LabelForm = 'verb' | 'verb detail' | 'verb task' | 'verb object detail';
+export type LabelForm = 'verb' | 'verb detail' | 'verb task' | 'verb object detail' | 'detail' | 'hidden';
 
 /** What an acquiring op synchronises with. */
 export interface OpAcquire {
@@ -164,17 +166,17 @@ export const OPS: Readonly<Record<OpKind, OpDescriptor>> = {
 
   // Instrumented code (no producer yet). Awaiting observes the promise: two awaits of one
   // promise commute, each is ordered against its settling, and resumes after it.
-  await: { ...PLAIN, target: ['promise'], role: 'read', verb: 'await',
+  await: { ...PLAIN, target: ['promise'], role: 'read', verb: 'await', label: 'detail',
     acquires: { from: 'object', edge: 'promise' }, blocks: { waits: 'on', reorderable: true } },
   // Settling changes the promise: of two settlings the first wins, so they conflict.
-  settle: { ...PLAIN, target: ['promise'], role: 'update', verb: 'settle', releases: 'object', progress: true },
+  settle: { ...PLAIN, target: ['promise'], role: 'update', verb: 'settle', releases: 'object', progress: true, label: 'hidden' },
   // A step of instrumented code that may read and write any state heddle cannot see: one rmw of
   // the one 'memory' object, so such steps are ordered against each other (sound, no reduction
   // among them), and progress, so a loop of them is never called spinning.
-  effect: { ...PLAIN, target: ['memory'], role: 'rmw', verb: 'effect', progress: true, wildcard: true },
+  effect: { ...PLAIN, target: ['memory'], role: 'rmw', verb: 'effect', progress: true, wildcard: true, label: 'hidden' },
   // What a step of instrumented code read and wrote (memory.ts): one location each.
-  load: { ...PLAIN, target: ['memory'], role: 'read', verb: 'read' },
-  store: { ...PLAIN, target: ['memory'], role: 'write', verb: 'write', progress: true },
+  load: { ...PLAIN, target: ['memory'], role: 'read', verb: 'read', label: 'hidden' },
+  store: { ...PLAIN, target: ['memory'], role: 'write', verb: 'write', progress: true, label: 'hidden' },
 };
 
 /**

@@ -196,6 +196,9 @@ export class DporStrategy implements Strategy {
       const op = OPS[x.kind];
       if (touchesObject(x, op)) out.push(...(byObject.get(x.object) ?? []));
       if (op.role === 'time') out.push(...(byObject.get(TIME) ?? [])); // a wake-up orders against all others and responses
+      // Effects heddle cannot see order against everything in memory; memory accesses against them.
+      if (op.wildcard) out.push(...(byObject.get(MEMORY) ?? []));
+      else if (inMemory(op)) out.push(...(byObject.get(UNSEEN) ?? []));
     }
     return out;
   }
@@ -203,6 +206,8 @@ export class DporStrategy implements Strategy {
   private index(x: Access, op: OpDescriptor, j: number, byObject: Map<number, number[]>): void {
     if (touchesObject(x, op)) push(byObject, x.object, j);
     if (op.role === 'time' || op.flexible) push(byObject, TIME, j); // wake-ups, and what may come before or after one
+    if (inMemory(op)) push(byObject, MEMORY, j);
+    if (op.wildcard) push(byObject, UNSEEN, j);
   }
 
   /** Schedules the reverse of the race (i, j): a task that can start `notdep(i).j` goes into backtrack(i). */
@@ -272,6 +277,14 @@ function touchesObject(x: Access, op: OpDescriptor): boolean {
 
 /** Index key of every sleep and response: they conflict whatever their objects (see OpRole 'time', flexible). */
 const TIME = -2;
+/** Index keys of every access to plain memory, and of every effect heddle could not see (see OpDescriptor.wildcard). */
+const MEMORY = -3;
+const UNSEEN = -4;
+
+/** Whether the op touches plain memory (a location, or all of it). */
+function inMemory(op: OpDescriptor): boolean {
+  return typeof op.target !== 'string' && op.target.includes('memory');
+}
 
 function push(map: Map<number, number[]>, key: number, value: number): void {
   const list = map.get(key);

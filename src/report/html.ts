@@ -1,6 +1,6 @@
 import type { Failure } from '../failure.ts';
 import { syncEdges, type HbEdge } from './edges.ts';
-import { opLabel, replayCommand } from './text.ts';
+import { displayRows, opLabel, replayCommand, shown } from './text.ts';
 
 const LANE = 200;
 const ROW = 30;
@@ -20,13 +20,13 @@ function clip(text: string, max = 26): string {
 const laneX = (task: number) => GUTTER + task * LANE + 10;
 const rowY = (step: number) => HEAD + step * ROW;
 
-function arrow(e: HbEdge, trace: Failure['trace'], cls: string, title: string): string {
+function arrow(e: HbEdge, trace: Failure['trace'], row: readonly number[], cls: string, title: string): string {
   const a = trace[e.from]!;
   const b = trace[e.to]!;
   const x1 = laneX(a.task) + (LANE - 20) / 2;
-  const y1 = rowY(e.from) + BOX_H;
+  const y1 = rowY(row[e.from]!) + BOX_H;
   const x2 = laneX(b.task) + (LANE - 20) / 2;
-  const y2 = rowY(e.to);
+  const y2 = rowY(row[e.to]!);
   const mid = (y1 + y2) / 2;
   return `<path class="${cls}" d="M${x1},${y1} C${x1},${mid} ${x2},${mid} ${x2},${y2}" marker-end="url(#head-${cls})"><title>${escapeHtml(title)}</title></path>`;
 }
@@ -40,7 +40,8 @@ function arrow(e: HbEdge, trace: Failure['trace'], cls: string, title: string): 
 export function failureHtml(scenario: string, f: Failure): string {
   const tasks = f.tasks;
   const width = GUTTER + tasks.length * LANE + 20;
-  const endRow = f.trace.length;
+  const { row, rows } = displayRows(f.trace);
+  const endRow = rows;
   const height = rowY(endRow) + ROW + 20;
   const parts: string[] = [];
   tasks.forEach((t) => {
@@ -49,12 +50,14 @@ export function failureHtml(scenario: string, f: Failure): string {
     parts.push(`<text class="lane-name" x="${x + (LANE - 20) / 2}" y="32" text-anchor="middle">${escapeHtml(clip(`${t.name} (${t.id})`))}</text>`);
   });
   f.trace.forEach((s, i) => {
+    if (!shown(s)) return;
+    const r = row[i]!;
     const label = opLabel(s, f);
     const cls = ['op', s.choice ? '' : 'inplace', s.preempted ? 'preempted' : ''].filter(Boolean).join(' ');
     const tip = `step ${i}: ${label}${s.location ? ` — ${s.location}` : ''}${s.preempted ? ' (preemption)' : ''}`;
-    parts.push(`<text class="step-no" x="${GUTTER - 10}" y="${rowY(i) + 15}" text-anchor="end">${i}${s.preempted ? '*' : ''}</text>`);
-    parts.push(`<g class="${cls}" data-step="${i}"><rect x="${laneX(s.task)}" y="${rowY(i)}" width="${LANE - 20}" height="${BOX_H}" rx="4"/>` +
-      `<text x="${laneX(s.task) + 6}" y="${rowY(i) + 15}">${escapeHtml(clip(label))}</text><title>${escapeHtml(tip)}</title></g>`);
+    parts.push(`<text class="step-no" x="${GUTTER - 10}" y="${rowY(r) + 15}" text-anchor="end">${i}${s.preempted ? '*' : ''}</text>`);
+    parts.push(`<g class="${cls}" data-step="${i}"><rect x="${laneX(s.task)}" y="${rowY(r)}" width="${LANE - 20}" height="${BOX_H}" rx="4"/>` +
+      `<text x="${laneX(s.task) + 6}" y="${rowY(r) + 15}">${escapeHtml(clip(label))}</text><title>${escapeHtml(tip)}</title></g>`);
   });
   const ending = new Map<number, string>();
   for (const b of f.blocked ?? []) ending.set(b.task, `⧗ ${opLabel({ kind: b.op, object: b.object }, f)}`);
@@ -63,9 +66,9 @@ export function failureHtml(scenario: string, f: Failure): string {
     parts.push(`<g class="failing" data-task="${task}"><rect x="${laneX(task)}" y="${rowY(endRow)}" width="${LANE - 20}" height="${BOX_H}" rx="4"/>` +
       `<text x="${laneX(task) + 6}" y="${rowY(endRow) + 15}">${escapeHtml(clip(text))}</text><title>${escapeHtml(f.message)}</title></g>`);
   }
-  for (const e of syncEdges(f.trace, f.objects)) parts.push(arrow(e, f.trace, 'hb', `happens-before through ${e.kind}`));
+  for (const e of syncEdges(f.trace, f.objects)) parts.push(arrow(e, f.trace, row, 'hb', `happens-before through ${e.kind}`));
   for (const [a, b] of f.raceSteps ?? []) {
-    parts.push(arrow({ from: Math.min(a, b), to: Math.max(a, b), kind: 'lock' }, f.trace, 'race', 'data race: these accesses are not ordered'));
+    parts.push(arrow({ from: Math.min(a, b), to: Math.max(a, b), kind: 'lock' }, f.trace, row, 'race', 'data race: these accesses are not ordered'));
   }
   const defs = ['hb', 'race'].map((c) => `<marker id="head-${c}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path class="head-${c}" d="M0,0 L10,5 L0,10 z"/></marker>`).join('');
   const races = (f.races ?? []).map((r) => `<li>${escapeHtml(r)}</li>`).join('');

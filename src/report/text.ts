@@ -38,7 +38,27 @@ export function opLabel(step: Pick<TraceStep, 'kind' | 'object' | 'detail'>, nam
       return `${verb}${detail}`;
     case 'verb object detail':
       return `${verb} ${names.objects[step.object]?.name ?? `#${step.object}`}${detail}`;
+    case 'detail':
+      return step.detail ?? verb;
+    case 'hidden':
+      return `${verb} ${names.objects[step.object]?.name ?? ''}`.trimEnd();
   }
+}
+
+/** Whether a report shows the step as a row of its own (bookkeeping steps are left out). */
+export function shown(step: Pick<TraceStep, 'kind'>): boolean {
+  return OPS[step.kind].label !== 'hidden';
+}
+
+/**
+ * The display row of each step: shown steps in order; a left-out step takes the row of the last
+ * shown step before it (its own scheduling point), so what points at it still lands on its step.
+ */
+export function displayRows(trace: readonly Pick<TraceStep, 'kind'>[]): { row: number[]; rows: number } {
+  const row: number[] = [];
+  let next = 0;
+  for (const s of trace) row.push(shown(s) ? next++ : Math.max(0, next - 1));
+  return { row, rows: next };
 }
 
 function fit(text: string, width: number): string {
@@ -58,7 +78,14 @@ export function formatTrace(trace: readonly TraceStep[], names: Names, options: 
   const c: Colors = pc.createColors(options.color ?? false);
   const tasks = names.tasks;
   const widths = tasks.map((t) => Math.min(CELL_WIDTH, Math.max(t.name.length + 4, 8)));
-  for (const s of trace) widths[s.task] = Math.min(CELL_WIDTH, Math.max(widths[s.task] ?? 8, opLabel(s, names).length));
+  const visible: number[] = [];
+  trace.forEach((s, i) => {
+    if (shown(s)) visible.push(i);
+  });
+  for (const i of visible) {
+    const s = trace[i]!;
+    widths[s.task] = Math.min(CELL_WIDTH, Math.max(widths[s.task] ?? 8, opLabel(s, names).length));
+  }
   const f = options.failure;
   const ending = new Map<number, string>();
   if (f?.blocked) for (const b of f.blocked) ending.set(b.task, blockedLabel(b, names));
@@ -80,14 +107,14 @@ export function formatTrace(trace: readonly TraceStep[], names: Names, options: 
     const text = row(num, cells, s.location ?? '');
     lines.push(s.preempted ? c.yellow(text) : s.choice ? text : c.dim(text));
   };
-  const elide = !options.full && trace.length > HEAD + TAIL + 5;
-  for (let i = 0; i < trace.length; i++) {
-    if (elide && i === HEAD) {
-      lines.push(c.dim(`  ${'…'.padStart(numWidth)}   ${trace.length - HEAD - TAIL} steps elided (--full-trace shows all)`));
-      i = trace.length - TAIL - 1;
+  const elide = !options.full && visible.length > HEAD + TAIL + 5;
+  for (let v = 0; v < visible.length; v++) {
+    if (elide && v === HEAD) {
+      lines.push(c.dim(`  ${'…'.padStart(numWidth)}   ${visible.length - HEAD - TAIL} steps elided (--full-trace shows all)`));
+      v = visible.length - TAIL - 1;
       continue;
     }
-    show(i);
+    show(visible[v]!);
   }
   if (ending.size > 0) {
     const cells = tasks.map((t) => ending.get(t.id) ?? '');
