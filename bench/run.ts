@@ -9,6 +9,7 @@ import { workersSection } from './sections/workers.ts';
 import { linearizabilitySection } from './sections/linearizability.ts';
 import { strategiesSection } from './sections/strategies.ts';
 import { instrumentSection } from './sections/instrument.ts';
+import { instrumentedSection } from './sections/instrumented.ts';
 
 const SECTIONS: Record<string, () => Promise<Section | Section[]>> = {
   steps: stepsSection,
@@ -16,6 +17,7 @@ const SECTIONS: Record<string, () => Promise<Section | Section[]>> = {
   workers: workersSection,
   linearizability: linearizabilitySection,
   instrument: instrumentSection,
+  instrumented: instrumentedSection,
 };
 
 // Sections contributed by other benchmark modules, each exporting `sections(): Promise<Section[]>`.
