@@ -13,8 +13,10 @@ export interface CachedTransform {
   readonly code: string;
   readonly map: SourceMap | undefined;
   readonly instrument: string[];
-  /** How many sites the module has (0: the code is the input, unchanged). */
+  /** How many sites the module has. */
   readonly sites: number;
+  /** Whether the code differs from the input (false: nothing to rewrite, the code is the source). */
+  readonly changed: boolean;
 }
 
 /** `node_modules/.cache/heddle` under `cwd` when there is a node_modules there, else a folder in the OS temp dir. */
@@ -33,14 +35,15 @@ export class TransformCache {
 
   /** instrument(), or its stored result for the same transform version, URL, options and source. */
   transform(source: string, options: InstrumentOptions): CachedTransform {
-    if (isInstrumented(source)) return { code: source, map: options.inputMap, instrument: [], sites: 0 };
+    if (isInstrumented(source)) return { code: source, map: options.inputMap, instrument: [], sites: 0, changed: false };
     const key = this.dir === undefined ? undefined : cacheKey(source, options);
     const hit = key === undefined ? undefined : this.read(key);
-    if (hit !== undefined) return hit.sites === 0 ? { ...hit, code: source, map: options.inputMap } : hit;
+    if (hit !== undefined) return hit.changed ? hit : { ...hit, code: source, map: options.inputMap };
     const result = instrument(source, options);
-    const entry: CachedTransform = { code: result.code, map: result.map, instrument: result.instrument, sites: result.sites.length };
+    const changed = result.code !== source;
+    const entry: CachedTransform = { code: result.code, map: result.map, instrument: result.instrument, sites: result.sites.length, changed };
     // An unchanged module stores nothing but the fact (and the scan): its code is its source.
-    if (key !== undefined) this.write(key, entry.sites === 0 ? { ...entry, code: '', map: undefined } : entry);
+    if (key !== undefined) this.write(key, changed ? entry : { ...entry, code: '', map: undefined });
     return entry;
   }
 
@@ -80,7 +83,7 @@ let fingerprint: string | undefined;
 function transformFingerprint(): string {
   if (fingerprint !== undefined) return fingerprint;
   const hash = createHash('sha256');
-  for (const name of ['transform', 'rewrite', 'source-map']) {
+  for (const name of ['transform', 'source-map', 'rewrite', 'edit', 'scope', 'async', 'track', 'chain', 'patterns', 'loops', 'temps']) {
     for (const ext of ['.ts', '.js']) {
       try {
         hash.update(readFileSync(new URL(`./${name}${ext}`, import.meta.url)));

@@ -53,6 +53,6 @@ export async function load(url, context, nextLoad) {
   const out = cache.transform(text, { url, format });
   // A scenario's `instrument: ['pkg']` is seen here, before its imports are loaded.
   policy.add(out.instrument);
-  if (out.sites === 0) return result;
+  if (!out.changed) return result;
   return { ...result, format, source: out.code };
 }

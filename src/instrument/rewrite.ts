@@ -1,376 +1,360 @@
-import { tokenizer, type AnyNode, type CallExpression, type Class, type Expression, type Function as FunctionNode, type NewExpression, type Node, type Pattern, type PrivateIdentifier, type Program, type SpreadElement, type Super } from 'acorn';
+import type { AnyNode, BlockStatement, Class, Expression, Function as FunctionNode, Node, Pattern, Program, Statement, StaticBlock } from 'acorn';
 import { base, recursive, type RecursiveVisitors } from 'acorn-walk';
 import type { MagicString } from 'magic-string';
-import type { Site, SiteKind } from './api.ts';
+import type { Site } from './api.ts';
+import { AsyncRewrite, bodyStart, keyName, TOP_LEVEL, type FunctionContext, type Names } from './async.ts';
+import { chain } from './chain.ts';
+import { Editor } from './edit.ts';
+import { forStatement, forInOf } from './loops.ts';
+import { declarator, pattern, Views } from './patterns.ts';
+import { analyzeScopes, unparenthesized, type ScopeFacts, type Slot } from './scope.ts';
 import type { Positions } from './source-map.ts';
+import { needsTemps } from './temps.ts';
+import { assignment, binary, call, identifier, member, newExpression, tagged, unary, update } from './track.ts';
 
-// The rewrite itself: one walk over the module's syntax tree that edits the text in place
-// (magic-string) and lists the sites. The shapes are the ones in api.ts.
-//
-// How edits at one offset stay nested: the walk is pre-order (a node is edited before its
-// children), openers go in with appendLeft (later = inner = further right) and closers with
-// prependLeft (later = inner = further left). Replacements keep what was inserted at their ends
-// (update, not overwrite). No edit inserts a line break, so every line keeps its number.
+// The rewrite: one pre-order walk over the module's syntax tree that edits the text in place
+// (edit.ts says how edits nest) and lists the sites. Two halves, both shaped by api.ts: the
+// await instrumentation (async.ts) and the tracking of memory effects (track.ts for members,
+// calls and assignments, chain.ts for optional chains, patterns.ts for destructuring, loops.ts
+// for loop heads; scope.ts finds the captured, reassigned variables beforehand). This file
+// walks, marks the functions, classes and objects instrumented code creates (f, fs, cls, obj),
+// and places scope tokens and temporaries.
 
-/** Identifiers the rewritten code introduces, chosen so that none is used by the module. */
-export interface Names {
-  readonly handle: string;
-  readonly frame: string;
-  readonly args: string;
+export type { Names };
+
+/**
+ * Where temporaries are declared: a function body, static block, the module, or an expression
+ * arrow turned into a block. Parameters and class fields use the enclosing one's. A closed
+ * owner (an arrow the prescan found needs none) passes requests to its parent.
+ */
+export interface Owner {
+  readonly temps: string[];
+  readonly parent: Owner | null;
+  readonly closed: boolean;
 }
 
-/** The nearest enclosing function, as the code inside it sees it. */
-interface FunctionContext {
-  /** What awaits here pass as their frame: the frame variable inside an async function, `null` elsewhere. */
-  readonly frame: string;
-  /** Returns here are rewritten: an async (non-generator) function. */
-  readonly async: boolean;
-  /** The name sites inside it report. */
-  readonly name: string;
-}
-
-/** A scope, only as far as it matters here: whether it binds `Promise` (then `Promise.all` is not the global's). */
-interface Scope {
-  readonly parent: Scope | null;
-  /** Function scopes take `var` declarations; block scopes `let`, `const` and `class`. */
-  readonly function: boolean;
-  bindsPromise: boolean;
-}
-
-interface State {
+export interface State {
   readonly fn: FunctionContext;
-  readonly scope: Scope;
   /** The class whose body is being walked, for method names. */
   readonly className: string;
+  readonly owner: Owner;
+  /** Inside a `with` body: a called name may be a property of its object, called with it as `this`. */
+  readonly inWith: boolean;
 }
 
 /** acorn-walk's callback, with the node-type override its type declaration leaves out. */
-type Callback = (node: AnyNode, st: State, override?: string) => void;
+export type Callback = (node: AnyNode | Node, st: State, override?: string) => void;
 type Visit = (node: AnyNode, st: State, c: Callback) => void;
 
 /** acorn-walk's own walker for a node type: walks the children. */
 const walk = (type: string): Visit => (base as Record<string, Visit>)[type]!;
 
-const TOP_LEVEL: FunctionContext = { frame: 'null', async: false, name: '(top level)' };
-const CALLBACK_METHODS = new Set(['then', 'catch', 'finally']);
-const PROMISE_STATICS = new Set(['all', 'allSettled', 'race', 'any', 'resolve', 'reject']);
-const EXCERPT = 40;
-
 export interface Rewritten {
   readonly sites: Site[];
   /** The package names of every `instrument: ['…']` property in the module. */
   readonly instrument: string[];
+  /** Statements for the preamble: the module's temporaries, scope token, function marks and view classes. */
+  readonly prologue: string;
 }
 
-/** Rewrites `program` (parsed from `source`) into `out`; returns the sites and the static `instrument:` scan. */
-export function rewrite(program: Program, source: string, out: MagicString, names: Names, positions: Positions): Rewritten {
-  const rewriter = new Rewriter(source, out, names, positions);
-  const root: Scope = { parent: null, function: true, bindsPromise: false };
-  recursive(program, { fn: TOP_LEVEL, scope: root, className: '' } satisfies State, rewriter.visitors());
-  rewriter.rewritePromiseCalls();
-  return { sites: rewriter.sites, instrument: rewriter.instrument };
+/** Rewrites `program` (parsed from `source`) into `out`; returns the sites, the static `instrument:` scan and the preamble's statements. */
+export function rewrite(program: Program, source: string, out: MagicString, names: Names, positions: Positions, script: boolean): Rewritten {
+  const facts = analyzeScopes(program, `${names.handle}Scope`);
+  const rw = new Rewriter(new Editor(source, out), names, positions, facts, script);
+  const owner: Owner = { temps: [], parent: null, closed: false };
+  recursive(program as AnyNode, { fn: TOP_LEVEL, className: '', owner, inWith: false } satisfies State, rw.visitors());
+  rw.separateStatements();
+  const temps = owner.temps.length > 0 ? `var ${owner.temps.join(', ')}; ` : '';
+  const prologue = temps + rw.scopeStart(program, program.body) + rw.views.definitions();
+  return { sites: rw.async.sites, instrument: rw.async.instrument, prologue };
 }
 
-class Rewriter {
-  readonly sites: Site[] = [];
-  readonly instrument: string[] = [];
-  /** Names given to functions and classes by where they stand (`const f = async () => …`, `key: async () => …`). */
-  private readonly given = new Map<Node, string>();
-  /** Where a method's head starts (before `static`, `async`), by its function node. */
-  private readonly methodStart = new Map<Node, number>();
-  /** `Promise.x(…)` and `new Promise(…)`, decided once every binding of `Promise` is known. */
-  private readonly promiseCalls: { node: CallExpression | NewExpression; kind: SiteKind; state: State }[] = [];
+export class Rewriter {
+  readonly async: AsyncRewrite;
+  readonly views: Views;
+  /** The handle, as the rewritten code names it. */
+  readonly H: string;
+  /** Function nodes that are methods, getters or setters (marked by their class or object, not by f). */
+  readonly methods = new Set<Node>();
+  /** Anonymous functions and classes the language names by where they stand → that name, as an expression. */
+  readonly namedBy = new Map<Node, string>();
+  /** Assignments whose value is not used (statements, for-loop init and update). */
+  readonly unused = new Set<Node>();
+  private temps = 0;
+  /** Expression statements after a statement that ends without `;` (ended by a line break). */
+  private readonly afterNoSemicolon: Node[] = [];
 
   constructor(
-    private readonly source: string,
-    private readonly out: MagicString,
-    private readonly names: Names,
-    private readonly positions: Positions,
-  ) {}
+    readonly edit: Editor,
+    readonly names: Names,
+    positions: Positions,
+    readonly facts: ScopeFacts,
+    /** Parsed as a script (CommonJS): its export assignments stay as cjs-module-lexer reads them. */
+    readonly script: boolean,
+  ) {
+    this.async = new AsyncRewrite(edit, names, positions, facts);
+    this.views = new Views(names.handle);
+    this.H = names.handle;
+  }
+
+  /** A fresh temporary, declared by the nearest open owner. */
+  temp(st: State): string {
+    let owner = st.owner;
+    while (owner.closed && owner.parent) owner = owner.parent;
+    const name = `${this.H}T${this.temps++}`;
+    owner.temps.push(name);
+    return name;
+  }
+
+  vr(slot: Slot): string {
+    return `${this.H}.vr(${this.facts.tokens.get(slot.scope)}, ${slot.index})`;
+  }
+
+  vw(slots: readonly Slot[]): string {
+    return slots.map((s) => `${this.H}.vw(${this.facts.tokens.get(s.scope)}, ${s.index})`).join(', ');
+  }
+
+  /** `H.f(fn)` or `H.cls(class …)`; `H.f({ "name": fn }["name"])` where the language names it by its place. */
+  mark(node: Node, method: 'f' | 'cls'): void {
+    const name = this.namedBy.get(node);
+    if (name === undefined) this.edit.wrap(node, `${this.H}.${method}(`, ')');
+    else this.edit.wrap(node, `${this.H}.${method}({ [${name}]: `, ` }[${name}])`);
+  }
+
+  /** Records the name an anonymous function or class gets from where it stands. */
+  nameBy(value: Node | null | undefined, name: string): void {
+    if (!value) return;
+    const v = unparenthesized(value as Expression);
+    const anonymous = (v.type === 'FunctionExpression' || v.type === 'ClassExpression') ? v.id === null : v.type === 'ArrowFunctionExpression';
+    if (anonymous) this.namedBy.set(v, name);
+  }
+
+  /** The statements a scope starts with: its token, then the marks of its function declarations. */
+  scopeStart(scope: Node, statements: readonly (Statement | { type: string })[]): string {
+    const token = this.facts.tokens.get(scope);
+    const fns = statements.flatMap((s) => {
+      const d = s.type === 'ExportNamedDeclaration' || s.type === 'ExportDefaultDeclaration' ? (s as { declaration?: Node | null }).declaration : s;
+      return d?.type === 'FunctionDeclaration' && (d as FunctionNode).id ? [(d as FunctionNode).id!.name] : [];
+    });
+    return (token ? `const ${token} = ${this.H}.scope(); ` : '') + (fns.length > 0 ? `${this.H}.fs(${fns.join(', ')}); ` : '');
+  }
+
+  /** Walks a statement list. */
+  statements(list: readonly Node[], st: State, c: Callback): void {
+    list.forEach((s, i) => {
+      if (i > 0 && s.type === 'ExpressionStatement' && this.edit.source.charCodeAt(list[i - 1]!.end - 1) !== 0x3b) this.afterNoSemicolon.push(s);
+      c(s, st, 'Statement');
+    });
+  }
+
+  /**
+   * `a()` then, on the next line, `x = 1` with x captured: rewritten `(x = 1, H.vw(…), x)` would
+   * continue the line before as a call. A statement the rewrite makes start with `(`, `[` or a
+   * template there gets the `;` the line break stood for.
+   */
+  separateStatements(): void {
+    for (const s of this.afterNoSemicolon) {
+      const first = this.edit.firstAt(s.start);
+      if (first !== undefined && /^[([`+\-/]/.test(first)) this.edit.out.prependLeft(s.start, ';');
+    }
+  }
 
   visitors(): RecursiveVisitors<State> {
-    // Each visitor edits its node, then walks the children with acorn-walk's base walker.
+    const v = (f: Visit) => f as never;
     return {
-      Function: (node, st, c) => this.function(node, st, c as Callback),
-      FunctionDeclaration: (node, st, c) => {
-        if (node.id) this.declare(st.scope, node.id.name);
-        (c as Callback)(node, st, 'Function');
-      },
-      Class: (node, st, c) => {
-        if (node.type === 'ClassDeclaration' && node.id) this.declare(st.scope, node.id.name);
-        walk('Class')(node as AnyNode, { ...st, className: this.nameOf(node) }, c);
-      },
-      MethodDefinition: (node, st, c) => {
-        this.nameMember(node.value, node.key, node.computed, st.className, node.start, true);
+      Function: v((node, st, c) => this.function(node as FunctionNode, st, c)),
+      FunctionDeclaration: v((node, st, c) => c(node, st, 'Function')),
+      Class: v((node, st, c) => this.klass(node as Class, st, c)),
+      StaticBlock: v((node, st, c) => this.staticBlock(node as StaticBlock, st, c)),
+      MethodDefinition: v((node, st, c) => {
+        if (node.type !== 'MethodDefinition') return;
+        this.methods.add(node.value);
+        this.async.nameMember(node.value, node.key, node.computed, st.className, node.start, true);
         walk('MethodDefinition')(node, st, c);
-      },
-      PropertyDefinition: (node, st, c) => {
-        if (node.value) this.nameMember(node.value, node.key, node.computed, st.className, node.start, false);
+      }),
+      PropertyDefinition: v((node, st, c) => {
+        if (node.type !== 'PropertyDefinition') return;
+        if (node.value) this.async.nameMember(node.value, node.key, node.computed, st.className, node.start, false);
+        const name = node.computed ? undefined : keyName(node.key);
+        if (name !== undefined) this.nameBy(node.value, JSON.stringify(name));
         walk('PropertyDefinition')(node, st, c);
-      },
-      Property: (node, st, c) => {
-        this.nameMember(node.value, node.key, node.computed, '', node.start, node.method || node.kind !== 'init');
-        this.scanInstrument(node.key, node.computed, node.value);
-        walk('Property')(node, st, c);
-      },
-      VariableDeclarator: (node, st, c) => {
-        if (node.id.type === 'Identifier' && node.init) this.given.set(node.init, node.id.name);
-        walk('VariableDeclarator')(node, st, c);
-      },
-      AssignmentExpression: (node, st, c) => {
-        const left = node.left;
-        if (left.type === 'Identifier') this.given.set(node.right, left.name);
-        else if (left.type === 'MemberExpression' && !left.computed) this.given.set(node.right, keyName(left.property) ?? 'anonymous');
-        walk('AssignmentExpression')(node, st, c);
-      },
-      VariableDeclaration: (node, st, c) => {
-        let scope = st.scope;
-        if (node.kind === 'var') while (!scope.function && scope.parent) scope = scope.parent;
-        for (const d of node.declarations) for (const name of bindingNames(d.id)) this.declare(scope, name);
-        walk('VariableDeclaration')(node, st, c);
-      },
-      ImportDeclaration: (node, st, c) => {
-        let scope = st.scope;
-        while (scope.parent) scope = scope.parent;
-        for (const spec of node.specifiers) this.declare(scope, spec.local.name);
-        walk('ImportDeclaration')(node, st, c);
-      },
-      BlockStatement: (node, st, c) => walk('BlockStatement')(node, this.block(st), c),
-      StaticBlock: (node, st, c) => walk('StaticBlock')(node, { ...st, scope: { parent: st.scope, function: true, bindsPromise: false } }, c),
-      SwitchStatement: (node, st, c) => walk('SwitchStatement')(node, this.block(st), c),
-      ForStatement: (node, st, c) => walk('ForStatement')(node, this.block(st), c),
-      ForInStatement: (node, st, c) => walk('ForInStatement')(node, this.block(st), c),
-      CatchClause: (node, st, c) => {
-        const inner = this.block(st);
-        if (node.param) for (const name of bindingNames(node.param)) this.declare(inner.scope, name);
-        walk('CatchClause')(node, inner, c);
-      },
-      ForOfStatement: (node, st, c) => {
-        if (node.await) {
-          const site = this.site('for-await', st.fn.name, node.start, node.start, node.right.end);
-          this.wrap(node.right, `${this.names.handle}.iter(${st.fn.frame}, `, `, ${site})`);
-        }
-        walk('ForOfStatement')(node, this.block(st), c);
-      },
-      AwaitExpression: (node, st, c) => {
-        const site = this.site('await', st.fn.name, node.start, node.start, node.end);
-        this.wrap(node.argument, `${this.names.handle}.aw(${st.fn.frame}, `, `, ${site})`);
-        (c as Callback)(node.argument, st, 'Expression');
-      },
-      ReturnStatement: (node, st, c) => {
-        if (node.argument && st.fn.async) this.wrap(node.argument, `${this.names.handle}.ret(${this.names.frame}, `, ')');
-        if (node.argument) (c as Callback)(node.argument, st, 'Expression');
-      },
-      CallExpression: (node, st, c) => {
-        this.callbackCall(node, st);
-        const callee = node.callee;
-        if (callee.type === 'MemberExpression' && !callee.computed && !callee.optional && !node.optional
-          && callee.object.type === 'Identifier' && callee.object.name === 'Promise'
-          && callee.property.type === 'Identifier' && PROMISE_STATICS.has(callee.property.name) && !hasSpread(node.arguments)) {
-          this.promiseCalls.push({ node, kind: callee.property.name as SiteKind, state: st });
-        }
-        walk('CallExpression')(node, st, c);
-      },
-      NewExpression: (node, st, c) => {
-        // `new Promise` without an argument list is left alone: nothing to rewrite the `(` into.
-        if (node.callee.type === 'Identifier' && node.callee.name === 'Promise' && !hasSpread(node.arguments)
-          && this.source.charCodeAt(node.end - 1) === 0x29) {
-          this.promiseCalls.push({ node, kind: 'promise', state: st });
-        }
-        walk('NewExpression')(node, st, c);
-      },
+      }),
+      ObjectExpression: v((node, st, c) => {
+        if (node.type !== 'ObjectExpression') return;
+        if (node.properties.some((p) => p.type === 'Property' && (p.method || p.kind !== 'init'))) this.edit.wrap(node, `${this.H}.obj(`, ')');
+        walk('ObjectExpression')(node, st, c);
+      }),
+      Property: v((node, st, c) => this.property(node, st, c)),
+      Program: v((node, st, c) => this.statements((node as Program).body, st, c)),
+      BlockStatement: v((node, st, c) => {
+        const block = node as BlockStatement;
+        this.edit.open(block.start + 1, this.scopeStart(block, block.body));
+        this.statements(block.body, st, c);
+      }),
+      SwitchCase: v((node, st, c) => {
+        if (node.type !== 'SwitchCase') return;
+        if (node.test) c(node.test, st, 'Expression');
+        this.statements(node.consequent, st, c);
+      }),
+      SwitchStatement: v((node, st, c) => {
+        const token = this.facts.tokens.get(node);
+        // No statement can precede the first case: the token goes in a block around the switch.
+        if (token) this.edit.wrap(node, `{ const ${token} = ${this.H}.scope(); `, ' }');
+        walk('SwitchStatement')(node, st, c);
+      }),
+      CatchClause: v((node, st, c) => {
+        if (node.type !== 'CatchClause') return;
+        this.edit.open(node.body.start + 1, this.scopeStart(node, node.body.body));
+        if (node.param) c(node.param, st, 'Pattern');
+        this.statements(node.body.body, st, c);
+      }),
+      ForStatement: v((node, st, c) => forStatement(this, node, st, c)),
+      ForInStatement: v((node, st, c) => forInOf(this, node, st, c)),
+      ForOfStatement: v((node, st, c) => forInOf(this, node, st, c)),
+      WithStatement: v((node, st, c) => {
+        if (node.type !== 'WithStatement') return;
+        c(node.object, st, 'Expression');
+        c(node.body, { ...st, inWith: true }, 'Statement');
+      }),
+      ExpressionStatement: v((node, st, c) => {
+        if (node.type === 'ExpressionStatement') this.unused.add(unparenthesized(node.expression));
+        walk('ExpressionStatement')(node, st, c);
+      }),
+      ExportDefaultDeclaration: v((node, st, c) => {
+        if (node.type === 'ExportDefaultDeclaration') this.nameBy(node.declaration, '"default"');
+        walk('ExportDefaultDeclaration')(node, st, c);
+      }),
+      VariableDeclarator: v((node, st, c) => declarator(this, node, st, c)),
+      Pattern: v((node, st, c) => pattern(this, node as Pattern, st, c)),
+      AssignmentExpression: v((node, st, c) => assignment(this, node, st, c)),
+      UpdateExpression: v((node, st, c) => update(this, node, st, c)),
+      UnaryExpression: v((node, st, c) => unary(this, node, st, c)),
+      BinaryExpression: v((node, st, c) => binary(this, node, st, c)),
+      MemberExpression: v((node, st, c) => member(this, node, st, c)),
+      ChainExpression: v((node, st, c) => chain(this, node, st, c)),
+      CallExpression: v((node, st, c) => call(this, node, st, c)),
+      NewExpression: v((node, st, c) => newExpression(this, node, st, c)),
+      TaggedTemplateExpression: v((node, st, c) => tagged(this, node, st, c)),
+      SpreadElement: v((node, st, c) => {
+        if (node.type !== 'SpreadElement') return;
+        this.edit.wrap(node.argument, `${this.H}.rall(`, ')');
+        c(node.argument, st, 'Expression');
+      }),
+      Identifier: v((node, st) => identifier(this, node, st)),
+      ForInit: v((node, st, c) => {
+        if (node.type === 'VariableDeclaration') c(node, st);
+        else c(node, st, 'Expression');
+      }),
+      AwaitExpression: v((node, st, c) => {
+        if (node.type !== 'AwaitExpression') return;
+        const site = this.async.site('await', st.fn.name, node.start, node.start, node.end);
+        this.edit.wrap(node.argument, `${this.H}.aw(${st.fn.frame}, `, `, ${site})`);
+        c(node.argument, st, 'Expression');
+      }),
+      ReturnStatement: v((node, st, c) => {
+        if (node.type !== 'ReturnStatement' || !node.argument) return;
+        if (st.fn.async) this.edit.wrap(node.argument, `${this.H}.ret(${this.names.frame}, `, ')');
+        c(node.argument, st, 'Expression');
+      }),
     };
   }
 
-  /** An async function becomes a plain one returning `H.fn(S, async (F) => { try { … } … })`. */
   private function(node: FunctionNode, st: State, c: Callback): void {
-    const name = this.nameOf(node);
-    const scope: Scope = { parent: st.scope, function: true, bindsPromise: false };
-    if (node.type === 'FunctionExpression' && node.id) this.declare(scope, node.id.name);
-    for (const p of node.params) for (const n of bindingNames(p)) this.declare(scope, n);
-    let fn: FunctionContext = { frame: 'null', async: false, name };
-    if (node.async && !node.generator) {
-      this.wrapFunction(node, name);
-      fn = { frame: this.names.frame, async: true, name };
-    }
-    // Async generators stay as they are (their awaits pass a null frame): there is no one promise to hand the runtime.
-    walk('Function')(node as AnyNode, { ...st, fn, scope }, c);
-  }
-
-  private wrapFunction(node: FunctionNode, name: string): void {
-    const { handle: H, frame: F, args: A } = this.names;
-    const head = this.methodStart.get(node) ?? node.start;
-    const site = this.site('fn', name, head, head, node.body.type === 'BlockStatement' ? node.body.start + 1 : node.body.end);
-    const keyword = this.asyncKeyword(head, node.params[0]?.start ?? node.body.start);
-    this.out.remove(keyword, keyword + 'async'.length);
+    const name = this.async.nameOf(node);
+    if (!this.methods.has(node) && node.type !== 'FunctionDeclaration') this.mark(node, 'f');
     const body = node.body;
-    const expression = body.type !== 'BlockStatement';
-    const tail = `} catch (e) { ${H}.threw(${F}, e); throw e; } finally { ${H}.leave(${F}); }`;
-    const simple = node.params.every((p) => p.type === 'Identifier' || (p.type === 'RestElement' && p.argument.type === 'Identifier'));
-    if (simple) {
-      if (expression) {
-        this.wrap(body, `{ return ${H}.fn(${site}, async (${F}) => { try { return ${H}.ret(${F}, `, `); ${tail} }); }`);
-        return;
+    const block = body.type === 'BlockStatement';
+    let prologue = this.scopeStart(node, block ? body.body : []) + this.parameterReads(node);
+    let fn: FunctionContext = { frame: 'null', async: false, name };
+    let late: ((more: string) => void) | undefined;
+    let closed = false;
+    if (node.async && !node.generator) {
+      late = this.async.wrapFunction(node, name, block ? prologue : '');
+      if (!block) {
+        const head = late!;
+        const statements = prologue;
+        late = (temps) => head(temps + statements);
       }
-      // A directive prologue ('use strict') stays where it means something: first in the outer function.
-      let open = body.start + 1;
-      for (const statement of body.body) {
-        if (!('directive' in statement) || typeof statement.directive !== 'string') break;
-        open = statement.end;
-      }
-      const separator = open > body.start + 1 && this.source[open - 1] !== ';' ? ';' : '';
-      this.out.appendLeft(open, `${separator} return ${H}.fn(${site}, async (${F}) => { try {`);
-      // An empty body has nothing between the two: the closer must then follow the opener.
-      if (open === body.end - 1) this.out.appendLeft(open, ` ${tail} });`);
-      else this.out.prependLeft(body.end - 1, ` ${tail} });`);
-      return;
-    }
-    // Defaults and destructuring can throw; an async function turns that into a rejection. So the
-    // parameters move into the inner async arrow, left where they are in the text:
-    //   function f(...A) { return H.fn(S, (F) => (async (F, PARAMS) => { try { … } … })(F, ...A)); }
-    const first = node.params[0]!;
-    const last = node.params[node.params.length - 1]!;
-    const arrow = node.type === 'ArrowFunctionExpression';
-    this.out.appendLeft(first.start, `...${A})${arrow ? ' =>' : ''} { return ${H}.fn(${site}, (${F}) => (async (${F}, `);
-    const bodyOpen = expression ? body.start : body.start + 1;
-    this.out.update(last.end, bodyOpen, `) => { try { ${expression ? `return ${H}.ret(${F}, ` : ''}`);
-    const close = ` ${tail} })(${F}, ...${A})); }`;
-    if (expression) this.out.prependLeft(body.end, `);${close}`);
-    else this.out.prependLeft(body.end - 1, close.slice(0, -2));
-  }
-
-  /** `X.then(a, b)` → `H.then(X, S, a, b)`; `.catch`, `.finally` alike. */
-  private callbackCall(node: CallExpression, st: State): void {
-    const callee = node.callee;
-    if (callee.type !== 'MemberExpression' || callee.computed || callee.optional || node.optional) return;
-    if (callee.property.type !== 'Identifier' || !CALLBACK_METHODS.has(callee.property.name)) return;
-    const receiver = callee.object;
-    // `super.then(…)` has no value to pass; inside `a?.b.then(…)` moving the receiver into an
-    // argument would lose the short-circuit; spread arguments would lose their count.
-    if (receiver.type === 'Super' || inOptionalChain(receiver) || hasSpread(node.arguments)) return;
-    const kind = callee.property.name as SiteKind;
-    const site = this.site(kind, st.fn.name, callee.property.start, receiver.end, node.end);
-    this.open(receiver.start, `${this.names.handle}.${kind}(`);
-    const args = node.arguments;
-    this.out.update(receiver.end, args.length > 0 ? args[0]!.start : node.end - 1, args.length > 0 ? `, ${site}, ` : `, ${site}`);
-  }
-
-  /** The deferred `Promise.x(…)` / `new Promise(…)` rewrites, for `Promise` not bound by the module. */
-  rewritePromiseCalls(): void {
-    for (const { node, kind, state } of this.promiseCalls) {
-      let scope: Scope | null = state.scope;
-      while (scope && !scope.bindsPromise) scope = scope.parent;
-      if (scope) continue;
-      const site = this.site(kind, state.fn.name, node.start, node.start, node.end);
-      const args = node.arguments;
-      const text = `${this.names.handle}.${kind}(${site}${args.length > 0 ? ', ' : ''}`;
-      this.out.update(node.start, args.length > 0 ? args[0]!.start : node.end - 1, text);
-    }
-  }
-
-  private wrap(node: Node, open: string, close: string): void {
-    this.open(node.start, open);
-    this.out.prependLeft(node.end, close);
-  }
-
-  /** Inserts an opener; after a word (`return(x)`, `await(x)` in minified code) with a space, or the two would merge. */
-  private open(at: number, text: string): void {
-    this.out.appendLeft(at, at > 0 && isWordChar(this.source.charCodeAt(at - 1)) ? ` ${text}` : text);
-  }
-
-  private site(kind: SiteKind, name: string, at: number, from: number, to: number): number {
-    const { line, column } = this.positions.original(at);
-    this.sites.push([kind, name, line, column, this.excerpt(from, to)]);
-    return this.sites.length - 1;
-  }
-
-  /** A short one-line excerpt of the source for traces: whitespace collapsed, cut with `…`. */
-  private excerpt(from: number, to: number): string {
-    const text = this.source.slice(from, Math.min(to, from + EXCERPT * 4)).split(/\s+/).filter(Boolean).join(' ');
-    return text.length <= EXCERPT ? text : `${text.slice(0, EXCERPT - 1)}…`;
-  }
-
-  /** Where the `async` keyword of a function head is, between the head's start and its parameters. */
-  private asyncKeyword(from: number, to: number): number {
-    if (this.source.startsWith('async', from)) return from;
-    for (const token of tokenizer(this.source.slice(from, to), { ecmaVersion: 'latest' })) {
-      if (token.type.label === 'name' && (token as { value?: unknown }).value === 'async') return from + token.start;
-    }
-    throw new Error(`[internal bug] no 'async' keyword found in '${this.source.slice(from, to)}'`);
-  }
-
-  private nameOf(node: FunctionNode | Class): string {
-    return node.id?.name ?? this.given.get(node) ?? 'anonymous';
-  }
-
-  /** Names a method or property value (`Class.method`, `key`) and remembers where its head starts. */
-  private nameMember(value: Node, key: Expression | PrivateIdentifier, computed: boolean, className: string, start: number, method: boolean): void {
-    const name = computed ? undefined : keyName(key);
-    if (name !== undefined) this.given.set(value, className ? `${className}.${name}` : name);
-    // A method's function node starts at its parameters; its `async` keyword is before the key.
-    if (method) this.methodStart.set(value, start);
-  }
-
-  /** `instrument: ['pkg', …]`: how a scenario names the packages to instrument before importing them. */
-  private scanInstrument(key: Expression | PrivateIdentifier, computed: boolean, value: Node): void {
-    if (computed || keyName(key) !== 'instrument' || value.type !== 'ArrayExpression') return;
-    const elements = (value as unknown as { elements: (Node | null)[] }).elements;
-    const packages: string[] = [];
-    for (const e of elements) {
-      if (e?.type !== 'Literal' || typeof (e as unknown as { value: unknown }).value !== 'string') return;
-      packages.push((e as unknown as { value: string }).value);
-    }
-    this.instrument.push(...packages);
-  }
-
-  private block(st: State): State {
-    return { ...st, scope: { parent: st.scope, function: false, bindsPromise: false } };
-  }
-
-  private declare(scope: Scope, name: string): void {
-    if (name === 'Promise') scope.bindsPromise = true;
-  }
-}
-
-/** A character that can end an identifier or keyword: [A-Za-z0-9_$] or any non-ASCII letter. */
-function isWordChar(code: number): boolean {
-  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x5f || code === 0x24 || code > 0x7f;
-}
-
-function keyName(key: Expression | PrivateIdentifier): string | undefined {
-  if (key.type === 'Identifier') return key.name;
-  if (key.type === 'PrivateIdentifier') return `#${key.name}`;
-  if (key.type === 'Literal' && (typeof key.value === 'string' || typeof key.value === 'number')) return String(key.value);
-  return undefined;
-}
-
-function hasSpread(args: readonly (Expression | SpreadElement)[]): boolean {
-  return args.some((a) => a.type === 'SpreadElement');
-}
-
-/** Whether an expression is part of an optional chain (`a?.b.c`): some link below it is optional. */
-function inOptionalChain(node: Expression | Super): boolean {
-  for (let n: Expression | Super = node; ;) {
-    if (n.type === 'MemberExpression') {
-      if (n.optional) return true;
-      n = n.object;
-    } else if (n.type === 'CallExpression') {
-      if (n.optional) return true;
-      n = n.callee;
+      prologue = '';
+      fn = { frame: this.names.frame, async: true, name };
+    } else if (block) {
+      const { at, separator } = bodyStart(body, this.edit.source);
+      if (prologue !== '') this.edit.out.appendLeft(at, `${separator} ${prologue}`);
+    } else if (prologue !== '' || needsTemps(body as Expression)) {
+      // An expression body that needs statements (a token, temporaries) becomes a block.
+      this.edit.close(body.end, ' }');
+      const statements = prologue;
+      late = (temps) => this.async.arrowHead(node, '{', ` ${temps}${statements}return `);
     } else {
-      return false;
+      closed = true;
     }
+    const params = { ...st, fn };
+    for (const p of node.params) c(p, params, 'Pattern');
+    const owner: Owner = { temps: [], parent: st.owner, closed };
+    const inner: State = { ...st, fn, owner };
+    if (block) this.statements(body.body, inner, c);
+    else c(body, inner, 'Expression');
+    const temps = owner.temps.length > 0 ? `var ${owner.temps.join(', ')}; ` : '';
+    if (late) late(temps);
+    // A var is hoisted: declared last, it is in scope everywhere in the body (for an async
+    // function, in the outer plain function, one per call).
+    else if (temps !== '') this.edit.out.appendLeft(body.end - 1, `;${temps}`);
+  }
+
+  /**
+   * A destructured parameter reads its argument's properties before the body runs: reported as a
+   * whole read of `arguments[i]` at the start of the body (same step). Arrows have no `arguments`
+   * and a generator's body starts later: their destructured parameters are not reported.
+   */
+  private parameterReads(node: FunctionNode): string {
+    if (node.type === 'ArrowFunctionExpression' || node.generator) return '';
+    return node.params.flatMap((p, i) => {
+      const target = p.type === 'AssignmentPattern' ? p.left : p;
+      return target.type === 'ObjectPattern' || target.type === 'ArrayPattern' ? [`${this.H}.rall(arguments[${i}]); `] : [];
+    }).join('');
+  }
+
+  private klass(node: Class, st: State, c: Callback): void {
+    if (node.type === 'ClassDeclaration') {
+      if (node.id) this.edit.close(node.end, ` ${this.H}.cls(${node.id.name});`);
+    } else {
+      this.mark(node, 'cls');
+    }
+    walk('Class')(node as AnyNode, { ...st, className: this.async.nameOf(node) }, c);
+  }
+
+  private staticBlock(node: StaticBlock, st: State, c: Callback): void {
+    const open = this.edit.find(node.start + 'static'.length, '{');
+    this.edit.open(open + 1, ` ${this.scopeStart(node, node.body)}`);
+    const owner: Owner = { temps: [], parent: st.owner, closed: false };
+    this.statements(node.body, { ...st, fn: { frame: 'null', async: false, name: st.className }, owner }, c);
+    if (owner.temps.length > 0) this.edit.out.appendLeft(node.end - 1, `;var ${owner.temps.join(', ')};`);
+  }
+
+  private property(node: AnyNode, st: State, c: Callback): void {
+    if (node.type !== 'Property') return;
+    const method = node.method || node.kind !== 'init';
+    this.async.nameMember(node.value, node.key, node.computed, '', node.start, method);
+    this.async.scanInstrument(node.key, node.computed, node.value);
+    if (method) {
+      this.methods.add(node.value);
+    } else if (!node.computed) {
+      const name = keyName(node.key);
+      if (name !== undefined) this.nameBy(node.value, JSON.stringify(name));
+    } else if (isAnonymousFunction(node.value)) {
+      // `{ [k]: () => {} }` is named by the key's value: computed once, into a temporary.
+      const key = this.temp(st);
+      this.edit.wrap(node.key, `${key} = (`, ')');
+      this.nameBy(node.value, key);
+    }
+    const value = unparenthesized(node.value as Expression);
+    if (node.shorthand && value.type === 'Identifier' && this.facts.reads.has(value)) this.edit.open(node.start, `${value.name}: `);
+    if (node.computed) c(node.key, st, 'Expression');
+    c(node.value, st, 'Expression');
   }
 }
 
-/** The names a declaration's pattern binds. */
-function bindingNames(pattern: Pattern): string[] {
-  switch (pattern.type) {
-    case 'Identifier': return [pattern.name];
-    case 'ObjectPattern': return pattern.properties.flatMap((p) => bindingNames(p.type === 'RestElement' ? p.argument : p.value));
-    case 'ArrayPattern': return pattern.elements.flatMap((e) => (e ? bindingNames(e) : []));
-    case 'RestElement': return bindingNames(pattern.argument);
-    case 'AssignmentPattern': return bindingNames(pattern.left);
-    default: return [];
-  }
+function isAnonymousFunction(node: Node): boolean {
+  const v = unparenthesized(node as Expression);
+  return v.type === 'ArrowFunctionExpression' || ((v.type === 'FunctionExpression' || v.type === 'ClassExpression') && v.id === null);
 }

@@ -12,7 +12,7 @@ import { compose, decodeDataUrl, inlineComment, Positions, sourceMappingUrl, typ
 // rewrite.ts), and returns the code with one source map back to the file the user wrote.
 
 /** Bumped whenever the output for a given input changes: it is part of the cache key. */
-export const TRANSFORM_VERSION = 1;
+export const TRANSFORM_VERSION = 2;
 
 export type { SourceMap };
 
@@ -59,15 +59,15 @@ export function instrument(source: string, options: InstrumentOptions): Instrume
   const positions = new Positions(source, inputMap);
   const out = new MagicString(source);
   const names = chooseNames(source);
-  const { sites, instrument: packages } = rewrite(program, source, out, names, positions);
-  // A module with no async construct runs as it is: no preamble, so it needs no runtime.
-  if (sites.length === 0) return { code: source, map: inputMap, sites, instrument: packages };
+  const { sites, instrument: packages, prologue } = rewrite(program, source, out, names, positions, program.sourceType === 'script');
+  // A module the rewrite left alone (nothing but literals and names) runs as it is: no preamble, so it needs no runtime.
+  if (sites.length === 0 && !out.hasChanged() && prologue === '') return { code: source, map: inputMap, sites, instrument: packages };
 
   if (mapComment) out.remove(mapComment.start, mapComment.end);
   const at = preambleOffset(program, source);
   // After a directive written without its semicolon ('use strict'), one is needed.
   const separator = at > 0 && source[at - 1] !== ';' && source[at - 1] !== '\n' ? ';' : '';
-  out.prependLeft(at, separator + preamble(names, options.url, sites));
+  out.prependLeft(at, separator + preamble(names, options.url, sites) + prologue);
   const ours = out.generateMap({ source: options.url, file: options.url, hires: 'boundary' }) as unknown as SourceMap;
   const map = compose(ours, inputMap);
   const code = options.inlineMap === false ? out.toString() : `${out.toString()}\n${inlineComment(map)}\n`;

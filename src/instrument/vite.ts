@@ -39,7 +39,7 @@ export function heddleInstrument(options: HeddleInstrumentOptions = {}): Plugin 
       if (path === undefined || !SCRIPT.has(extname(path)) || !policy.selects(path)) return null;
       const inputMap = this.getCombinedSourcemap() as unknown as SourceMap;
       const out = cache.transform(code, { url: pathToFileURL(path).href, inputMap, format: 'module', inlineMap: false });
-      if (out.sites === 0) return null;
+      if (!out.changed) return null;
       return { code: out.code, map: out.map as never };
     },
   };

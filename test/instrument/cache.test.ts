@@ -21,7 +21,7 @@ describe('transform cache', () => {
     const warm = new TransformCache(cacheDir).transform(SOURCE, { url: URL_A });
     expect(warm).toEqual(cold);
     const direct = instrument(SOURCE, { url: URL_A });
-    expect(cold).toEqual({ code: direct.code, map: direct.map, instrument: [], sites: direct.sites.length });
+    expect(cold).toEqual({ code: direct.code, map: direct.map, instrument: [], sites: direct.sites.length, changed: true });
   });
 
   it('the key covers the URL, the options and the source', () => {
@@ -39,7 +39,7 @@ describe('transform cache', () => {
     const cacheDir = join(dir, 'unchanged');
     const plain = "export const options = { instrument: ['pkg'] };\n";
     new TransformCache(cacheDir).transform(plain, { url: URL_A });
-    expect(new TransformCache(cacheDir).transform(plain, { url: URL_A })).toEqual({ code: plain, map: undefined, instrument: ['pkg'], sites: 0 });
+    expect(new TransformCache(cacheDir).transform(plain, { url: URL_A })).toEqual({ code: plain, map: undefined, instrument: ['pkg'], sites: 0, changed: false });
   });
 
   it('a half-written entry is a miss', () => {

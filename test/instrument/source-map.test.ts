@@ -41,14 +41,15 @@ describe('source maps', () => {
     expect(r.code.match(/sourceMappingURL/g)).toHaveLength(1);
     const lines = r.code.split('\n');
     const line = lines.findIndex((l) => l.includes('await __heddle.aw('));
-    const column = lines[line]!.indexOf('s.a');
+    // `s.a` is now `__heddle.r(s, "a")`: its `s` is still the one the user wrote.
+    const column = lines[line]!.indexOf('__heddle.r(s, "a")') + '__heddle.r('.length;
     const original = originalPositionFor(new TraceMap(r.map!), { line: line + 1, column });
     expect(original).toMatchObject({ source: 'example.ts', line: 5, column: 18 });
   });
 
   it('without an input map, the map points at the module itself', () => {
     const r = instrument('async function f() {\n  await g();\n}\n', { url: 'file:///project/a.js' });
-    const original = originalPositionFor(new TraceMap(r.map!), { line: 2, column: r.code.split('\n')[1]!.indexOf('g()') });
+    const original = originalPositionFor(new TraceMap(r.map!), { line: 2, column: r.code.split('\n')[1]!.indexOf('fc(g)') + 'fc('.length });
     expect(original).toMatchObject({ line: 2, column: 8 });
   });
 });

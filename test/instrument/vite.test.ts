@@ -15,7 +15,7 @@ describe('the vitest plugin', () => {
     const context = { getCombinedSourcemap: () => ({ version: 3, sources: ['x.ts'], names: [], mappings: 'AAAA' }) };
     const code = 'export async function f() { await g(); }';
     const own = transform.call(context, code, '/project/src/x.ts');
-    expect(own?.code).toContain('__heddle.aw(__heddleFrame, g(), 1)');
+    expect(own?.code).toContain('__heddle.aw(__heddleFrame, __heddle.fc(g), 1)');
     expect(own?.code).not.toContain('sourceMappingURL');
     expect(own?.map).toMatchObject({ sources: ['x.ts'] });
     expect(transform.call(context, code, '/project/node_modules/opted/index.js?v=1')).not.toBeNull();

@@ -1,0 +1,65 @@
+import type { AnyNode, Expression, Pattern } from 'acorn';
+import { forwarder } from './patterns.ts';
+import type { Callback, Rewriter, State } from './rewrite.ts';
+import { unparenthesized } from './scope.ts';
+
+// Loop heads (api.ts, "Tracking"):
+//   for (x of xs) / for (k in o)   → the iterated value is read whole: H.rall(xs), H.rall(o)
+//   for (const { a } of xs)        → its elements through a generator of views (patterns.ts)
+//   for (o.k of xs)                → the target is a forwarder (patterns.ts)
+//   for (x of xs), x captured      → `H.vw(S, i);` first in the body, on every iteration
+//   for (let i = 0; …; i++), i captured → a token per iteration: `for (let S = H.scope(), i = 0; …; S = H.scope(), i++)`
+//     (the update runs in the new iteration's copy of the bindings, so each closure keeps its own)
+//   for (let x of xs), x captured  → `const S = H.scope();` first in the body
+
+export function forStatement(rw: Rewriter, node: AnyNode, st: State, c: Callback): void {
+  if (node.type !== 'ForStatement') return;
+  const token = rw.facts.tokens.get(node);
+  const init = node.init;
+  if (token && init?.type === 'VariableDeclaration') {
+    // First, so that an initializer that writes a captured binding finds it.
+    rw.edit.open(init.declarations[0]!.start, `${token} = ${rw.H}.scope(), `);
+    if (node.update) rw.edit.open(node.update.start, `${token} = ${rw.H}.scope(), `);
+    else {
+      const first = rw.edit.find(init.end, ';');
+      const second = rw.edit.find(node.test ? node.test.end : first + 1, ';');
+      rw.edit.out.appendLeft(second + 1, ` ${token} = ${rw.H}.scope()`);
+    }
+  }
+  if (init && init.type !== 'VariableDeclaration') rw.unused.add(unparenthesized(init));
+  if (node.update) rw.unused.add(unparenthesized(node.update));
+  if (init) c(init, st, 'ForInit');
+  if (node.test) c(node.test, st, 'Expression');
+  if (node.update) c(node.update, st, 'Expression');
+  c(node.body, st, 'Statement');
+}
+
+export function forInOf(rw: Rewriter, node: AnyNode, st: State, c: Callback): void {
+  if (node.type !== 'ForInStatement' && node.type !== 'ForOfStatement') return;
+  const H = rw.H;
+  const left = node.left;
+  const target = left.type === 'VariableDeclaration' ? left.declarations[0]!.id : unparenthesized(left as Expression) as Pattern;
+  const isAwait = node.type === 'ForOfStatement' && node.await;
+  if (isAwait) {
+    const site = rw.async.site('for-await', st.fn.name, node.start, node.start, node.right.end);
+    rw.edit.wrap(node.right, `${H}.iter(${st.fn.frame}, `, `, ${site})`);
+  }
+  // for-in iterates keys (strings): a pattern there destructures a string, not the object.
+  const elements = node.type === 'ForOfStatement' && !isAwait ? rw.views.elements(target) : undefined;
+  rw.edit.wrap(node.right, `${elements ?? `${H}.rall`}(`, ')');
+
+  // Statements every iteration starts with: the head's token, then the head's tracked writes.
+  const token = rw.facts.tokens.get(node);
+  const slots = rw.facts.writes.get(node);
+  const first = (token ? `const ${token} = ${H}.scope(); ` : '') + (slots ? `${rw.vw(slots)}; ` : '');
+  if (first !== '') {
+    if (node.body.type === 'BlockStatement') rw.edit.open(node.body.start + 1, ` ${first}`);
+    else rw.edit.wrap(node.body, `{ ${first}`, ' }');
+  }
+
+  c(node.right, st, 'Expression');
+  if (left.type === 'VariableDeclaration') c(left.declarations[0]!.id, st, 'Pattern');
+  else if (target.type === 'MemberExpression') forwarder(rw, left, target, st, c);
+  else c(left, st, 'Pattern');
+  c(node.body, st, 'Statement');
+}
