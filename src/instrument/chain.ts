@@ -1,5 +1,5 @@
 import type { AnyNode, CallExpression, Expression, MemberExpression, Super } from 'acorn';
-import { argumentParts, keyName } from './async.ts';
+import { argumentParts } from './async.ts';
 import type { Part } from './edit.ts';
 import type { Callback, Rewriter, State } from './rewrite.ts';
 import { isStaticFunction, unparenthesized } from './scope.ts';
@@ -8,20 +8,18 @@ import { keyParts, walkChainNatively } from './track.ts';
 // Optional chains keep their short-circuit: each `?.` link tests the value so far, kept in a
 // temporary, and the rest of the chain is the conditional's other branch:
 //   a?.b.c       → ((T1 = a) == null ? void 0 : H.r(H.r(T1, "b"), "c"))
-//   a?.b?.()     → ((T1 = a) == null ? void 0 : (T2 = H.r(R = T1, "b")) == null ? void 0 : H.mc(R, "b"))
-//   o.m?.(x)     → ((T1 = H.r(R = o, "m")) == null ? void 0 : H.mc(R, "m", x))
+//   a?.b?.()     → ((T1 = a) == null ? void 0 : (T2 = H.r(R = T1, "b")) == null ? void 0 : H.mc(T2, "call", R))
+//   o.m?.(x)     → ((T1 = H.r(R = o, "m")) == null ? void 0 : H.mc(T1, "call", R, x))
 // The links between two `?.` are rewritten as anywhere else (H.r, H.mc, H.fc). An optional call
-// of a method reads the method twice (once to test it, once in H.mc): the same value unless it
-// is a getter. A chain with an optional call of `super.m` stays as it is, unreported.
+// of a method calls the method it tested through Function#call, with its object as `this`
+// (exact unless the function has its own `call`). A chain with an optional call of `super.m`
+// stays as it is, unreported.
 
 type Link = MemberExpression | CallExpression;
 
 /** The object and key of the member an optional call calls, kept by the segment before it. */
 interface Receiver {
   readonly object: string;
-  /** `"k"`, a temporary holding the key, or a private name `#m`. */
-  readonly key: string;
-  readonly private: boolean;
 }
 
 export function chain(rw: Rewriter, node: AnyNode, st: State, c: Callback): void {
@@ -109,21 +107,19 @@ function memberLink(rw: Rewriter, link: MemberExpression, value: Part[], capture
   if (link.property.type === 'PrivateIdentifier') {
     const o = rw.temp(st);
     const name = `#${link.property.name}`;
-    return { parts: [`(${H}.pr(${o} = `, ...value, `, "${name}"), ${o}.${name})`], receiver: capture ? { object: o, key: name, private: true } : undefined };
+    return { parts: [`(${H}.pr(${o} = `, ...value, `, "${name}"), ${o}.${name})`], receiver: capture ? { object: o } : undefined };
   }
   if (!capture) return { parts: [`${H}.r(`, ...value, ...keyParts(link)] };
   const o = rw.temp(st);
-  const k = link.computed ? rw.temp(st) : JSON.stringify(keyName(link.property));
-  const key: Part[] = link.computed ? [`, ${k} = (`, link.property, '))'] : [`, ${k})`];
-  return { parts: [`${H}.r(${o} = `, ...value, ...key], receiver: { object: o, key: k, private: false } };
+  return { parts: [`${H}.r(${o} = `, ...value, ...keyParts(link)], receiver: { object: o } };
 }
 
 /** A call link on `value` (the callee's value): of a method kept by the previous segment, or of a function. */
 function callLink(rw: Rewriter, link: CallExpression, value: Part[], receiver: Receiver | undefined, head: Expression, segment: number): Part[] {
   const H = rw.H;
   const args = argumentParts(link.arguments);
-  if (receiver?.private) return [`${receiver.object}.${receiver.key}(`, ...args.slice(1), ')'];
-  if (receiver) return [`${H}.mc(${receiver.object}, ${receiver.key}`, ...args, ')'];
+  // The method read once (to test it) is called with the receiver through Function#call (which the runtime sees through).
+  if (receiver) return [`${H}.mc(`, ...value, `, "call", ${receiver.object}`, ...args, ')'];
   // The chain's head called directly (`f()?.x`): a function of this module, or `super.m()`, is called as it is.
   if (segment === 0 && value.length === 1 && value[0] === head && isNative(rw, head)) return [head, '(', ...args.slice(1), ')'];
   return [`${H}.fc(`, ...value, ...args, ')'];

@@ -60,8 +60,11 @@ interface Reference {
   readonly context: Node;
   /** The node that writes it (assignment, update, for-in/of, var declarator), or null for a read. */
   readonly write: Node | null;
-  /** The scope whose parameters (or catch parameter) this reference is evaluated in, before that scope's body starts. */
-  readonly prologue: Node | null;
+  /**
+   * The functions (and catch clauses) in whose parameters this reference stands, at any depth:
+   * their body's token is not in scope there (nor yet made).
+   */
+  readonly params: readonly Node[];
 }
 
 interface State {
@@ -73,7 +76,7 @@ interface State {
   readonly write: Node | null;
   /** Inside a loop of the current function (a var initializer there runs more than once). */
   readonly loop: boolean;
-  readonly prologue: Node | null;
+  readonly params: readonly Node[];
 }
 
 export interface ScopeFacts {
@@ -93,7 +96,7 @@ export interface ScopeFacts {
 export function analyzeScopes(program: Program, tokenPrefix: string): ScopeFacts {
   const analysis = new Analysis();
   const root: Scope = { node: program, parent: null, function: true, context: program, names: new Map() };
-  recursive(program as AnyNode, { scope: root, context: program, declare: null, write: null, loop: false, prologue: null } satisfies State, analysis.visitors());
+  recursive(program as AnyNode, { scope: root, context: program, declare: null, write: null, loop: false, params: [] } satisfies State, analysis.visitors());
   return analysis.resolve(tokenPrefix);
 }
 
@@ -153,7 +156,7 @@ class Analysis {
       DoWhileStatement: loop('DoWhileStatement'),
       CatchClause: (node, st, c) => {
         const scope = this.scope(node, st, false);
-        if (node.param) (c as Callback)(node.param, { ...st, scope, declare: 'catch', prologue: node }, 'Pattern');
+        if (node.param) (c as Callback)(node.param, { ...st, scope, declare: 'catch', params: [...st.params, node] }, 'Pattern');
         for (const s of node.body.body) (c as Callback)(s, { ...st, scope }, 'Statement');
       },
       VariableDeclaration: (node, st, c) => {
@@ -194,8 +197,8 @@ class Analysis {
     }
     const scope: Scope = { node, parent: outer, function: true, context: node, names: new Map() };
     if (node.type !== 'ArrowFunctionExpression') this.declare(scope, 'arguments', 'arguments');
-    const inner: State = { scope, context: node, declare: null, write: null, loop: false, prologue: null };
-    for (const p of node.params) c(p, { ...inner, declare: 'param', prologue: node }, 'Pattern');
+    const inner: State = { scope, context: node, declare: null, write: null, loop: false, params: st.params };
+    for (const p of node.params) c(p, { ...inner, declare: 'param', params: [...st.params, node] }, 'Pattern');
     if (node.body.type === 'BlockStatement') for (const s of node.body.body) c(s, inner, 'Statement');
     else c(node.body, inner, 'Expression');
   }
@@ -268,7 +271,7 @@ class Analysis {
   }
 
   private reference(id: Identifier, st: State, write: Node | null): void {
-    this.references.push({ id, scope: st.scope, context: st.context, write, prologue: st.prologue });
+    this.references.push({ id, scope: st.scope, context: st.context, write, params: st.params });
   }
 
   resolve(tokenPrefix: string): ScopeFacts {
@@ -302,8 +305,8 @@ class Analysis {
     const writes = new Map<Node, Slot[]>();
     for (const binding of tracked) {
       for (const ref of binding.references) {
-        // Evaluated before the scope's body (its token) exists: a default value reading a sibling parameter.
-        if (ref.prologue === binding.scope.node) continue;
+        // In its function's parameters (a default value, a closure made there), where the body's token is not in scope: unreported.
+        if (ref.params.includes(binding.scope.node)) continue;
         if (ref.write) {
           const list = writes.get(ref.write) ?? [];
           if (!list.includes(binding.slot!)) list.push(binding.slot!);
