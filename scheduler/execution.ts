@@ -373,7 +373,6 @@ export class Execution {
     if (task === null) return;
     this.starting = null;
     this.running = task;
-    if (task.frames.length > 0) this.noteEffects();
   }
 
   private effectsNoted = -1;
@@ -381,9 +380,9 @@ export class Execution {
   private unseen: ObjectId = -1;
 
   /**
-   * The running step runs instrumented code, whose effects on plain JavaScript state heddle does
-   * not see: recorded once per step as an `effect` of the one 'memory' object, so that DPOR
-   * orders such steps against each other.
+   * The running step did something whose effects on plain JavaScript state heddle does not see
+   * (it called into code instrumented code did not make): recorded once per step as an `effect`,
+   * which DPOR orders against every step that touches memory.
    */
   noteEffects(): void {
     if (this.effectsNoted === this.lastRanStep || this.running === null) return;

@@ -141,7 +141,6 @@ export class Strands {
   enterFrame(name: string, site: number): Frame {
     const frame = new Frame(this.ex, name, site);
     this.stack.push(frame);
-    this.ex.noteEffects();
     return frame;
   }
 
@@ -407,6 +406,11 @@ export class Strands {
 
   /** Resolve and reject functions of promises made in instrumented code, to the promise's tracker. */
   private readonly resolvers = new WeakMap<object, Tracker>();
+
+  /** Whether `fn` is the resolve or reject function of a promise made in instrumented code. */
+  isResolver(fn: unknown): boolean {
+    return typeof fn === 'function' && this.resolvers.has(fn);
+  }
 
   /** Functions handed to code heddle does not see into: a promise's resolver among them escapes. */
   handedOut(values: readonly unknown[]): void {

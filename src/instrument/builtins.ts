@@ -104,6 +104,14 @@ for (const fn of [parseInt, parseFloat, isNaN, isFinite, encodeURIComponent, dec
 each(Promise.prototype, ['then', 'catch', 'finally'], 'pure');
 each(Promise, ['all', 'allSettled', 'race', 'any', 'resolve', 'reject'], 'pure');
 each(Error, ['captureStackTrace'], 'pure');
+// Iterators of builtins: the read of what they iterate was noted when they were made (map.keys()).
+// Generators' next runs the generator's own (instrumented) code, which notes its own effects.
+for (const iterable of [new Map(), new Set(), [], '', new Map().keys()] as Iterable<unknown>[]) {
+  const proto = Object.getPrototypeOf(iterable[Symbol.iterator]()) as object;
+  each(proto, ['next'], 'pure');
+}
+each(Object.getPrototypeOf(function* generator() {}).prototype as object, ['next', 'return', 'throw'], 'pure');
+each(Object.getPrototypeOf(async function* generator() {}).prototype as object, ['next', 'return', 'throw'], 'pure');
 
 /**
  * Reads its arguments through and through (assertions, JSON.stringify, structuredClone): every

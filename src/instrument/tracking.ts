@@ -50,6 +50,8 @@ function readAll(m: MemoryLog, o: object): void {
 /** Reports a call of `fn` on `self` with `args`; returns nothing, the caller calls. */
 function called(m: MemoryLog, fn: unknown, self: unknown, args: readonly unknown[]): void {
   if (typeof fn !== 'function' || known.has(fn)) return;
+  const ex = currentExecution();
+  if (ex?.strands.isResolver(fn)) return; // a promise's resolve or reject: its effect is the settling
   const effect = builtinEffect(fn);
   if (effect === 'pure') return;
   if (effect !== undefined) return effect(m, self, args, readAll);
@@ -60,7 +62,7 @@ function called(m: MemoryLog, fn: unknown, self: unknown, args: readonly unknown
   }
   m.unseen();
   // A resolve function handed to such code (setTimeout(resolve, 10)) may be called from outside.
-  currentExecution()?.strands.handedOut(args);
+  ex?.strands.handedOut(args);
 }
 
 export const TRACKING: Tracking = {
