@@ -340,7 +340,8 @@ export class Rewriter {
       this.methods.add(node.value);
     } else if (!node.computed) {
       const name = keyName(node.key);
-      if (name !== undefined) this.nameBy(node.value, JSON.stringify(name));
+      // `__proto__: value` sets the prototype: it names nothing.
+      if (name !== undefined && name !== '__proto__') this.nameBy(node.value, JSON.stringify(name));
     } else if (isAnonymousFunction(node.value)) {
       // `{ [k]: () => {} }` is named by the key's value: computed once, into a temporary.
       const key = this.temp(st);

@@ -180,6 +180,25 @@ describe('the module around the rewrite', () => {
     expect(rewrite(plain)).toEqual({ code: plain, map: undefined, sites: [], instrument: [] });
   });
 
+  it('site names of functions tsx named with keepNames: const f = __name(async () => …, "f")', () => {
+    const source = [
+      'var __defProp = Object.defineProperty;',
+      'var __name = (target, value) => __defProp(target, "name", { value, configurable: true });',
+      'const inc = /* @__PURE__ */ __name(async () => { await tick(); }, "inc");',
+      'const o = { run: /* @__PURE__ */ __name(async function () {}, "run") };',
+    ].join('\n');
+    expect(rewrite(source).sites.filter((s) => s[0] === 'fn').map((s) => s[1])).toEqual(['inc', 'run']);
+  });
+
+  it('a statement the rewrite makes start with a parenthesis gets the semicolon its line break stood for', () => {
+    const source = 'let n = 0; const inc = () => n;\nf()\nn = 1\nf()\nn++\nclass C { #x; m() { g()\nthis.#x = 1 } }\n';
+    const r = rewrite(source);
+    expect(r.code).toContain('__heddle.fc(f)\n;(n = 1, __heddle.vw(');
+    expect(r.code).toContain('__heddle.fc(f)\n;(__heddle.vw(');
+    expect(r.code).toContain('__heddle.fc(g)\n;(__heddle.pw(this, "#x")');
+    tree(r.code);
+  });
+
   it('site names: Class.method, name of const f = async () =>, key, anonymous; excerpts at most 40 characters', () => {
     const source = [
       'class Cache { async get(k) {} static async of() {} }',
