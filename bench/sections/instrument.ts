@@ -8,6 +8,7 @@ import { transformSync } from 'esbuild';
 import { TransformCache } from '../../src/instrument/cache.ts';
 import { instrument } from '../../src/instrument/transform.ts';
 import { median, type Section } from '../lib.ts';
+import { instrumentOverheadSection } from './instrument-overhead.ts';
 
 // What the await instrumentation adds to loading a module: the transform of this repo's own
 // scenarios and models, cold and from the on-disk cache, per 1,000 lines of the JavaScript tsx
@@ -37,7 +38,11 @@ function timed(inputs: readonly Input[], rounds: number, pass: (input: Input) =>
   return median(times);
 }
 
-export async function instrumentSection(): Promise<Section> {
+export async function instrumentSection(): Promise<Section[]> {
+  return [await transformSection(), await instrumentOverheadSection()];
+}
+
+async function transformSection(): Promise<Section> {
   const root = new URL('../../', import.meta.url);
   const inputs: Input[] = ['scenarios', 'models'].flatMap((folder) => tsFiles(new URL(folder, root).pathname)).map((path) => {
     const ts = readFileSync(path, 'utf8');
