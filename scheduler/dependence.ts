@@ -1,4 +1,4 @@
-import { OPS, namesTask, type OpDescriptor } from './ops.ts';
+import { describeOp, namesTask, type OpDescriptor } from './ops.ts';
 import type { OpKind, PendingOp, TaskId } from './types.ts';
 
 // What each kind touches and how it orders against others is its OPS entry (ops.ts); this file
@@ -13,8 +13,8 @@ import type { OpKind, PendingOp, TaskId } from './types.ts';
  */
 export function conflicts(a: Pick<PendingOp, 'kind' | 'object'>, b: Pick<PendingOp, 'kind' | 'object'>): boolean {
   if (a.object < 0 || b.object < 0 || a.object !== b.object) return false;
-  const x = OPS[a.kind];
-  const y = OPS[b.kind];
+  const x = describeOp(a.kind);
+  const y = describeOp(b.kind);
   if (x.role === 'task' || y.role === 'task') return false;
   return !(x.role === 'read' && y.role === 'read');
 }
@@ -42,8 +42,8 @@ export interface DporEvent {
 // can touch an object of the same type; a kind whose types the table does not list may touch
 // anything, as far as this check knows.
 function mayShareType(a: OpKind, b: OpKind): boolean {
-  const x = OPS[a].target;
-  const y = OPS[b].target;
+  const x = describeOp(a).target;
+  const y = describeOp(b).target;
   return typeof x === 'string' || typeof y === 'string' || x.some((type) => y.includes(type));
 }
 
@@ -70,8 +70,8 @@ export function isObjectAccess(x: Access): boolean {
 }
 
 function accessConflict(a: Access, b: Access): boolean {
-  const x = OPS[a.kind];
-  const y = OPS[b.kind];
+  const x = describeOp(a.kind);
+  const y = describeOp(b.kind);
   if (x.role === 'time') return wakeUpConflict(a, b, y);
   if (y.role === 'time') return wakeUpConflict(b, a, x);
   if (commutes(x) || commutes(y)) return false;

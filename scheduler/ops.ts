@@ -186,14 +186,24 @@ export const OPS: Readonly<Record<OpKind, OpDescriptor>> = {
  */
 export const RACE_CHECKED: ReadonlySet<string> = new Set<ObjectType>(['cell']);
 
-/** A per-kind table derived from OPS once, for a hot path that wants one lookup per step. */
-export function deriveFromOps<T>(f: (d: OpDescriptor) => T): Readonly<Record<OpKind, T>> {
-  // Built by Object.fromEntries, not by storing into {} key by key: V8 turns an object filled
-  // through computed keys into a dictionary, and a lookup in that is a hash probe per step.
-  return Object.fromEntries(Object.entries(OPS).map(([kind, d]) => [kind, f(d)])) as Record<OpKind, T>;
+/**
+ * A per-kind table derived from OPS once, for the paths that run per step or per pair of steps.
+ * A Map, not an object indexed by kind: a keyed load whose name changes from one call to the
+ * next is megamorphic and goes through V8's one shared cache, which the rest of the process
+ * competes for; a Map probe costs the same whatever else runs (DPOR measured the difference).
+ */
+export function deriveFromOps<T>(f: (d: OpDescriptor) => T): ReadonlyMap<OpKind, T> {
+  return new Map((Object.keys(OPS) as OpKind[]).map((kind) => [kind, f(OPS[kind])]));
+}
+
+const DESCRIPTORS = deriveFromOps((d) => d);
+
+/** OPS[kind], for hot paths (see deriveFromOps). */
+export function describeOp(kind: OpKind): OpDescriptor {
+  return DESCRIPTORS.get(kind)!;
 }
 
 /** Whether an op's `object` is a TaskId rather than an ObjectId. */
 export function namesTask(kind: OpKind): boolean {
-  return OPS[kind].target === 'task';
+  return describeOp(kind).target === 'task';
 }

@@ -54,7 +54,16 @@ interface Epoch {
   readonly access: RaceAccess;
 }
 
+// How a read, write or rmw of an object is treated, decided at its first access in an execution.
+/** A plain cell: checked for races. */
+const CHECKED = 0;
+/** An atomic cell: synchronises instead. */
+const ATOMIC = 1;
+/** Not a race-checked type (an event's or a queue's read, a timer, fs): nothing to do. */
+const EXEMPT = 2;
+
 interface CellHistory {
+  readonly mode: number;
   lastWrite: Epoch | null;
   /** Reads since the last write, at most one per task (FastTrack keeps the same). */
   readonly reads: Epoch[];
@@ -76,7 +85,7 @@ export class RaceDetector implements ExecutionObserver {
   private readonly clocks: VectorClock[] = [new VectorClock()];
   /** Clocks of synchronisation channels, indexed by object id × CHANNELS + channel. */
   private readonly syncClocks: (VectorClock | undefined)[] = [];
-  /** Indexed by object id. */
+  /** Indexed by object id: every object read or written so far. */
   private readonly cells: (CellHistory | undefined)[] = [];
 
   onSpawn(parent: TaskId, child: TaskId): void {
@@ -85,7 +94,7 @@ export class RaceDetector implements ExecutionObserver {
 
   onStep(task: TaskId, op: PendingOp, _choice: boolean, ex: Execution): ExecutionFailure | null {
     const clock = this.clock(task).tick(task);
-    const plan = PLANS[op.kind];
+    const plan = PLANS.get(op.kind)!;
     if (plan.acquire >= 0) clock.join(this.sync(plan.acquire, op.object));
     else if (plan.acquire === TASK_END) clock.join(this.clock(op.object));
     if (plan.release >= 0) this.sync(plan.release, op.object).join(clock);
@@ -94,19 +103,21 @@ export class RaceDetector implements ExecutionObserver {
   }
 
   private access(task: TaskId, op: PendingOp, writes: boolean, clock: VectorClock, ex: Execution): void {
-    const info = ex.object(op.object);
-    if (info === undefined || !RACE_CHECKED.has(info.type)) return;
-    if (info.atomic) {
+    if (op.object < 0) return;
+    let history = this.cells[op.object];
+    if (history === undefined) {
+      const info = ex.object(op.object);
+      const mode = info === undefined || !RACE_CHECKED.has(info.type) ? EXEMPT : info.atomic ? ATOMIC : CHECKED;
+      history = { mode, lastWrite: null, reads: [], reported: false };
+      fill(this.cells, op.object, history);
+    }
+    if (history.mode === EXEMPT) return;
+    if (history.mode === ATOMIC) {
       // Sequentially consistent: every access acquires the cell's clock, a change releases to it.
       const cellClock = this.sync(OBJECT, op.object);
       clock.join(cellClock);
       if (writes) cellClock.join(clock);
       return;
-    }
-    let history = this.cells[op.object];
-    if (history === undefined) {
-      history = { lastWrite: null, reads: [], reported: false };
-      fill(this.cells, op.object, history);
     }
     const access: RaceAccess = { task, kind: op.kind, step: ex.lastStep };
     const me: Epoch = { task, time: clock.get(task), access };

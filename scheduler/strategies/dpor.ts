@@ -1,7 +1,7 @@
 import { dependent, isObjectAccess, rememberEvent, type Access, type DporEvent } from '../dependence.ts';
 import { FixedDraws } from '../draws.ts';
 import { SubtreeSplit, type Frame } from '../dpor-split.ts';
-import { OPS, type OpDescriptor } from '../ops.ts';
+import { describeOp, type OpDescriptor } from '../ops.ts';
 import { PruneExecution, type ChoiceContext, type Strategy } from '../strategy.ts';
 import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
 
@@ -162,7 +162,7 @@ export class DporStrategy implements Strategy {
       }
       dependsOn.sort((a, b) => a - b);
       for (const x of e.accesses) {
-        const op = OPS[x.kind]; // a spawn releases to its child's start, a join acquires from its task's end
+        const op = describeOp(x.kind); // a spawn releases to its child's start, a join acquires from its task's end
         if (op.releases === 'task-start') spawnedAt.set(x.object, j);
         if (op.acquires?.from === 'task-end' && lastOf.has(x.object)) before.push(lastOf.get(x.object)!);
         this.index(x, op, j, byObject);
@@ -193,7 +193,7 @@ export class DporStrategy implements Strategy {
     if (this.conservative) return Array.from({ length: j }, (_, i) => i);
     const out: number[] = [];
     for (const x of events[j]!.accesses) {
-      const op = OPS[x.kind];
+      const op = describeOp(x.kind);
       if (touchesObject(x, op)) out.push(...(byObject.get(x.object) ?? []));
       if (op.role === 'time') out.push(...(byObject.get(TIME) ?? [])); // a wake-up orders against all others and responses
       // Effects heddle cannot see order against everything in memory; memory accesses against them.
@@ -238,7 +238,7 @@ export class DporStrategy implements Strategy {
     // join before its task ends, a task before it is spawned, a sleeper while others can run),
     // the reversal cannot happen at all. A blocking op on a lock, queue, event or semaphore may
     // be freed by another order, though: fall back to every runnable task (Flanagan & Godefroid).
-    const impossible = [...initials].every((t) => OPS[frame.next.get(t)?.kind ?? 'start'].blocks?.reorderable === false);
+    const impossible = [...initials].every((t) => describeOp(frame.next.get(t)?.kind ?? 'start').blocks?.reorderable === false);
     if (!impossible) for (const t of frame.runnable) frame.backtrack.add(t);
   }
 
@@ -297,8 +297,8 @@ function push(map: Map<number, number[]>, key: number, value: number): void {
  * earlier one's task. Such pairs order tasks; they are never races to reverse.
  */
 function isTaskOrder(earlier: DporEvent, later: DporEvent): boolean {
-  return earlier.accesses.some((x) => x.object === later.task && OPS[x.kind].releases === 'task-start')
-    || later.accesses.some((y) => y.object === earlier.task && OPS[y.kind].acquires?.from === 'task-end');
+  return earlier.accesses.some((x) => x.object === later.task && describeOp(x.kind).releases === 'task-start')
+    || later.accesses.some((y) => y.object === earlier.task && describeOp(y.kind).acquires?.from === 'task-end');
 }
 
 function joinInto(into: number[], from: readonly number[]): void {
