@@ -80,6 +80,8 @@ export class Rewriter {
   readonly namedBy = new Map<Node, string>();
   /** Assignments whose value is not used (statements, for-loop init and update). */
   readonly unused = new Set<Node>();
+  /** Reads of captured variables left as plain names (where a module lexer reads them). */
+  readonly unreported = new Set<Node>();
   private temps = 0;
   /** Expression statements after a statement that ends without `;` (ended by a line break). */
   private readonly afterNoSemicolon: Node[] = [];
@@ -349,7 +351,7 @@ export class Rewriter {
       this.nameBy(node.value, key);
     }
     const value = unparenthesized(node.value as Expression);
-    if (node.shorthand && value.type === 'Identifier' && this.facts.reads.has(value)) this.edit.open(node.start, `${value.name}: `);
+    if (node.shorthand && value.type === 'Identifier' && this.facts.reads.has(value) && !this.unreported.has(value)) this.edit.open(node.start, `${value.name}: `);
     if (node.computed) c(node.key, st, 'Expression');
     c(node.value, st, 'Expression');
   }

@@ -47,7 +47,12 @@ export function assignment(rw: Rewriter, node: AnyNode, st: State, c: Callback):
   if (target.type !== 'MemberExpression') return assignmentPattern(rw, node, st, c);
   if (!target.computed) rw.async.given.set(node.right, keyName(target.property) ?? 'anonymous');
   if (isSuper(target) || (rw.script && isCommonJsExport(rw, target))) {
-    // cjs-module-lexer finds a CommonJS module's exports by these assignments' text.
+    // cjs-module-lexer finds a CommonJS module's exports by these assignments' text, and the
+    // names of `module.exports = { a, b: c }` by its names: those stay names (their reads unreported).
+    const value = unparenthesized(node.right);
+    if (value.type === 'ObjectExpression') {
+      for (const p of value.properties) if (p.type === 'Property' && p.value.type === 'Identifier') rw.unreported.add(p.value);
+    }
     walkKey(target, st, c);
     c(node.right, st, 'Expression');
     return;
@@ -191,7 +196,7 @@ export function tagged(rw: Rewriter, node: AnyNode, st: State, c: Callback): voi
 export function identifier(rw: Rewriter, node: AnyNode, _st: State): void {
   if (node.type !== 'Identifier') return;
   const slot = rw.facts.reads.get(node);
-  if (slot) rw.edit.wrap(node, `(${rw.vr(slot)}, `, ')');
+  if (slot && !rw.unreported.has(node)) rw.edit.wrap(node, `(${rw.vr(slot)}, `, ')');
 }
 
 /** `, "k"` or `, k` (in parentheses when it is a sequence), then `tail`. */

@@ -183,6 +183,9 @@ export const TRACKING_PROGRAMS: readonly Program[] = [
       module.exports.c = [1, 2].map((x) => x * 2);
       exports.a(); exports.a();
       log(exports.b.count, module.exports.c.join(), typeof module.exports.a, Object.keys(exports).join());
+      let shared = 1; const bump = () => shared++; bump();
+      module.exports = { ...module.exports, shared, bump };
+      log(module.exports.shared, Object.keys(module.exports).join());
       Promise.resolve().then(() => log('later', counter));
     `,
   },
