@@ -9,7 +9,7 @@ import type { OpKind } from './types.ts';
 export type ObjectType =
   | 'cell' | 'mutex' | 'semaphore' | 'event' | 'queue' | 'timer' | 'call' | 'fs'
   | 'promise' // a promise of instrumented code (await, settle)
-  | 'memory'; // the state of instrumented code heddle cannot see, as one object (effect)
+  | 'memory'; // plain state of instrumented code: a location (load, store), or all of it (effect)
 
 /**
  * What an op's `object` names:
@@ -164,15 +164,15 @@ export const OPS: Readonly<Record<OpKind, OpDescriptor>> = {
   call: { ...PLAIN, target: 'any', role: 'update', verb: 'call' },
   response: { ...PLAIN, target: 'any', role: 'update', verb: 'response', flexible: true },
 
-  // Instrumented code (no producer yet). Awaiting observes the promise: two awaits of one
-  // promise commute, each is ordered against its settling, and resumes after it.
+  // Instrumented code. Awaiting observes the promise: two awaits of one promise commute, each
+  // is ordered against its settling, and resumes after it.
   await: { ...PLAIN, target: ['promise'], role: 'read', verb: 'await', label: 'detail',
     acquires: { from: 'object', edge: 'promise' }, blocks: { waits: 'on', reorderable: true } },
   // Settling changes the promise: of two settlings the first wins, so they conflict.
   settle: { ...PLAIN, target: ['promise'], role: 'update', verb: 'settle', releases: 'object', progress: true, label: 'hidden' },
-  // A step of instrumented code that may read and write any state heddle cannot see: one rmw of
-  // the one 'memory' object, so such steps are ordered against each other (sound, no reduction
-  // among them), and progress, so a loop of them is never called spinning.
+  // A step of instrumented code that may read and write any state heddle cannot see: an rmw of
+  // all memory (wildcard), so it is ordered against every other effect, load and store, and
+  // progress, so a loop of them is never called spinning.
   effect: { ...PLAIN, target: ['memory'], role: 'rmw', verb: 'effect', progress: true, wildcard: true, label: 'hidden' },
   // What a step of instrumented code read and wrote (memory.ts): one location each.
   load: { ...PLAIN, target: ['memory'], role: 'read', verb: 'read', label: 'hidden' },
@@ -181,8 +181,9 @@ export const OPS: Readonly<Record<OpKind, OpDescriptor>> = {
 
 /**
  * Object types whose plain (non-atomic) reads and writes are checked for data races. Not
- * 'memory': one such object stands for all the state heddle cannot see, so any two unordered
- * steps of instrumented code would be reported.
+ * 'memory': instrumented code's plain state is touched by one step at a time on the event loop,
+ * so two unordered accesses are interleavings to explore, not a misuse to report (a Shared cell
+ * reports one because it stands for state the user means to guard).
  */
 export const RACE_CHECKED: ReadonlySet<string> = new Set<ObjectType>(['cell']);
 
