@@ -80,6 +80,8 @@ export class Rewriter {
   readonly namedBy = new Map<Node, string>();
   /** Assignments whose value is not used (statements, for-loop init and update). */
   readonly unused = new Set<Node>();
+  /** Anonymous functions and classes left unmarked, to keep the name a computed class field gives them. */
+  readonly unmarked = new Set<Node>();
   /** Reads of captured variables left as plain names (where a module lexer reads them). */
   readonly unreported = new Set<Node>();
   private temps = 0;
@@ -179,6 +181,9 @@ export class Rewriter {
         if (node.value) this.async.nameMember(node.value, node.key, node.computed, st.className, node.start, false);
         const name = node.computed ? undefined : keyName(node.key);
         if (name !== undefined) this.nameBy(node.value, JSON.stringify(name));
+        // `[k] = () => {}` is named by a key computed once, when the class is defined: nowhere to
+        // keep it for the initializer, so that function stays unmarked (its calls are unknown code).
+        else if (node.value && isAnonymousFunction(node.value)) this.unmarked.add(unparenthesized(node.value as Expression));
         walk('PropertyDefinition')(node, st, c);
       }),
       ObjectExpression: v((node, st, c) => {
@@ -263,7 +268,7 @@ export class Rewriter {
 
   private function(node: FunctionNode, st: State, c: Callback): void {
     const name = this.async.nameOf(node);
-    if (!this.methods.has(node) && node.type !== 'FunctionDeclaration') this.mark(node, 'f');
+    if (!this.methods.has(node) && !this.unmarked.has(node) && node.type !== 'FunctionDeclaration') this.mark(node, 'f');
     const body = node.body;
     const block = body.type === 'BlockStatement';
     let prologue = this.scopeStart(node, block ? body.body : []) + this.parameterReads(node);
@@ -319,7 +324,7 @@ export class Rewriter {
   private klass(node: Class, st: State, c: Callback): void {
     if (node.type === 'ClassDeclaration') {
       if (node.id) this.edit.close(node.end, ` ${this.H}.cls(${node.id.name});`);
-    } else {
+    } else if (!this.unmarked.has(node)) {
       this.mark(node, 'cls');
     }
     walk('Class')(node as AnyNode, { ...st, className: this.async.nameOf(node) }, c);

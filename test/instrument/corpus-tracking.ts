@@ -171,6 +171,36 @@ export const TRACKING_PROGRAMS: readonly Program[] = [
     `,
   },
   {
+    name: 'odds and ends: default exports, class field arrows, computed names, labels, generators, for await, swaps',
+    source: `
+      export default function () { return 'anon default'; }
+      export const named = async () => 'n';
+      class K { handler = async (x) => x * 2; static s = () => K.name; ['c' + 1] = () => 1; }
+      const k = new K();
+      log(await k.handler(2), K.s(), k.c1.name, k.handler.name);
+      const o = { a: 1, get b() { return this.a + 1; }, ['x' + 'y']: function () {}, __proto__: { inherited: true } };
+      log(o.b, o.xy.name, o.inherited, Object.getPrototypeOf(o) !== Object.prototype);
+      let n = 0; const f = () => n;
+      label1: for (let i = 0; i < 3; i++) { for (let j = 0; j < 3; j++) { if (j === 1) continue label1; n += i * 10 + j; } }
+      log(f());
+      const arr = [1, 2, 3]; arr.length = 1; log(arr.length, arr[0], arr[5] ??= 'filled', arr.length);
+      const wm = new WeakMap(); const key = {}; wm.set(key, 1); log(wm.get(key), wm.has({}));
+      const str = 'abc'; log(str.toUpperCase(), str.at(-1), [...str].map((c) => c.charCodeAt(0)).join());
+      const gen = function* () { let x = 0; while (x < 3) x += yield x; };
+      const g = gen(); g.next(); log(g.next(1).value, g.next(2).done);
+      const { ['a']: aa, ...others } = o; log(aa, Object.keys(others).join());
+      function outer() { let v = 1; function inner() { return v; } v = 2; return inner; } log(outer()());
+      var hoistedFn = typeof later; function later() {} log(hoistedFn);
+      const asyncIter = { async *[Symbol.asyncIterator]() { yield 1; yield 2; } }; const got = []; for await (const v of asyncIter) got.push(v); log(got.join());
+      log(typeof undeclaredThing, (() => { try { return undeclaredThing; } catch (e) { return e.constructor.name; } })());
+      const nested = { a: { b: { c: () => 'deep' } } }; log(nested.a.b.c(), nested?.a?.b?.c?.(), nested['a']['b']['c']());
+      const tpl = (s, ...v) => s.join('|') + v.join(','); log(tpl\`a\${1}b\${o.a}c\`);
+      let x1 = 1, y1 = 2; [x1, y1] = [y1, x1]; ({ x1, y1 } = { x1: x1 + 10, y1 }); log(x1, y1);
+      const counterObj = { count: 0, inc() { return ++this.count; } }; const { inc } = counterObj; log(counterObj.inc(), (() => { try { return inc(); } catch (e) { return e.constructor.name; } })());
+      log(JSON.stringify([1, [2, [3]]].flat(Infinity)), Array.isArray([]), Number('5') + 1, parseInt('08', 10));
+    `,
+  },
+  {
     name: 'CommonJS exports stay visible to the module lexer and to require',
     format: 'commonjs',
     source: `
