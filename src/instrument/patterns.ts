@@ -2,7 +2,7 @@ import type { AnyNode, Expression, MemberExpression, Node, Pattern } from 'acorn
 import { keyName } from './async.ts';
 import type { Callback, Rewriter, State } from './rewrite.ts';
 import { unparenthesized } from './scope.ts';
-import { suspends } from './track.ts';
+import { suspends } from './temps.ts';
 
 // Destructuring (api.ts, "Tracking"). The properties a pattern reads are reported exactly, in
 // the language's order, by destructuring a view of the value instead of the value itself:

@@ -1,4 +1,4 @@
-import type { AnyNode, AssignmentExpression, Expression, Function as FunctionNode, Identifier, Node, Pattern, Program, UpdateExpression, VariableDeclarator } from 'acorn';
+import type { AnyNode, AssignmentExpression, Expression, Function as FunctionNode, Identifier, Node, Pattern, Program, VariableDeclarator } from 'acorn';
 import { base, recursive, type RecursiveVisitors } from 'acorn-walk';
 
 // Scope analysis over acorn's syntax tree, for the tracking half of the rewrite (api.ts,
@@ -360,4 +360,3 @@ export function isFunctionValue(node: Expression): boolean {
     && e.arguments.length === 2 && e.arguments[0]!.type !== 'SpreadElement' && isFunctionValue(e.arguments[0] as Expression);
 }
 
-export type { Scope, UpdateExpression };

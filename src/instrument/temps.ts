@@ -53,3 +53,22 @@ export function needsTemps(body: Expression): boolean {
     throw e;
   }
 }
+
+/** The value may be evaluated across an await or yield (not counting nested functions). */
+export function suspends(node: Node): boolean {
+  let found = false;
+  const visit = (n: Node | null | undefined): void => {
+    if (!n || found || typeof n !== 'object') return;
+    if (n.type === 'AwaitExpression' || n.type === 'YieldExpression') {
+      found = true;
+      return;
+    }
+    if (n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression' || n.type === 'FunctionDeclaration' || n.type === 'ClassExpression' || n.type === 'ClassDeclaration') return;
+    for (const value of Object.values(n)) {
+      if (Array.isArray(value)) value.forEach((v) => visit(v as Node));
+      else if (value && typeof value === 'object' && typeof (value as Node).type === 'string') visit(value as Node);
+    }
+  };
+  visit(node);
+  return found;
+}

@@ -1,9 +1,10 @@
-import type { AnyNode, AssignmentExpression, CallExpression, Expression, Identifier, MemberExpression, Node, PrivateIdentifier, Super } from 'acorn';
+import type { AnyNode, CallExpression, Expression, Identifier, MemberExpression, PrivateIdentifier, Super } from 'acorn';
 import { argumentParts, keyName } from './async.ts';
 import type { Part } from './edit.ts';
 import { assignmentPattern } from './patterns.ts';
 import type { Callback, Rewriter, State } from './rewrite.ts';
 import { isStaticFunction, unparenthesized } from './scope.ts';
+import { suspends } from './temps.ts';
 
 // Memory effects of member accesses, calls, assignments and updates (api.ts, "Tracking"):
 //   o.k, o[k]            → H.r(o, "k"), H.r(o, k)            (not a callee, target or operand of delete)
@@ -185,7 +186,7 @@ export function newExpression(rw: Rewriter, node: AnyNode, st: State, c: Callbac
 }
 
 /** A tag is called with its object as `this`: a member tag stays as it is. */
-export function tagged(rw: Rewriter, node: AnyNode, st: State, c: Callback): void {
+export function tagged(_rw: Rewriter, node: AnyNode, st: State, c: Callback): void {
   if (node.type !== 'TaggedTemplateExpression') return;
   const tag = unparenthesized(node.tag);
   if (tag.type === 'MemberExpression') walkMember(tag, st, c);
@@ -257,25 +258,6 @@ function isStaticCallee(rw: Rewriter, callee: Expression, st: State): boolean {
   return isStaticFunction(rw.facts.binding(callee));
 }
 
-/** The value may be evaluated across an await or yield (not counting nested functions). */
-export function suspends(node: Node): boolean {
-  let found = false;
-  const visit = (n: Node | null | undefined): void => {
-    if (!n || found || typeof n !== 'object') return;
-    if (n.type === 'AwaitExpression' || n.type === 'YieldExpression') {
-      found = true;
-      return;
-    }
-    if (n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression' || n.type === 'FunctionDeclaration' || n.type === 'ClassExpression' || n.type === 'ClassDeclaration') return;
-    for (const value of Object.values(n)) {
-      if (Array.isArray(value)) value.forEach((v) => visit(v as Node));
-      else if (value && typeof value === 'object' && typeof (value as Node).type === 'string') visit(value as Node);
-    }
-  };
-  visit(node);
-  return found;
-}
-
 /** `exports.x`, `module.exports`, `module.exports.x` (CommonJS's own, not a local of that name). */
 function isCommonJsExport(rw: Rewriter, target: MemberExpression): boolean {
   const o = unparenthesized(target.object as Expression);
@@ -302,4 +284,3 @@ function isFree(rw: Rewriter, node: Expression, name: string): boolean {
   return node.type === 'Identifier' && node.name === name && rw.facts.isFree(node as Identifier);
 }
 
-export type { AssignmentExpression };
