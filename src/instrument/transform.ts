@@ -7,9 +7,10 @@ import { rewrite, type Names } from './rewrite.ts';
 import { compose, decodeDataUrl, inlineComment, Positions, sourceMappingUrl, type SourceMap } from './source-map.ts';
 
 // instrument(): the source transform that makes every await of ordinary code a scheduling
-// point. It takes JavaScript (tsx or vite has already compiled the TypeScript), rewrites its
-// async constructs into calls on the module's runtime handle (shapes in api.ts and
-// rewrite.ts), and returns the code with one source map back to the file the user wrote.
+// point and reports what each step reads and writes. It takes JavaScript (tsx or vite has
+// already compiled the TypeScript), rewrites its async constructs and its memory effects into
+// calls on the module's runtime handle (shapes in api.ts; rewrite.ts and the files it names),
+// and returns the code with one source map back to the file the user wrote.
 
 /** Bumped whenever the output for a given input changes: it is part of the cache key. */
 export const TRANSFORM_VERSION = 2;
