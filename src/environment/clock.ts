@@ -64,16 +64,16 @@ export function installClock(patches: Patches): void {
     },
   });
 
-  patches.set(globalThis as unknown as Record<string, unknown>, 'Date', VirtualDate);
-  patches.set(RealDate.prototype as unknown as Record<string, unknown>, 'constructor', VirtualDate);
-  patches.set(RealDate as unknown as Record<string, unknown>, 'now', function now(): number {
+  patches.shadow(globalThis, 'Date', VirtualDate);
+  patches.shadow(RealDate.prototype, 'constructor', VirtualDate);
+  patches.shadow(RealDate, 'now', function now(): number {
     const ex = scenarioExecution();
     return ex === null ? realNow() : epochMs(ex);
   });
   // Milliseconds since the execution began, as performance.now() counts from the process start.
-  patches.set(perf as unknown as Record<string, unknown>, 'now', function now(): number {
+  patches.shadow(perf, 'now', function now(): number {
     const ex = scenarioExecution();
     return ex === null ? realPerformanceNow.call(perf) : ex.now;
   });
-  patches.set(process as unknown as Record<string, unknown>, 'hrtime', hrtime);
+  patches.shadow(process, 'hrtime', hrtime);
 }

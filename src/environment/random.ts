@@ -118,14 +118,13 @@ export function installRandom(patches: Patches): void {
     return buffer;
   }
 
-  patches.set(Math as unknown as Record<string, unknown>, 'random', function random(): number {
+  patches.shadow(Math, 'random', function random(): number {
     const ex = callingExecution();
     return ex === null ? real.mathRandom() : ex.random();
   });
   // node:crypto's getRandomValues is a read-only getter whose function calls webcrypto's: patched here.
-  const web = webcrypto as unknown as Record<string, unknown>;
-  patches.set(web, 'getRandomValues', getRandomValues);
-  patches.set(web, 'randomUUID', webRandomUUID);
+  patches.shadow(webcrypto, 'getRandomValues', getRandomValues);
+  patches.shadow(webcrypto, 'randomUUID', webRandomUUID);
   patches.set(nodeCrypto, 'randomUUID', randomUUID);
   patches.set(nodeCrypto, 'randomBytes', randomBytes);
   patches.set(nodeCrypto, 'randomInt', randomInt);

@@ -100,13 +100,12 @@ export function installTimers(patches: Patches): void {
   const timers = builtin('node:timers');
   const promises = builtin('node:timers/promises');
   const realPromises = { ...promises } as Record<string, (...a: unknown[]) => unknown>;
-  for (const target of [globalThis as unknown as Record<string, unknown>, timers]) {
-    patches.set(target, 'setTimeout', vSetTimeout);
-    patches.set(target, 'setInterval', vSetInterval);
-    patches.set(target, 'setImmediate', vSetImmediate);
-    patches.set(target, 'clearTimeout', clear(real.clearTimeout as never));
-    patches.set(target, 'clearInterval', clear(real.clearInterval as never));
-    patches.set(target, 'clearImmediate', clear(real.clearImmediate as never));
+  const replace = { setTimeout: vSetTimeout, setInterval: vSetInterval, setImmediate: vSetImmediate,
+    clearTimeout: clear(real.clearTimeout as never), clearInterval: clear(real.clearInterval as never),
+    clearImmediate: clear(real.clearImmediate as never) };
+  for (const [key, value] of Object.entries(replace)) {
+    patches.shadow(globalThis, key, value);
+    patches.set(timers, key, value);
   }
   patches.set(promises, 'setTimeout', (ms = 0, value?: unknown, options?: unknown) =>
     inExploration() ? sleep(Number(ms)).then(() => value) : realPromises.setTimeout!(ms, value, options));
@@ -121,12 +120,12 @@ export function installTimers(patches: Patches): void {
       }
     })();
   });
-  patches.set(process as unknown as Record<string, unknown>, 'nextTick', function nextTick(cb: Callback, ...args: unknown[]): void {
+  patches.shadow(process, 'nextTick', function nextTick(cb: Callback, ...args: unknown[]): void {
     // A non-function goes to the real one, which throws Node's own TypeError.
     if (!inExploration() || typeof cb !== 'function') return real.nextTick(cb, ...args);
     spawn(() => cb(...args), `nextTick${name(cb)}`);
   });
-  patches.set(globalThis as unknown as Record<string, unknown>, 'queueMicrotask', function queueMicrotask(cb: () => void): void {
+  patches.shadow(globalThis, 'queueMicrotask', function queueMicrotask(cb: () => void): void {
     if (!inExploration() || typeof cb !== 'function') return real.queueMicrotask(cb);
     spawn(() => cb(), `queueMicrotask${name(cb)}`);
   });

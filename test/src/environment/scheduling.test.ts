@@ -6,6 +6,7 @@ const realNextTick = process.nextTick;
 const realQueueMicrotask = globalThis.queueMicrotask;
 const realSetImmediate = globalThis.setImmediate;
 const realSetTimeout = globalThis.setTimeout;
+const RealDate = Date;
 
 /** Runs `schedule(done)`, which queues `count` callbacks each calling done(name), and returns the order seen. */
 function orderOf(count: number, schedule: (done: (name: string) => void) => void): Promise<string> {
@@ -86,13 +87,20 @@ describe('callback scheduling', () => {
 
 describe('code outside the scenario', () => {
   it('other macrotasks of the process keep the real APIs while an execution waits', async () => {
-    const seen = { calls: 0, virtualNow: 0, ticks: 0 };
+    const seen = { calls: 0, virtualNow: 0, ticks: 0, replaced: 0 };
     let running = true;
     // Stands for a test runner's own messages, which run while an execution waits for real work.
     const background = () => {
       seen.calls++;
       if (Date.now() < Date.UTC(2026, 0, 2)) seen.virtualNow++;
+      if (process.nextTick !== realNextTick || globalThis.setTimeout !== realSetTimeout || globalThis.Date !== RealDate) seen.replaced++;
       process.nextTick(() => seen.ticks++);
+      // What vitest does around its messages: swap in the real function, put back what it read a tick later.
+      const read = process.nextTick;
+      process.nextTick = realNextTick;
+      realNextTick(() => {
+        process.nextTick = read;
+      });
       if (running) realSetImmediate(background);
     };
     realSetImmediate(background);
@@ -110,5 +118,7 @@ describe('code outside the scenario', () => {
     expect(seen.calls).toBeGreaterThan(10);
     expect(seen.virtualNow).toBe(0);
     expect(seen.ticks).toBe(seen.calls);
+    expect(seen.replaced).toBe(0); // other code never sees the replacements...
+    expect(process.nextTick).toBe(realNextTick); // ...so it cannot leave one behind
   });
 });
