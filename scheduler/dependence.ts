@@ -61,7 +61,20 @@ function sameObject(a: Access, b: Access): boolean {
  */
 export function rememberEvent(event: DporEvent, known: number): DporEvent {
   if (!event.accesses.some((x) => x.object >= known && isObjectAccess(x))) return event;
-  return { task: event.task, accesses: event.accesses.map((x) => (x.object >= known && isObjectAccess(x) ? { kind: x.kind, object: known, freshFrom: known } : x)) };
+  const accesses: Access[] = [];
+  for (const x of event.accesses) {
+    if (x.object < known || !isObjectAccess(x)) accesses.push(x);
+    // A scope's variables are made where the scope is entered: one made in this very event did
+    // not exist before it, so no other task's step from this state can touch it first.
+    else if (!bornInEvent(x.kind)) accesses.push({ kind: x.kind, object: known, freshFrom: known });
+  }
+  return { task: event.task, accesses };
+}
+
+/** Whether an access's object, when new to the event, was made by the event itself (see rememberEvent). */
+function bornInEvent(kind: OpKind): boolean {
+  const target = describeOp(kind).target;
+  return typeof target !== 'string' && target.length === 1 && target[0] === 'scope';
 }
 
 /** An access whose `object` is an ObjectId (spawn and join name tasks; start, yield … nothing). */

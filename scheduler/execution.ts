@@ -9,6 +9,7 @@ import { ExternalWork } from './external.ts';
 import { stallMessage } from './detectors/stall.ts';
 import { AwaitedPromise, Frame, FreshOp } from './frames.ts';
 import { Strands } from './strands.ts';
+import { isThenable } from './promises.ts';
 import { MemoryLog } from './memory.ts';
 import type { ExecutionObserver, ExecutionOptions } from './execution-types.ts';
 import type {
@@ -67,7 +68,7 @@ export class Execution {
   private flexiblePending = 0;
   /** Set while the driver decides after the microtasks drained: a stall is final then. */
   private deciding = false;
-  private readonly context = new Context(this.table, this.record.trace);
+  private readonly context = new Context(this.table, this.record.trace, this.objects);
   private readonly external = new ExternalWork();
   private lastRan: TaskId | null = null;
   private finishedWith: ExecutionResult | null = null;
@@ -278,6 +279,10 @@ export class Execution {
 
   /** A draw for the code under test, recorded in the schedule. */
   random(): number {
+    // The strategy's code is not the scenario's: nothing it touches is the step's (a strategy
+    // written in an instrumented file would otherwise report its own reads and calls).
+    const running = this.running;
+    this.running = null;
     try {
       const r = this.strategy.nextRandom();
       this.record.randoms.push(r);
@@ -286,6 +291,8 @@ export class Execution {
       if (!(e instanceof ScheduleDivergence)) throw e;
       this.finish({ kind: 'nondeterminism', message: e.message });
       return 0;
+    } finally {
+      if (!this.finished) this.running = running;
     }
   }
 
@@ -508,7 +515,7 @@ export class Execution {
         if (task.finishes) {
           // A strand whose function returned a promise: it ends with it, now settled.
           this.strands.announceSettled(waiting.tracker, task);
-          this.taskEnded(task, waiting.value);
+          this.taskEnded(task, isThenable(waiting.value) ? waiting.tracker.settledValue() : waiting.value);
           continue;
         }
         this.starting = task;
@@ -528,7 +535,7 @@ export class Execution {
         }
         this.running = null;
       }
-      if (waiting instanceof FreshOp) this.strands.performed(task, waiting, threw);
+      if (waiting instanceof FreshOp) this.strands.performed(task, waiting, threw, value);
       if (task.legacy) this.running = task; // its code is seen only at its primitives: it runs from here
       else if (!task.finishes) this.starting = task;
       if (resume !== null) resume(threw ? Promise.reject(value) : value); // the parked promise adopts a rejection

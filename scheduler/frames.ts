@@ -1,4 +1,4 @@
-import { Tracker } from './promises.ts';
+import { Tracker, TRACKER, type Tagged } from './promises.ts';
 import { siteInfo } from './sites.ts';
 import type { ObjectId, PendingOp, TaskId } from './types.ts';
 
@@ -96,5 +96,6 @@ export class FreshOp {
     readonly location: string | undefined,
   ) {
     this.promise = new Promise((resolve) => (this.resolve = resolve));
+    (this.promise as Tagged)[TRACKER] = this.tracker;
   }
 }

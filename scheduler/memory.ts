@@ -27,7 +27,7 @@ export class MemoryLog {
 
   constructor(private readonly ex: Execution) {}
 
-  /** `o[key]` was read by the running step. */
+  /** `o[key]` was read by the running step (a captured variable: by the scope token, any index). */
   read(o: object, key: Key): void {
     const step = this.ex.stepIndex;
     if (step < 0) return;
@@ -47,12 +47,23 @@ export class MemoryLog {
     this.ex.note(at.store);
   }
 
+  /**
+   * A scope's captured variables are one location, made when the scope is entered: its id then
+   * follows the step that entered the scope, so it is the same in every execution that shares
+   * that step (made at its first read or write, it would depend on which task got there first,
+   * and DPOR would have to treat it as any later location). Scopes entered outside an
+   * execution (a module's) are made at the start of each execution, in the order they were entered.
+   */
+  enterScope(token: object): void {
+    this.location(token, SHAPE, true);
+  }
+
   /** The running step did something heddle cannot see the effects of. */
   unseen(): void {
     this.ex.noteEffects();
   }
 
-  private location(o: object, key: Key): Location {
+  private location(o: object, key: Key, scope = false): Location {
     let keys = this.locations.get(o);
     if (keys === undefined) {
       keys = new Map();
@@ -62,8 +73,9 @@ export class MemoryLog {
     if (at === undefined) {
       let n = this.numbers.get(o);
       if (n === undefined) this.numbers.set(o, (n = ++this.objects));
-      const id: ObjectId = this.ex.registerObject('memory', locationName(o, key, n));
-      at = { load: { kind: 'load', object: id }, store: { kind: 'store', object: id }, loaded: -1, stored: -1 };
+      const id: ObjectId = this.ex.registerObject(scope ? 'scope' : 'memory', scope ? `scope#${n}` : locationName(o, key, n));
+      at = scope ? { load: { kind: 'var-read', object: id }, store: { kind: 'var-write', object: id }, loaded: -1, stored: -1 }
+        : { load: { kind: 'load', object: id }, store: { kind: 'store', object: id }, loaded: -1, stored: -1 };
       keys.set(key, at);
     }
     return at;

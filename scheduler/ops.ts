@@ -9,7 +9,8 @@ import type { OpKind } from './types.ts';
 export type ObjectType =
   | 'cell' | 'mutex' | 'semaphore' | 'event' | 'queue' | 'timer' | 'call' | 'fs'
   | 'promise' // a promise of instrumented code (await, settle)
-  | 'memory'; // plain state of instrumented code: a location (load, store), or all of it (effect)
+  | 'memory' // plain state of instrumented code: a location (load, store), or all of it (effect)
+  | 'scope'; // the captured variables of one entry of a scope (var-read, var-write)
 
 /**
  * What an op's `object` names:
@@ -177,6 +178,9 @@ export const OPS: Readonly<Record<OpKind, OpDescriptor>> = {
   // What a step of instrumented code read and wrote (memory.ts): one location each.
   load: { ...PLAIN, target: ['memory'], role: 'read', verb: 'read', label: 'hidden' },
   store: { ...PLAIN, target: ['memory'], role: 'write', verb: 'write', progress: true, label: 'hidden' },
+  // Captured variables (memory.ts): a scope's are one object, made where the scope is entered.
+  'var-read': { ...PLAIN, target: ['scope'], role: 'read', verb: 'read', label: 'hidden' },
+  'var-write': { ...PLAIN, target: ['scope'], role: 'write', verb: 'write', progress: true, label: 'hidden' },
 };
 
 /**

@@ -13,6 +13,13 @@ const REJECTED = 2;
 
 export type Combinator = 'all' | 'allSettled' | 'race' | 'any';
 
+/**
+ * The tracker of a promise heddle made itself (an operation's, an async frame's), kept on the
+ * promise: a property store costs less than a WeakMap entry, and these are made at every step.
+ */
+export const TRACKER: unique symbol = Symbol('heddle.tracker') as never;
+export type Tagged = { [TRACKER]?: Tracker };
+
 export class Tracker {
   private state = PENDING;
   /** Resolved with another thenable: settled when that one is. */
@@ -46,12 +53,36 @@ export class Tracker {
     return t;
   }
 
+  /** What it settled with: its value, or the rejection's reason. */
+  private outcome: unknown = undefined;
+
   /** Settles it now (first settlement wins, as for promises). */
-  settle(rejected: boolean, order: number, by: TaskId): void {
+  settle(rejected: boolean, order: number, by: TaskId, outcome?: unknown): void {
     if (this.state !== PENDING || this.follows !== null) return;
     this.state = rejected ? REJECTED : FULFILLED;
     this.order = order;
     this.settledBy = by;
+    this.outcome = outcome;
+  }
+
+  /**
+   * The value it settled with (the reason, if rejected), once settled: what the promise holds,
+   * known without waiting for the native promise (a task that returned a promise ends with it).
+   */
+  settledValue(): unknown {
+    if (this.follows !== null) return this.follows.settledValue();
+    if (this.inputs === null) return this.outcome;
+    const at = this.settlement();
+    switch (this.combinator) {
+      case 'all':
+        return this.rejected ? this.inputs.find((i) => i.rejected && i.settlement() === at)?.settledValue() : this.inputs.map((i) => i.settledValue());
+      case 'allSettled':
+        return this.inputs.map((i) => (i.rejected ? { status: 'rejected', reason: i.settledValue() } : { status: 'fulfilled', value: i.settledValue() }));
+      case 'any':
+        return this.rejected ? new AggregateError(this.inputs.map((i) => i.settledValue())) : this.inputs.find((i) => !i.rejected && i.settlement() === at)?.settledValue();
+      default:
+        return this.inputs.find((i) => i.settlement() === at)?.settledValue();
+    }
   }
 
   /** Resolved with a thenable: from now on its state is that one's. */

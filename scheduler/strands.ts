@@ -1,6 +1,6 @@
 import type { Execution } from './execution.ts';
 import { AwaitedPromise, Frame, FreshOp, type Waiting } from './frames.ts';
-import { isThenable, SETTLED, Tracker, type Combinator } from './promises.ts';
+import { isThenable, SETTLED, Tracker, TRACKER, type Combinator, type Tagged } from './promises.ts';
 import { siteInfo, siteLocation } from './sites.ts';
 import type { TaskState, TaskTable } from './task-table.ts';
 
@@ -72,6 +72,7 @@ export class Strands {
       // An instrumented async body: its frames are the task's. What it throws fails the execution
       // (reported by heddle), so its promise's rejection is handled here.
       (value as Promise<unknown>).then(undefined, NOOP);
+      this.shareable(root.tracker);
       task.frames = root.chain!;
       root.chain = null;
       this.setPending(task);
@@ -150,7 +151,7 @@ export class Strands {
     if (top !== frame) return this.internal(`frame '${frame.name}' left the stack out of order`);
     frame.onStack = false;
     frame.promise = promise;
-    this.trackers.set(promise, frame.tracker);
+    (promise as Tagged)[TRACKER] = frame.tracker;
     if (frame.done) {
       if (frame.threw) this.rejected(promise);
       return;
@@ -215,9 +216,9 @@ export class Strands {
     if (frame.owner !== this.ex || this.ex.finished || frame.done) return;
     frame.done = true;
     const tracker = frame.tracker;
-    if (frame.threw) tracker.settle(true, this.settled++, this.ex.runningTask?.id ?? -1);
+    if (frame.threw) tracker.settle(true, this.settled++, this.ex.runningTask?.id ?? -1, frame.error);
     else if (isThenable(frame.result)) tracker.follow(this.trackerOf(frame.result, frame.site));
-    else tracker.settle(false, this.settled++, this.ex.runningTask?.id ?? -1);
+    else tracker.settle(false, this.settled++, this.ex.runningTask?.id ?? -1, frame.result);
     if (frame.onStack) return; // completed in its synchronous prefix: part of the caller's step
     const task = this.ex.runningTask;
     if (task === null || task.frames[task.frames.length - 1] !== frame) {
@@ -246,13 +247,14 @@ export class Strands {
       if (task.root) return this.ex.taskThrew(task, frame.error);
       if (frame.promise !== null) this.rejected(frame.promise);
     }
-    this.ex.taskEnded(task, frame.result);
+    this.ex.taskEnded(task, isThenable(frame.result) ? tracker.settledValue() : frame.result);
   }
 
   // ---- requested operations ----
 
   request(op: FreshOp): Promise<unknown> {
-    this.trackers.set(op.promise, op.tracker);
+    // Its promise is looked up only if it outlives the step as a strand of its own (commit):
+    // the common `await x.get()` takes it up fresh, with no WeakMap entry made.
     this.fresh.push(op);
     if (this.outsideStep()) {
       this.ex.addUncontrolled(`an operation (${op.op.kind}) was requested by code running outside any step${op.location ? ` at ${op.location}` : ''}`);
@@ -262,8 +264,8 @@ export class Strands {
   }
 
   /** The chosen task performed its pending fresh operation. */
-  performed(task: TaskState, op: FreshOp, threw: boolean): void {
-    op.tracker.settle(threw, this.settled++, task.id);
+  performed(task: TaskState, op: FreshOp, threw: boolean, value: unknown): void {
+    op.tracker.settle(threw, this.settled++, task.id, value);
     if (task.finishes) this.announceSettled(op.tracker, task);
     if (threw) this.rejected(op.promise);
   }
@@ -299,6 +301,7 @@ export class Strands {
         }
       });
       if (item instanceof Frame && item.promise !== null) item.promise.then(undefined, NOOP); // its rejection is reported by heddle
+      this.shareable(item.tracker);
       this.ex.announce(parent?.id ?? null, task.id);
     }
     if (parent === null) {
@@ -346,6 +349,8 @@ export class Strands {
   /** What heddle knows about an awaited value; an unknown promise is watched from outside. */
   trackerOf(value: unknown, site: number): Tracker {
     if (!isThenable(value)) return SETTLED;
+    const own = (value as Tagged)[TRACKER];
+    if (own !== undefined) return own;
     const known = this.trackers.get(value);
     if (known !== undefined) return known;
     const where = siteLocation(site);
@@ -354,8 +359,8 @@ export class Strands {
     this.ex.addUncontrolled(`an await${where ? ` at ${where}` : ''} of a promise heddle did not see being made ` +
       '(uninstrumented code or real I/O): when it settles is not under heddle\'s control');
     this.unknownPending++;
-    const settle = (rejected: boolean) => () => {
-      tracker.settle(rejected, this.settled++, -1);
+    const settle = (rejected: boolean) => (outcome: unknown) => {
+      tracker.settle(rejected, this.settled++, -1, outcome);
       this.unknownPending--;
       for (const wake of this.unknownWaiters.splice(0)) wake();
       this.ex.wake();
@@ -377,7 +382,7 @@ export class Strands {
         for (const wake of this.unknownWaiters.splice(0)) wake();
       }
       if (!rejected && isThenable(value)) tracker.follow(this.trackerOf(value, site));
-      else tracker.settle(rejected, this.settled++, task?.id ?? -1);
+      else tracker.settle(rejected, this.settled++, task?.id ?? -1, value);
       if (task !== null) this.announceSettled(tracker, task);
       if (rejected) this.rejected(promise);
       this.ex.wake();
@@ -401,7 +406,18 @@ export class Strands {
       }
     });
     this.trackers.set(promise, tracker);
+    this.shareable(tracker);
     return promise;
+  }
+
+  /**
+   * A promise another strand may await: its synchronisation object is made now, in the step that
+   * made the promise (or the strand), so that it has the same id in every execution that shares
+   * that step — made at its settling, its id would depend on the order of everything before it,
+   * and DPOR would have to assume it may be any later object.
+   */
+  private shareable(tracker: Tracker): void {
+    if (tracker.object < 0) tracker.object = this.ex.registerObject('promise', undefined);
   }
 
   /** Resolve and reject functions of promises made in instrumented code, to the promise's tracker. */
@@ -436,7 +452,7 @@ export class Strands {
     if (promise === value) return promise; // Promise.resolve(p) is p itself
     const tracker = new Tracker(true, siteLocation(site));
     if (!rejected && isThenable(value)) tracker.follow(this.trackerOf(value, site));
-    else tracker.settle(rejected, this.settled++, this.ex.runningTask?.id ?? -1);
+    else tracker.settle(rejected, this.settled++, this.ex.runningTask?.id ?? -1, value);
     this.trackers.set(promise, tracker);
     if (rejected) this.rejected(promise);
     return promise;
@@ -468,7 +484,7 @@ export class Strands {
 
   /** Happens-before: the settling task's step releases to the promise (a note, when it is shared). */
   announceSettled(tracker: Tracker, by: TaskState): void {
-    if (tracker.object < 0) tracker.object = this.ex.registerObject('promise', undefined);
+    this.shareable(tracker);
     this.ex.noteBy(by, { kind: 'settle', object: tracker.object });
   }
 

@@ -20,6 +20,11 @@ export interface ChoiceContext {
    * the task performed before reaching this point. Empty at the first step.
    */
   previousStep(): readonly PendingOp[];
+  /**
+   * How many objects the execution has made so far: ids below it name the same objects in every
+   * execution that shares this prefix; an op of a later step may get any id at or above it.
+   */
+  readonly objectCount: number;
 }
 
 /**

@@ -150,7 +150,10 @@ export class Context implements ChoiceContext {
   runnable: readonly TaskId[] = [];
   current: TaskId | null = null;
   step = 0;
-  constructor(private readonly tasks: TaskTable, private readonly trace: TraceLog) {}
+  constructor(private readonly tasks: TaskTable, private readonly trace: TraceLog, private readonly objects: { readonly length: number }) {}
+  get objectCount(): number {
+    return this.objects.length;
+  }
   get live(): readonly TaskId[] {
     return this.tasks.live();
   }

@@ -40,7 +40,9 @@ export type OpKind =
   | 'settle' // instrumented code resolves or rejects a promise
   | 'effect' // a step of instrumented code with effects on state heddle cannot see
   | 'load' // instrumented code reads a location (a property, a Map entry, a captured variable)
-  | 'store'; // instrumented code writes one
+  | 'store' // instrumented code writes one
+  | 'var-read' // instrumented code reads a captured variable
+  | 'var-write'; // or writes one
 
 export interface PendingOp {
   readonly kind: OpKind;

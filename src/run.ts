@@ -6,6 +6,7 @@ import type { ExecutionResult } from '../scheduler/types.ts';
 import type { Scenario } from './scenario.ts';
 import { installEnvironment } from './environment/index.ts';
 import { asyncTaskContext, attributeTasks } from './environment/context.ts';
+import { enterOutsideScopes } from './instrument/tracking.ts';
 
 export const DEFAULT_MAX_STEPS = 10_000;
 
@@ -73,6 +74,7 @@ export async function runExecution(s: Scenario, strategy: Strategy, maxSteps: nu
   const ex = new Execution(strategy, { maxSteps, captureLocations, ...(tracked ? { tasks: tracked.context } : {}) });
   if (tracked !== null) attributeTasks(ex, tracked.context);
   if (s.options.races !== false) ex.observers.push(new RaceDetector());
+  enterOutsideScopes(ex.memory);
   const restore = s.options.environment ? installEnvironment(s.options.environment) : null;
   let result: ExecutionResult;
   try {

@@ -79,13 +79,13 @@ export class DporStrategy implements Strategy {
     if (step < this.path.length) return this.draws.chose(this.path[step]!.chosen);
     const sleep = step === 0 ? new Map<TaskId, DporEvent>() : this.childSleep(this.path[step - 1]!, ctx);
     const next = new Map<TaskId, Access>();
-    let known = step === 0 ? 0 : knownAfter(this.path[step - 1]!);
+    // Objects made before this state (even if no op touched them yet) keep their ids in every
+    // execution from it; later ones may be numbered differently (see rememberEvent).
+    const known = ctx.objectCount;
     for (const t of ctx.live) {
       const op = ctx.pending(t);
       if (op === null) continue;
-      const access = { kind: op.kind, object: op.object };
-      next.set(t, access);
-      if (access.object >= known && isObjectAccess(access)) known = access.object + 1;
+      next.set(t, { kind: op.kind, object: op.object });
     }
     const awake = ctx.runnable.filter((t) => !sleep.has(t));
     if (awake.length === 0) throw ASLEEP;
@@ -263,12 +263,6 @@ export class DporStrategy implements Strategy {
   }
 }
 
-/** Object ids in use once the frame's event has run: the frame's own, and any its event used. */
-function knownAfter(frame: Frame): number {
-  let known = frame.known;
-  for (const x of frame.event?.accesses ?? []) if (x.object >= known && isObjectAccess(x)) known = x.object + 1;
-  return known;
-}
 
 /** Whether the access's `object` is an object it touches (spawn and join name tasks; start, yield … nothing). */
 function touchesObject(x: Access, op: OpDescriptor): boolean {

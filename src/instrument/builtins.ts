@@ -44,9 +44,9 @@ const clearAll: Effect = (m, self) => {
   for (const k of self.keys()) m.write(self, k);
   m.write(self, SHAPE);
 };
-/** Reads its arguments shallowly (Object.keys(o), Array.from(xs)). */
+/** Reads its arguments shallowly (Object.keys(o), Array.from(xs)); a function argument is code to call, not data. */
 const readArgs: Effect = (m, _self, args, readAll) => {
-  for (const a of args) if (isObject(a)) readAll(m, a);
+  for (const a of args) if (isObject(a) && typeof a !== 'function') readAll(m, a);
 };
 
 const ITERATION = ['forEach', 'keys', 'values', 'entries', Symbol.iterator];

@@ -3,7 +3,7 @@ import { Mutex } from '../primitives/mutex.ts';
 import { Queue } from '../primitives/queue.ts';
 import { Semaphore } from '../primitives/semaphore.ts';
 import { Shared } from '../primitives/shared.ts';
-import { now, random, sleep, spawn, yieldNow } from '../primitives/task.ts';
+import { now, random, sleep, spawn, TASK_HANDLES, yieldNow } from '../primitives/task.ts';
 import { scenario } from '../scenario.ts';
 import { markPure } from './builtins.ts';
 
@@ -14,4 +14,4 @@ function methods(...classes: { prototype: object }[]): unknown[] {
   return classes.flatMap((c) => Object.getOwnPropertyNames(c.prototype).map((n) => Object.getOwnPropertyDescriptor(c.prototype, n)?.value));
 }
 
-markPure(scenario, spawn, yieldNow, sleep, now, random, Shared.atomic, ...methods(Shared, Mutex, Semaphore, Event, Queue));
+markPure(scenario, spawn, yieldNow, sleep, now, random, Shared.atomic, ...methods(Shared, Mutex, Semaphore, Event, Queue, ...TASK_HANDLES));

@@ -1,7 +1,7 @@
 import { currentExecution } from '../../scheduler/execution.ts';
 import { SHAPE, type MemoryLog } from '../../scheduler/memory.ts';
 import type { ModuleHandle } from './api.ts';
-import { PASSTHROUGH, update } from './passthrough.ts';
+import { update } from './passthrough.ts';
 import { builtinEffect } from './builtins.ts';
 
 // The memory-effects half of the handle (see "Tracking" in api.ts): what instrumented code
@@ -14,13 +14,20 @@ type Tracking = Pick<ModuleHandle, 'r' | 'w' | 'upd' | 'del' | 'has' | 'rall' | 
 type Callback = (...args: unknown[]) => unknown;
 type Bag = Record<PropertyKey, unknown>;
 
-/** Functions instrumented code made (their effects are tracked as they run). Global: see execution.ts. */
-const knownKey = Symbol.for('heddle.instrumented-functions');
-const known: WeakSet<object> = ((globalThis as unknown as Record<symbol, WeakSet<object> | undefined>)[knownKey] ??= new WeakSet());
+/**
+ * Marks a function instrumented code made (its effects are tracked as it runs) with a symbol
+ * property: a store on a new closure and a load at a call cost next to nothing, where a WeakSet
+ * entry per closure made was a tenth of a step. Symbol.for: copies of this module share it.
+ */
+const MARK: unique symbol = Symbol.for('heddle.instrumented') as never;
+type Marked = { [MARK]?: true };
 
-/** Marks functions whose effects need no tracking of their own (heddle's API: its effects are operations). */
-export function markKnown(...fns: unknown[]): void {
-  for (const f of fns) if (typeof f === 'function') known.add(f);
+function mark(fn: unknown): void {
+  if (typeof fn === 'function' && Object.isExtensible(fn)) (fn as Marked)[MARK] = true;
+}
+
+function isMarked(fn: object): boolean {
+  return (fn as Marked)[MARK] === true;
 }
 
 /** The memory log of the step running now, or null (no exploration, or between steps). */
@@ -49,7 +56,7 @@ function readAll(m: MemoryLog, o: object): void {
 
 /** Reports a call of `fn` on `self` with `args`; returns nothing, the caller calls. */
 function called(m: MemoryLog, fn: unknown, self: unknown, args: readonly unknown[]): void {
-  if (typeof fn !== 'function' || known.has(fn)) return;
+  if (typeof fn !== 'function' || isMarked(fn)) return;
   const ex = currentExecution();
   if (ex?.strands.isResolver(fn)) return; // a promise's resolve or reject: its effect is the settling
   const effect = builtinEffect(fn);
@@ -124,15 +131,15 @@ export const TRACKING: Tracking = {
     return (f as Callback)(...args);
   },
   f(fn) {
-    if (typeof fn === 'function') known.add(fn);
+    mark(fn);
     return fn;
   },
   fs(...fns) {
-    for (const fn of fns) if (typeof fn === 'function') known.add(fn);
+    for (const fn of fns) mark(fn);
   },
   cls(c) {
     if (typeof c === 'function') {
-      known.add(c);
+      mark(c);
       markMembers(c);
       markMembers((c as { prototype?: object }).prototype);
     }
@@ -142,16 +149,38 @@ export const TRACKING: Tracking = {
     markMembers(o);
     return o;
   },
-  scope: PASSTHROUGH.scope,
-  vr(scope, index) {
-    const m = log();
-    if (m !== null) m.read(scope, index);
+  scope() {
+    const token = {};
+    const ex = currentExecution();
+    if (ex === null || ex.finished) outside.push(new WeakRef(token));
+    else ex.memory.enterScope(token);
+    return token;
   },
-  vw(scope, index) {
+  // A scope's captured variables are one location (see MemoryLog.enterScope).
+  vr(scope) {
     const m = log();
-    if (m !== null) m.write(scope, index);
+    if (m !== null) m.read(scope, SHAPE);
+  },
+  vw(scope) {
+    const m = log();
+    if (m !== null) m.write(scope, SHAPE);
   },
 };
+
+/** Scope tokens made outside any execution (modules' own scopes), in the order they were made. */
+const outside: WeakRef<object>[] = [];
+
+/** Gives every scope made outside an execution its location, in a fixed order, as an execution starts. */
+export function enterOutsideScopes(memory: MemoryLog): void {
+  let live = 0;
+  for (const ref of outside) {
+    const token = ref.deref();
+    if (token === undefined) continue;
+    outside[live++] = ref;
+    memory.enterScope(token);
+  }
+  outside.length = live;
+}
 
 /** Marks the methods and accessors defined on `o` itself. */
 function markMembers(o: unknown): void {
@@ -159,6 +188,6 @@ function markMembers(o: unknown): void {
   for (const key of Reflect.ownKeys(o)) {
     const d = Object.getOwnPropertyDescriptor(o, key);
     if (d === undefined) continue;
-    for (const fn of [d.value, d.get, d.set]) if (typeof fn === 'function' && key !== 'constructor') known.add(fn);
+    if (key !== 'constructor') for (const fn of [d.value, d.get, d.set]) mark(fn);
   }
 }

@@ -18,19 +18,40 @@ export function spawn<T>(fn: () => T | Promise<T>, name?: string): TaskHandle<T>
   if (ex === null) {
     const running = Promise.resolve().then(fn);
     running.catch(() => {}); // the error surfaces at join(), not as an unhandled rejection
-    return { id: -1, name: name ?? 'task', join: () => running };
+    return new Started(running, name ?? 'task');
   }
   const id = ex.spawn(fn, name);
-  return {
-    id,
-    name: ex.taskName(id),
-    join(): Promise<T> {
-      const at = currentExecution();
-      if (at !== ex) return new Promise<T>(() => {}); // the execution is over: never settle
-      return ex.point(new JoinOp(ex, id), () => ex.taskResult(id) as T);
-    },
-  };
+  return new Spawned<T>(ex, id);
 }
+
+/**
+ * A task of an exploration. A class, so that its `join` is one function heddle's tracking knows
+ * (a method made per handle would be a call into unknown code for every join).
+ */
+class Spawned<T> implements TaskHandle<T> {
+  readonly name: string;
+  constructor(private readonly ex: Execution, readonly id: TaskId) {
+    this.name = ex.taskName(id);
+  }
+
+  join(): Promise<T> {
+    const ex = this.ex;
+    if (currentExecution() !== ex) return new Promise<T>(() => {}); // the execution is over: never settle
+    const id = this.id;
+    return ex.point(new JoinOp(ex, id), () => ex.taskResult(id) as T);
+  }
+}
+
+/** A task started outside an exploration: an ordinary promise. */
+class Started<T> implements TaskHandle<T> {
+  readonly id = -1;
+  constructor(private readonly running: Promise<T>, readonly name: string) {}
+  join(): Promise<T> {
+    return this.running;
+  }
+}
+
+export const TASK_HANDLES = [Spawned, Started] as const;
 
 /**
  * Waiting for a task to end. A class with methods rather than a literal with arrow functions:

@@ -131,7 +131,9 @@ describe('dpor explores every trace exactly once (random programs, against DFS)'
         expect(new Set(traces.dpor).size, `${text}: a trace explored twice`).toBe(traces.dpor.length);
         expect([...traces.dpor].sort(), text).toEqual([...traces.dfs].sort());
       }
-      expect(checked).toBeGreaterThanOrEqual(28);
+      // Critical sections (Mutex.withLock, an async function) have a scheduling point where the
+      // callback returns into withLock, as in Node: a few more programs exceed DFS's budget.
+      expect(checked).toBeGreaterThanOrEqual(24);
     }, 60_000);
   }
 

@@ -114,7 +114,10 @@ export function traceOf(r: ExecutionResult): string {
     if (a.kind === 'spawn' || a.kind === 'join' || a.object < 0) return a;
     return { kind: a.kind, object: stableId(r.objects[a.object]!.name) };
   }) });
-  const events = toEvents(r.trace).map(byName);
+  // The programs share state only through heddle's primitives: what the (instrumented) harness
+  // reads of its own arrays, and each task's settling of its own promise, are left out — their
+  // objects are named by first use, which differs between equivalent executions.
+  const events = toEvents(r.trace).map((e) => ({ task: e.task, accesses: e.accesses.filter((a) => !HARNESS.has(a.kind)) })).map(byName);
   const nth: number[] = [];
   const count = new Map<number, number>();
   const perTask = new Map<number, string[]>();
@@ -133,6 +136,8 @@ export function traceOf(r: ExecutionResult): string {
   const tasks = [...perTask.entries()].sort((a, b) => a[0] - b[0]).map(([t, es]) => `${t}:${es.join(',')}`);
   return `${tasks.join('|')}#${order.sort().join(',')}`;
 }
+
+const HARNESS: ReadonlySet<string> = new Set(['load', 'store', 'var-read', 'var-write', 'effect', 'settle']);
 
 const ids = new Map<string, number>();
 
