@@ -65,7 +65,6 @@ export class Execution {
   private running: TaskState | null = null;
   /** Chosen and resumed, but its code has not started running yet (a few microtasks away). */
   private starting: TaskState | null = null;
-  private flexiblePending = 0;
   /** Set while the driver decides after the microtasks drained: a stall is final then. */
   private deciding = false;
   private readonly context = new Context(this.table, this.record.trace, this.objects);
@@ -175,6 +174,22 @@ export class Execution {
     this.record.races.push(race);
   }
 
+  /** Runs code outside heddle's control (a controlled function's own work): no frames, no tracking. */
+  uncontrolled<T>(fn: () => T): T {
+    const running = this.running;
+    this.outside++;
+    this.running = null;
+    try {
+      return fn();
+    } finally {
+      this.outside--;
+      if (!this.finished) this.running = running;
+    }
+  }
+
+  /** >0 while code runs outside heddle's control (see uncontrolled). */
+  outside = 0;
+
   /** Records something this execution did that heddle did not control (a reason with its location). */
   addUncontrolled(reason: string): void {
     const list = this.record.uncontrolled;
@@ -204,7 +219,6 @@ export class Execution {
     task.effect = effect;
     task.waiting = null;
     task.legacy = true;
-    if (op.flexible) this.flexiblePending++;
     if (this.options.captureLocations) task.pendingLocation = captureLocation();
     // One promise per step: the effect runs when the task is chosen and its result resolves it,
     // so a primitive needs no async wrapper of its own.
@@ -370,7 +384,6 @@ export class Execution {
   addStrand(name: string, setUp: (task: TaskState) => void): TaskState {
     const task = this.table.add(name, null);
     setUp(task);
-    if (task.pending?.flexible) this.flexiblePending++;
     return task;
   }
 
@@ -466,7 +479,7 @@ export class Execution {
         this.now = wake;
         runnable = table.runnable();
       }
-      if (this.flexiblePending > 0) runnable = table.withTimeAdvances(runnable);
+      if (table.flexibleRunnable) runnable = table.withTimeAdvances(runnable);
       if (this.record.steps >= this.options.maxSteps) {
         return this.finish({ kind: 'livelock', message: livelockMessage(this.trace.steps(this.trace.length - 1000), this.options.maxSteps, this.describer().task) });
       }
@@ -490,7 +503,6 @@ export class Execution {
       const op = task.pending!;
       const misplaced = this.strands.checkPending(task);
       if (misplaced !== null) return this.finish({ kind: 'nondeterminism', internal: true, task: task.id, message: misplaced });
-      if (op.flexible) this.flexiblePending--;
       if (op.wakeAt !== undefined && op.wakeAt > this.now) this.now = op.wakeAt; // chosen to let time pass
       const preempted = this.lastRan !== null && this.lastRan !== choice && table.isRunnable(this.lastRan);
       this.record.chose(choice, op, preempted, task.pendingLocation ?? this.strands.location(task));

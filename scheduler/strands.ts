@@ -80,6 +80,16 @@ export class Strands {
       return;
     }
     if (root instanceof FreshOp) this.fresh.unshift(root); // `spawn(() => x.get())`: handled below
+    if (isThenable(value) && !this.fresh.some((x) => x instanceof FreshOp)) {
+      // It returned a promise made elsewhere (a cached call in flight, a combinator) and asked
+      // for no operation: the task ends when that promise settles, as a frame returning it would.
+      const waiting = new AwaitedPromise(this.trackerOf(value, -1), value, -1);
+      task.finishes = true;
+      task.waiting = waiting;
+      task.pending = waiting;
+      this.ex.endStep();
+      return;
+    }
     if (isThenable(value)) {
       // Code heddle sees only at its primitives: the first operation it requested is what it
       // awaits (one per step, as such code is written); it goes on after it in its own way.

@@ -43,6 +43,8 @@ export class TaskTable {
   private readonly runnableBuffer: TaskId[] = [];
   private daemons = 0;
   private round = 0;
+  /** Whether the latest `runnable()` found an op that may happen after any amount of time (see withTimeAdvances). */
+  flexibleRunnable = false;
 
   add(name: string | undefined, pending: PendingOp | null = START): TaskState {
     const id = this.all.length;
@@ -90,6 +92,7 @@ export class TaskTable {
   runnable(): TaskId[] {
     const out = this.runnableBuffer;
     let n = 0;
+    let flexible = false;
     const round = ++this.round;
     const tasks = this.all;
     for (let i = 0; i < tasks.length; i++) {
@@ -98,8 +101,10 @@ export class TaskTable {
       if (op !== null && !t.done && (op.enabled === undefined || op.enabled())) {
         t.runnableIn = round;
         out[n++] = i;
+        if (op.flexible === true) flexible = true;
       }
     }
+    this.flexibleRunnable = flexible;
     while (out.length > n) out.pop(); // cheaper than `length = n`, a builtin call
     return out;
   }

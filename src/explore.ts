@@ -11,6 +11,7 @@ import type { Failure } from './failure.ts';
 import { runExecution, maxStepsOf, withRaceFailure } from './run.ts';
 import { shrink, type ShrinkOutcome } from './shrink.ts';
 import { notInstrumented } from './instrument/runtime.ts';
+import { isInstrumented } from './instrument/tracking.ts';
 
 /** A scenario that needs instrumentation it did not get (a package it names was loaded without it). */
 export class InstrumentationError extends Error {
@@ -110,8 +111,9 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
     ...(options.depth !== undefined ? { depth: options.depth } : {}),
     ...(options.preemptionBound !== undefined ? { preemptionBound: options.preemptionBound } : {}),
     ...slice,
-    // Code not written for heddle shares state heddle cannot see: no partial-order reduction.
-    ...(s.options.environment ? { conservative: true } : {}),
+    // Code heddle sees only at its primitives may share state heddle cannot see: no reduction
+    // for it. An instrumented scenario reports its reads and writes itself.
+    ...(s.options.environment && !isInstrumented(s.body) ? { conservative: true } : {}),
   });
   // Sampling strategies are sliced by execution index; an exhaustive one splits its own tree.
   const strategy: Strategy = options.shard && !exhaustive

@@ -25,6 +25,8 @@ function harness(pMemoize: Memoize) {
 }
 
 export const buggy = scenario('real/p-memoize@6.0.2', harness(pMemoize6 as unknown as Memoize), {
-  expect: 'assertion', environment: { timers: true }, description: 'p-memoize 6.0.2: concurrent calls for one key load twice' });
+  expect: 'assertion', environment: { timers: true }, instrument: ['p-memoize-6.0.2'],
+  description: 'p-memoize 6.0.2: concurrent calls for one key load twice' });
 export const fixed = scenario('real/p-memoize@7.0.0', harness(pMemoize7 as unknown as Memoize), {
-  environment: { timers: true }, description: 'p-memoize 7.0.0: one load per key, whatever the interleaving' });
+  environment: { timers: true }, instrument: ['p-memoize-7.0.0'],
+  description: 'p-memoize 7.0.0: one load per key, whatever the interleaving' });

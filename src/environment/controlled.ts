@@ -1,6 +1,8 @@
 import { callingExecution } from './context.ts';
 import { Controlled } from '../primitives/control.ts';
 import { spawn } from '../primitives/task.ts';
+import { ownAsync } from '../instrument/own.ts';
+import { markPure } from '../instrument/builtins.ts';
 
 /** The identity of a controlled function: calls to it conflict with each other. */
 class CallTarget extends Controlled {
@@ -15,11 +17,17 @@ class CallTarget extends Controlled {
    */
   run(label: string, start: () => unknown): Promise<unknown> {
     const ex = this.control()!;
+    const id = this.id;
     let pending: Promise<unknown> = Promise.resolve();
-    return ex.point({ kind: 'call', object: this.id, detail: label }, () => {
-      pending = (async () => start())();
-      ex.trackExternal(pending);
-    }).then(() => ex.point({ kind: 'response', object: this.id, detail: label, flexible: true }, () => pending));
+    return ownAsync(label, function* call() {
+      yield ex.point({ kind: 'call', object: id, detail: label }, () => {
+        // The function runs outside heddle's control, as real I/O would: its own awaits are not
+        // scheduling points, only its completion (the response) is.
+        pending = ex.uncontrolled(() => (async () => start())());
+        ex.trackExternal(pending);
+      });
+      return yield ex.point({ kind: 'response', object: id, detail: label, flexible: true }, () => pending);
+    });
   }
 }
 
@@ -38,6 +46,7 @@ export function controlledFunction<F extends AnyFunction>(fn: F, name: string = 
     return target.run(name, () => fn.apply(this, args));
   };
   Object.defineProperty(wrapper, 'name', { value: name });
+  markPure(wrapper); // its effects are its call and response operations
   return wrapper as unknown as F;
 }
 
@@ -74,18 +83,19 @@ export function controlledCallback<F extends (...args: never[]) => void>(fn: F, 
     if (callingExecution() === null) return (fn as unknown as (...a: unknown[]) => void).apply(this, args);
     const callback = args.pop() as NodeCallback;
     if (typeof callback !== 'function') throw new TypeError(`${name}: the last argument must be a callback`);
-    spawn(async () => {
+    const self = this;
+    spawn(() => ownAsync(`${name} callback`, function* callbackTask() {
       let results: unknown[];
       try {
-        results = (await target.run(name, () => new Promise<unknown[]>((resolve, reject) => {
-          (fn as unknown as (...a: unknown[]) => void).apply(this, [...args, (err: unknown, ...out: unknown[]) => (err ? reject(err) : resolve(out))]);
+        results = (yield target.run(name, () => new Promise<unknown[]>((resolve, reject) => {
+          (fn as unknown as (...a: unknown[]) => void).apply(self, [...args, (err: unknown, ...out: unknown[]) => (err ? reject(err) : resolve(out))]);
         }))) as unknown[];
       } catch (err) {
         callback(err);
         return;
       }
       callback(null, ...results);
-    }, `${name} callback`);
+    }), `${name} callback`);
   };
   Object.defineProperty(wrapper, 'name', { value: name });
   return wrapper as unknown as F;

@@ -1,3 +1,4 @@
+import { ownAsync } from '../instrument/own.ts';
 import { createFsFromVolume, Volume } from 'memfs';
 import { Controlled } from '../primitives/control.ts';
 import { spawn } from '../primitives/task.ts';
@@ -59,22 +60,30 @@ export function installFs(patches: Patches, files: Record<string, string> = {}):
     patches.set(nodeFs, name, (...args: unknown[]) => {
       const callback = args.pop() as (err: unknown, value?: unknown) => void;
       if (typeof callback !== 'function') throw new TypeError(`fs.${name}: the last argument must be a callback`);
-      spawn(async () => {
+      spawn(() => ownAsync(`fs.${name} callback`, function* callbackTask() {
         let value: unknown;
         try {
-          value = await fn(...args);
+          value = yield fn(...args);
         } catch (err) {
           callback(err);
           return;
         }
         callback(null, value);
-      }, `fs.${name} callback`);
+      }), `fs.${name} callback`);
     });
   }
   for (const name of Object.keys(memSync)) {
     if (name.endsWith('Sync') && typeof memSync[name] === 'function') patches.set(nodeFs, name, memSync[name]!.bind(fs));
   }
   patches.set(nodeFs, 'exists', (path: unknown, callback: (exists: boolean) => void) => {
-    spawn(async () => callback(await promises.access!(path).then(() => true, () => false)), 'fs.exists callback');
+    spawn(() => ownAsync('fs.exists callback', function* callbackTask() {
+      let exists = true;
+      try {
+        yield promises.access!(path);
+      } catch {
+        exists = false;
+      }
+      callback(exists);
+    }), 'fs.exists callback');
   });
 }

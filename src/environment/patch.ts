@@ -1,3 +1,4 @@
+import { markPure } from '../instrument/builtins.ts';
 import { createRequire } from 'node:module';
 import { syncBuiltinESMExports } from 'node:module';
 import { scenarioExecution } from './context.ts';
@@ -23,6 +24,7 @@ export class Patches {
 
   /** Assigns the property (builtin modules' exports, prototypes nobody else swaps). */
   set(target: Target, key: string, value: unknown): void {
+    markPure(value); // heddle's controlled version: what it does goes through heddle's operations
     const object = target as Record<string, unknown>;
     const had = Object.prototype.hasOwnProperty.call(object, key);
     const previous = object[key];
@@ -43,6 +45,7 @@ export class Patches {
    * what it reads back, and what is restored; what scenario code assigns lasts the execution.
    */
   shadow(target: Target, key: string, value: unknown): void {
+    markPure(value);
     const object = target as Record<string, unknown>;
     const descriptor = Object.getOwnPropertyDescriptor(object, key);
     const original = object[key];

@@ -1,3 +1,4 @@
+import { ownAsync } from '../instrument/own.ts';
 import { currentExecution } from '../../scheduler/execution.ts';
 import { Controlled } from '../primitives/control.ts';
 import { spawn, sleep } from '../primitives/task.ts';
@@ -21,11 +22,10 @@ export class VirtualTimer extends Controlled {
   }
 
   /** Sleeps until the timer is due; true when it should fire (it was not cleared meanwhile). */
-  async due(ms: number): Promise<boolean> {
+  due(ms: number): Promise<boolean> {
     const ex = this.control()!;
     const wakeAt = ex.now + Math.max(0, Number.isFinite(ms) ? ms : 0);
-    await ex.point({ kind: 'sleep', object: this.id, wakeAt, enabled: () => ex.now >= wakeAt, detail: `${ms} ms` });
-    return !this.cleared;
+    return ex.point({ kind: 'sleep', object: this.id, wakeAt, enabled: () => ex.now >= wakeAt, detail: `${ms} ms` }, () => !this.cleared);
   }
 
   clear(): void {
@@ -77,12 +77,12 @@ export function installTimers(patches: Patches): void {
     nextTick: process.nextTick, queueMicrotask };
   const start = (label: string, ms: number, repeat: boolean, cb: Callback, args: unknown[]): VirtualTimer => {
     const timer = new VirtualTimer(label);
-    const task = spawn(async () => {
+    const task = spawn(() => ownAsync(label, function* timerTask() {
       do {
-        if (!(await timer.due(ms))) return;
+        if (!(yield timer.due(ms))) return;
         cb(...args);
       } while (repeat && !timer.cleared);
-    }, label);
+    }), label);
     timer.attach(task.id);
     return timer;
   };
@@ -107,18 +107,23 @@ export function installTimers(patches: Patches): void {
     patches.shadow(globalThis, key, value);
     patches.set(timers, key, value);
   }
+  const after = (ms: number, value: unknown) => ownAsync('setTimeout', function* delay() {
+    yield sleep(ms);
+    return value;
+  });
   patches.set(promises, 'setTimeout', (ms = 0, value?: unknown, options?: unknown) =>
-    inExploration() ? sleep(Number(ms)).then(() => value) : realPromises.setTimeout!(ms, value, options));
+    inExploration() ? after(Number(ms), value) : realPromises.setTimeout!(ms, value, options));
   patches.set(promises, 'setImmediate', (value?: unknown, options?: unknown) =>
-    inExploration() ? sleep(0).then(() => value) : realPromises.setImmediate!(value, options));
+    inExploration() ? after(0, value) : realPromises.setImmediate!(value, options));
   patches.set(promises, 'setInterval', (ms = 0, value?: unknown, options?: unknown) => {
     if (!inExploration()) return realPromises.setInterval!(ms, value, options);
-    return (async function* ticks() {
-      for (;;) {
-        await sleep(Math.max(1, Number(ms)));
-        yield value;
-      }
-    })();
+    // An async iterator whose every next() is a frame of heddle's own: each tick is a sleep.
+    const period = Math.max(1, Number(ms));
+    const next = () => ownAsync('setInterval', function* tick() {
+      yield sleep(period);
+      return { done: false, value };
+    });
+    return { next, return: () => Promise.resolve({ done: true, value: undefined }), [Symbol.asyncIterator]() { return this; } };
   });
   patches.shadow(process, 'nextTick', function nextTick(cb: Callback, ...args: unknown[]): void {
     // A non-function goes to the real one, which throws Node's own TypeError.

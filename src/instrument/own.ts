@@ -28,7 +28,7 @@ export function ownAsync<T>(name: string, body: () => Generator<unknown, T, unkn
   const ex = currentExecution();
   // Called from code heddle sees only at its primitives (no loader): a plain async function, as
   // that code expects — it parks at each primitive operation inside.
-  if (ex === null || ex.finished || !ex.strands.instrumentedNow()) return plain(body);
+  if (ex === null || ex.finished || ex.outside > 0 || !ex.strands.instrumentedNow()) return plain(body);
   const strands = ex.strands;
   const site = siteOf(name);
   const frame = strands.enterFrame(name, site);

@@ -20,7 +20,7 @@ type Executor = (resolve: (v: unknown) => void, reject: (e: unknown) => void) =>
 /** The execution instrumented code reports to now, or null (then it runs as plain JavaScript). */
 function active(): Execution | null {
   const ex = currentExecution();
-  return ex === null || ex.finished ? null : ex;
+  return ex === null || ex.finished || ex.outside > 0 ? null : ex;
 }
 
 /** The frame, if it is one of an execution (not the passthrough's); by shape, since another copy of heddle may have made it. */

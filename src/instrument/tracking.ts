@@ -30,6 +30,11 @@ function isMarked(fn: object): boolean {
   return (fn as Marked)[MARK] === true;
 }
 
+/** Whether `fn` was made by instrumented code (its reads and writes are reported as it runs). */
+export function isInstrumented(fn: unknown): boolean {
+  return typeof fn === 'function' && isMarked(fn);
+}
+
 /** The memory log of the step running now, or null (no exploration, or between steps). */
 function log(): MemoryLog | null {
   const ex = currentExecution();
