@@ -3,6 +3,7 @@ import { SHAPE, type MemoryLog } from '../../scheduler/memory.ts';
 import type { ModuleHandle } from './api.ts';
 import { update } from './passthrough.ts';
 import { builtinEffect } from './builtins.ts';
+import { substituteOf } from './substitutes.ts';
 
 // The memory-effects half of the handle (see "Tracking" in api.ts): what instrumented code
 // reads and writes goes to the running step's memory log, so DPOR can tell the steps that commute
@@ -127,11 +128,15 @@ export const TRACKING: Tracking = {
   mc(o, k, ...args) {
     const fn = (o as Record<PropertyKey, Callback>)[k];
     const m = log();
+    const sub = m === null ? undefined : substituteOf(fn);
+    if (sub !== undefined) return (sub as Callback).apply(o, args);
     if (m !== null) called(m, fn, o, args); // the method itself is not a location: methods live on prototypes
     return fn.apply(o, args);
   },
   fc(f, ...args) {
     const m = log();
+    const sub = m === null ? undefined : substituteOf(f);
+    if (sub !== undefined) return (sub as Callback)(...args);
     if (m !== null) called(m, f, undefined, args);
     return (f as Callback)(...args);
   },
