@@ -1,3 +1,4 @@
+import { describeOp } from './ops.ts';
 import type { Schedule, TraceStep } from './types.ts';
 
 /**
@@ -35,7 +36,13 @@ export function scenarioHash(name: string): string {
   return fnv1a(name).toString(16).padStart(8, '0');
 }
 
-/** A hash of what each step did (task, op, object), independent of locations and details. */
+/**
+ * A hash of what each step did (task, op, object), independent of locations and details. The
+ * bookkeeping of instrumented code (memory accesses, settlings, the promise an await names) is
+ * left out, and objects are numbered by their first appearance in the trace: the ids of memory
+ * locations depend on what else the process has loaded (a module's own scopes), and would make
+ * a token mean something else in another process.
+ */
 export function traceHash(trace: readonly TraceStep[]): number {
   let h = 0x811c9dc5;
   const mix = (n: number) => {
@@ -44,10 +51,22 @@ export function traceHash(trace: readonly TraceStep[]): number {
       h = Math.imul(h, 0x01000193) >>> 0;
     }
   };
+  const ordinal = new Map<number, number>();
   for (const s of trace) {
+    const op = describeOp(s.kind);
+    if (op.label === 'hidden') continue;
     mix(s.task);
     mix(s.kind.length * 31 + s.kind.charCodeAt(0) * 7 + s.kind.charCodeAt(s.kind.length - 1));
-    mix(s.object + 1);
+    let object = s.object;
+    if (object >= 0 && op.target !== 'task') {
+      const plain = typeof op.target !== 'string' && op.target.every((t) => t === 'memory' || t === 'scope' || t === 'promise');
+      if (plain) object = -1;
+      else {
+        if (!ordinal.has(object)) ordinal.set(object, ordinal.size);
+        object = ordinal.get(object)!;
+      }
+    }
+    mix(object + 1);
   }
   return h >>> 0;
 }
