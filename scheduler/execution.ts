@@ -357,8 +357,10 @@ export class Execution {
 
   private failStalled(task: TaskState | null): void {
     if (task?.pending instanceof AwaitedPromise) {
-      return this.finish({ kind: 'nondeterminism', task: task.id, message: `task ${task.id} '${task.name}' awaits ${task.pending.waitsFor}; ` +
-        `make it where heddle sees it (instrument the package that makes it: --instrument NAME), or use controlled(), an environment, or heddle's primitives` });
+      return this.finish({ kind: 'nondeterminism', task: task.id, message: `task ${task.id} '${task.name}' awaited something heddle does not ` +
+        `control (a timer, real I/O, or a promise of uninstrumented code): ${task.pending.waitsFor}; wrap the call with controlled(), ` +
+        `turn on the scenario's environment (timers, fs, events), instrument the package that makes it (--instrument NAME), ` +
+        `or use heddle's primitives` });
     }
     const last = task ? this.record.lastStepOf(task.id) : null;
     this.finish({ kind: 'nondeterminism', task: task?.id, message: stallMessage(task, last, this.options.tasks !== undefined) });

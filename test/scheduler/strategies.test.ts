@@ -60,7 +60,9 @@ describe('sampling strategies', () => {
 
   for (const strategy of ['pct', 'pos'] as const) {
     it(`${strategy} gives the same token in a child process`, async () => {
-      const code = `import { explore } from 'heddle'; import { threeOrderings } from './scenarios/deep/three-orderings.ts';
+      // The child loads the scenario through heddle's loader, as this test file is loaded by vitest's plugin.
+      const code = `import { registerInstrumentation } from './src/instrument/register.ts'; registerInstrumentation();
+        const { explore } = await import('heddle'); const { threeOrderings } = await import('./scenarios/deep/three-orderings.ts');
         const r = await explore(threeOrderings(2), { strategy: '${strategy}', seed: 11, iterations: 2000 }); console.log(r.failure.token);`;
       const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8' });
       const here = await explore(threeOrderings(2), { strategy, seed: 11, iterations: 2000 });
