@@ -20,7 +20,11 @@ type Executor = (resolve: (v: unknown) => void, reject: (e: unknown) => void) =>
 /** The execution instrumented code reports to now, or null (then it runs as plain JavaScript). */
 function active(): Execution | null {
   const ex = currentExecution();
-  return ex === null || ex.finished || ex.outside > 0 ? null : ex;
+  if (ex === null || ex.finished || ex.outside > 0) return null;
+  // Code running while no step of the execution does is not the scenario's (a test that started
+  // the exploration goes on meanwhile): it runs as plain JavaScript. Code of the scenario that
+  // runs between steps (uninstrumented code's own continuations) is reported where it awaits.
+  return ex.inTask ? ex : null;
 }
 
 /** The frame, if it is one of an execution (not the passthrough's); by shape, since another copy of heddle may have made it. */
