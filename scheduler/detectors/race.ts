@@ -1,7 +1,7 @@
 import { VectorClock } from '../clock.ts';
 import type { Execution, ExecutionObserver } from '../execution.ts';
 import { OPS, RACE_CHECKED, deriveFromOps, type Channel, type OpDescriptor } from '../ops.ts';
-import type { DataRace, ExecutionFailure, ExecutionResult, ObjectId, PendingOp, RaceAccess, TaskId } from '../types.ts';
+import type { DataRace, ExecutionFailure, ExecutionResult, ObjectId, OpKind, PendingOp, RaceAccess, TaskId } from '../types.ts';
 
 // The clocks an object keeps, one per channel it carries (ops.ts): the object itself (lock,
 // semaphore, event, promise, atomic cell), a queue's items, a queue's finished items.
@@ -87,6 +87,10 @@ export class RaceDetector implements ExecutionObserver {
   private readonly syncClocks: (VectorClock | undefined)[] = [];
   /** Indexed by object id: every object read or written so far. */
   private readonly cells: (CellHistory | undefined)[] = [];
+  // The plan of the latest step's kind: consecutive steps are often of one kind (a loop of
+  // yields or reads), and comparing two interned strings is cheaper than a Map probe.
+  private lastKind: OpKind | null = null;
+  private lastPlan: StepPlan = PLANS.get('yield')!;
 
   onSpawn(parent: TaskId, child: TaskId): void {
     fill(this.clocks, child, this.clock(parent).clone());
@@ -94,7 +98,11 @@ export class RaceDetector implements ExecutionObserver {
 
   onStep(task: TaskId, op: PendingOp, _choice: boolean, ex: Execution): ExecutionFailure | null {
     const clock = this.clock(task).tick(task);
-    const plan = PLANS.get(op.kind)!;
+    if (op.kind !== this.lastKind) {
+      this.lastKind = op.kind;
+      this.lastPlan = PLANS.get(op.kind)!;
+    }
+    const plan = this.lastPlan;
     if (plan.acquire >= 0) clock.join(this.sync(plan.acquire, op.object));
     else if (plan.acquire === TASK_END) clock.join(this.clock(op.object));
     if (plan.release >= 0) this.sync(plan.release, op.object).join(clock);
