@@ -82,8 +82,16 @@ export class Strands {
     if (root instanceof FreshOp) this.fresh.unshift(root); // `spawn(() => x.get())`: handled below
     if (isThenable(value) && !this.fresh.some((x) => x instanceof FreshOp)) {
       // It returned a promise made elsewhere (a cached call in flight, a combinator) and asked
-      // for no operation: the task ends when that promise settles, as a frame returning it would.
-      const waiting = new AwaitedPromise(this.trackerOf(value, -1), value, -1);
+      // for no operation: the task ends when that promise settles, as a frame returning it would
+      // — at once if it has (an async body that never awaited).
+      const tracker = this.trackerOf(value, -1);
+      if (tracker.settled && tracker.isControlled()) {
+        if (tracker.rejected) return this.ex.taskThrew(task, tracker.settledValue());
+        this.ex.taskEnded(task, tracker.settledValue());
+        if (this.ex.runningTask === task) this.ex.endStep();
+        return;
+      }
+      const waiting = new AwaitedPromise(tracker, value, -1);
       task.finishes = true;
       task.waiting = waiting;
       task.pending = waiting;
@@ -158,6 +166,7 @@ export class Strands {
   /** The async function's synchronous prefix ended: it returned `promise`, done or suspended. */
   exitFrame(frame: Frame, promise: Promise<unknown>): void {
     const top = this.stack.pop();
+    if (this.ex.finished) return; // the execution ended under it (a failure found mid-step): nothing goes on
     if (top !== frame) return this.internal(`frame '${frame.name}' left the stack out of order`);
     frame.onStack = false;
     frame.promise = promise;
@@ -297,6 +306,10 @@ export class Strands {
   /** Every fresh item left becomes a strand of its own, a child of `parent`. */
   commit(parent: TaskState | null): void {
     if (this.fresh.length === 0) return;
+    if (this.ex.finished) {
+      this.fresh.length = 0;
+      return;
+    }
     const items = this.fresh.splice(0);
     for (const item of items) {
       const name = item instanceof Frame ? this.strandName(item.name) : this.strandName(`${parent?.name ?? 'outside'}.${item.op.kind}`);

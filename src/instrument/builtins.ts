@@ -80,8 +80,10 @@ each(Object, ['assign'], (m, _self, args, readAll) => {
   m.write(target, SHAPE);
   for (const s of sources) if (isObject(s)) for (const k of Reflect.ownKeys(s)) m.write(target, k);
 });
+// On a function these name or decorate it (esbuild's keepNames helper defines every closure's
+// name): not state the program shares.
 each(Object, ['freeze', 'seal', 'preventExtensions', 'defineProperty', 'defineProperties', 'setPrototypeOf'], (m, _self, args) => {
-  if (isObject(args[0])) m.write(args[0], SHAPE);
+  if (isObject(args[0]) && typeof args[0] !== 'function') m.write(args[0], SHAPE);
 });
 each(Object.prototype, ['hasOwnProperty', 'propertyIsEnumerable', 'isPrototypeOf', 'toString', 'valueOf', 'toLocaleString'], readSelf);
 each(Array, ['from', 'of', 'isArray'], readArgs);

@@ -137,7 +137,7 @@ export function traceOf(r: ExecutionResult): string {
   return `${tasks.join('|')}#${order.sort().join(',')}`;
 }
 
-const HARNESS: ReadonlySet<string> = new Set(['load', 'store', 'var-read', 'var-write', 'effect', 'settle']);
+const HARNESS: ReadonlySet<string> = new Set(['load', 'store', 'var-read', 'var-write', 'effect', 'settle', 'await']);
 
 const ids = new Map<string, number>();
 
