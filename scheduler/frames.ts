@@ -64,6 +64,8 @@ export class Frame {
   readonly tracker = new Tracker(true);
   /** For a suspended frame that no strand owns yet: itself and the frames it adopted, outermost first. */
   chain: Frame[] | null = null;
+  /** The site of the await it is suspended at (-1 before its first await). */
+  awaitSite = -1;
   result: unknown = undefined;
   error: unknown = undefined;
   threw = false;

@@ -198,6 +198,7 @@ export class Strands {
       waiting = new AwaitedPromise(item instanceof Frame ? item.tracker : this.trackerOf(value, site), value, site);
     }
     frame.waiting = waiting;
+    frame.awaitSite = site;
     let native: Promise<unknown>;
     if (waiting instanceof FreshOp) native = waiting.promise;
     else native = new Promise((resolve) => (frame.resume = resolve));
@@ -342,7 +343,7 @@ export class Strands {
       task.pending = w.op;
       task.effect = w.effect;
       task.resume = w.resolve;
-      task.pendingLocation = this.ex.verbose ? siteLocation(leaf.site) ?? w.location : undefined;
+      task.pendingLocation = this.ex.verbose ? (leaf.awaitSite >= 0 ? siteLocation(leaf.awaitSite) : undefined) ?? w.location : undefined;
     } else {
       task.pending = w;
       task.effect = null;

@@ -24,6 +24,20 @@ function collect(value: unknown, into: Scenario[]): void {
   else if (Array.isArray(value)) for (const v of value) collect(v, into);
 }
 
+/**
+ * The line of a load error that says what is wrong. A compiler's message opens with a header
+ * ("Transform failed with 1 error:") and names the place on the next line; keep that line.
+ */
+function firstReason(message: string): string {
+  const lines = message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  if (lines.length === 0) return 'no message';
+  const head = lines[0]!;
+  if (/failed with \d+ errors?:$/.test(head) && lines.length > 1) {
+    return lines[1]!.replace(`${process.cwd()}/`, '');
+  }
+  return head;
+}
+
 /** Imports one file and returns the scenarios it exports (default, named, or arrays of them). */
 export async function loadFile(file: string): Promise<LoadedScenario[]> {
   const path = resolve(file);
@@ -32,7 +46,7 @@ export async function loadFile(file: string): Promise<LoadedScenario[]> {
   try {
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (e) {
-    const why = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
+    const why = e instanceof Error ? `${e.name}: ${firstReason(e.message)}` : String(e);
     throw new InputError(`${relative(process.cwd(), path)} failed to load: ${why}`);
   }
   const found: Scenario[] = [];

@@ -14,6 +14,12 @@ export interface TaskHandle<T> {
  * picks it; outside one it starts at once as an ordinary promise.
  */
 export function spawn<T>(fn: () => T | Promise<T>, name?: string): TaskHandle<T> {
+  if (typeof fn !== 'function') {
+    throw new TypeError(`spawn(fn, name?): the first argument is the task's function, got ${describe(fn)}`);
+  }
+  if (name !== undefined && typeof name !== 'string') {
+    throw new TypeError(`spawn(fn, name?): the name is a string, got ${describe(name)}`);
+  }
   const ex = currentExecution();
   if (ex === null) {
     const running = Promise.resolve().then(fn);
@@ -98,4 +104,10 @@ export function now(): number {
 export function random(): number {
   const ex = currentExecution();
   return ex === null ? Math.random() : ex.random();
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `the string '${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
+  if (typeof value === 'function') return 'a function';
+  return value === null ? 'null' : typeof value;
 }
