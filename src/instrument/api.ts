@@ -98,8 +98,11 @@ export interface ModuleHandle {
   cls<T>(c: T): T;
   /** An object literal with methods or accessors: marks them; returns it. */
   obj<T>(o: T): T;
-  /** A new scope token, made where a scope that declares captured, reassigned variables is entered. */
-  scope(): object;
+  /**
+   * A new scope token, made where a scope that declares captured, reassigned variables is entered;
+   * `module` is 1 for a module's own scope.
+   */
+  scope(module?: 1): object;
   /** A read / write of captured variable number `index` of `scope`. */
   vr(scope: object, index: number): void;
   vw(scope: object, index: number): void;

@@ -65,7 +65,7 @@ export function rewrite(program: Program, source: string, out: MagicString, name
   recursive(program as AnyNode, { fn: TOP_LEVEL, className: '', owner, inWith: false } satisfies State, rw.visitors());
   rw.separateStatements();
   const temps = owner.temps.length > 0 ? `var ${owner.temps.join(', ')}; ` : '';
-  const prologue = temps + rw.scopeStart(program, program.body) + rw.views.definitions();
+  const prologue = temps + rw.scopeStart(program, program.body, true) + rw.views.definitions();
   return { sites: rw.async.sites, instrument: rw.async.instrument, prologue };
 }
 
@@ -134,13 +134,13 @@ export class Rewriter {
   }
 
   /** The statements a scope starts with: its token, then the marks of its function declarations. */
-  scopeStart(scope: Node, statements: readonly (Statement | { type: string })[]): string {
+  scopeStart(scope: Node, statements: readonly (Statement | { type: string })[], module = false): string {
     const token = this.facts.tokens.get(scope);
     const fns = statements.flatMap((s) => {
       const d = s.type === 'ExportNamedDeclaration' || s.type === 'ExportDefaultDeclaration' ? (s as { declaration?: Node | null }).declaration : s;
       return d?.type === 'FunctionDeclaration' && (d as FunctionNode).id ? [(d as FunctionNode).id!.name] : [];
     });
-    return (token ? `const ${token} = ${this.H}.scope(); ` : '') + (fns.length > 0 ? `${this.H}.fs(${fns.join(', ')}); ` : '');
+    return (token ? `const ${token} = ${this.H}.scope(${module ? '1' : ''}); ` : '') + (fns.length > 0 ? `${this.H}.fs(${fns.join(', ')}); ` : '');
   }
 
   /** Walks a statement list. */

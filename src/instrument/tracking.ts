@@ -159,11 +159,17 @@ export const TRACKING: Tracking = {
     markMembers(o);
     return o;
   },
-  scope() {
+  scope(module) {
     const token = {};
     const ex = currentExecution();
-    if (ex === null || ex.finished) outside.push(new WeakRef(token));
-    else ex.memory.enterScope(token);
+    if (ex !== null) {
+      if (!ex.finished) ex.memory.enterScope(token);
+    } else if (module === 1) {
+      outside.push(new WeakRef(token));
+    }
+    // Any other scope entered outside an execution (a factory called at load time, a check run
+    // between executions) gets its location at its first read or write, as an object's property
+    // would: ids made mid-execution are treated as possibly any later object, which stays sound.
     return token;
   },
   // A scope's captured variables are one location (see MemoryLog.enterScope).
@@ -177,7 +183,7 @@ export const TRACKING: Tracking = {
   },
 };
 
-/** Scope tokens made outside any execution (modules' own scopes), in the order they were made. */
+/** Modules' own scope tokens (made outside any execution), in the order they were made. */
 const outside: WeakRef<object>[] = [];
 
 /** Gives every scope made outside an execution its location, in a fixed order, as an execution starts. */
