@@ -2,10 +2,12 @@
 import { performance } from 'node:perf_hooks';
 import { explore } from 'heddle';
 import { loadAll } from '../src/cli/load.ts';
+import { registerInstrumentation } from '../src/instrument/register.ts';
 import { renderSection, type Section } from './lib.ts';
 
 export async function sections(): Promise<Section[]> {
   const rows: (string | number)[][] = [];
+  registerInstrumentation(); // scenarios load as `check` loads them
   for (const { scenario } of await loadAll()) {
     if (!/^(cache|counter|pool|registry|jobs)\/.*\.fixed$/.test(scenario.name)) continue;
     await explore(scenario, { strategy: 'random', iterations: 200 }); // warm-up

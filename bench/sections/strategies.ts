@@ -1,5 +1,6 @@
 import { explore, type StrategyName } from 'heddle';
 import { loadAll } from '../../src/cli/load.ts';
+import { registerInstrumentation } from '../../src/instrument/register.ts';
 import { median, type Section } from '../lib.ts';
 
 const STRATEGIES: StrategyName[] = ['random', 'pct', 'pos', 'portfolio'];
@@ -8,6 +9,9 @@ const BUDGET = 2000;
 
 /** Executions to the first failure of the declared kind, per strategy, median over seeds. */
 export async function strategiesSection(): Promise<Section> {
+  // The scenarios load as `check` loads them: instrumented (the bench's own modules, loaded
+  // before this, are not).
+  registerInstrumentation();
   const buggy = (await loadAll()).filter(({ scenario }) => {
     const kind = scenario.options.expect ?? 'pass';
     return kind !== 'pass' && kind !== 'nondeterminism';
