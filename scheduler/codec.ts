@@ -2,14 +2,24 @@ import { describeOp } from './ops.ts';
 import type { Schedule, TraceStep } from './types.ts';
 
 /**
- * Schedule tokens: `heddle1:<scenario>:<payload>`.
+ * Schedule tokens: `heddle2:<scenario>:<schedule>:<check>`.
  *   scenario: 8 hex digits, FNV-1a of the scenario name (a token for another scenario is refused)
- *   payload:  base64url of varints — run-length encoded choices (task, run), the random draws
- *             (32-bit), a 32-bit hash of the trace's operations, then a 32-bit checksum.
- * Version 1; a change of layout gets a new prefix and the old one stays decodable or is refused
- * with a clear message.
+ *   schedule: base64url of varints — run-length encoded choices (task, run), the random draws
+ *             (32-bit), then a 32-bit hash of the trace's operations
+ *   check:    8 hex digits, FNV-1a of everything before it (`heddle2:<scenario>:<schedule>`)
+ * The check covers the whole token, so a damaged copy is refused instead of replaying another
+ * schedule. invariant: a token differing from a valid one in exactly one character is refused —
+ * a changed character of the prefix or a field of fixed length breaks its shape, and one changed
+ * ASCII character of the checked text changes one byte, which FNV-1a always notices (each step
+ * is an xor then a multiplication by an odd number, both one-to-one). A character cut or added
+ * changes the shape of a fixed field, or the check with probability 1 − 2⁻³² (the tests try
+ * every position of a real token).
+ *
+ * Version 2. Version 1 (`heddle1:<scenario>:<schedule with its own checksum>`) checked the
+ * schedule only; its tokens are refused with a message that names the version.
  */
-export const TOKEN_PREFIX = 'heddle1';
+export const TOKEN_VERSION = 2;
+export const TOKEN_PREFIX = `heddle${TOKEN_VERSION}`;
 
 export interface DecodedToken {
   readonly scenarioHash: string;
@@ -80,6 +90,9 @@ function writeVarint(out: number[], n: number): void {
   out.push(n);
 }
 
+const damaged = (why: string) => new TokenError(`damaged token: ${why}`);
+const HEX8 = /^[0-9a-f]{8}$/;
+
 class Reader {
   private at = 0;
   constructor(private readonly bytes: Uint8Array) {}
@@ -88,15 +101,12 @@ class Reader {
     let scale = 1;
     for (let i = 0; i < 5; i++) {
       const b = this.bytes[this.at++];
-      if (b === undefined) throw new TokenError('token is truncated');
+      if (b === undefined) throw damaged('the schedule is truncated');
       n += (b & 0x7f) * scale;
       if ((b & 0x80) === 0) return n;
       scale *= 128;
     }
-    throw new TokenError('token holds a malformed number');
-  }
-  get position(): number {
-    return this.at;
+    throw damaged('the schedule holds a malformed number');
   }
   get done(): boolean {
     return this.at >= this.bytes.length;
@@ -119,41 +129,57 @@ export function encodeToken(scenario: string, schedule: Schedule, hash: number):
   writeVarint(out, schedule.randoms.length);
   for (const r of schedule.randoms) writeVarint(out, Math.floor(r * 4294967296));
   writeVarint(out, hash >>> 0);
-  const sum = fnv1a(Uint8Array.from(out));
-  writeVarint(out, sum);
-  return `${TOKEN_PREFIX}:${scenarioHash(scenario)}:${Buffer.from(out).toString('base64url')}`;
+  const body = `${TOKEN_PREFIX}:${scenarioHash(scenario)}:${Buffer.from(out).toString('base64url')}`;
+  return `${body}:${hex8(fnv1a(body))}`;
 }
 
+function hex8(n: number): string {
+  return n.toString(16).padStart(8, '0');
+}
+
+/**
+ * Reads a token, or throws a TokenError whose message is one line saying what is wrong with it:
+ * made by another version of heddle, or damaged (a field of the wrong shape, a failed check).
+ */
 export function decodeToken(token: string): DecodedToken {
-  const parts = token.trim().split(':');
-  if (parts.length !== 3) throw new TokenError(`malformed token: expected ${TOKEN_PREFIX}:<scenario>:<schedule>`);
-  const [prefix, hash, payload] = parts as [string, string, string];
-  if (prefix !== TOKEN_PREFIX) {
-    throw new TokenError(/^heddle\d+$/.test(prefix) ? `token version '${prefix}' is not supported by this heddle (${TOKEN_PREFIX})`
-      : `malformed token: it must start with '${TOKEN_PREFIX}:'`);
+  const text = token.trim();
+  const parts = text.split(':');
+  const prefix = parts[0]!;
+  const version = /^heddle(\d+)$/.exec(prefix);
+  if (version && prefix !== TOKEN_PREFIX) {
+    const older = Number(version[1]) < TOKEN_VERSION;
+    throw new TokenError(`this token was made by ${older ? 'an older' : 'a newer'} heddle (${prefix}; this one reads ${TOKEN_PREFIX} tokens)` +
+      (older ? ': run check again to get a new token for the schedule' : ''));
   }
-  if (!/^[0-9a-f]{8}$/.test(hash)) throw new TokenError('malformed token: bad scenario hash');
-  if (!/^[A-Za-z0-9_-]+$/.test(payload)) throw new TokenError('malformed token: the schedule is not base64url');
+  if (prefix !== TOKEN_PREFIX) {
+    throw damaged(`it must start with '${TOKEN_PREFIX}:'${parts.length > 1 ? `, not '${prefix.slice(0, 12)}:'` : ''}`);
+  }
+  if (parts.length !== 4) throw damaged(`expected ${TOKEN_PREFIX}:<scenario>:<schedule>:<check>, found ${parts.length} fields`);
+  const [, hash, payload, check] = parts as [string, string, string, string];
+  if (!HEX8.test(hash)) throw damaged('the scenario field is not 8 hex digits');
+  if (!/^[A-Za-z0-9_-]+$/.test(payload)) throw damaged('the schedule field is not base64url');
+  if (!HEX8.test(check)) throw damaged('the check field is not 8 hex digits');
+  if (hex8(fnv1a(text.slice(0, text.length - check.length - 1))) !== check) {
+    throw damaged('its check does not match (a character changed, cut or added when it was copied?)');
+  }
+  // Past the check, a malformed schedule is a token forged by hand or a bug of heddle's encoder.
   const bytes = Uint8Array.from(Buffer.from(payload, 'base64url'));
-  if (Buffer.from(bytes).toString('base64url') !== payload) throw new TokenError('malformed token: the schedule is not canonical base64url (was it edited?)');
+  if (Buffer.from(bytes).toString('base64url') !== payload) throw damaged('the schedule is not canonical base64url');
   const r = new Reader(bytes);
   const choices: number[] = [];
   const runCount = r.varint();
-  if (runCount > bytes.length) throw new TokenError('malformed token: impossible run count');
+  if (runCount > bytes.length) throw damaged('impossible run count');
   for (let i = 0; i < runCount; i++) {
     const task = r.varint();
     const n = r.varint();
-    if (n === 0 || choices.length + n > 10_000_000) throw new TokenError('malformed token: bad run length');
+    if (n === 0 || choices.length + n > 10_000_000) throw damaged('bad run length');
     for (let k = 0; k < n; k++) choices.push(task);
   }
   const randomCount = r.varint();
-  if (randomCount > bytes.length) throw new TokenError('malformed token: impossible random count');
+  if (randomCount > bytes.length) throw damaged('impossible random count');
   const randoms: number[] = [];
   for (let i = 0; i < randomCount; i++) randoms.push(r.varint() / 4294967296);
   const trace = r.varint();
-  const bodyEnd = r.position; // the checksum covers every byte before it
-  const sum = r.varint();
-  if (!r.done) throw new TokenError('malformed token: trailing data');
-  if (fnv1a(bytes.subarray(0, bodyEnd)) !== sum) throw new TokenError('malformed token: checksum mismatch (was it cut or edited?)');
+  if (!r.done) throw damaged('trailing data');
   return { scenarioHash: hash, schedule: { choices, randoms }, traceHash: trace };
 }

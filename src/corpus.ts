@@ -42,8 +42,13 @@ export function loadCorpus(scenario: string, root = CORPUS_DIR): SavedFailure[] 
   }
   const file = data as Partial<CorpusFile>;
   if (file.scenario !== scenario || !Array.isArray(file.failures)) throw new CorpusError(`${path} is not a heddle regression file for '${scenario}'`);
-  return file.failures.filter((f): f is SavedFailure =>
-    typeof f?.token === 'string' && typeof f.message === 'string' && (FAILURE_KINDS as readonly string[]).includes(f.kind));
+  // A damaged entry is an error, not skipped: a regression that silently drops out looks fixed.
+  return file.failures.map((f: Partial<SavedFailure> | null, i): SavedFailure => {
+    if (typeof f?.token !== 'string' || typeof f.message !== 'string' || !(FAILURE_KINDS as readonly string[]).includes(f.kind ?? '')) {
+      throw new CorpusError(`${path}: saved schedule ${i + 1} of ${file.failures!.length} is damaged (it needs a token, a known kind and a message)`);
+    }
+    return f as SavedFailure;
+  });
 }
 
 /** Adds a failure (once per token); written to a temp file and renamed, so a crash never leaves half a file. */

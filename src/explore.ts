@@ -12,6 +12,7 @@ import { runExecution, maxStepsOf, withRaceFailure } from './run.ts';
 import { shrink, type ShrinkOutcome } from './shrink.ts';
 import { notInstrumented } from './instrument/runtime.ts';
 import { isInstrumented } from './instrument/tracking.ts';
+import { seedProblem } from './seed.ts';
 
 /** A scenario that needs instrumentation it did not get (a package it names was loaded without it). */
 export class InstrumentationError extends Error {
@@ -28,7 +29,10 @@ export interface ExploreOptions {
   readonly preemptionBound?: number;
   /** Exhaustive strategies: stop after this many explored schedules (the result is then not complete). */
   readonly maxSchedules?: number;
-  /** Run seed for seeded strategies (default '1'). The first execution uses it as is. */
+  /**
+   * Run seed for seeded strategies (default '1'): a whole number from 0 to 2^53 − 1, or for pct a
+   * `<seed>/<steps>` execution seed (src/seed.ts). The first execution uses it as is.
+   */
   readonly seed?: string | number;
   /** Overrides the scenario's maxSteps. */
   readonly maxSteps?: number;
@@ -100,6 +104,8 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
       `plugin the same names (heddleInstrument({ instrument: [...] }))`);
   }
   const name = options.strategy ?? DEFAULT_STRATEGY;
+  const seedError = options.seed === undefined ? null : seedProblem(options.seed, name);
+  if (seedError !== null) throw new RangeError(seedError);
   const exhaustive = options.strategyInstance === undefined && EXHAUSTIVE.includes(name);
   // --max-schedules bounds the whole search: split into n slices, each explores at most 1/n of it.
   const perSlice = options.shard && exhaustive && options.maxSchedules !== undefined

@@ -15,6 +15,7 @@ import { EXIT_FAILURE, EXIT_OK, InputError, parse, wholeNumber } from './input.t
 import { instrumentModules } from './instrument.ts';
 import { resolveTarget, type LoadedScenario } from './load.ts';
 import type { Output } from './output.ts';
+import { seedProblem } from '../seed.ts';
 
 export const CHECK_USAGE = `usage: npx tsx check [scenario | file.ts | file.ts#name | group] [flags]
   --strategy NAME     ${STRATEGY_NAMES.join(' | ')} (default ${DEFAULT_STRATEGY})
@@ -104,7 +105,8 @@ export async function runCheck(args: readonly string[], out: Output): Promise<nu
   }
   const strategy = values.strategy ?? DEFAULT_STRATEGY;
   if (!isStrategyName(strategy)) throw new InputError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}, got '${strategy}'`);
-  if (values.seed !== undefined && values.seed.trim() === '') throw new InputError('--seed needs a value');
+  const seedError = values.seed === undefined ? null : seedProblem(values.seed, strategy);
+  if (seedError !== null) throw new InputError(`--seed: ${seedError}`);
   if (values['preemption-bound'] !== undefined && strategy !== 'dfs') throw new InputError(`--preemption-bound applies to --strategy dfs only, not ${strategy}`);
   const settings: CheckSettings = {
     strategy,

@@ -8,6 +8,8 @@ export class InputError extends Error {
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** replay: the token is sound but no longer fits the code (it changed since the token was made). */
+export const EXIT_DIVERGED = 3;
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

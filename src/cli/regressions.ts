@@ -1,4 +1,4 @@
-import { CorpusError, loadCorpus, saveFailure } from '../corpus.ts';
+import { CorpusError, corpusPath, loadCorpus, saveFailure } from '../corpus.ts';
 import type { ExploreResult } from '../explore.ts';
 import type { Failure } from '../failure.ts';
 import { replay, TokenError } from '../replay.ts';
@@ -16,7 +16,8 @@ export interface SavedReplay {
 /**
  * Replays the scenario's saved failing schedules before any exploration, each as closely as the
  * current code allows. One that still fails the same way is reported at once; one that passes
- * shows the bug is still fixed.
+ * shows the bug is still fixed; one that cannot be replayed (damaged, from another version of
+ * heddle or for another scenario) is bad input, exit 2.
  */
 export async function replaySaved(s: Scenario, root: string): Promise<SavedReplay> {
   let saved;
@@ -28,7 +29,6 @@ export async function replaySaved(s: Scenario, root: string): Promise<SavedRepla
   }
   if (saved.length === 0) return { replayed: 0, note: '' };
   let fixed = 0;
-  let stale = 0;
   let replayed = 0;
   for (const entry of saved) {
     replayed++;
@@ -36,9 +36,10 @@ export async function replaySaved(s: Scenario, root: string): Promise<SavedRepla
     try {
       r = await replay(s, entry.token, { lenient: true });
     } catch (e) {
+      // An entry that cannot be replayed proves nothing: never count it as still fixed.
       if (!(e instanceof TokenError)) throw e;
-      stale++;
-      continue;
+      throw new InputError(`${corpusPath(s.name, root)}: saved schedule ${replayed} of ${saved.length} cannot be replayed: ${e.message}` +
+        ' (restore the entry from version control, or delete it)');
     }
     if (r.failure?.kind === entry.kind && r.failure.kind !== 'nondeterminism') {
       return { failure: { ...r.failure, strategy: 'regression corpus' }, replayed,
@@ -46,9 +47,7 @@ export async function replaySaved(s: Scenario, root: string): Promise<SavedRepla
     }
     fixed++;
   }
-  const parts = [fixed > 0 ? `${fixed} still fixed` : '', stale > 0 ? `${stale} unreadable (saved for another scenario or version)` : '']
-    .filter((p) => p !== '');
-  return { replayed, note: `regressions: ${saved.length} saved schedule${saved.length === 1 ? '' : 's'} replayed first — ${parts.join(', ')}` };
+  return { replayed, note: `regressions: ${saved.length} saved schedule${saved.length === 1 ? '' : 's'} replayed first — ${fixed} still fixed` };
 }
 
 /** `--save`: adds the failure's token to the scenario's regression file. */

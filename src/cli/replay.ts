@@ -1,10 +1,11 @@
-import { replay, TokenError } from '../replay.ts';
+import { replay, TokenError, WrongScenarioError } from '../replay.ts';
+import { scenarioHash } from '../../scheduler/codec.ts';
 import { isStrategyName, STRATEGY_NAMES } from '../strategies.ts';
 import { formatFailure, formatTrace } from '../report/text.ts';
 import { failureJson } from '../report/json.ts';
-import { EXIT_FAILURE, EXIT_OK, InputError, parse, wholeNumber } from './input.ts';
+import { EXIT_DIVERGED, EXIT_FAILURE, EXIT_OK, InputError, parse, wholeNumber } from './input.ts';
 import { instrumentModules } from './instrument.ts';
-import { resolveTarget } from './load.ts';
+import { loadAll, resolveTarget, type LoadedScenario } from './load.ts';
 import { writeReport } from './html-report.ts';
 import type { Output } from './output.ts';
 
@@ -45,10 +46,21 @@ export async function runReplay(args: readonly string[], out: Output): Promise<n
   try {
     result = await replay(scenario, positionals[1]!, { strategy, ...(maxSteps !== undefined ? { maxSteps } : {}) });
   } catch (e) {
+    if (e instanceof WrongScenarioError) throw new InputError(await wrongScenario(e, scenario.name, positionals[0]!));
     if (e instanceof TokenError) throw new InputError(e.message);
     throw e;
   }
   const expected = scenario.options.expect ?? 'pass';
+  if (result.divergence !== undefined) {
+    // Not a verdict on the scenario: say where the schedule stopped fitting, in one line.
+    if (values.json) {
+      out.stdout(JSON.stringify({ scenario: scenario.name, expect: expected, verdict: result.verdict, asExpected: false,
+        divergence: result.divergence, warnings: result.warnings, failure: null }));
+    } else {
+      out.stderr(`heddle replay: ${result.divergence}`);
+    }
+    return EXIT_DIVERGED;
+  }
   if (values.report !== undefined) writeReport(values.report, scenario.name, result.failure, out);
   const ok = (result.failure?.kind ?? 'pass') === expected;
   if (values.json) {
@@ -65,4 +77,18 @@ export async function runReplay(args: readonly string[], out: Output): Promise<n
   }
   out.stdout(`\nexpected ${expected}: ${ok ? 'as declared' : 'NOT as declared'}`);
   return ok ? EXIT_OK : EXIT_FAILURE;
+}
+
+/** Names the scenario a token was made for, when one of those the user could mean has its hash. */
+async function wrongScenario(e: WrongScenarioError, name: string, target: string): Promise<string> {
+  const hash = target.indexOf('#');
+  const file = hash >= 0 ? target.slice(0, hash) : target;
+  let candidates: LoadedScenario[] = [];
+  try {
+    candidates = /\.(ts|js|mts)$/.test(file) ? await resolveTarget(file) : await loadAll();
+  } catch {
+    // Only a better message was at stake.
+  }
+  const owner = candidates.find((l) => scenarioHash(l.scenario.name) === e.madeFor)?.scenario.name;
+  return owner === undefined ? e.message : `this token was made for scenario '${owner}', not '${name}'`;
 }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { decodeToken, encodeToken, scenarioHash, TokenError } from '../../scheduler/codec.ts';
+import { decodeToken, encodeToken, fnv1a, scenarioHash, TokenError } from '../../scheduler/codec.ts';
 
 describe('schedule tokens', () => {
   const schedule = { choices: [0, 0, 1, 2, 2, 2, 1, 0, 300, 300], randoms: [0, 0.5, 0.999999] };
 
   it('round-trips choices, random draws and the trace hash', () => {
     const token = encodeToken('cache/get', schedule, 0xdeadbeef);
-    expect(token).toMatch(/^heddle1:[0-9a-f]{8}:[A-Za-z0-9_-]+$/);
+    expect(token).toMatch(/^heddle2:[0-9a-f]{8}:[A-Za-z0-9_-]+:[0-9a-f]{8}$/);
     const back = decodeToken(token);
     expect(back.schedule.choices).toEqual(schedule.choices);
     expect(back.schedule.randoms.map((r) => Math.round(r * 2 ** 32))).toEqual(schedule.randoms.map((r) => Math.floor(r * 2 ** 32)));
@@ -23,16 +23,21 @@ describe('schedule tokens', () => {
   });
 
   const good = encodeToken('s', { choices: [0, 1, 1, 2], randoms: [] }, 7);
+  const [, hash, payload, check] = good.split(':') as [string, string, string, string];
   const malformed: [string, RegExp][] = [
-    ['', /malformed token/],
-    ['heddle1:zz', /malformed token/],
-    ['heddle9:00000000:AAAA', /version 'heddle9' is not supported/],
-    ['nope:00000000:AAAA', /must start with 'heddle1:'/],
-    ['heddle1:xyz:AAAA', /bad scenario hash/],
-    ['heddle1:00000000:$$$', /not base64url/],
-    [good.slice(0, -3), /truncated|checksum|canonical|malformed/],
-    [good.replace(/:([A-Za-z0-9_-])/g, (m, c: string) => ':' + (c === 'A' ? 'B' : 'A')), /checksum|malformed|truncated|bad run/],
-    [good + 'AAAA', /trailing|checksum|canonical|malformed/],
+    ['', /damaged token: it must start with 'heddle2:'/],
+    ['heddle2:zz', /damaged token: expected heddle2:<scenario>:<schedule>:<check>, found 2 fields/],
+    ['heddle1:00000000:AAAA', /made by an older heddle \(heddle1; this one reads heddle2 tokens\): run check again/],
+    ['heddle9:00000000:AAAA:00000000', /made by a newer heddle \(heddle9/],
+    ['nope:00000000:AAAA:00000000', /it must start with 'heddle2:', not 'nope:'/],
+    [good.toUpperCase(), /it must start with 'heddle2:', not 'HEDDLE2:'/],
+    [`heddle2:xyz:${payload}:${check}`, /the scenario field is not 8 hex digits/],
+    [`heddle2:${hash}:$$$:${check}`, /the schedule field is not base64url/],
+    [`heddle2:${hash}:${payload}:${check.toUpperCase()}`, /the check field is not 8 hex digits/],
+    [good.slice(0, -1), /the check field is not 8 hex digits/],
+    [`heddle2:${hash}:${payload[0] === 'A' ? 'B' : 'A'}${payload.slice(1)}:${check}`, /its check does not match/],
+    [`heddle2:${hash}:${payload}AAAA:${check}`, /its check does not match/],
+    [`${good}:00000000`, /found 5 fields/],
   ];
   for (const [token, why] of malformed) {
     it(`rejects ${JSON.stringify(token.slice(0, 40))}`, () => {
@@ -40,4 +45,14 @@ describe('schedule tokens', () => {
       expect(() => decodeToken(token)).toThrow(why);
     });
   }
+
+  it('refuses a token whose check matches but whose schedule is not canonical (forged by hand)', () => {
+    const body = `heddle2:${hash}:${payload}A`;
+    expect(() => decodeToken(`${body}:${fnv1a(body).toString(16).padStart(8, '0')}`)).toThrow(/damaged token: the schedule is not canonical|trailing data/);
+  });
+
+  it('ignores white space around a token, not inside it', () => {
+    expect(decodeToken(` ${good}\n`).traceHash).toBe(7);
+    expect(() => decodeToken(good.replace(':', ': '))).toThrow(/damaged token/);
+  });
 });

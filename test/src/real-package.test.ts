@@ -19,7 +19,7 @@ describe('p-memoize, unmodified', () => {
       expect(r.failure?.kind, strategy).toBe('assertion');
       expect(r.failure?.message).toMatch(/the loader ran 2 times for one key/);
     }
-    const back = await replay(buggy, 'heddle1:667b2bf7:BgABAgEBBQABAgQAAQD63vWkB62im5IO');
+    const back = await replay(buggy, 'heddle2:667b2bf7:BgABAgEBBQABAgQAAQD63vWkBw:7c8015b4');
     expect(back.failure?.kind).toBe('assertion');
   });
 

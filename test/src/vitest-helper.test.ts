@@ -15,12 +15,12 @@ describe('heddle/vitest', () => {
     expect(message).toMatch(/heddle found a failure in 'fixture\/lost-update'/);
     expect(message).toMatch(/step │ main \(0\)/);
     expect(message).toMatch(/seed \d+/);
-    expect(message).toMatch(/replay: npx tsx replay fixture\/lost-update heddle1:/);
+    expect(message).toMatch(/replay: npx tsx replay fixture\/lost-update heddle2:/);
   });
 
   it('expectFailure returns the failure of the expected kind and rejects another kind', async () => {
     const f = await expectFailure(lostUpdate, 'assertion');
-    expect(f.token).toMatch(/^heddle1:/);
+    expect(f.token).toMatch(/^heddle2:/);
     await expect(expectFailure(lostUpdate, 'deadlock')).rejects.toThrow(/expected deadlock in 'fixture\/lost-update' but found assertion/);
     await expect(expectFailure(safeCounter, 'assertion', { iterations: 20 })).rejects.toThrow(/none was found in 20 schedules/);
   });
