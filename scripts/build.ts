@@ -37,4 +37,5 @@ for (const file of declarations(dist)) {
   if (out !== text) rewritten += 1;
   writeFileSync(file, out);
 }
-console.log(`dist/: built, ${HAND_WRITTEN.length} plain modules copied, ${rewritten} declaration files with their .ts imports rewritten`);
+// On stderr: stdout is `npm pack --json`'s.
+process.stderr.write(`dist/: built, ${HAND_WRITTEN.length} plain modules copied, ${rewritten} declaration files with their .ts imports rewritten\n`);
