@@ -1,7 +1,8 @@
 import type * as Memfs from 'memfs';
 import { createRequire } from 'node:module';
+import { InputError } from '../cli/input.ts';
 import { ownAsync } from '../instrument/own.ts';
-import { Controlled, UsageError } from '../primitives/control.ts';
+import { Controlled } from '../primitives/control.ts';
 import { spawn } from '../primitives/task.ts';
 import { callingExecution } from './context.ts';
 import { builtin, type Patches } from './patch.ts';
@@ -19,8 +20,10 @@ function loadMemfs(): typeof Memfs {
   try {
     return (memfs = createRequire(import.meta.url)('memfs') as typeof Memfs);
   } catch (err) {
-    if ((err as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw err;
-    throw new UsageError("environment: { fs } needs the package 'memfs' (an optional peer dependency of heddle): npm install --save-dev memfs");
+    const { code, message } = err as { code?: unknown; message?: unknown };
+    if (code !== 'MODULE_NOT_FOUND' || !String(message).includes("'memfs'")) throw err;
+    // The project's setup, not its code: one line and exit 2 from the CLI, as a bad flag.
+    throw new InputError("environment: { fs } needs the package 'memfs' (an optional peer dependency of heddle): npm install --save-dev memfs");
   }
 }
 
