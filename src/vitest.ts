@@ -41,4 +41,4 @@ export async function expectFailure(s: Scenario, kind?: FailureKind, options: Ex
 }
 
 /** The vitest plugin that instruments the awaits of your code (and of the packages named) in tests. */
-export { heddleInstrument, type HeddleInstrumentOptions } from './instrument/vite.ts';
+export { heddleInstrument, type HeddleInstrumentOptions, type HeddleInstrumentPlugin } from './instrument/vite.ts';

@@ -1,12 +1,44 @@
+import type * as Memfs from 'memfs';
+import { createRequire } from 'node:module';
+import { InputError } from '../cli/input.ts';
 import { ownAsync } from '../instrument/own.ts';
-import { createFsFromVolume, Volume } from 'memfs';
 import { Controlled } from '../primitives/control.ts';
 import { spawn } from '../primitives/task.ts';
 import { callingExecution } from './context.ts';
 import { builtin, type Patches } from './patch.ts';
 
-type MemFs = ReturnType<typeof createFsFromVolume>;
 type SyncFn = (...args: unknown[]) => unknown;
+
+/**
+ * memfs, required at the first virtual filesystem: an optional peer dependency (with its own
+ * dependencies it is most of what installing heddle would weigh), needed only by scenarios that
+ * ask for `environment: { fs }`.
+ */
+let memfs: typeof Memfs | undefined;
+function loadMemfs(): typeof Memfs {
+  if (memfs !== undefined) return memfs;
+  try {
+    return (memfs = createRequire(import.meta.url)('memfs') as typeof Memfs);
+  } catch (err) {
+    const { code, message } = err as { code?: unknown; message?: unknown };
+    if (code !== 'MODULE_NOT_FOUND' || !String(message).includes("'memfs'")) throw err;
+    // The project's setup, not its code: one line and exit 2 from the CLI, as a bad flag.
+    throw new InputError("environment: { fs } needs the package 'memfs' (an optional peer dependency of heddle): npm install --save-dev memfs");
+  }
+}
+
+/**
+ * A virtual filesystem: node:fs's API over one in-memory volume (memfs). Typed by name only, so
+ * that heddle's declarations need neither memfs's types nor @types/node.
+ */
+export interface VirtualFs {
+  /** node:fs over the volume: its synchronous and callback functions by name (`readFileSync`, `writeFile`, …). */
+  readonly fs: Readonly<Record<string, SyncFn>>;
+  /** Its fs.promises functions, each one scheduling point inside an execution. */
+  readonly promises: Readonly<Record<string, (...args: unknown[]) => Promise<unknown>>>;
+  /** The volume: `toJSON()` lists its files as `{ path: contents }`. */
+  readonly volume: { toJSON(): Record<string, string | null> };
+}
 
 // fs.promises methods and the synchronous memfs call that does the same work in one step.
 const OPERATIONS = ['access', 'appendFile', 'copyFile', 'lstat', 'mkdir', 'readdir', 'readFile', 'realpath', 'rename',
@@ -30,14 +62,14 @@ class FileSystemObject extends Controlled {
  * and each callback-style call is one scheduling point, where the operation takes effect
  * atomically. Synchronous calls (existsSync, readFileSync, …) go to the same volume directly.
  */
-export function virtualFs(files: Record<string, string> = {}): { fs: MemFs; promises: Record<string, (...a: unknown[]) => Promise<unknown>>; volume: Volume } {
+export function virtualFs(files: Record<string, string> = {}): VirtualFs {
+  const { createFsFromVolume, Volume } = loadMemfs();
   const volume = Volume.fromJSON(files);
-  const fs = createFsFromVolume(volume);
+  const fs = createFsFromVolume(volume) as unknown as Record<string, SyncFn>;
   const target = new FileSystemObject();
-  const sync = fs as unknown as Record<string, SyncFn>;
   const promises: Record<string, (...a: unknown[]) => Promise<unknown>> = {};
   for (const name of OPERATIONS) {
-    const impl = sync[`${name}Sync`];
+    const impl = fs[`${name}Sync`];
     if (typeof impl !== 'function') continue;
     promises[name] = (...args: unknown[]) => {
       if (callingExecution() === null) return Promise.resolve().then(() => impl.apply(fs, args));
@@ -52,7 +84,6 @@ export function installFs(patches: Patches, files: Record<string, string> = {}):
   const { fs, promises } = virtualFs(files);
   const nodeFs = builtin('node:fs');
   const nodePromises = builtin('node:fs/promises');
-  const memSync = fs as unknown as Record<string, SyncFn>;
   for (const [name, fn] of Object.entries(promises)) {
     patches.set(nodePromises, name, fn);
     patches.set(nodeFs.promises as Record<string, unknown>, name, fn);
@@ -72,8 +103,8 @@ export function installFs(patches: Patches, files: Record<string, string> = {}):
       }), `fs.${name} callback`);
     });
   }
-  for (const name of Object.keys(memSync)) {
-    if (name.endsWith('Sync') && typeof memSync[name] === 'function') patches.set(nodeFs, name, memSync[name]!.bind(fs));
+  for (const name of Object.keys(fs)) {
+    if (name.endsWith('Sync') && typeof fs[name] === 'function') patches.set(nodeFs, name, fs[name]!.bind(fs));
   }
   patches.set(nodeFs, 'exists', (path: unknown, callback: (exists: boolean) => void) => {
     spawn(() => ownAsync('fs.exists callback', function* callbackTask() {

@@ -11,10 +11,13 @@ const require = createRequire(import.meta.url);
 
 let tsxRegistered = false;
 
-/** A module of this folder: its compiled `.js` when a build made one, else the `.ts` through tsx. */
-function loadOwn(name) {
-  const compiled = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
-  if (existsSync(compiled)) return require(compiled);
+/**
+ * A module of this folder: its compiled `.js` when a build made one (ES modules, as the package
+ * is: imported, since require() of an ES module needs Node 20.19), else the `.ts` through tsx.
+ */
+async function loadOwn(name) {
+  const compiled = new URL(`./${name}.js`, import.meta.url);
+  if (existsSync(fileURLToPath(compiled))) return import(compiled.href);
   if (!tsxRegistered) require('tsx/cjs/api').register();
   tsxRegistered = true;
   return require(`./${name}.ts`);
@@ -28,9 +31,10 @@ let cache;
 const TYPESCRIPT = new Set(['.ts', '.cts', '.mts', '.tsx']);
 
 /** @param {{ root: string, packages: string[], cacheDir?: string, port?: import('node:worker_threads').MessagePort }} data */
-export function initialize(data) {
-  const { InstrumentPolicy } = loadOwn('policy');
-  const { TransformCache } = loadOwn('cache');
+export async function initialize(data) {
+  // register() waits for this promise: no module is loaded before the policy is in place.
+  const { InstrumentPolicy } = await loadOwn('policy');
+  const { TransformCache } = await loadOwn('cache');
   policy = new InstrumentPolicy({ root: data.root, packages: data.packages });
   cache = new TransformCache(data.cacheDir);
   // registerInstrumentation() called again with more packages (a second CLI call in one process).

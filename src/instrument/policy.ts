@@ -7,13 +7,18 @@ import { fileURLToPath } from 'node:url';
 /** heddle's own folders, under its root: the engine, the runtime, a build. */
 const OWN_FOLDERS = ['src', 'scheduler', 'dist'];
 
-/** heddle's package root (src/instrument/ is two levels down). A function: the hooks thread loads this file as CommonJS and passes the root instead. */
+/**
+ * The folder that holds heddle's src/ and scheduler/, two levels above src/instrument/: the
+ * package root in the repo, its dist/ in a build (node_modules/heddle/dist), so the own folders
+ * below are the ones the running code is in either way. A function, not a constant: in the repo
+ * the hooks thread loads this file as CommonJS (through tsx) and is passed the root instead.
+ */
 export function heddleRoot(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 }
 
 export interface PolicyOptions {
-  /** heddle's package root (the folder of its package.json). */
+  /** heddle's root (heddleRoot(): the folder of its src/ and scheduler/). */
   readonly root: string;
   /** Package names opted in (`p-memoize`, `@scope/name`): the folder name under node_modules counts. */
   readonly packages?: Iterable<string> | undefined;

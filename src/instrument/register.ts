@@ -20,7 +20,7 @@ export interface InstrumentationOptions {
   readonly cacheDir?: string | undefined;
 }
 
-/** heddle's package root: instrumentation leaves its own src/, scheduler/ and dist/ alone. */
+/** heddle's root (the package, or its dist/ in a build): instrumentation leaves its own src/ and scheduler/ alone. */
 const HEDDLE_ROOT = heddleRoot();
 
 interface Registered {

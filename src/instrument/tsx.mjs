@@ -1,5 +1,7 @@
 // tsx, registered once per thread, before anything that needs it: plain JavaScript, because the
 // bin and worker entry points call it before any TypeScript can load.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
@@ -14,4 +16,13 @@ export function ensureTsx() {
   const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''];
   if (isMainThread && flags.some((flag) => flag.includes('tsx'))) return;
   register();
+}
+
+/**
+ * The URL of heddle's own module `path` (written `./name.ts`, relative to `base`): its compiled
+ * `.js` in a build (dist/), else the `.ts` source, which tsx loads (the repo runs from source).
+ */
+export function ownModule(path, base) {
+  const compiled = new URL(path.replace(/\.ts$/, '.js'), base);
+  return existsSync(fileURLToPath(compiled)) ? compiled.href : new URL(path, base).href;
 }

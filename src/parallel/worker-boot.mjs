@@ -1,9 +1,9 @@
-// Worker entry: load tsx so the TypeScript worker (and the user's scenario files) can be imported,
-// and instrument this thread's modules as the main thread does (hooks are per thread).
+// Worker entry: load tsx so the worker (TypeScript in the repo) and the user's scenario files can be
+// imported, and instrument this thread's modules as the main thread does (hooks are per thread).
 import { workerData } from 'node:worker_threads';
-import { ensureTsx } from '../instrument/tsx.mjs';
+import { ensureTsx, ownModule } from '../instrument/tsx.mjs';
 
 ensureTsx();
-const { registerInstrumentation } = await import('../instrument/register.ts');
+const { registerInstrumentation } = await import(ownModule('../instrument/register.ts', import.meta.url));
 registerInstrumentation(workerData?.instrumentation ?? {});
-await import('./worker.ts');
+await import(ownModule('./worker.ts', import.meta.url));
