@@ -188,7 +188,7 @@ describe('heddle installed from its tarball', () => {
     const found = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { kind?: string; message?: string; token?: string };
     expect(found.kind, r.transcript).toBe('assertion');
     expect(found.message).toMatch(/lost an update/);
-    expect(found.token).toMatch(/^heddle1:/);
+    expect(found.token).toMatch(/^heddle2:/);
   }, SLOW);
 
   it('under vitest, heddle/vitest fails the test with a replay line', () => {
@@ -202,7 +202,7 @@ describe('heddle installed from its tarball', () => {
     const message = results[0]!.failureMessages.join('\n');
     expect(message).toMatch(/assertion in plain race/);
     expect(message).toMatch(/replay/);
-    expect(message).toMatch(/heddle1:/);
+    expect(message).toMatch(/heddle2:/);
     // TODO(#17): run the replay line exactly as printed and check that it reproduces the failure
     // (its text is being changed to `npx heddle replay file.ts#name <token>`).
     // TODO(#17): the code frame vitest shows is in the test file (race.test.ts), not in heddle's vitest.ts.
@@ -220,7 +220,7 @@ describe('heddle installed from its tarball', () => {
     const r = run(project, 'npx', '--no', 'heddle', 'check', 'race.ts');
     expect(r.status, r.transcript).toBe(1);
     expect(r.stdout, r.transcript).toMatch(/assertion in plain race/);
-    expect(r.stdout, r.transcript).toMatch(/^\s*replay: .*heddle1:\S+/m);
+    expect(r.stdout, r.transcript).toMatch(/^\s*replay: .*heddle2:\S+/m);
     // TODO(#17): run the replay line exactly as printed (`npx heddle replay file.ts#name <token>`
     // once the CLI prints that) and check that it reproduces the failure.
   }, SLOW);
