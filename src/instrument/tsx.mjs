@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
+import { register as registerCommonJs } from 'tsx/cjs/api';
 import { register } from 'tsx/esm/api';
 
 const REGISTERED = Symbol.for('heddle.tsx');
@@ -16,6 +17,9 @@ export function ensureTsx() {
   const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''];
   if (isMainThread && flags.some((flag) => flag.includes('tsx'))) return;
   register();
+  // A .ts file of a package without "type": "module" is CommonJS: Node loads it through
+  // require's extension handlers, which tsx's CommonJS hook provides (as `npx tsx` does).
+  registerCommonJs();
 }
 
 /**
