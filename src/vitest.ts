@@ -7,9 +7,10 @@ import { explore, type ExploreOptions, type ExploreResult } from './explore.ts';
 import type { Failure } from './failure.ts';
 import { formatFailure } from './report/text.ts';
 import type { Scenario } from './scenario.ts';
+import { plural } from './report/plural.ts';
 
 function outcome(r: ExploreResult): string {
-  return `${r.schedulesRun} schedules with ${r.strategy}${r.complete ? ' (complete)' : ''}`;
+  return `${plural(r.schedulesRun, 'schedule')} with ${r.strategy}${r.complete ? ' (complete)' : ''}`;
 }
 
 /** Explores the scenario and fails the test, with the full report, if any schedule fails. */

@@ -22,7 +22,7 @@ describe('check', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/assertion in fixture\/lost-update/);
     expect(r.out).toMatch(/step │ main \(0\)/);
-    expect(r.out).toMatch(/replay: npx tsx replay fixture\/lost-update heddle1:/);
+    expect(r.out).toMatch(/replay: npx heddle replay test\/fixtures\/programs\.ts#fixture\/lost-update heddle1:/);
   });
 
   it('runs every scenario of a file, one line each', async () => {
