@@ -31,6 +31,13 @@ function collect(value: unknown, into: Scenario[]): void {
   else if (Array.isArray(value)) for (const v of value) collect(v, into);
 }
 
+/** The scenarios a module exports (default, named, or arrays of them), each once. */
+export function exportedScenarios(mod: Record<string, unknown>): Scenario[] {
+  const found: Scenario[] = [];
+  for (const value of Object.values(mod)) collect(value, found);
+  return [...new Set(found)];
+}
+
 /**
  * The line of a load error that says what is wrong. A compiler's message opens with a header
  * ("Transform failed with 1 error:") and names the place on the next line; keep that line.
@@ -56,9 +63,7 @@ export async function loadFile(file: string): Promise<LoadedScenario[]> {
     const why = e instanceof Error ? `${e.name}: ${firstReason(e.message)}` : String(e);
     throw new InputError(`${relative(process.cwd(), path)} failed to load: ${why}`);
   }
-  const found: Scenario[] = [];
-  for (const value of Object.values(mod)) collect(value, found);
-  const unique = [...new Set(found)];
+  const unique = exportedScenarios(mod);
   const shown = relative(process.cwd(), path);
   return unique.map((scenario) => ({ scenario, file: shown, target: fileTarget(shown, scenario.name) }));
 }
