@@ -30,8 +30,8 @@ export function siteInfo(id: number): SiteInfo | undefined {
   return id >= 0 ? sites[id] : undefined;
 }
 
-/** `file:line` of a site, or undefined. */
+/** `file:line` of a site, or undefined (also for one of heddle's own helpers, which has no file). */
 export function siteLocation(id: number): string | undefined {
   const s = siteInfo(id);
-  return s === undefined ? undefined : `${s.file}:${s.line}`;
+  return s === undefined || s.file === '' ? undefined : `${s.file}:${s.line}`;
 }

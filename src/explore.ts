@@ -8,6 +8,7 @@ import type { ExecutionFailure, ExecutionResult } from '../scheduler/types.ts';
 import type { Scenario } from './scenario.ts';
 import { DEFAULT_STRATEGY, EXHAUSTIVE, makeStrategy, type StrategyName } from './strategies.ts';
 import type { Failure } from './failure.ts';
+import { plural } from './report/plural.ts';
 import { runExecution, maxStepsOf, withRaceFailure } from './run.ts';
 import { shrink, type ShrinkOutcome } from './shrink.ts';
 import { notInstrumented } from './instrument/runtime.ts';
@@ -84,7 +85,7 @@ const MAX_UNCONTROLLED = 10;
 function honestCoverage(own: string | undefined, uncontrolled: readonly string[], unseen: number): string | undefined {
   if (uncontrolled.length === 0) {
     if (own === undefined || unseen === 0 || !own.startsWith('verified')) return own;
-    return `${own} (${unseen.toLocaleString('en')} steps called code heddle does not see into, and were ordered against every other step)`;
+    return `${own} (${plural(unseen, 'step')} called code heddle does not see into, and were ordered against every other step)`;
   }
   const explored = own === undefined ? '' : `${own.replace(/^verified: /, 'explored ').replace(/, complete$/, '')}; `;
   const more = uncontrolled.length > 1 ? ` (and ${uncontrolled.length - 1} more)` : '';
@@ -201,7 +202,7 @@ function leakFailure(first: ExecutionResult, again: ExecutionResult): ExecutionF
   if (again.failure?.kind === 'nondeterminism') {
     return { kind: 'nondeterminism', message: `the same schedule did not run the same way twice: ${again.failure.message}` };
   }
-  const what = `the first run ${outcome(first)} in ${first.steps} steps, the rerun ${outcome(again)} in ${again.steps} steps`;
+  const what = `the first run ${outcome(first)} in ${plural(first.steps, 'step')}, the rerun ${outcome(again)} in ${plural(again.steps, 'step')}`;
   return {
     kind: 'nondeterminism',
     message: `the same schedule gave a different execution when run twice (${what}): state leaks between ` +

@@ -1,5 +1,6 @@
 import type { FailureKind } from '../scheduler/types.ts';
 import type { Environment } from './environment/index.ts';
+import { callerFiles } from './call-site.ts';
 
 /** What a scenario is expected to show: 'pass', or the failure kind a known-buggy model has. */
 export type Expectation = 'pass' | FailureKind;
@@ -60,7 +61,21 @@ export interface Scenario {
 export function scenario(name: string, body: () => unknown, options: ScenarioOptions = {}): Scenario {
   if (typeof name !== 'string' || name.trim() === '') throw new TypeError('scenario(name, body): name must be a non-empty string');
   if (typeof body !== 'function') throw new TypeError(`scenario '${name}': body must be a function`);
-  return Object.freeze({ name, body, options: Object.freeze({ ...options }), [BRAND]: true as const });
+  const made = Object.freeze({ name, body, options: Object.freeze({ ...options }), [BRAND]: true as const });
+  definedIn.set(made, callerFiles(scenario));
+  return made;
+}
+
+// Kept beside the scenario, not on it: the scenario's shape is the user's.
+const definedIn = new WeakMap<Scenario, readonly string[]>();
+
+/**
+ * The files on the stack where the scenario was made (nearest first, heddle's own left out):
+ * one of them usually exports it, so a printed command can name it as `file#name` (a factory in
+ * one file called from another puts both here).
+ */
+export function definitionFiles(s: Scenario): readonly string[] {
+  return definedIn.get(s) ?? [];
 }
 
 export function isScenario(value: unknown): value is Scenario {

@@ -129,15 +129,15 @@ export class DfsStrategy implements Strategy {
   }
 
   coverage(schedules: number): string {
-    const n = schedules.toLocaleString('en');
+    const n = `${schedules.toLocaleString('en')} schedule${schedules === 1 ? '' : 's'}`;
     const drawn = this.draws.used ? this.draws.caveat() : '';
     const of = this.split === null ? '' : ` of slice ${this.split.index + 1}/${this.split.count}`;
     if (this.finished && !this.cut) {
       const deepened = this.deepening ? ` (deepened to preemption bound ${this.bound})` : '';
-      return drawn ? `explored all ${n} schedules${of}${deepened}${drawn}` : `verified: ${n} schedules${of}, complete${deepened}`;
+      return drawn ? `explored all ${n}${of}${deepened}${drawn}` : `verified: ${n}${of}, complete${deepened}`;
     }
-    if (this.finished) return `no failure within preemption bound ${this.bound}, ${n} schedules${of}${drawn}`;
-    return `no failure in ${n} schedules${of} (search cut by --max-schedules at preemption bound ${this.bound}: not a proof)${drawn}`;
+    if (this.finished) return `no failure within preemption bound ${this.bound}, ${n}${of}${drawn}`;
+    return `no failure in ${n}${of} (search cut by --max-schedules at preemption bound ${this.bound}: not a proof)${drawn}`;
   }
 
   /**

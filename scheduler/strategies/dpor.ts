@@ -99,10 +99,10 @@ export class DporStrategy implements Strategy {
   }
 
   coverage(traces: number): string {
-    const n = traces.toLocaleString('en');
+    const n = `${traces.toLocaleString('en')} trace${traces === 1 ? '' : 's'}`;
     const drawn = this.draws.used ? this.draws.caveat() : '';
-    if (!this.finished) return `no failure in ${n} traces (search cut by --max-schedules: not a proof)${drawn}`;
-    return drawn ? `explored all ${n} traces${drawn}` : `verified: ${n} traces, complete`;
+    if (!this.finished) return `no failure in ${n} (search cut by --max-schedules: not a proof)${drawn}`;
+    return drawn ? `explored all ${n}${drawn}` : `verified: ${n}, complete`;
   }
 
   endExecution(result: ExecutionResult): void {

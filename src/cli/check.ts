@@ -13,11 +13,16 @@ import { formatFailure } from '../report/text.ts';
 import { failureJson } from '../report/json.ts';
 import { EXIT_FAILURE, EXIT_OK, InputError, parse, wholeNumber } from './input.ts';
 import { instrumentModules } from './instrument.ts';
-import { resolveTarget, type LoadedScenario } from './load.ts';
+import { resolveTargets, type LoadedScenario } from './load.ts';
 import type { Output } from './output.ts';
 import { seedProblem } from '../seed.ts';
+import type { Cli, Rerun } from '../report/command.ts';
+import { plural } from '../report/plural.ts';
 
-export const CHECK_USAGE = `usage: npx tsx check [scenario | file.ts | file.ts#name | group] [flags]
+/** `check --help`, with the prefix the CLI was invoked by. */
+export const checkUsage = (cli: Cli): string => `usage: ${cli} check [target...] [flags]
+  target: a scenario or group name (under ./scenarios), file.ts, file.ts#name, or a folder
+  (every scenario file in it); several are checked in turn; none: every scenario under ./scenarios
   --strategy NAME     ${STRATEGY_NAMES.join(' | ')} (default ${DEFAULT_STRATEGY})
   --depth D           PCT bug depth: D−1 priority change points (default 3)
   --iterations N      schedules to explore at most (default ${DEFAULT_ITERATIONS}; dfs/dpor: until done)
@@ -67,6 +72,7 @@ interface CheckHow {
   readonly regressions: string;
   readonly report: string | undefined;
   readonly split: Split;
+  readonly cli: Cli;
 }
 
 export interface CheckSettings {
@@ -94,13 +100,13 @@ function summary(s: Scenario, r: ExploreResult, ms: number, color: boolean): str
   const outcome = r.failure ? r.failure.kind : r.complete ? 'pass (complete)' : 'pass';
   const mark = ok ? c.green('✓') : c.red('✗');
   return `${mark} ${s.name.padEnd(34)} expect ${expectation(s).padEnd(14)} got ${(ok ? outcome : c.red(outcome)).padEnd(16)} ` +
-    `${String(r.schedulesRun).padStart(5)} schedules  ${ms.toFixed(0).padStart(5)} ms` + (r.coverage ? c.dim(`  ${r.coverage}`) : '');
+    `${String(r.schedulesRun).padStart(5)} ${r.schedulesRun === 1 ? 'schedule ' : 'schedules'}  ${ms.toFixed(0).padStart(5)} ms` + (r.coverage ? c.dim(`  ${r.coverage}`) : '');
 }
 
-export async function runCheck(args: readonly string[], out: Output): Promise<number> {
-  const { values, positionals } = parse(args, FLAGS, 1);
+export async function runCheck(args: readonly string[], out: Output, cli: Cli): Promise<number> {
+  const { values, positionals } = parse(args, FLAGS, Infinity);
   if (values.help) {
-    out.stdout(CHECK_USAGE);
+    out.stdout(checkUsage(cli));
     return EXIT_OK;
   }
   const strategy = values.strategy ?? DEFAULT_STRATEGY;
@@ -123,7 +129,7 @@ export async function runCheck(args: readonly string[], out: Output): Promise<nu
     ...(values.shard !== undefined ? { shard: parseShard(values.shard) } : {}),
   };
   instrumentModules(values.instrument);
-  const targets = await resolveTarget(positionals[0]);
+  const targets = await resolveTargets(positionals);
   if (values.list) {
     for (const { scenario, file } of targets) {
       out.stdout(`${scenario.name.padEnd(36)} expect ${expectation(scenario).padEnd(14)} ${file}` +
@@ -132,22 +138,24 @@ export async function runCheck(args: readonly string[], out: Output): Promise<nu
     return EXIT_OK;
   }
   const single = targets.length === 1;
-  if (values.report !== undefined && !single) throw new InputError(`--report needs exactly one scenario, '${positionals[0] ?? 'all'}' names ${targets.length}`);
+  if (values.report !== undefined && !single) throw new InputError(`--report needs exactly one scenario, '${positionals.join(' ') || 'all'}' names ${targets.length}`);
   let allOk = true;
+  let okCount = 0;
   // Workers are started once for the whole run: each costs hundreds of milliseconds to boot.
   const pool = split.workers > 1 && split.shard === undefined ? new WorkerPool() : undefined;
   try {
     for (const loaded of targets) {
       const ok = await checkOne(loaded, settings, { single, json: values.json ?? false, full: values['full-trace'] ?? false, save: values.save ?? false,
-        regressions: values.regressions ?? CORPUS_DIR, report: values.report, split: pool ? { ...split, pool } : split }, out);
+        regressions: values.regressions ?? CORPUS_DIR, report: values.report, split: pool ? { ...split, pool } : split, cli }, out);
       allOk &&= ok;
+      if (ok) okCount++;
     }
   } finally {
     await pool?.close();
   }
   if (!single && !values.json) {
-    const bad = targets.length - (allOk ? targets.length : 0);
-    out.stdout(allOk ? `\nall ${targets.length} scenarios behaved as declared` : `\nsome scenarios did not behave as declared${bad ? '' : ''}`);
+    out.stdout(allOk ? `\nall ${plural(targets.length, 'scenario')} behaved as declared`
+      : `\n${plural(targets.length - okCount, 'scenario')} of ${targets.length} did not behave as declared`);
   }
   return allOk ? EXIT_OK : EXIT_FAILURE;
 }
@@ -155,6 +163,7 @@ export async function runCheck(args: readonly string[], out: Output): Promise<nu
 async function checkOne(loaded: LoadedScenario, settings: CheckSettings,
   how: CheckHow, out: Output): Promise<boolean> {
   const { scenario } = loaded;
+  const rerun: Rerun = { cli: how.cli, target: loaded.target };
   const started = performance.now();
   const saved = await replaySaved(scenario, how.regressions);
   let result: ExploreResult;
@@ -172,7 +181,7 @@ async function checkOne(loaded: LoadedScenario, settings: CheckSettings,
   const ms = performance.now() - started;
   const ok = asExpected(scenario, result);
   const savedNote = how.save ? saveResult(scenario, result, how.regressions) : '';
-  if (how.report !== undefined) writeReport(how.report, scenario.name, result.failure, out);
+  if (how.report !== undefined) writeReport(how.report, scenario.name, result.failure, rerun, out);
   if (how.json) {
     out.stdout(JSON.stringify({
       scenario: scenario.name, expect: expectation(scenario), verdict: result.verdict, asExpected: ok,
@@ -180,7 +189,7 @@ async function checkOne(loaded: LoadedScenario, settings: CheckSettings,
       complete: result.complete, coverage: result.coverage ?? null,
       elapsedMs: Math.round(ms), failureIndex: result.failureIndex ?? null,
       shard: how.split.shard ? `${how.split.shard.index + 1}/${how.split.shard.count}` : null,
-      failure: result.failure ? failureJson(scenario.name, result.failure) : null,
+      failure: result.failure ? failureJson(result.failure, rerun) : null,
       regressions: saved.note || null, saved: savedNote || null,
     }));
     return ok;
@@ -190,13 +199,13 @@ async function checkOne(loaded: LoadedScenario, settings: CheckSettings,
   if (savedNote) out.stdout(`  ${savedNote}`);
   if (result.failure && (how.single || !ok)) {
     out.stdout('');
-    out.stdout(formatFailure(scenario.name, result.failure, { color: out.color, full: how.full, schedulesRun: result.schedulesRun }));
+    out.stdout(formatFailure(scenario.name, result.failure, { color: out.color, full: how.full, schedulesRun: result.schedulesRun, rerun }));
     out.stdout('');
   } else if (!ok && result.coverage !== undefined) {
     // An exhaustive search says itself what it covered: a proof, a bound, a cut, fixed draws.
     out.stdout(`  expected ${expectation(scenario)} but no failure was found in what this search covered (its line above says what)`);
   } else if (!ok) {
-    out.stdout(`  expected ${expectation(scenario)} but no failure was found in ${result.schedulesRun} schedules ` +
+    out.stdout(`  expected ${expectation(scenario)} but no failure was found in ${plural(result.schedulesRun, 'schedule')} ` +
       `(try more --iterations or another --strategy)`);
   }
   return ok;

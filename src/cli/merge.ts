@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { EXIT_FAILURE, EXIT_OK, InputError, parse } from './input.ts';
 import type { Output } from './output.ts';
+import type { Cli } from '../report/command.ts';
+import { plural } from '../report/plural.ts';
 
-export const MERGE_USAGE = `usage: npx tsx merge <shard.json>... [--json]
+/** `merge --help`, with the prefix the CLI was invoked by. */
+export const mergeUsage = (cli: Cli): string => `usage: ${cli} merge <shard.json>... [--json]
   Combines the --json output of 'check --shard i/n' runs into one verdict per scenario:
   the failure at the lowest execution index wins (the one an unsplit search finds first).
   --json              one merged JSON object per scenario
@@ -46,10 +49,10 @@ function pick(lines: readonly ShardLine[]): ShardLine | undefined {
   return (hard.length > 0 ? hard : failing).sort((a, b) => (a.failureIndex ?? 0) - (b.failureIndex ?? 0))[0];
 }
 
-export async function runMerge(args: readonly string[], out: Output): Promise<number> {
+export async function runMerge(args: readonly string[], out: Output, cli: Cli): Promise<number> {
   const { values, positionals } = parse(args, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, 10_000);
   if (values.help) {
-    out.stdout(MERGE_USAGE);
+    out.stdout(mergeUsage(cli));
     return EXIT_OK;
   }
   if (positionals.length === 0) throw new InputError('merge needs the JSON files of the shards (see --help)');
@@ -71,7 +74,7 @@ export async function runMerge(args: readonly string[], out: Output): Promise<nu
       continue;
     }
     out.stdout(`${ok ? '✓' : '✗'} ${scenario.padEnd(34)} expect ${lines[0]!.expect.padEnd(14)} got ${got.padEnd(16)} ` +
-      `${schedules} schedules over ${shards.size} shard${shards.size === 1 ? '' : 's'}${complete ? ', complete' : ''}`);
+      `${plural(schedules, 'schedule')} over ${plural(shards.size, 'shard')}${complete ? ', complete' : ''}`);
     if (winner?.failure) {
       out.stdout(`  ${winner.failure.kind} at execution ${winner.failureIndex} (shard ${winner.shard ?? '?'}): ${winner.failure.message.split('\n')[0]}`);
       out.stdout(`  replay: ${winner.failure.replay}`);

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { plural } from '../report/plural.ts';
 
 /** Searches shorter than this print no progress at all. */
 const QUIET_MS = 1000;
@@ -28,7 +29,7 @@ export class Progress {
     this.last = now;
     this.shown = true;
     const rate = Math.round((schedules / elapsed) * 1000);
-    process.stderr.write(`\r\x1b[K  ${this.label}: ${schedules.toLocaleString('en')} schedules, ` +
+    process.stderr.write(`\r\x1b[K  ${this.label}: ${plural(schedules, 'schedule')}, ` +
       `${rate.toLocaleString('en')}/s, ${(elapsed / 1000).toFixed(1)} s`);
   }
 

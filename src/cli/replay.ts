@@ -8,8 +8,11 @@ import { instrumentModules } from './instrument.ts';
 import { loadAll, resolveTarget, type LoadedScenario } from './load.ts';
 import { writeReport } from './html-report.ts';
 import type { Output } from './output.ts';
+import type { Cli, Rerun } from '../report/command.ts';
+import { plural } from '../report/plural.ts';
 
-export const REPLAY_USAGE = `usage: npx tsx replay <scenario | file.ts#name> <token | seed> [flags]
+/** `replay --help`, with the prefix the CLI was invoked by. */
+export const replayUsage = (cli: Cli): string => `usage: ${cli} replay <scenario | file.ts#name> <token | seed> [flags]
   --strategy NAME     with a seed: the strategy that found it (random | pct | pos; default random)
   --max-steps N       scheduling points before livelock (default 10000)
   --full-trace        print every step
@@ -28,10 +31,10 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export async function runReplay(args: readonly string[], out: Output): Promise<number> {
+export async function runReplay(args: readonly string[], out: Output, cli: Cli): Promise<number> {
   const { values, positionals } = parse(args, FLAGS, 2);
   if (values.help) {
-    out.stdout(REPLAY_USAGE);
+    out.stdout(replayUsage(cli));
     return EXIT_OK;
   }
   if (positionals.length < 2) throw new InputError('replay needs a scenario and a token or seed (see --help)');
@@ -40,8 +43,9 @@ export async function runReplay(args: readonly string[], out: Output): Promise<n
   const maxSteps = wholeNumber('max-steps', values['max-steps'], 1);
   instrumentModules(values.instrument);
   const targets = await resolveTarget(positionals[0]);
-  if (targets.length !== 1) throw new InputError(`'${positionals[0]}' names ${targets.length} scenarios: replay needs exactly one`);
-  const { scenario } = targets[0]!;
+  if (targets.length !== 1) throw new InputError(`'${positionals[0]}' names ${plural(targets.length, 'scenario')}: replay needs exactly one`);
+  const { scenario, target } = targets[0]!;
+  const rerun: Rerun = { cli, target };
   let result;
   try {
     result = await replay(scenario, positionals[1]!, { strategy, ...(maxSteps !== undefined ? { maxSteps } : {}) });
@@ -61,18 +65,18 @@ export async function runReplay(args: readonly string[], out: Output): Promise<n
     }
     return EXIT_DIVERGED;
   }
-  if (values.report !== undefined) writeReport(values.report, scenario.name, result.failure, out);
+  if (values.report !== undefined) writeReport(values.report, scenario.name, result.failure, rerun, out);
   const ok = (result.failure?.kind ?? 'pass') === expected;
   if (values.json) {
     out.stdout(JSON.stringify({ scenario: scenario.name, expect: expected, verdict: result.verdict, asExpected: ok,
-      warnings: result.warnings, failure: result.failure ? failureJson(scenario.name, result.failure) : null }));
+      warnings: result.warnings, failure: result.failure ? failureJson(result.failure, rerun) : null }));
     return ok ? EXIT_OK : EXIT_FAILURE;
   }
   for (const w of result.warnings) out.stderr(`warning: ${w}`);
   if (result.failure) {
-    out.stdout(formatFailure(scenario.name, result.failure, { color: out.color, full: values['full-trace'] ?? false }));
+    out.stdout(formatFailure(scenario.name, result.failure, { color: out.color, full: values['full-trace'] ?? false, rerun }));
   } else {
-    out.stdout(`pass: ${scenario.name} ran ${result.execution.steps} steps without failing under this schedule\n`);
+    out.stdout(`pass: ${scenario.name} ran ${plural(result.execution.steps, 'step')} without failing under this schedule\n`);
     out.stdout(formatTrace(result.execution.trace, result.execution, { color: out.color, full: values['full-trace'] ?? false }));
   }
   out.stdout(`\nexpected ${expected}: ${ok ? 'as declared' : 'NOT as declared'}`);

@@ -15,18 +15,20 @@ class CallTarget extends Controlled {
    * (its result is delivered). The response may come at any later moment the scheduler picks —
    * after other tasks ran, after timers fired — which is what a real I/O completion can do.
    */
-  run(label: string, start: () => unknown): Promise<unknown> {
+  run(start: () => unknown): Promise<unknown> {
     const ex = this.control()!;
     const id = this.id;
+    const name = this.name ?? 'call';
     let pending: Promise<unknown> = Promise.resolve();
-    return ownAsync(label, function* call() {
-      yield ex.point({ kind: 'call', object: id, detail: label }, () => {
+    // The object is the function: a trace shows `call fetchToken`, `response fetchToken`.
+    return ownAsync(name, function* call() {
+      yield ex.point({ kind: 'call', object: id }, () => {
         // The function runs outside heddle's control, as real I/O would: its own awaits are not
         // scheduling points, only its completion (the response) is.
         pending = ex.uncontrolled(() => (async () => start())());
         ex.trackExternal(pending);
       });
-      return yield ex.point({ kind: 'response', object: id, detail: label, flexible: true }, () => pending);
+      return yield ex.point({ kind: 'response', object: id, flexible: true }, () => pending);
     });
   }
 }
@@ -39,11 +41,11 @@ type AnyFunction = (...args: never[]) => unknown;
  * scheduler chooses. Outside an exploration the wrapper just calls the function. The wrapped
  * function should only touch state of its own: it runs outside heddle's control.
  */
-export function controlledFunction<F extends AnyFunction>(fn: F, name: string = fn.name || 'call'): F {
+export function controlledFunction<F extends AnyFunction>(fn: F, name: string = fn.name || 'anonymous'): F {
   const target = new CallTarget(name);
   const wrapper = function (this: unknown, ...args: Parameters<F>) {
     if (callingExecution() === null) return fn.apply(this, args);
-    return target.run(name, () => fn.apply(this, args));
+    return target.run(() => fn.apply(this, args));
   };
   Object.defineProperty(wrapper, 'name', { value: name });
   markPure(wrapper); // its effects are its call and response operations
@@ -87,7 +89,7 @@ export function controlledCallback<F extends (...args: never[]) => void>(fn: F, 
     spawn(() => ownAsync(`${name} callback`, function* callbackTask() {
       let results: unknown[];
       try {
-        results = (yield target.run(name, () => new Promise<unknown[]>((resolve, reject) => {
+        results = (yield target.run(() => new Promise<unknown[]>((resolve, reject) => {
           (fn as unknown as (...a: unknown[]) => void).apply(self, [...args, (err: unknown, ...out: unknown[]) => (err ? reject(err) : resolve(out))]);
         }))) as unknown[];
       } catch (err) {

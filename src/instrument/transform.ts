@@ -24,13 +24,17 @@ export interface InstrumentOptions {
   readonly inputMap?: SourceMap | undefined;
   /** How the loader will run it; unknown: tried as an ES module, then as a CommonJS script. */
   readonly format?: 'module' | 'commonjs' | undefined;
-  /** Append the map to the code as a `//# sourceMappingURL=data:…` comment (default); a bundler takes it beside the code instead. */
+  /**
+   * Append the map to the code as a `//# sourceMappingURL=data:…` comment (default), leading to
+   * the original source; a bundler takes it beside the code instead, and as it chains every
+   * plugin's map itself, that map covers this transform alone (rewritten code → `source`).
+   */
   readonly inlineMap?: boolean | undefined;
 }
 
 export interface Instrumented {
   readonly code: string;
-  /** Rewritten code → original source; the input's own map when nothing was rewritten. */
+  /** Rewritten code → original source (→ `source` when inlineMap is false); the input's own map when nothing was rewritten. */
   readonly map: SourceMap | undefined;
   readonly sites: Site[];
   /** Packages named by `instrument: ['…']` properties in the module. */
@@ -70,7 +74,8 @@ export function instrument(source: string, options: InstrumentOptions): Instrume
   const separator = at > 0 && source[at - 1] !== ';' && source[at - 1] !== '\n' ? ';' : '';
   out.prependLeft(at, separator + preamble(names, options.url, sites) + prologue);
   const ours = out.generateMap({ source: options.url, file: options.url, hires: 'boundary' }) as unknown as SourceMap;
-  const map = compose(ours, inputMap);
+  // Inline, the map must lead to the original source; a bundler chains each plugin's map itself.
+  const map = options.inlineMap === false ? ours : compose(ours, inputMap);
   const code = options.inlineMap === false ? out.toString() : `${out.toString()}\n${inlineComment(map)}\n`;
   return { code, map, sites, instrument: packages };
 }

@@ -1,5 +1,6 @@
 import { explore, type ExploreOptions, type ExploreResult } from '../explore.ts';
 import type { Scenario } from '../scenario.ts';
+import { plural } from '../report/plural.ts';
 
 /** What a worker is asked to do: one slice of one scenario's search. */
 export interface WorkerTask {
@@ -97,7 +98,7 @@ export function mergeResults(results: readonly ExploreResult[]): ExploreResult {
     complete: !winner && results.every((r) => r.complete),
     ...(winner ? { failure: winner.failure!, failureIndex: winner.failureIndex! } : {}),
     ...(!winner && results.every((r) => r.coverage !== undefined) ? { coverage: results.every((r) => r.complete)
-      ? `verified: ${results.reduce((n, r) => n + r.schedulesRun, 0).toLocaleString('en')} ${first.strategy === 'dpor' ? 'traces' : 'schedules'} over ${results.length} slices, complete`
+      ? `verified: ${plural(results.reduce((n, r) => n + r.schedulesRun, 0), first.strategy === 'dpor' ? 'trace' : 'schedule')} over ${plural(results.length, 'slice')}, complete`
       : `no failure; not every slice completed (${results.map((r) => r.coverage).join('; ')})` } : {}),
   };
 }

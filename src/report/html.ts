@@ -1,6 +1,8 @@
 import type { Failure } from '../failure.ts';
 import { syncEdges, type HbEdge } from './edges.ts';
-import { displayRows, opLabel, replayCommand, shown } from './text.ts';
+import { apiReplay, replayCommand, type Rerun } from './command.ts';
+import { plural } from './plural.ts';
+import { displayRows, opLabel, shown, thrownDetails } from './text.ts';
 
 const LANE = 200;
 const ROW = 30;
@@ -35,9 +37,10 @@ function arrow(e: HbEdge, trace: Failure['trace'], row: readonly number[], cls: 
  * A self-contained swimlane diagram of a failing execution: one lane per task, one box per
  * operation (top to bottom in execution order), arrows for happens-before through locks,
  * queues, events, spawn and join, race pairs joined in red, the failing end of each task
- * highlighted. No scripts, no network: every user string is escaped.
+ * highlighted. No scripts, no network: every user string is escaped. The replay line is the
+ * CLI's when `rerun` says how to reach the scenario again, else the API form.
  */
-export function failureHtml(scenario: string, f: Failure): string {
+export function failureHtml(scenario: string, f: Failure, rerun?: Rerun): string {
   const tasks = f.tasks;
   const width = GUTTER + tasks.length * LANE + 20;
   const { row, rows } = displayRows(f.trace);
@@ -97,9 +100,9 @@ path.race { fill: none; stroke: #c62828; stroke-width: 2; stroke-dasharray: 5 3;
 .head-hb { fill: #0969da; } .head-race { fill: #c62828; }
 </style></head><body>
 <h1><span class="kind">${escapeHtml(f.kind)}</span> in ${escapeHtml(scenario)}${f.internal ? ' [internal bug in heddle]' : ''}</h1>
-<p class="message">${escapeHtml(f.message)}</p>
-<p class="meta">found by ${escapeHtml(f.strategy)}${f.seed !== undefined ? `, seed ${escapeHtml(f.seed)}` : ''}, ${f.steps} steps, ${f.preemptions} preemptions</p>
-<p class="meta">replay: <code>${escapeHtml(replayCommand(scenario, f.token))}</code></p>
+<p class="message">${escapeHtml([f.message, ...thrownDetails(f.error).map((l) => `  ${l}`)].join('\n'))}</p>
+<p class="meta">found by ${escapeHtml(f.strategy)}${f.seed !== undefined ? `, seed ${escapeHtml(f.seed)}` : ''}, ${plural(f.steps, 'step')}, ${plural(f.preemptions, 'preemption')}</p>
+<p class="meta">replay: <code>${escapeHtml(rerun ? replayCommand(rerun, f.token) : apiReplay(f.token))}</code></p>
 ${races ? `<ul class="races">${races}</ul>` : ''}
 <p class="legend">Lanes are tasks; boxes are operations in execution order (hover for the source line). Gold border: a preemption. Dashed box: an operation that does not yield. Blue arrows: happens-before through locks, queues, events, spawn and join. Red dashed: a data race. Red boxes: how each task ended.</p>
 <svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="swimlane diagram">

@@ -1,11 +1,13 @@
 import type { Failure } from '../failure.ts';
+import { apiReplay, replayCommand, type Rerun } from './command.ts';
 import { opLabel } from './text.ts';
 
 /**
  * The machine-readable form of a failure (schema in the README). Thrown values become their
- * name and message; every trace step gets its readable label.
+ * name and message; every trace step gets its readable label. `replay` is the command line the
+ * text report prints (the API form when `rerun` is not known).
  */
-export function failureJson(scenario: string, f: Failure): Record<string, unknown> {
+export function failureJson(f: Failure, rerun?: Rerun): Record<string, unknown> {
   return {
     kind: f.kind,
     message: f.message,
@@ -13,7 +15,7 @@ export function failureJson(scenario: string, f: Failure): Record<string, unknow
     strategy: f.strategy,
     seed: f.seed ?? null,
     token: f.token,
-    replay: `npx tsx replay ${scenario} ${f.token}`,
+    replay: rerun ? replayCommand(rerun, f.token) : apiReplay(f.token),
     steps: f.steps,
     preemptions: f.preemptions,
     tasks: f.tasks.map((t) => ({ id: t.id, name: t.name })),

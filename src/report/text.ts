@@ -1,7 +1,10 @@
 import pc from 'picocolors';
+import { inspect } from 'node:util';
 import { OPS } from '../../scheduler/ops.ts';
 import type { BlockedTask, ObjectInfo, TaskInfo, TraceStep } from '../../scheduler/types.ts';
 import type { Failure } from '../failure.ts';
+import { apiReplay, replayCommand, rerunCommand, type Rerun } from './command.ts';
+import { plural } from './plural.ts';
 
 export interface TextOptions {
   /** Colour (only on a TTY; the CLI decides). */
@@ -110,7 +113,7 @@ export function formatTrace(trace: readonly TraceStep[], names: Names, options: 
   const elide = !options.full && visible.length > HEAD + TAIL + 5;
   for (let v = 0; v < visible.length; v++) {
     if (elide && v === HEAD) {
-      lines.push(c.dim(`  ${'…'.padStart(numWidth)}   ${visible.length - HEAD - TAIL} steps elided (--full-trace shows all)`));
+      lines.push(c.dim(`  ${'…'.padStart(numWidth)}   ${plural(visible.length - HEAD - TAIL, 'step')} elided (--full-trace shows all)`));
       v = visible.length - TAIL - 1;
       continue;
     }
@@ -124,30 +127,51 @@ export function formatTrace(trace: readonly TraceStep[], names: Names, options: 
   return lines.join('\n');
 }
 
-/** Shell-quotes one argument when it needs it. */
-function quote(arg: string): string {
-  return /^[\w@%+=:,./#-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+const MORE_LINES = 16;
+
+/**
+ * What the failure's one-line message leaves out of a thrown error: the rest of its message
+ * (node:assert puts the values there: `2 !== 1`, or a diff), or, when the message is only the
+ * user's text, the asserted values. At most MORE_LINES lines; --json has the whole message.
+ */
+export function thrownDetails(error: unknown): string[] {
+  if (!(error instanceof Error)) return [];
+  const lines = error.message.split('\n');
+  const first = lines.findIndex((l) => l.trim() !== '');
+  const rest = lines.slice(first + 1).filter((l) => l.trim() !== '').map((l) => l.trimEnd());
+  const values = error as Error & { actual?: unknown; expected?: unknown; operator?: unknown; generatedMessage?: unknown };
+  if (rest.length === 0 && values.generatedMessage === false && 'expected' in values && values.operator !== '==') {
+    const show = (v: unknown) => inspect(v, { depth: 3, breakLength: Infinity, maxStringLength: 200, maxArrayLength: 20 });
+    return [`actual ${show(values.actual)}, expected ${show(values.expected)}${typeof values.operator === 'string' ? ` (${values.operator})` : ''}`];
+  }
+  if (rest.length <= MORE_LINES) return rest;
+  return [...rest.slice(0, MORE_LINES - 1), `… ${rest.length - MORE_LINES + 1} more lines (--json has the whole message)`];
 }
 
-export function replayCommand(scenario: string, token: string): string {
-  return `npx tsx replay ${quote(scenario)} ${quote(token)}`;
+export interface FailureTextOptions extends TextOptions {
+  /** The schedule the search was at when it failed. */
+  readonly schedulesRun?: number;
+  /** How a pasted command reaches the scenario again; without it only the API form is printed. */
+  readonly rerun?: Rerun;
+  /** Also print the API form (`await replay(scenario, '…')`), for a test file. */
+  readonly api?: boolean;
 }
 
 /** Kind and message, how it was found, the trace table and the exact replay command. */
-export function formatFailure(scenario: string, failure: Failure, options: TextOptions & { schedulesRun?: number } = {}): string {
+export function formatFailure(scenario: string, failure: Failure, options: FailureTextOptions = {}): string {
   const c: Colors = pc.createColors(options.color ?? false);
   const lines: string[] = [];
   const who = failure.internal ? '[internal bug] heddle misbehaved' : 'your code';
   lines.push(`${c.red(c.bold(failure.kind))} in ${c.bold(scenario)} (${who})`);
   lines.push(`  ${failure.message}`);
+  for (const line of thrownDetails(failure.error)) lines.push(`    ${line}`);
   const found = [`found by ${failure.strategy}`];
   if (options.schedulesRun !== undefined) found.push(`in schedule ${options.schedulesRun}`);
   if (failure.seed !== undefined) found.push(`seed ${failure.seed}`);
-  found.push(`${failure.steps} steps`, `${failure.preemptions} preemption${failure.preemptions === 1 ? '' : 's'}`);
+  found.push(plural(failure.steps, 'step'), plural(failure.preemptions, 'preemption'));
   lines.push(c.dim(`  ${found.join(', ')}`));
   if (failure.shrunk) {
     const was = failure.shrunk;
-    const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
     lines.push(c.dim(`  shrunk from ${plural(was.preemptions, 'preemption')} and ${plural(was.steps, 'step')} ` +
       `(${plural(was.attempts, 'schedule')} tried; the seed reruns the original)`));
   }
@@ -155,9 +179,10 @@ export function formatFailure(scenario: string, failure: Failure, options: TextO
   lines.push('');
   lines.push(formatTrace(failure.trace, failure, { ...options, failure }));
   lines.push('');
-  lines.push(`  replay: ${c.cyan(replayCommand(scenario, failure.token))}`);
-  if (failure.seed !== undefined && failure.strategy !== 'replay') {
-    lines.push(c.dim(`  rerun this execution first: npx tsx check ${quote(scenario)} --strategy ${failure.strategy} --seed ${quote(failure.seed)}`));
+  if (options.rerun) lines.push(`  replay: ${c.cyan(replayCommand(options.rerun, failure.token))}`);
+  if (options.api || !options.rerun) lines.push(`  ${options.rerun ? 'in a test' : 'replay'}: ${c.cyan(apiReplay(failure.token))}`);
+  if (options.rerun && failure.seed !== undefined && failure.strategy !== 'replay') {
+    lines.push(c.dim(`  rerun this execution first: ${rerunCommand(options.rerun, failure.strategy, failure.seed)}`));
   }
   return lines.join('\n');
 }

@@ -2,7 +2,7 @@
 // this repo installs the tarball (with vitest and typescript) from npm's cache alone, and uses
 // heddle from plain node, from vitest, from tsc and through its bin.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,6 +167,9 @@ beforeAll(() => {
   // From the cache alone (what this repo's `npm ci` fetched); no install scripts: nothing here needs one.
   succeeds(run(project, 'npm', 'ci', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'));
   for (const [name, text] of Object.entries(FILES)) writeFileSync(join(project, name), text);
+  mkdirSync(join(project, 'commonjs'));
+  writeFileSync(join(project, 'commonjs', 'package.json'), '{ "name": "commonjs-part" }\n');
+  writeFileSync(join(project, 'commonjs', 'race.ts'), RACE_TS);
 }, SLOW);
 
 afterAll(() => {
@@ -176,7 +179,7 @@ afterAll(() => {
 describe('heddle installed from its tarball', () => {
   it('ships dist/, README.md, LICENSE and package.json only', () => {
     const paths = packed.files.map((f) => f.path);
-    expect(paths.filter((p) => !p.startsWith('dist/') && !['README.md', 'LICENSE', 'package.json'].includes(p))).toEqual([]);
+    expect(paths.filter((p) => !p.startsWith('dist/') && !['README.md', 'LICENSE', 'package.json', 'bin/heddle.mjs'].includes(p))).toEqual([]);
     expect(paths.filter((p) => /^(models|scenarios|test|bench|src|scheduler)\//.test(p))).toEqual([]);
     expect(paths).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/vitest.js',
       'dist/src/cli/bin.mjs', 'dist/src/instrument/hooks.mjs', 'dist/src/instrument/tsx.mjs', 'dist/src/parallel/worker-boot.mjs']));
@@ -203,9 +206,15 @@ describe('heddle installed from its tarball', () => {
     expect(message).toMatch(/assertion in plain race/);
     expect(message).toMatch(/replay/);
     expect(message).toMatch(/heddle2:/);
-    // TODO(#17): run the replay line exactly as printed and check that it reproduces the failure
-    // (its text is being changed to `npx heddle replay file.ts#name <token>`).
-    // TODO(#17): the code frame vitest shows is in the test file (race.test.ts), not in heddle's vitest.ts.
+    // the CLI line, pasted into a shell in the project, replays the same failure
+    const line = /^\s*replay: (npx heddle replay .*heddle2:\S+)$/m.exec(message)?.[1];
+    expect(line, message).toBeDefined();
+    const replayed = run(project, 'sh', '-c', line!);
+    expect(replayed.status, replayed.transcript).toBe(1);
+    expect(replayed.stdout, replayed.transcript).toMatch(/lost an update/);
+    // vitest's code frame is the test's own line, not heddle's helper
+    expect(message, message).toMatch(/race\.test\.ts:\d+/);
+    expect(message).not.toMatch(/node_modules\/heddle\//);
   }, SLOW);
 
   for (const config of ['tsconfig.nodenext.json', 'tsconfig.bundler.json']) {
@@ -220,8 +229,16 @@ describe('heddle installed from its tarball', () => {
     const r = run(project, 'npx', '--no', 'heddle', 'check', 'race.ts');
     expect(r.status, r.transcript).toBe(1);
     expect(r.stdout, r.transcript).toMatch(/assertion in plain race/);
-    expect(r.stdout, r.transcript).toMatch(/^\s*replay: .*heddle2:\S+/m);
-    // TODO(#17): run the replay line exactly as printed (`npx heddle replay file.ts#name <token>`
-    // once the CLI prints that) and check that it reproduces the failure.
+    const line = /^\s*replay: (.*heddle2:\S+)$/m.exec(r.stdout)?.[1];
+    expect(line, r.transcript).toMatch(/^npx heddle replay 'race\.ts#plain race' heddle2:/);
+    const replayed = run(project, 'sh', '-c', line!);
+    expect(replayed.status, replayed.transcript).toBe(1);
+    expect(replayed.stdout, replayed.transcript).toMatch(/lost an update/);
+  }, SLOW);
+
+  it('a project without "type": "module" (its .ts files are CommonJS) checks the same file', () => {
+    const r = run(project, 'npx', '--no', 'heddle', 'check', 'commonjs/race.ts');
+    expect(r.status, r.transcript).toBe(1);
+    expect(r.stdout, r.transcript).toMatch(/lost an update: n is 1/);
   }, SLOW);
 });

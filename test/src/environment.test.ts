@@ -9,6 +9,7 @@ import { racy as mkdirRace, safe as mkdirSafe } from '../../scenarios/node/mkdir
 import { racy as timeoutRace, safe as timeoutSafe } from '../../scenarios/node/timeout-cache.ts';
 import { makeStrategy } from '../../src/strategies.ts';
 import { Observing } from '../support/observing.ts';
+import { opLabel } from '../../src/report/text.ts';
 
 const realSetTimeout = globalThis.setTimeout;
 
@@ -78,6 +79,19 @@ describe('controlled calls', () => {
     }), iterations: 300 });
     expect(safe.verdict).toBe('pass');
     expect([...chosen]).toEqual(expect.arrayContaining(['call', 'response']));
+  });
+
+  it('a controlled call is labelled by its verb and the function once: call client.get, call anonymous', async () => {
+    const r = await explore(timeoutRace, { seed: 1, iterations: 500 });
+    const labels = r.failure!.trace.filter((s) => s.kind === 'call' || s.kind === 'response').map((s) => opLabel(s, r.failure!));
+    expect(labels).toContain('call client.get');
+    const anonymous = scenario('t/anonymous-call', async () => {
+      const fetchToken = controlled(async () => 't');
+      await fetchToken();
+      throw new Error('stop here');
+    });
+    const f = (await explore(anonymous, { iterations: 1 })).failure!;
+    expect(f.trace.filter((s) => s.kind === 'call' || s.kind === 'response').map((s) => opLabel(s, f))).toEqual(['call anonymous', 'response anonymous']);
   });
 
   it('controlled() passes calls straight through outside an exploration', async () => {

@@ -28,6 +28,16 @@ describe('HTML report', () => {
     expect(html).not.toMatch(/<script|(src|href)=["']?https?:/); // no scripts, nothing fetched from the network
   });
 
+  it("counts in the right number, keeps the assertion's values and prints the CLI's replay line", async () => {
+    const f = await failureOf(lostUpdate);
+    const html = failureHtml(lostUpdate.name, f, { cli: 'npx heddle', target: 'test/fixtures/programs.ts#fixture/lost-update' });
+    expect(f.preemptions).toBe(1);
+    expect(html).toMatch(/, 1 preemption<\/p>/);
+    expect(html).toContain('1 !== 2');
+    expect(html).toContain(`replay: <code>npx heddle replay test/fixtures/programs.ts#fixture/lost-update ${f.token}</code>`);
+    expect(failureHtml(lostUpdate.name, f)).toContain(`replay: <code>await replay(scenario, &#39;${f.token}&#39;)</code>`);
+  });
+
   it('draws happens-before edges through spawn, locks and join', async () => {
     const f = await failureOf(oppositeLocks);
     const kinds = new Set(syncEdges(f.trace, f.objects).map((e) => e.kind));

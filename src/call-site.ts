@@ -1,0 +1,48 @@
+import { fileURLToPath } from 'node:url';
+import { basename, dirname, resolve, sep } from 'node:path';
+import { heddleRoot } from './instrument/policy.ts';
+
+// Where user code called into heddle, read from the stack: the files that defined a scenario (so
+// a printed command can load it again) and the frames a test runner shows for a failed check.
+
+// In a build, heddleRoot() is dist/, and source-mapped frames name the sources beside it
+// (the package's src/ and scheduler/, which it does not ship): heddle's own frames too.
+const ROOTS = basename(heddleRoot()) === 'dist' ? [heddleRoot(), dirname(heddleRoot())] : [heddleRoot()];
+const OWN = ROOTS.flatMap((root) => ['src', 'scheduler', 'dist'].map((folder) => resolve(root, folder) + sep));
+
+function ownFile(file: string): boolean {
+  return OWN.some((dir) => file.startsWith(dir));
+}
+
+function pathOf(file: string): string {
+  return file.startsWith('file:') ? fileURLToPath(file) : file;
+}
+
+/** The files on the stack above `below` (the API function the user called), nearest first, heddle's own left out. */
+export function callerFiles(below: (...args: never[]) => unknown): string[] {
+  const saved = Error.prepareStackTrace;
+  const holder: { stack?: NodeJS.CallSite[] } = {};
+  try {
+    Error.prepareStackTrace = (_error, sites) => sites;
+    Error.captureStackTrace(holder, below);
+    const sites = holder.stack ?? [];
+    const files = sites.map((s) => s.getFileName()).filter((f): f is string => typeof f === 'string' && f !== '' && !f.startsWith('node:'));
+    return [...new Set(files.map(pathOf))].filter((f) => !ownFile(f));
+  } catch {
+    return [];
+  } finally {
+    Error.prepareStackTrace = saved;
+  }
+}
+
+/**
+ * The stack frames above `below`, heddle's own left out (its helper, the instrumentation's
+ * wrappers): a thrown error given these points a test runner's code frame at the user's line.
+ */
+export function callerFrames(below: (...args: never[]) => unknown): string {
+  const holder: { stack?: string } = {};
+  Error.captureStackTrace(holder, below);
+  const frames = (holder.stack ?? '').split('\n').slice(1);
+  const outside = frames.filter((f) => !OWN.some((dir) => f.includes(dir)));
+  return (outside.length > 0 ? outside : frames).join('\n');
+}
