@@ -55,6 +55,8 @@ export interface Strategy {
   readonly executionIndex?: number;
   /** For seeded strategies: the seed that replays the current execution on its own. */
   readonly executionSeed?: string;
+  /** CLI flags besides --strategy and --seed that the seed needs to rerun the current execution (pct's --depth). */
+  readonly rerunFlags?: readonly string[];
   /** True when the strategy has proved it explored every schedule in its space. */
   readonly complete?: boolean;
   /**

@@ -145,11 +145,12 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
   };
   // A data race does not stop the search: a later execution may show what it breaks (an
   // assertion, a crash), which is the more useful report. Without one, the first race is reported.
-  let firstRace: { result: ExecutionResult; strategy: string; seed: string | undefined; index: number } | null = null;
+  let firstRace: { result: ExecutionResult; strategy: string; seed: string | undefined; flags: readonly string[] | undefined; index: number } | null = null;
   while (schedulesRun < iterations && strategy.newExecution()) {
     index = strategy.executionIndex ?? index + 1;
     if (options.stopAfter !== undefined && index > options.stopAfter()) break;
     const seed = strategy.executionSeed;
+    const flags = strategy.rerunFlags;
     const result = await runExecution(s, strategy, maxSteps, false);
     if (strategy.probeOnly) continue; // another slice owns this execution, or it only probed the search
     stepsRun += result.steps;
@@ -164,21 +165,25 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
     const found = strategy.activeName ?? strategy.name;
     if (schedulesRun === 1 && result.failure === null) {
       const leak = await checkRerun(s, result, maxSteps);
-      if (leak) return finish(await report(s, leak, found, seed, maxSteps, false));
+      if (leak) return finish(withFlags(await report(s, leak, found, seed, maxSteps, false), flags));
     }
     if (result.failure !== null) {
       options.onFailureFound?.(index);
       // Shrinking is abandoned once another slice holds an earlier failure: this one will not be reported.
       const stop = options.stopAfter;
-      return finish(await report(s, result, found, seed, maxSteps, shrinking, stop ? () => stop() < index : undefined));
+      return finish(withFlags(await report(s, result, found, seed, maxSteps, shrinking, stop ? () => stop() < index : undefined), flags));
     }
-    if (firstRace === null && result.races.length > 0) firstRace = { result, strategy: found, seed, index };
+    if (firstRace === null && result.races.length > 0) firstRace = { result, strategy: found, seed, flags, index };
   }
   if (firstRace !== null) {
-    const { result, strategy: found, seed } = firstRace;
-    return finish(await report(s, withFailure(result, { kind: 'data-race', message: '' }), found, seed, maxSteps, shrinking), firstRace.index);
+    const { result, strategy: found, seed, flags } = firstRace;
+    return finish(withFlags(await report(s, withFailure(result, { kind: 'data-race', message: '' }), found, seed, maxSteps, shrinking), flags), firstRace.index);
   }
   return finish();
+}
+
+function withFlags(failure: Failure, flags: readonly string[] | undefined): Failure {
+  return flags === undefined || flags.length === 0 || failure.seed === undefined ? failure : { ...failure, rerunFlags: flags };
 }
 
 /**

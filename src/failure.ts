@@ -8,6 +8,8 @@ export interface Failure {
   readonly strategy: string;
   /** The execution seed, for seeded strategies: `--seed` reruns this execution first. */
   readonly seed?: string;
+  /** Flags besides --strategy and --seed that rerun the execution from its seed (`--depth 2`). */
+  readonly rerunFlags?: readonly string[];
   /** The schedule token: `replay <scenario> <token>` reruns exactly this execution. */
   readonly token: string;
   readonly trace: readonly TraceStep[];

@@ -54,7 +54,8 @@ export function makeStrategy(name: StrategyName, options: StrategyOptions): Stra
         { label: 'random', strategy: new RandomStrategy(seed) },
         { label: `pct`, strategy: new PctStrategy(seed, options.depth ?? 3) },
         { label: 'pos', strategy: new PosStrategy(seed) },
-        { label: 'pct', strategy: new PctStrategy(`${seed}:d2`, 2) },
+        // Its own seeds (a whole number, so that `--strategy pct --depth 2 --seed` reruns one).
+        { label: 'pct', strategy: new PctStrategy(String((Number(seed) + 0x9e3779b9) % Number.MAX_SAFE_INTEGER), 2) },
       ]);
   }
 }

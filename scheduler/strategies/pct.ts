@@ -38,6 +38,11 @@ export class PctStrategy implements Strategy {
     this.rng = prng(seed);
   }
 
+  /** The CLI's default depth is 3: another one must be named to rerun an execution. */
+  get rerunFlags(): readonly string[] {
+    return this.depth === 3 ? [] : ['--depth', String(this.depth)];
+  }
+
   skipExecution(): boolean {
     this.seeds.skip();
     return true;

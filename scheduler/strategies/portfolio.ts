@@ -28,6 +28,10 @@ export class PortfolioStrategy implements Strategy {
     return this.active.strategy.executionSeed;
   }
 
+  get rerunFlags(): readonly string[] | undefined {
+    return this.active.strategy.rerunFlags;
+  }
+
   newExecution(): boolean {
     return this.advance(prepare);
   }

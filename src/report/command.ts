@@ -35,8 +35,8 @@ export function replayCommand(rerun: Rerun, token: string): string {
 }
 
 /** `npx heddle check path/file.ts#name --strategy … --seed …`: the search again, this execution first. */
-export function rerunCommand(rerun: Rerun, strategy: string, seed: string): string {
-  return commandLine(rerun.cli, 'check', [rerun.target], ['--strategy', shellQuote(strategy), '--seed', shellQuote(seed)]);
+export function rerunCommand(rerun: Rerun, strategy: string, seed: string, flags: readonly string[] = []): string {
+  return commandLine(rerun.cli, 'check', [rerun.target], ['--strategy', shellQuote(strategy), ...flags.map(shellQuote), '--seed', shellQuote(seed)]);
 }
 
 /** The API form, for a test file: `await replay(scenario, 'heddle1:…')`. */

@@ -14,6 +14,7 @@ export function failureJson(f: Failure, rerun?: Rerun): Record<string, unknown> 
     internal: f.internal ?? false,
     strategy: f.strategy,
     seed: f.seed ?? null,
+    rerunFlags: f.rerunFlags ?? [],
     token: f.token,
     replay: rerun ? replayCommand(rerun, f.token) : apiReplay(f.token),
     steps: f.steps,

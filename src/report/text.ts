@@ -182,7 +182,7 @@ export function formatFailure(scenario: string, failure: Failure, options: Failu
   if (options.rerun) lines.push(`  replay: ${c.cyan(replayCommand(options.rerun, failure.token))}`);
   if (options.api || !options.rerun) lines.push(`  ${options.rerun ? 'in a test' : 'replay'}: ${c.cyan(apiReplay(failure.token))}`);
   if (options.rerun && failure.seed !== undefined && failure.strategy !== 'replay') {
-    lines.push(c.dim(`  rerun this execution first: ${rerunCommand(options.rerun, failure.strategy, failure.seed)}`));
+    lines.push(c.dim(`  rerun this execution first: ${rerunCommand(options.rerun, failure.strategy, failure.seed, failure.rerunFlags)}`));
   }
   return lines.join('\n');
 }
