@@ -3,7 +3,7 @@ import { apiReplay, replayCommand, type Rerun } from './command.ts';
 import { opLabel } from './text.ts';
 
 /**
- * The machine-readable form of a failure (schema in the README). Thrown values become their
+ * The machine-readable form of a failure (schema in docs/reading-a-failure.md). Thrown values become their
  * name and message; every trace step gets its readable label. `replay` is the command line the
  * text report prints (the API form when `rerun` is not known).
  */
