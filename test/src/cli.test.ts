@@ -264,6 +264,12 @@ describe('entry points', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('a reader that closes the pipe early ends the run quietly, with no stack trace', () => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" --import tsx check.ts --list | head -1`], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/EPIPE|at /);
+  });
+
   it('npx tsx replay exits 2 for a token of an older heddle', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'replay.ts', 'basics/lost-update', 'heddle1:garbage'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(2);
