@@ -7,6 +7,7 @@ import type { Scenario } from './scenario.ts';
 import { installEnvironment } from './environment/index.ts';
 import { asyncTaskContext, attributeTasks } from './environment/context.ts';
 import { enterOutsideScopes } from './instrument/tracking.ts';
+import { ModelKeyError } from './linearizability/checker.ts';
 
 export const DEFAULT_MAX_STEPS = 10_000;
 
@@ -92,6 +93,8 @@ export async function runExecution(s: Scenario, strategy: Strategy, maxSteps: nu
     // A body that returned a promise (`return x.get()`) ended with it: verify sees its value.
     verdict = await s.options.verify(await result.value);
   } catch (e) {
+    // A mistake in the scenario's specification is the user's to fix, not a verdict on the code.
+    if (e instanceof ModelKeyError) throw e;
     verdict = { kind: 'uncaught' as const, message: `the scenario's verify hook threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` };
   }
   return verdict === null ? result : withFailure(result, { kind: verdict.kind, message: verdict.message });

@@ -5,6 +5,7 @@ import { runMerge, mergeUsage } from './merge.ts';
 import { EXIT_OK, EXIT_USAGE, InputError } from './input.ts';
 import { processOutput, type Output } from './output.ts';
 import { InstrumentationError } from '../explore.ts';
+import { ModelKeyError } from '../linearizability/checker.ts';
 import type { Cli } from '../report/command.ts';
 
 export type Command = 'check' | 'replay' | 'merge';
@@ -51,7 +52,7 @@ export async function runCommand(command: Command, args: readonly string[], out:
     if (command === 'merge') return await runMerge(args, out, cli);
     return command === 'check' ? await runCheck(args, out, cli) : await runReplay(args, out, cli);
   } catch (e) {
-    if (e instanceof InputError || e instanceof InstrumentationError) {
+    if (e instanceof InputError || e instanceof InstrumentationError || e instanceof ModelKeyError) {
       out.stderr(`heddle ${command}: ${e.message}`);
     } else {
       const what = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);

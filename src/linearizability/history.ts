@@ -4,14 +4,15 @@ import { isDeepStrictEqual } from 'node:util';
 /** What an operation returned: a value, or the error it threw (compared by name and message). */
 export type OpResult = { readonly value: unknown } | { readonly error: string };
 
-/** One completed operation of a concurrent history. */
+/** One operation of a concurrent history. */
 export interface HistoryOp {
   readonly id: number;
   readonly task: number;
   readonly name: string;
   readonly args: readonly unknown[];
-  readonly result: OpResult;
-  /** Position of the invocation and of the response in the history's event order. */
+  /** null: called but never returned (the execution ended first, by a failure or a deadlock). */
+  readonly result: OpResult | null;
+  /** Position of the invocation and of the response in the history's event order (Infinity: never returned). */
   readonly invoked: number;
   readonly returned: number;
 }
@@ -39,21 +40,26 @@ export function showCall(op: Pick<HistoryOp, 'name' | 'args'>): string {
  */
 export class HistoryRecorder {
   private clock = 0;
-  private nextId = 0;
-  readonly ops: HistoryOp[] = [];
+  private readonly calls: HistoryOp[] = [];
+
+  /** The operations so far in the order they returned; those still running (`result: null`) last. */
+  get ops(): HistoryOp[] {
+    return [...this.calls].sort((a, b) => a.returned - b.returned || a.invoked - b.invoked);
+  }
 
   call(task: number, name: string, args: readonly unknown[], run: () => unknown): Promise<void> {
     const self = this;
     return ownAsync('call', function* call() {
-      const id = self.nextId++;
+      const id = self.calls.length;
       const invoked = self.clock++;
+      self.calls.push({ id, task, name, args, result: null, invoked, returned: Infinity });
       let result: OpResult;
       try {
         result = { value: yield run() };
       } catch (e) {
         result = { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
       }
-      self.ops.push({ id, task, name, args, result, invoked, returned: self.clock++ });
+      self.calls[id] = { id, task, name, args, result, invoked, returned: self.clock++ };
     });
   }
 }

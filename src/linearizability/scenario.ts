@@ -2,9 +2,8 @@ import { ownAsync } from '../instrument/own.ts';
 import seedrandom from 'seedrandom';
 import { random, spawn } from '../primitives/task.ts';
 import { scenario, type Expectation, type Scenario } from '../scenario.ts';
-import { checkHistory, type SequentialModel } from './checker.ts';
+import { checkHistory, ModelKeyError, type SequentialModel } from './checker.ts';
 import { HistoryRecorder, showCall, showResult, type HistoryOp, type OpResult } from './history.ts';
-import { snapshot } from './snapshot.ts';
 
 export interface LinOperation<T> {
   /** The operation's arguments, drawn from a seeded generator. Default: none. */
@@ -57,28 +56,45 @@ function plan<T>(spec: LinSpec<T, unknown>, draws: readonly number[], tasks: num
   return out;
 }
 
-/** The default specification: the same class, each operation replayed alone on a fresh object. */
-export function classModel<T>(spec: LinSpec<T, unknown>): SequentialModel<{ readonly ops: readonly PlannedOp[]; readonly key: string }> {
-  const build = async (ops: readonly PlannedOp[]) => {
-    const obj = spec.create();
-    let last: OpResult = { value: undefined };
-    for (const op of ops) {
-      try {
-        last = { value: await spec.operations[op.name]!.run(obj, op.args) };
-      } catch (e) {
-        last = { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
-      }
+/**
+ * A state of the default specification: the calls made so far, and a live object that has run
+ * exactly `depth` of them. The search extends a state once by its first child and then tries
+ * siblings: the first child runs its call on the parent's object (the object moves on to it);
+ * any other rebuilds a fresh object from the calls. invariant: `live.depth` only grows, so at
+ * most one state of a chain sharing `live` has as many calls as the object has run.
+ */
+export interface ClassState {
+  readonly calls: readonly PlannedOp[];
+  readonly live: { obj: unknown; depth: number };
+}
+
+/**
+ * The default specification: the same class, its operations run one at a time on a fresh
+ * object. It has no key: a class keeps state where no snapshot sees it (`#private` fields,
+ * closures, Dates), so the checker tells states apart by the calls that built them.
+ */
+export function classModel<T>(spec: LinSpec<T, unknown>): SequentialModel<ClassState> {
+  const run = async (obj: T, op: PlannedOp): Promise<OpResult> => {
+    try {
+      return { value: await spec.operations[op.name]!.run(obj, op.args) };
+    } catch (e) {
+      return { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
     }
-    return { obj, last };
   };
   return {
-    init: async () => ({ ops: [], key: snapshot((await build([])).obj) }),
+    init: () => ({ calls: [], live: { obj: spec.create(), depth: 0 } }),
     apply: async (state, name, args) => {
-      const ops = [...state.ops, { name, args: [...args] }];
-      const { obj, last } = await build(ops);
-      return { state: { ops, key: snapshot(obj) }, result: last };
+      const call = { name, args: [...args] };
+      const calls = [...state.calls, call];
+      let live = state.live;
+      if (live.depth !== state.calls.length) {
+        live = { obj: spec.create(), depth: 0 };
+        for (const op of state.calls) await run(live.obj as T, op);
+      }
+      const result = await run(live.obj as T, call);
+      live.depth = calls.length;
+      return { state: { calls, live }, result };
     },
-    key: (state) => state.key,
   };
 }
 
@@ -86,7 +102,7 @@ export function classModel<T>(spec: LinSpec<T, unknown>): SequentialModel<{ read
 export function historyTable(ops: readonly HistoryOp[]): string {
   const tasks = [...new Set(ops.map((o) => o.task))].sort((a, b) => a - b);
   const columns = tasks.map((t) => ops.filter((o) => o.task === t).sort((a, b) => a.invoked - b.invoked)
-    .map((o) => `${showCall(o)} → ${showResult(o.result)}  [${o.invoked}–${o.returned}]`));
+    .map((o) => (o.result === null ? `${showCall(o)} → never returned  [${o.invoked}–]` : `${showCall(o)} → ${showResult(o.result)}  [${o.invoked}–${o.returned}]`)));
   const width = columns.map((c, i) => Math.max(`task ${tasks[i]}`.length, ...c.map((x) => x.length)));
   const rows = Math.max(0, ...columns.map((c) => c.length));
   const line = (cells: string[]) => '    ' + cells.map((x, i) => x.padEnd(width[i]!)).join(' │ ');
@@ -125,7 +141,13 @@ export function linearizability<T, S = unknown>(spec: LinSpec<T, S>): Scenario {
     description: spec.description ?? `linearizability of ${spec.name} against its sequential specification`,
     verify: async (value) => {
       const ops = value as HistoryOp[];
-      const verdict = await checkHistory(ops, model);
+      let verdict;
+      try {
+        verdict = await checkHistory(ops, model);
+      } catch (e) {
+        if (e instanceof ModelKeyError) throw new ModelKeyError(`linearizability '${spec.name}': ${e.message}`);
+        throw e;
+      }
       if (verdict.linearizable) return null;
       return { kind: 'linearizability', message: `${verdict.explanation}\n${historyTable(ops)}` };
     },

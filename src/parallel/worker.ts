@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { loadFile, type LoadedScenario } from '../cli/load.ts';
+import { ModelKeyError } from '../linearizability/checker.ts';
 import { exploreSlice, type WorkerReply, type WorkerRequest, type WorkerResponse, type WorkerTask } from './protocol.ts';
 
 // A long-lived worker: it explores one slice per request, for as many requests as the pool
@@ -18,7 +19,12 @@ async function run(task: WorkerTask): Promise<WorkerReply> {
   }
   const loaded = scenarios.find((l) => l.scenario.name === task.scenario);
   if (!loaded) return { ok: false, user: true, error: `no scenario '${task.scenario}' in ${task.file} (as a worker thread loads it)` };
-  return { ok: true, result: await exploreSlice(loaded.scenario, task.options, task.index, task.count, new BigInt64Array(task.bound)) };
+  try {
+    return { ok: true, result: await exploreSlice(loaded.scenario, task.options, task.index, task.count, new BigInt64Array(task.bound)) };
+  } catch (e) {
+    if (e instanceof ModelKeyError) return { ok: false, user: true, error: e.message };
+    throw e;
+  }
 }
 
 parentPort!.on('message', ({ id, task }: WorkerRequest) => {
