@@ -13,6 +13,7 @@ import { isThenable } from './promises.ts';
 import { MemoryLog } from './memory.ts';
 import type { ExecutionObserver, ExecutionOptions } from './execution-types.ts';
 import type {
+  AtomicityViolation,
   DataRace,
   ExecutionFailure,
   ExecutionResult,
@@ -172,6 +173,11 @@ export class Execution {
   /** Records a data race seen by a detector; it does not end the execution. */
   addRace(race: DataRace): void {
     this.record.races.push(race);
+  }
+
+  /** Records a lost update seen by the atomicity detector; it does not end the execution. */
+  addAtomicityViolation(violation: AtomicityViolation): void {
+    this.record.atomicity.push(violation);
   }
 
   /** Runs code outside heddle's control (a controlled function's own work): no frames, no tracking. */

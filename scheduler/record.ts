@@ -1,5 +1,5 @@
 import { TraceLog } from './trace-log.ts';
-import type { DataRace, ExecutionFailure, ExecutionResult, ObjectInfo, PendingOp, Schedule, TaskId, TaskInfo, TraceStep } from './types.ts';
+import type { AtomicityViolation, DataRace, ExecutionFailure, ExecutionResult, ObjectInfo, PendingOp, Schedule, TaskId, TaskInfo, TraceStep } from './types.ts';
 
 /** What one execution leaves behind: its trace, its schedule (choices and draws), its races. */
 export class ExecutionRecord {
@@ -7,6 +7,7 @@ export class ExecutionRecord {
   readonly choices: TaskId[] = [];
   readonly randoms: number[] = [];
   readonly races: DataRace[] = [];
+  readonly atomicity: AtomicityViolation[] = [];
   /** What this execution did that heddle did not control, each with its location. */
   readonly uncontrolled: string[] = [];
   /** Steps whose effects on plain state heddle could not see (calls into uninstrumented code). */
@@ -33,7 +34,7 @@ export class ExecutionRecord {
   result(failure: ExecutionFailure | null, tasks: TaskInfo[], objects: readonly ObjectInfo[], value: unknown,
     pruned: boolean): ExecutionResult {
     return new RecordedResult(this.trace, failure, { choices: this.choices, randoms: this.randoms }, tasks, objects,
-      this.preemptions, this.races, value, pruned, this.uncontrolled, this.unseen);
+      this.preemptions, this.races, this.atomicity, value, pruned, this.uncontrolled, this.unseen);
   }
 }
 
@@ -55,6 +56,7 @@ export class RecordedResult implements ExecutionResult {
     readonly objects: readonly ObjectInfo[],
     readonly preemptions: number,
     readonly races: readonly DataRace[],
+    readonly atomicity: readonly AtomicityViolation[],
     readonly value: unknown,
     readonly pruned: boolean,
     readonly uncontrolled: readonly string[],
@@ -72,7 +74,7 @@ export class RecordedResult implements ExecutionResult {
   /** The same execution, ended by another failure (a verdict, a race reported as the failure). */
   withFailure(failure: ExecutionFailure | null): RecordedResult {
     return new RecordedResult(this.log, failure, this.schedule, this.tasks, this.objects, this.preemptions, this.races,
-      this.value, this.pruned, this.uncontrolled, this.unseen);
+      this.atomicity, this.value, this.pruned, this.uncontrolled, this.unseen);
   }
 }
 

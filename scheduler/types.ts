@@ -106,6 +106,20 @@ export interface DataRace {
   readonly second: RaceAccess;
 }
 
+/**
+ * A lost update (atomicity.ts): `task` read a cell, another task wrote it, then `task` wrote it
+ * with no read or write of its own in between — a write computed from a stale read.
+ */
+export interface AtomicityViolation {
+  readonly object: ObjectId;
+  /** The task's read whose value went stale. */
+  readonly read: RaceAccess;
+  /** The first write by another task after that read. */
+  readonly foreign: RaceAccess;
+  /** The task's own write, from the stale read. */
+  readonly write: RaceAccess;
+}
+
 export interface TaskInfo {
   readonly id: TaskId;
   readonly name: string;
@@ -115,6 +129,7 @@ export type FailureKind =
   | 'assertion'
   | 'deadlock'
   | 'data-race'
+  | 'atomicity'
   | 'livelock'
   | 'nondeterminism'
   | 'uncaught'
@@ -124,6 +139,7 @@ export const FAILURE_KINDS: readonly FailureKind[] = [
   'assertion',
   'deadlock',
   'data-race',
+  'atomicity',
   'livelock',
   'nondeterminism',
   'uncaught',
@@ -170,6 +186,8 @@ export interface ExecutionResult {
   readonly preemptions: number;
   /** Data races seen in this execution (at most one per cell), whatever its outcome. */
   readonly races: readonly DataRace[];
+  /** Lost updates seen in this execution (at most one per cell), whatever its outcome. */
+  readonly atomicity: readonly AtomicityViolation[];
   /** What the scenario body (task 0) returned, when it finished. */
   readonly value: unknown;
   /** Ended early by the strategy because it could only repeat explored behaviour. */

@@ -3,13 +3,13 @@ import { ReplayStrategy } from '../scheduler/strategies/replay.ts';
 import { withFailure } from '../scheduler/record.ts';
 import { ShardStrategy } from '../scheduler/strategies/shard.ts';
 import type { Strategy } from '../scheduler/strategy.ts';
-import { describeRace } from '../scheduler/detectors/race.ts';
+import { describeRace, describeRaceWarning } from '../scheduler/detectors/race.ts';
 import type { ExecutionFailure, ExecutionResult } from '../scheduler/types.ts';
 import type { Scenario } from './scenario.ts';
 import { DEFAULT_STRATEGY, EXHAUSTIVE, makeStrategy, type StrategyName } from './strategies.ts';
-import type { Failure } from './failure.ts';
+import { failureRank, type Failure, type RaceWarning } from './failure.ts';
 import { plural } from './report/plural.ts';
-import { runExecution, maxStepsOf, withRaceFailure } from './run.ts';
+import { runExecution, maxStepsOf, racePolicy, withDeferredFailure, type RacePolicy } from './run.ts';
 import { shrink, type ShrinkOutcome } from './shrink.ts';
 import { notInstrumented } from './instrument/runtime.ts';
 import { isInstrumented } from './instrument/tracking.ts';
@@ -52,6 +52,8 @@ export interface ExploreOptions {
    * split search lowers its shared bound with it, so the other slices stop at once.
    */
   readonly onFailureFound?: (index: number) => void;
+  /** Overrides the scenario's `races` option (`--races`): 'warn' (default), 'strict' or 'off' (see RacePolicy). */
+  readonly races?: RacePolicy;
 }
 
 export interface ExploreResult {
@@ -71,9 +73,16 @@ export interface ExploreResult {
   readonly coverage?: string;
   /** What the executions did that heddle did not control (the first ones met): the result is then no proof. */
   readonly uncontrolled?: readonly string[];
+  /**
+   * Races the search met and, under races: 'warn', did not fail on: two accesses of a Shared
+   * cell unordered by synchronisation (the first execution that showed one, per cell).
+   */
+  readonly warnings?: readonly RaceWarning[];
 }
 
 export const DEFAULT_ITERATIONS = 1000;
+/** Cells whose races a search lists as warnings, at most. */
+const MAX_WARNINGS = 10;
 /** Distinct things heddle did not control, kept per search (the first ones met). */
 const MAX_UNCONTROLLED = 10;
 
@@ -94,7 +103,7 @@ function honestCoverage(own: string | undefined, uncontrolled: readonly string[]
 export { DEFAULT_MAX_STEPS } from './run.ts';
 export const DEFAULT_SEED = '1';
 
-export { runExecution, maxStepsOf, withRaceFailure } from './run.ts';
+export { runExecution, maxStepsOf, withDeferredFailure, racePolicy, RACE_POLICIES, type RacePolicy } from './run.ts';
 
 /** Explores interleavings of the scenario until a failure or the end of the budget. */
 export async function explore(s: Scenario, options: ExploreOptions = {}): Promise<ExploreResult> {
@@ -128,30 +137,39 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
   let index = -1;
   const maxSteps = maxStepsOf(s, options);
   const shrinking = options.shrink ?? true;
+  const policy = racePolicy(s, options.races);
+  // A policy other than the scenario's own must be given again to replay its failures.
+  const replayFlags = policy === racePolicy(s) ? undefined : ['--races', policy];
   let schedulesRun = 0;
   let stepsRun = 0;
   let pruned = 0;
   // What the executions did that heddle did not control: a search that met any is no proof.
   const uncontrolled = new Set<string>();
   let unseen = 0;
-  const finish = (failure?: Failure, at = index): ExploreResult => {
+  // Per racing cell (by name), the first execution that raced on it: listed as warnings.
+  const raced = new Map<string, ExecutionResult>();
+  const finish = async (found?: Failure, at = index): Promise<ExploreResult> => {
+    const failure = found && replayFlags ? { ...found, replayFlags } : found;
+    const warnings = policy === 'warn' ? await raceWarnings(s, raced, maxSteps, policy) : [];
     const coverage = !failure ? honestCoverage(strategy.coverage?.(schedulesRun), [...uncontrolled], unseen) : undefined;
     return {
       scenario: s.name, verdict: failure ? 'fail' : 'pass', strategy: strategy.name, schedulesRun, stepsRun, pruned,
       complete: failure === undefined && strategy.complete === true && uncontrolled.size === 0, ...(failure ? { failure, failureIndex: at } : {}),
       ...(coverage !== undefined ? { coverage } : {}),
       ...(uncontrolled.size > 0 ? { uncontrolled: [...uncontrolled] } : {}),
+      ...(warnings.length > 0 ? { warnings } : {}),
     };
   };
-  // A data race does not stop the search: a later execution may show what it breaks (an
-  // assertion, a crash), which is the more useful report. Without one, the first race is reported.
-  let firstRace: { result: ExecutionResult; strategy: string; seed: string | undefined; flags: readonly string[] | undefined; index: number } | null = null;
+  // A lost update or a strict data race does not stop the search: a later execution may show
+  // what it breaks (an assertion, a crash), which is the more useful report. Without one, the
+  // first lost update is reported, else the first race (failureRank).
+  let deferred: { result: ExecutionResult; strategy: string; seed: string | undefined; flags: readonly string[] | undefined; index: number } | null = null;
   while (schedulesRun < iterations && strategy.newExecution()) {
     index = strategy.executionIndex ?? index + 1;
     if (options.stopAfter !== undefined && index > options.stopAfter()) break;
     const seed = strategy.executionSeed;
     const flags = strategy.rerunFlags;
-    const result = await runExecution(s, strategy, maxSteps, false);
+    const result = await runExecution(s, strategy, maxSteps, false, policy);
     if (strategy.probeOnly) continue; // another slice owns this execution, or it only probed the search
     stepsRun += result.steps;
     for (const u of result.uncontrolled ?? []) if (uncontrolled.size < MAX_UNCONTROLLED) uncontrolled.add(u);
@@ -164,20 +182,29 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
     options.onExecution?.(schedulesRun);
     const found = strategy.activeName ?? strategy.name;
     if (schedulesRun === 1 && result.failure === null) {
-      const leak = await checkRerun(s, result, maxSteps);
-      if (leak) return finish(withFlags(await report(s, leak, found, seed, maxSteps, false), flags));
+      const leak = await checkRerun(s, result, maxSteps, policy);
+      if (leak) return finish(withFlags(await report(s, leak, found, seed, maxSteps, false, policy), flags));
     }
     if (result.failure !== null) {
       options.onFailureFound?.(index);
       // Shrinking is abandoned once another slice holds an earlier failure: this one will not be reported.
       const stop = options.stopAfter;
-      return finish(withFlags(await report(s, result, found, seed, maxSteps, shrinking, stop ? () => stop() < index : undefined), flags));
+      return finish(withFlags(await report(s, result, found, seed, maxSteps, shrinking, policy, stop ? () => stop() < index : undefined), flags));
     }
-    if (firstRace === null && result.races.length > 0) firstRace = { result, strategy: found, seed, flags, index };
+    const judged = withDeferredFailure(result, policy);
+    if (judged.failure !== null && (deferred === null || failureRank(judged.failure.kind) < failureRank(deferred.result.failure!.kind))) {
+      deferred = { result: judged, strategy: found, seed, flags, index };
+    }
+    if (policy === 'warn') {
+      for (const race of result.races) {
+        const cell = result.objects[race.object]?.name ?? '';
+        if (raced.size < MAX_WARNINGS && !raced.has(cell)) raced.set(cell, result);
+      }
+    }
   }
-  if (firstRace !== null) {
-    const { result, strategy: found, seed, flags } = firstRace;
-    return finish(withFlags(await report(s, withFailure(result, { kind: 'data-race', message: '' }), found, seed, maxSteps, shrinking), flags), firstRace.index);
+  if (deferred !== null) {
+    const { result, strategy: found, seed, flags } = deferred;
+    return finish(withFlags(await report(s, result, found, seed, maxSteps, shrinking, policy), flags), deferred.index);
   }
   return finish();
 }
@@ -190,8 +217,8 @@ function withFlags(failure: Failure, flags: readonly string[] | undefined): Fail
  * Runs the same schedule again: a different trace or outcome means the scenario is not a pure
  * function of its schedule — usually state that survives between executions.
  */
-async function checkRerun(s: Scenario, first: ExecutionResult, maxSteps: number): Promise<ExecutionResult | null> {
-  const again = await runExecution(s, new ReplayStrategy(first.schedule), maxSteps, false);
+async function checkRerun(s: Scenario, first: ExecutionResult, maxSteps: number, policy: RacePolicy): Promise<ExecutionResult | null> {
+  const again = await runExecution(s, new ReplayStrategy(first.schedule), maxSteps, false, policy);
   if (sameOutcome(first, again)) return null;
   return withFailure(again, leakFailure(first, again));
 }
@@ -221,20 +248,20 @@ function leakFailure(first: ExecutionResult, again: ExecutionResult): ExecutionF
  * checks that it fails the same way (a failure that does not reproduce is itself reported).
  */
 async function report(s: Scenario, result: ExecutionResult, strategyName: string, seed: string | undefined,
-  maxSteps: number, shrinking: boolean, abandon?: () => boolean): Promise<Failure> {
+  maxSteps: number, shrinking: boolean, policy: RacePolicy, abandon?: () => boolean): Promise<Failure> {
   const failure = result.failure!;
   let shown = result;
   let shrunk: ShrinkOutcome | null = null;
   if (failure.kind !== 'nondeterminism') {
-    const again = withRaceFailure(await runExecution(s, new ReplayStrategy(result.schedule), maxSteps, true));
+    const again = withDeferredFailure(await runExecution(s, new ReplayStrategy(result.schedule), maxSteps, true, policy), policy);
     if (again.failure?.kind !== failure.kind) {
       return toFailure(s.name, withFailure(again, leakFailure(result, again)), strategyName, seed);
     }
     shown = again;
     if (shrinking) {
-      shrunk = await shrink(s, result, maxSteps, undefined, abandon);
+      shrunk = await shrink(s, result, maxSteps, undefined, abandon, policy);
       if (shrunk.result !== result) {
-        const located = withRaceFailure(await runExecution(s, new ReplayStrategy(shrunk.result.schedule), maxSteps, true));
+        const located = withDeferredFailure(await runExecution(s, new ReplayStrategy(shrunk.result.schedule), maxSteps, true, policy), policy);
         if (located.failure?.kind === failure.kind) shown = located;
       }
     }
@@ -242,6 +269,19 @@ async function report(s: Scenario, result: ExecutionResult, strategyName: string
   const out = toFailure(s.name, shown, strategyName, seed);
   const improved = shrunk !== null && shrunk.result !== result;
   return improved ? { ...out, shrunk: { ...shrunk!.from, attempts: shrunk!.attempts } } : out;
+}
+
+/** The races of `raced` (one execution per cell), each replayed with source locations and described. */
+async function raceWarnings(s: Scenario, raced: ReadonlyMap<string, ExecutionResult>, maxSteps: number,
+  policy: RacePolicy): Promise<RaceWarning[]> {
+  const warnings: RaceWarning[] = [];
+  for (const [cell, result] of raced) {
+    const located = await runExecution(s, new ReplayStrategy(result.schedule), maxSteps, true, policy);
+    const race = located.races.find((r) => (located.objects[r.object]?.name ?? '') === cell);
+    if (race === undefined) continue; // the replay ran differently: checkRerun reports that kind of leak
+    warnings.push({ kind: 'data-race', message: describeRaceWarning(race, located), token: encodeToken(s.name, located.schedule, traceHash(located.trace)) });
+  }
+  return warnings;
 }
 
 export function toFailure(name: string, r: ExecutionResult, strategy: string, seed: string | undefined): Failure {

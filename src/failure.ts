@@ -10,6 +10,11 @@ export interface Failure {
   readonly seed?: string;
   /** Flags besides --strategy and --seed that rerun the execution from its seed (`--depth 2`). */
   readonly rerunFlags?: readonly string[];
+  /**
+   * Flags replay and a rerun need to judge the execution as the search did (`--races strict`
+   * when the search ran with another race policy than the scenario's own).
+   */
+  readonly replayFlags?: readonly string[];
   /** The schedule token: `replay <scenario> <token>` reruns exactly this execution. */
   readonly token: string;
   readonly trace: readonly TraceStep[];
@@ -28,4 +33,22 @@ export interface Failure {
   readonly shrunk?: { readonly preemptions: number; readonly steps: number; readonly attempts: number };
   /** heddle itself misbehaved: not a bug in the code under test. */
   readonly internal?: boolean;
+}
+
+/**
+ * How a search ranks the failures it meets: a hard failure (an assertion, a deadlock, …) ends
+ * the search; a lost update (`atomicity`) and a strict `data-race` are reported only when no
+ * hard failure turned up, a lost update before a race. Lower is stronger.
+ */
+export function failureRank(kind: FailureKind): number {
+  return kind === 'atomicity' ? 1 : kind === 'data-race' ? 2 : 0;
+}
+
+/** Two accesses of one Shared cell unordered by synchronisation, seen by a search that passed them (races: 'warn'). */
+export interface RaceWarning {
+  readonly kind: 'data-race';
+  /** Both accesses, with their tasks, steps and source locations. */
+  readonly message: string;
+  /** An execution that shows it: `replay <scenario> <token> --races strict` fails on it. */
+  readonly token: string;
 }

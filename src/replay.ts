@@ -5,7 +5,7 @@ import { GuidedStrategy, toBlocks } from '../scheduler/strategies/guided.ts';
 import type { Strategy } from '../scheduler/strategy.ts';
 import type { ExecutionResult } from '../scheduler/types.ts';
 import { toFailure } from './explore.ts';
-import { maxStepsOf, runExecution, withRaceFailure } from './run.ts';
+import { maxStepsOf, racePolicy, runExecution, withDeferredFailure, type RacePolicy } from './run.ts';
 import type { Failure } from './failure.ts';
 import type { Scenario } from './scenario.ts';
 import { isStrategyName, makeStrategy, type StrategyName } from './strategies.ts';
@@ -24,6 +24,8 @@ export interface ReplayOptions {
    * Only a token is accepted then, never a seed.
    */
   readonly lenient?: boolean;
+  /** Overrides the scenario's `races` option (`--races`), as for explore. */
+  readonly races?: RacePolicy;
 }
 
 export interface ReplayResult {
@@ -93,7 +95,8 @@ export async function replay(s: Scenario, tokenOrSeed: string, options: ReplayOp
     seed = text;
   }
   strategy.newExecution();
-  let execution = withRaceFailure(await runExecution(s, strategy, maxSteps, true));
+  const policy = racePolicy(s, options.races);
+  let execution = withDeferredFailure(await runExecution(s, strategy, maxSteps, true, policy), policy);
   let divergence = replaying?.divergence ?? null;
   if (divergence === null && expectedSteps !== null && execution.steps < expectedSteps) {
     // The schedule is longer than the execution: the code now ends (or fails) sooner.

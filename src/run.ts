@@ -1,6 +1,7 @@
 import { Execution } from '../scheduler/execution.ts';
 import { withFailure } from '../scheduler/record.ts';
 import { describeRace, RaceDetector } from '../scheduler/detectors/race.ts';
+import { AtomicityDetector, describeAtomicity } from '../scheduler/detectors/atomicity.ts';
 import type { Strategy } from '../scheduler/strategy.ts';
 import type { ExecutionResult } from '../scheduler/types.ts';
 import type { Scenario } from './scenario.ts';
@@ -69,12 +70,32 @@ function waitForUnknown(ex: Execution): void {
   });
 }
 
+/**
+ * What races and lost updates do to a verdict (scenario option `races`, flag `--races`):
+ * - 'warn' (the default): a lost update (atomicity.ts) fails as `atomicity`; two accesses to a
+ *   Shared cell unordered by synchronisation are a warning listed with the result — JavaScript
+ *   has no memory-level data race, each access is atomic;
+ * - 'strict': an unordered pair fails as `data-race` too;
+ * - 'off': neither is looked for.
+ */
+export type RacePolicy = 'strict' | 'warn' | 'off';
+
+export const RACE_POLICIES: readonly RacePolicy[] = ['strict', 'warn', 'off'];
+
+/** The policy a search uses: the one asked for (`--races`), else the scenario's own. */
+export function racePolicy(s: Scenario, asked?: RacePolicy): RacePolicy {
+  if (asked !== undefined) return asked;
+  const own = s.options.races;
+  return own === false ? 'off' : own === 'strict' ? 'strict' : 'warn';
+}
+
 /** Runs one execution of the scenario under the strategy, never hanging. */
-export async function runExecution(s: Scenario, strategy: Strategy, maxSteps: number, captureLocations: boolean): Promise<ExecutionResult> {
+export async function runExecution(s: Scenario, strategy: Strategy, maxSteps: number, captureLocations: boolean,
+  policy: RacePolicy = racePolicy(s)): Promise<ExecutionResult> {
   const tracked = s.options.environment ? asyncTaskContext() : null;
   const ex = new Execution(strategy, { maxSteps, captureLocations, ...(tracked ? { tasks: tracked.context } : {}) });
   if (tracked !== null) attributeTasks(ex, tracked.context);
-  if (s.options.races !== false) ex.observers.push(new RaceDetector());
+  if (policy !== 'off') ex.observers.push(new RaceDetector(), new AtomicityDetector());
   enterOutsideScopes(ex.memory);
   const restore = s.options.environment ? installEnvironment(s.options.environment) : null;
   let result: ExecutionResult;
@@ -105,8 +126,13 @@ export function maxStepsOf(s: Scenario, options: { maxSteps?: number }): number 
 }
 
 
-/** An execution that passed but raced fails with `data-race`, naming the first race. */
-export function withRaceFailure(r: ExecutionResult): ExecutionResult {
-  if (r.failure !== null || r.races.length === 0) return r;
-  return withFailure(r, { kind: 'data-race', message: describeRace(r.races[0]!, r) });
+/**
+ * An execution that passed but showed a lost update fails with `atomicity`; under 'strict', one
+ * that raced fails with `data-race` (a lost update first: it says more).
+ */
+export function withDeferredFailure(r: ExecutionResult, policy: RacePolicy): ExecutionResult {
+  if (r.failure !== null || policy === 'off') return r;
+  if (r.atomicity.length > 0) return withFailure(r, { kind: 'atomicity', message: describeAtomicity(r.atomicity[0]!, r) });
+  if (policy === 'strict' && r.races.length > 0) return withFailure(r, { kind: 'data-race', message: describeRace(r.races[0]!, r) });
+  return r;
 }

@@ -10,8 +10,12 @@ export interface ScenarioOptions {
   readonly expect?: Expectation;
   /** Scheduling points per execution before it counts as a livelock (default 10 000). */
   readonly maxSteps?: number;
-  /** Data-race detection on Shared cells (default true). */
-  readonly races?: boolean;
+  /**
+   * Race and lost-update detection on Shared cells (src/run.ts, RacePolicy). `true` or 'warn'
+   * (the default): a lost update fails as `atomicity`, two accesses unordered by synchronisation
+   * are a warning; 'strict': such a pair fails as `data-race` too; `false`: neither is looked for.
+   */
+  readonly races?: boolean | 'strict' | 'warn';
   /** One line saying what the scenario checks. */
   readonly description?: string;
   /**

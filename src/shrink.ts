@@ -1,6 +1,6 @@
 import { GuidedStrategy, toBlocks, type Block } from '../scheduler/strategies/guided.ts';
 import type { ExecutionResult } from '../scheduler/types.ts';
-import { runExecution, withRaceFailure } from './run.ts';
+import { racePolicy, runExecution, withDeferredFailure, type RacePolicy } from './run.ts';
 import type { Scenario } from './scenario.ts';
 
 /** Executions a shrink may spend at most: bounded by work, not by wall time, so it is deterministic. */
@@ -34,7 +34,7 @@ function* candidates(blocks: readonly Block[]): Generator<Block[]> {
  * heddle does not control).
  */
 export async function shrink(s: Scenario, failing: ExecutionResult, maxSteps: number, budget = SHRINK_BUDGET,
-  abandon?: () => boolean): Promise<ShrinkOutcome> {
+  abandon?: () => boolean, policy: RacePolicy = racePolicy(s)): Promise<ShrinkOutcome> {
   const kind = failing.failure?.kind;
   const from = { preemptions: failing.preemptions, steps: failing.steps };
   let best = failing;
@@ -55,7 +55,7 @@ export async function shrink(s: Scenario, failing: ExecutionResult, maxSteps: nu
       attempts++;
       const guided = new GuidedStrategy(blocks, randoms);
       guided.newExecution();
-      const r = withRaceFailure(await runExecution(s, guided, maxSteps, false));
+      const r = withDeferredFailure(await runExecution(s, guided, maxSteps, false, policy), policy);
       if (r.failure?.kind === kind && better(r, best)) {
         best = r;
         improved = true;

@@ -130,7 +130,9 @@ export class RaceDetector implements ExecutionObserver {
     const access: RaceAccess = { task, kind: op.kind, step: ex.lastStep };
     const me: Epoch = { task, time: clock.get(task), access };
     let other: Epoch | undefined;
-    if (history.lastWrite !== null && unordered(history.lastWrite, task, clock)) other = history.lastWrite;
+    // Two rmws (update, compareAndSet) are each one atomic step: never a race with each other.
+    if (history.lastWrite !== null && unordered(history.lastWrite, task, clock)
+      && !(op.kind === 'rmw' && history.lastWrite.access.kind === 'rmw')) other = history.lastWrite;
     const reads = history.reads;
     if (!writes) {
       let i = 0;
@@ -169,13 +171,23 @@ export class RaceDetector implements ExecutionObserver {
 
 /** "data race on cell 'hits': task 1 'a' get (step 5, at f.ts:8) and task 2 'b' set (step 7, at f.ts:9) …" */
 export function describeRace(race: DataRace, r: Pick<ExecutionResult, 'trace' | 'tasks' | 'objects'>): string {
+  return `data race on ${describeUnordered(race, r)} — use a Mutex around both, or Shared.atomic if the cell is meant to be atomic`;
+}
+
+/** The race as a warning (races: 'warn'): each access is atomic in JavaScript, only their order is open. */
+export function describeRaceWarning(race: DataRace, r: Pick<ExecutionResult, 'trace' | 'tasks' | 'objects'>): string {
+  return `unordered accesses to ${describeUnordered(race, r)} — either order is explored; ` +
+    `a warning, not a failure, unless the scenario runs with races: 'strict'`;
+}
+
+function describeUnordered(race: DataRace, r: Pick<ExecutionResult, 'trace' | 'tasks' | 'objects'>): string {
   const cell = r.objects[race.object]?.name ?? `#${race.object}`;
   const side = (a: RaceAccess) => {
     const where = r.trace[a.step]?.location;
     return `task ${a.task} '${r.tasks[a.task]?.name ?? a.task}' ${OPS[a.kind].verb} (step ${a.step}${where ? `, at ${where}` : ''})`;
   };
-  return `data race on cell '${cell}': ${side(race.first)} and ${side(race.second)} are not ordered by any ` +
-    `lock, queue, event, semaphore or join — use a Mutex around both, or Shared.atomic if the cell is meant to be atomic`;
+  return `cell '${cell}': ${side(race.first)} and ${side(race.second)} are not ordered by any ` +
+    `lock, queue, event, semaphore or join`;
 }
 
 /** Sets xs[i], growing xs with holes filled by undefined (a store far past the end makes an array sparse and slow). */

@@ -9,9 +9,10 @@ import { CORPUS_DIR } from '../corpus.ts';
 import { replaySaved, saveResult } from './regressions.ts';
 import { DEFAULT_STRATEGY, isStrategyName, STRATEGY_NAMES, type StrategyName } from '../strategies.ts';
 import type { Scenario } from '../scenario.ts';
-import { formatFailure } from '../report/text.ts';
-import { failureJson } from '../report/json.ts';
-import { EXIT_FAILURE, EXIT_OK, InputError, parse, wholeNumber } from './input.ts';
+import type { RacePolicy } from '../run.ts';
+import { formatFailure, warningLines } from '../report/text.ts';
+import { failureJson, warningsJson } from '../report/json.ts';
+import { EXIT_FAILURE, EXIT_OK, InputError, parse, racesFlag, wholeNumber } from './input.ts';
 import { instrumentModules } from './instrument.ts';
 import { resolveTargets, type LoadedScenario } from './load.ts';
 import type { Output } from './output.ts';
@@ -30,6 +31,8 @@ export const checkUsage = (cli: Cli): string => `usage: ${cli} check [target...]
   --max-steps N       scheduling points per execution before livelock (default 10000)
   --preemption-bound K  dfs: at most K preemptions per schedule (default: deepen 0, 1, 2, …)
   --max-schedules N   dfs/dpor: stop after N schedules in all, over every slice (then not a proof)
+  --races MODE        warn (default): unordered accesses to a Shared cell are warnings, a lost
+                      update fails (atomicity); strict: an unordered pair fails (data-race); off
   --no-shrink         report the failing schedule as found, without shrinking it
   --save              store a failing schedule in regressions/<scenario>.json; saved
                       schedules are always replayed first (a fixed bug shows "still fixed")
@@ -53,6 +56,7 @@ const FLAGS = {
   'max-schedules': { type: 'string' },
   'full-trace': { type: 'boolean' },
   'no-shrink': { type: 'boolean' },
+  races: { type: 'string' },
   save: { type: 'boolean' },
   regressions: { type: 'string' },
   report: { type: 'string' },
@@ -84,6 +88,7 @@ export interface CheckSettings {
   readonly shrink?: boolean;
   readonly preemptionBound?: number;
   readonly maxSchedules?: number;
+  readonly races?: RacePolicy;
 }
 
 function expectation(s: Scenario): string {
@@ -113,12 +118,14 @@ export async function runCheck(args: readonly string[], out: Output, cli: Cli): 
   if (!isStrategyName(strategy)) throw new InputError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}, got '${strategy}'`);
   const seedError = values.seed === undefined ? null : seedProblem(values.seed, strategy);
   if (seedError !== null) throw new InputError(`--seed: ${seedError}`);
+  const races = racesFlag(values.races);
   if (values['preemption-bound'] !== undefined && strategy !== 'dfs') throw new InputError(`--preemption-bound applies to --strategy dfs only, not ${strategy}`);
   const settings: CheckSettings = {
     strategy,
     ...(values.iterations !== undefined ? { iterations: wholeNumber('iterations', values.iterations, 1)! } : {}),
     ...(values.seed !== undefined ? { seed: values.seed } : {}),
     ...(values['no-shrink'] ? { shrink: false } : {}),
+    ...(races !== undefined ? { races } : {}),
     ...(values.depth !== undefined ? { depth: wholeNumber('depth', values.depth, 1, 20)! } : {}),
     ...(values['max-steps'] !== undefined ? { maxSteps: wholeNumber('max-steps', values['max-steps'], 1)! } : {}),
     ...(values['preemption-bound'] !== undefined ? { preemptionBound: wholeNumber('preemption-bound', values['preemption-bound'], 0, 1000)! } : {}),
@@ -190,11 +197,13 @@ async function checkOne(loaded: LoadedScenario, settings: CheckSettings,
       elapsedMs: Math.round(ms), failureIndex: result.failureIndex ?? null,
       shard: how.split.shard ? `${how.split.shard.index + 1}/${how.split.shard.count}` : null,
       failure: result.failure ? failureJson(result.failure, rerun) : null,
+      warnings: warningsJson(result, rerun),
       regressions: saved.note || null, saved: savedNote || null,
     }));
     return ok;
   }
   out.stdout(summary(scenario, result, ms, out.color));
+  for (const line of warningLines(result, rerun, out.color)) out.stdout(line);
   if (saved.note) out.stdout(`  ${saved.note}`);
   if (savedNote) out.stdout(`  ${savedNote}`);
   if (result.failure && (how.single || !ok)) {

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { RacePolicy } from '../run.ts';
 
 /** Bad input from the user: printed as one line, exit code 2. */
 export class InputError extends Error {
@@ -37,6 +38,13 @@ export function wholeNumber(flag: string, value: unknown, min: number, max = Num
   const n = Number(text);
   if (n < min || n > max) throw new InputError(`--${flag} must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+/** `--races strict|warn|off`: the race policy (src/run.ts), or undefined when the flag is absent. */
+export function racesFlag(value: string | undefined): RacePolicy | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'strict' || value === 'warn' || value === 'off') return value;
+  throw new InputError(`--races must be one of strict, warn, off, got '${value}'`);
 }
 
 /** Edit distance, for "did you mean" suggestions. */

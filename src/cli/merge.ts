@@ -3,6 +3,8 @@ import { EXIT_FAILURE, EXIT_OK, InputError, parse } from './input.ts';
 import type { Output } from './output.ts';
 import type { Cli } from '../report/command.ts';
 import { plural } from '../report/plural.ts';
+import { failureRank } from '../failure.ts';
+import type { FailureKind } from '../../scheduler/types.ts';
 
 /** `merge --help`, with the prefix the CLI was invoked by. */
 export const mergeUsage = (cli: Cli): string => `usage: ${cli} merge <shard.json>... [--json]
@@ -42,11 +44,10 @@ function readLines(file: string): ShardLine[] {
   });
 }
 
-/** The slice whose failure an unsplit search would have met first; a hard failure outranks a data race. */
+/** The slice whose failure an unsplit search would have met first; a hard failure outranks a lost update, which outranks a data race. */
 function pick(lines: readonly ShardLine[]): ShardLine | undefined {
   const failing = lines.filter((l) => l.failure !== null);
-  const hard = failing.filter((l) => l.failure!.kind !== 'data-race');
-  return (hard.length > 0 ? hard : failing).sort((a, b) => (a.failureIndex ?? 0) - (b.failureIndex ?? 0))[0];
+  return failing.sort((a, b) => failureRank(a.failure!.kind as FailureKind) - failureRank(b.failure!.kind as FailureKind) || (a.failureIndex ?? 0) - (b.failureIndex ?? 0))[0];
 }
 
 export async function runMerge(args: readonly string[], out: Output, cli: Cli): Promise<number> {

@@ -3,7 +3,7 @@ import { scenarioHash } from '../../scheduler/codec.ts';
 import { isStrategyName, STRATEGY_NAMES } from '../strategies.ts';
 import { formatFailure, formatTrace } from '../report/text.ts';
 import { failureJson } from '../report/json.ts';
-import { EXIT_DIVERGED, EXIT_FAILURE, EXIT_OK, InputError, parse, wholeNumber } from './input.ts';
+import { EXIT_DIVERGED, EXIT_FAILURE, EXIT_OK, InputError, parse, racesFlag, wholeNumber } from './input.ts';
 import { instrumentModules } from './instrument.ts';
 import { loadAll, resolveTarget, type LoadedScenario } from './load.ts';
 import { writeReport } from './html-report.ts';
@@ -15,6 +15,7 @@ import { plural } from '../report/plural.ts';
 export const replayUsage = (cli: Cli): string => `usage: ${cli} replay <scenario | file.ts#name> <token | seed> [flags]
   --strategy NAME     with a seed: the strategy that found it (random | pct | pos; default random)
   --max-steps N       scheduling points before livelock (default 10000)
+  --races MODE        warn (default) | strict | off, as for check: give the one the failure's replay line names
   --full-trace        print every step
   --report FILE       write the failure as a self-contained HTML swimlane diagram
   --json              the result as one JSON object
@@ -24,6 +25,7 @@ export const replayUsage = (cli: Cli): string => `usage: ${cli} replay <scenario
 const FLAGS = {
   strategy: { type: 'string' },
   'max-steps': { type: 'string' },
+  races: { type: 'string' },
   'full-trace': { type: 'boolean' },
   json: { type: 'boolean' },
   report: { type: 'string' },
@@ -41,6 +43,7 @@ export async function runReplay(args: readonly string[], out: Output, cli: Cli):
   const strategy = values.strategy ?? 'random';
   if (!isStrategyName(strategy)) throw new InputError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}, got '${strategy}'`);
   const maxSteps = wholeNumber('max-steps', values['max-steps'], 1);
+  const races = racesFlag(values.races);
   instrumentModules(values.instrument);
   const targets = await resolveTarget(positionals[0]);
   if (targets.length !== 1) throw new InputError(`'${positionals[0]}' names ${plural(targets.length, 'scenario')}: replay needs exactly one`);
@@ -48,7 +51,7 @@ export async function runReplay(args: readonly string[], out: Output, cli: Cli):
   const rerun: Rerun = { cli, target };
   let result;
   try {
-    result = await replay(scenario, positionals[1]!, { strategy, ...(maxSteps !== undefined ? { maxSteps } : {}) });
+    result = await replay(scenario, positionals[1]!, { strategy, ...(maxSteps !== undefined ? { maxSteps } : {}), ...(races !== undefined ? { races } : {}) });
   } catch (e) {
     if (e instanceof WrongScenarioError) throw new InputError(await wrongScenario(e, scenario.name, positionals[0]!));
     if (e instanceof TokenError) throw new InputError(e.message);

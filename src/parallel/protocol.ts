@@ -1,6 +1,7 @@
 import { explore, type ExploreOptions, type ExploreResult } from '../explore.ts';
 import type { Scenario } from '../scenario.ts';
 import { plural } from '../report/plural.ts';
+import { failureRank, type RaceWarning } from '../failure.ts';
 
 /** What a worker is asked to do: one slice of one scenario's search. */
 export interface WorkerTask {
@@ -62,7 +63,7 @@ export function lowerBound(bound: BigInt64Array, index: number): void {
 /**
  * Explores slice `index` of `count` of a search, in whichever thread: it stops at the shared
  * bound, lowers it as soon as it finds a failure, and once more with the failure it reports
- * when that failed hard (a data race does not stop the others).
+ * when that failed hard (a lost update or a data race does not stop the others).
  */
 export async function exploreSlice(s: Scenario, options: WorkerTask['options'], index: number, count: number,
   bound: BigInt64Array): Promise<ExploreResult> {
@@ -72,21 +73,23 @@ export async function exploreSlice(s: Scenario, options: WorkerTask['options'], 
     stopAfter: () => readBound(bound),
     onFailureFound: (at) => lowerBound(bound, at),
   });
-  if (result.failure && result.failure.kind !== 'data-race' && result.failureIndex !== undefined) lowerBound(bound, result.failureIndex);
+  if (result.failure && failureRank(result.failure.kind) === 0 && result.failureIndex !== undefined) lowerBound(bound, result.failureIndex);
   return result;
 }
 
 /**
  * Merges the results of the slices of one search: the failure at the lowest execution index
- * wins (what a single process would have found first); a hard failure outranks a data race,
- * which the search reports only when nothing harder turned up.
+ * wins (what a single process would have found first); a hard failure outranks a lost update,
+ * which outranks a data race (failureRank): the search reports those only when nothing harder
+ * turned up. Race warnings are pooled.
  */
 export function mergeResults(results: readonly ExploreResult[]): ExploreResult {
   if (results.length === 0) throw new RangeError('nothing to merge');
   const failing = results.filter((r) => r.failure !== undefined);
-  const hard = failing.filter((r) => r.failure!.kind !== 'data-race');
-  const pool = hard.length > 0 ? hard : failing;
-  const winner = pool.sort((a, b) => (a.failureIndex ?? 0) - (b.failureIndex ?? 0))[0];
+  const winner = failing.sort((a, b) => failureRank(a.failure!.kind) - failureRank(b.failure!.kind)
+    || (a.failureIndex ?? 0) - (b.failureIndex ?? 0))[0];
+  const warnings = new Map<string, RaceWarning>();
+  for (const r of results) for (const w of r.warnings ?? []) if (!warnings.has(w.message)) warnings.set(w.message, w);
   const first = results[0]!;
   return {
     scenario: first.scenario,
@@ -100,5 +103,6 @@ export function mergeResults(results: readonly ExploreResult[]): ExploreResult {
     ...(!winner && results.every((r) => r.coverage !== undefined) ? { coverage: results.every((r) => r.complete)
       ? `verified: ${plural(results.reduce((n, r) => n + r.schedulesRun, 0), first.strategy === 'dpor' ? 'trace' : 'schedule')} over ${plural(results.length, 'slice')}, complete`
       : `no failure; not every slice completed (${results.map((r) => r.coverage).join('; ')})` } : {}),
+    ...(warnings.size > 0 ? { warnings: [...warnings.values()] } : {}),
   };
 }

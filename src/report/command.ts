@@ -30,8 +30,8 @@ function commandLine(cli: Cli, command: string, positionals: readonly string[], 
 }
 
 /** `npx heddle replay path/file.ts#name <token>`: re-runs exactly this schedule. */
-export function replayCommand(rerun: Rerun, token: string): string {
-  return commandLine(rerun.cli, 'replay', [rerun.target, token], []);
+export function replayCommand(rerun: Rerun, token: string, flags: readonly string[] = []): string {
+  return commandLine(rerun.cli, 'replay', [rerun.target, token], flags.map(shellQuote));
 }
 
 /** `npx heddle check path/file.ts#name --strategy … --seed …`: the search again, this execution first. */
@@ -39,9 +39,11 @@ export function rerunCommand(rerun: Rerun, strategy: string, seed: string, flags
   return commandLine(rerun.cli, 'check', [rerun.target], ['--strategy', shellQuote(strategy), ...flags.map(shellQuote), '--seed', shellQuote(seed)]);
 }
 
-/** The API form, for a test file: `await replay(scenario, 'heddle1:…')`. */
-export function apiReplay(token: string): string {
-  return `await replay(scenario, '${token.replace(/[\\']/g, '\\$&')}')`;
+/** The API form, for a test file: `await replay(scenario, 'heddle1:…')` (`, { races: 'strict' }` after `--races strict`). */
+export function apiReplay(token: string, flags: readonly string[] = []): string {
+  const races = flags.indexOf('--races');
+  const options = races >= 0 && flags[races + 1] !== undefined ? `, { races: '${flags[races + 1]}' }` : '';
+  return `await replay(scenario, '${token.replace(/[\\']/g, '\\$&')}'${options})`;
 }
 
 /** The target for a scenario loaded from a file: `file#name` (the CLI splits at the `#` after the file's extension). */

@@ -102,7 +102,7 @@ path.race { fill: none; stroke: #c62828; stroke-width: 2; stroke-dasharray: 5 3;
 <h1><span class="kind">${escapeHtml(f.kind)}</span> in ${escapeHtml(scenario)}${f.internal ? ' [internal bug in heddle]' : ''}</h1>
 <p class="message">${escapeHtml([f.message, ...thrownDetails(f.error).map((l) => `  ${l}`)].join('\n'))}</p>
 <p class="meta">found by ${escapeHtml(f.strategy)}${f.seed !== undefined ? `, seed ${escapeHtml(f.seed)}` : ''}, ${plural(f.steps, 'step')}, ${plural(f.preemptions, 'preemption')}</p>
-<p class="meta">replay: <code>${escapeHtml(rerun ? replayCommand(rerun, f.token) : apiReplay(f.token))}</code></p>
+<p class="meta">replay: <code>${escapeHtml(rerun ? replayCommand(rerun, f.token, f.replayFlags) : apiReplay(f.token, f.replayFlags))}</code></p>
 ${races ? `<ul class="races">${races}</ul>` : ''}
 <p class="legend">Lanes are tasks; boxes are operations in execution order (hover for the source line). Gold border: a preemption. Dashed box: an operation that does not yield. Blue arrows: happens-before through locks, queues, events, spawn and join. Red dashed: a data race. Red boxes: how each task ended.</p>
 <svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="swimlane diagram">

@@ -1,4 +1,4 @@
-import type { Failure } from '../failure.ts';
+import type { Failure, RaceWarning } from '../failure.ts';
 import { apiReplay, replayCommand, type Rerun } from './command.ts';
 import { opLabel } from './text.ts';
 
@@ -16,7 +16,7 @@ export function failureJson(f: Failure, rerun?: Rerun): Record<string, unknown> 
     seed: f.seed ?? null,
     rerunFlags: f.rerunFlags ?? [],
     token: f.token,
-    replay: rerun ? replayCommand(rerun, f.token) : apiReplay(f.token),
+    replay: rerun ? replayCommand(rerun, f.token, f.replayFlags) : apiReplay(f.token, f.replayFlags),
     steps: f.steps,
     preemptions: f.preemptions,
     tasks: f.tasks.map((t) => ({ id: t.id, name: t.name })),
@@ -29,4 +29,12 @@ export function failureJson(f: Failure, rerun?: Rerun): Record<string, unknown> 
       location: s.location ?? null,
     })),
   };
+}
+
+/** A search's race warnings (races: 'warn') for --json: each with its message, token and the command that shows it. */
+export function warningsJson(result: { readonly warnings?: readonly RaceWarning[] }, rerun?: Rerun): Record<string, unknown>[] {
+  return (result.warnings ?? []).map((w) => ({
+    kind: w.kind, message: w.message, token: w.token,
+    replay: rerun ? replayCommand(rerun, w.token, ['--races', 'strict']) : apiReplay(w.token, ['--races', 'strict']),
+  }));
 }

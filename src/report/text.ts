@@ -2,7 +2,7 @@ import pc from 'picocolors';
 import { inspect } from 'node:util';
 import { OPS } from '../../scheduler/ops.ts';
 import type { BlockedTask, ObjectInfo, TaskInfo, TraceStep } from '../../scheduler/types.ts';
-import type { Failure } from '../failure.ts';
+import type { Failure, RaceWarning } from '../failure.ts';
 import { apiReplay, replayCommand, rerunCommand, type Rerun } from './command.ts';
 import { plural } from './plural.ts';
 
@@ -179,10 +179,25 @@ export function formatFailure(scenario: string, failure: Failure, options: Failu
   lines.push('');
   lines.push(formatTrace(failure.trace, failure, { ...options, failure }));
   lines.push('');
-  if (options.rerun) lines.push(`  replay: ${c.cyan(replayCommand(options.rerun, failure.token))}`);
-  if (options.api || !options.rerun) lines.push(`  ${options.rerun ? 'in a test' : 'replay'}: ${c.cyan(apiReplay(failure.token))}`);
+  const flags = failure.replayFlags ?? [];
+  if (options.rerun) lines.push(`  replay: ${c.cyan(replayCommand(options.rerun, failure.token, flags))}`);
+  if (options.api || !options.rerun) lines.push(`  ${options.rerun ? 'in a test' : 'replay'}: ${c.cyan(apiReplay(failure.token, flags))}`);
   if (options.rerun && failure.seed !== undefined && failure.strategy !== 'replay') {
-    lines.push(c.dim(`  rerun this execution first: ${rerunCommand(options.rerun, failure.strategy, failure.seed, failure.rerunFlags)}`));
+    lines.push(c.dim(`  rerun this execution first: ${rerunCommand(options.rerun, failure.strategy, failure.seed, [...failure.rerunFlags ?? [], ...flags])}`));
   }
   return lines.join('\n');
+}
+
+/**
+ * The race warnings of a search (races: 'warn'), two lines each: what was unordered, and the
+ * command that shows it (`replay … --races strict` fails on it). Nothing when there are none.
+ */
+export function warningLines(result: { readonly warnings?: readonly RaceWarning[] }, rerun: Rerun | undefined, color = false): string[] {
+  const c: Colors = pc.createColors(color);
+  const lines: string[] = [];
+  for (const w of result.warnings ?? []) {
+    lines.push(c.yellow(`  warning: ${w.message}`));
+    lines.push(c.dim(`    see it: ${rerun ? replayCommand(rerun, w.token, ['--races', 'strict']) : apiReplay(w.token, ['--races', 'strict'])}`));
+  }
+  return lines;
 }
