@@ -10,6 +10,12 @@ export interface ScenarioOptions {
   readonly expect?: Expectation;
   /** Scheduling points per execution before it counts as a livelock (default 10 000). */
   readonly maxSteps?: number;
+  /**
+   * The CLI's watchdog: milliseconds one execution may run before it is stopped and reported as
+   * a livelock (an endless synchronous loop); default 10 000, `check --timeout` overrides it.
+   * `explore()` in your own process runs in its thread and cannot stop such a loop.
+   */
+  readonly timeoutMs?: number;
   /** Data-race detection on Shared cells (default true). */
   readonly races?: boolean;
   /** One line saying what the scenario checks. */
