@@ -600,6 +600,15 @@ export class Execution {
     return objectDescriber((id) => this.taskName(id), this.objects);
   }
 
+  /**
+   * The execution so far, as if it ended now with `failure`: what a watchdog reports when a step
+   * never returns (an endless synchronous loop). Read it at once: the execution goes on.
+   */
+  snapshot(failure: ExecutionFailure): ExecutionResult {
+    const tasks = this.table.all.map((t): TaskInfo => ({ id: t.id, name: t.name }));
+    return this.record.result(failure, tasks, this.objects, undefined, false);
+  }
+
   private finish(failure: ExecutionFailure | null, pruned = false): void {
     if (this.finished) return;
     const tasks = this.table.all.map((t): TaskInfo => ({ id: t.id, name: t.name }));

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic-write.ts';
 import type { FailureKind } from '../scheduler/types.ts';
 import { FAILURE_KINDS } from '../scheduler/types.ts';
@@ -22,9 +22,18 @@ interface CorpusFile {
 
 export const CORPUS_DIR = 'regressions';
 
+/**
+ * The scenario's file under `root`: each `/`-separated part of its name is a folder, with every
+ * character but letters, digits, `_`, `-` and `.` replaced by `_`, and a part made of dots only
+ * (`.`, `..`) or empty (a leading `/`) made of underscores — so no name reaches outside `root`.
+ * invariant: the path is inside `root` (checked: a CorpusError otherwise).
+ */
 export function corpusPath(scenario: string, root = CORPUS_DIR): string {
-  const safe = scenario.split('/').map((part) => part.replace(/[^\w.-]/g, '_')).join('/');
-  return join(root, `${safe}.json`);
+  const safe = scenario.split('/').map((part) => /^\.*$/.test(part) ? '_'.repeat(Math.max(1, part.length)) : part.replace(/[^\w.-]/g, '_')).join('/');
+  const path = join(root, `${safe}.json`);
+  const inside = relative(resolve(root), resolve(path));
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) throw new CorpusError(`scenario name '${scenario}' does not map to a file inside ${root}`);
+  return path;
 }
 
 export class CorpusError extends Error {

@@ -3,6 +3,7 @@ import { withFailure } from '../scheduler/record.ts';
 import { describeRace, RaceDetector } from '../scheduler/detectors/race.ts';
 import { AtomicityDetector, describeAtomicity } from '../scheduler/detectors/atomicity.ts';
 import type { Strategy } from '../scheduler/strategy.ts';
+import type { ExecutionObserver } from '../scheduler/execution-types.ts';
 import type { ExecutionResult } from '../scheduler/types.ts';
 import type { Scenario } from './scenario.ts';
 import { installEnvironment } from './environment/index.ts';
@@ -89,13 +90,46 @@ export function racePolicy(s: Scenario, asked?: RacePolicy): RacePolicy {
   return own === false ? 'off' : own === 'strict' ? 'strict' : 'warn';
 }
 
-/** Runs one execution of the scenario under the strategy, never hanging. */
+/**
+ * Watches this thread's executions from outside (the CLI's watchdog, src/parallel/heartbeat.ts):
+ * told when each starts and ends, and sees every choice and draw as it is made.
+ */
+export interface ExecutionMonitor {
+  executionStarted(): void;
+  executionEnded(): void;
+  recording(strategy: Strategy): Strategy;
+  /** An observer for the execution (one that reports where it got to), or null. */
+  observe(ex: Execution): ExecutionObserver | null;
+}
+
+let monitor: ExecutionMonitor | null = null;
+
+/** Installs (or with null removes) the monitor of this thread's executions. */
+export function monitorExecutions(m: ExecutionMonitor | null): void {
+  monitor = m;
+}
+
+/** Runs one execution of the scenario under the strategy, never hanging on a promise (a synchronous loop: see src/parallel/heartbeat.ts). */
 export async function runExecution(s: Scenario, strategy: Strategy, maxSteps: number, captureLocations: boolean,
   policy: RacePolicy = racePolicy(s)): Promise<ExecutionResult> {
+  const watcher = monitor;
+  if (watcher === null) return runOne(s, strategy, maxSteps, captureLocations, policy, null);
+  watcher.executionStarted();
+  try {
+    return await runOne(s, watcher.recording(strategy), maxSteps, captureLocations, policy, watcher);
+  } finally {
+    watcher.executionEnded();
+  }
+}
+
+async function runOne(s: Scenario, strategy: Strategy, maxSteps: number, captureLocations: boolean, policy: RacePolicy,
+  watcher: ExecutionMonitor | null): Promise<ExecutionResult> {
   const tracked = s.options.environment ? asyncTaskContext() : null;
   const ex = new Execution(strategy, { maxSteps, captureLocations, ...(tracked ? { tasks: tracked.context } : {}) });
   if (tracked !== null) attributeTasks(ex, tracked.context);
   if (policy !== 'off') ex.observers.push(new RaceDetector(), new AtomicityDetector());
+  const watching = watcher?.observe(ex) ?? null;
+  if (watching !== null) ex.observers.push(watching);
   enterOutsideScopes(ex.memory);
   const restore = s.options.environment ? installEnvironment(s.options.environment) : null;
   let result: ExecutionResult;

@@ -11,6 +11,12 @@ export interface ScenarioOptions {
   /** Scheduling points per execution before it counts as a livelock (default 10 000). */
   readonly maxSteps?: number;
   /**
+   * The CLI's watchdog: milliseconds one execution may run before it is stopped and reported as
+   * a livelock (an endless synchronous loop); default 10 000, `check --timeout` overrides it.
+   * `explore()` in your own process runs in its thread and cannot stop such a loop.
+   */
+  readonly timeoutMs?: number;
+  /**
    * Race and lost-update detection on Shared cells (src/run.ts, RacePolicy). `true` or 'warn'
    * (the default): a lost update fails as `atomicity`, two accesses unordered by synchronisation
    * are a warning; 'strict': such a pair fails as `data-race` too; `false`: neither is looked for.

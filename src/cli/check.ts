@@ -6,13 +6,15 @@ import { parseShard, search, type Split } from './search.ts';
 import { WorkerPool } from '../parallel/pool.ts';
 import { writeReport } from './html-report.ts';
 import { CORPUS_DIR } from '../corpus.ts';
-import { replaySaved, saveResult } from './regressions.ts';
+import { replaySaved, saveResult, type SavedReplay } from './regressions.ts';
+import { checkWatched, timeoutOf } from './watched.ts';
+import { existsSync, statSync } from 'node:fs';
 import { DEFAULT_STRATEGY, isStrategyName, STRATEGY_NAMES, type StrategyName } from '../strategies.ts';
 import type { Scenario } from '../scenario.ts';
 import type { RacePolicy } from '../run.ts';
 import { formatFailure, warningLines } from '../report/text.ts';
 import { failureJson, warningsJson } from '../report/json.ts';
-import { EXIT_FAILURE, EXIT_OK, InputError, parse, racesFlag, wholeNumber } from './input.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError, parse, racesFlag, wholeNumber } from './input.ts';
 import { instrumentModules } from './instrument.ts';
 import { resolveTargets, type LoadedScenario } from './load.ts';
 import type { Output } from './output.ts';
@@ -29,6 +31,8 @@ export const checkUsage = (cli: Cli): string => `usage: ${cli} check [target...]
   --iterations N      schedules to explore at most (default ${DEFAULT_ITERATIONS}; dfs/dpor: until done)
   --seed S            run seed; a failing execution's seed reruns it first
   --max-steps N       scheduling points per execution before livelock (default 10000)
+  --timeout S         seconds one execution may run before the watchdog stops it and reports
+                      a livelock (an endless synchronous loop; default 10; 0: no watchdog)
   --preemption-bound K  dfs: at most K preemptions per schedule (default: deepen 0, 1, 2, …)
   --max-schedules N   dfs/dpor: stop after N schedules in all, over every slice (then not a proof)
   --races MODE        warn (default): unordered accesses to a Shared cell are warnings, a lost
@@ -52,6 +56,7 @@ const FLAGS = {
   iterations: { type: 'string' },
   seed: { type: 'string' },
   'max-steps': { type: 'string' },
+  timeout: { type: 'string' },
   'preemption-bound': { type: 'string' },
   'max-schedules': { type: 'string' },
   'full-trace': { type: 'boolean' },
@@ -77,6 +82,8 @@ interface CheckHow {
   readonly report: string | undefined;
   readonly split: Split;
   readonly cli: Cli;
+  /** The watchdog's pool and --timeout (ms), or null: explore in this thread. */
+  readonly watch: { readonly pool: WorkerPool; readonly flagMs: number | undefined } | null;
 }
 
 export interface CheckSettings {
@@ -135,6 +142,11 @@ export async function runCheck(args: readonly string[], out: Output, cli: Cli): 
     workers: wholeNumber('workers', values.workers, 1, 64) ?? 1,
     ...(values.shard !== undefined ? { shard: parseShard(values.shard) } : {}),
   };
+  const timeoutSeconds = wholeNumber('timeout', values.timeout, 0, 86_400);
+  const regressions = values.regressions ?? CORPUS_DIR;
+  if (existsSync(regressions) && !statSync(regressions).isDirectory()) {
+    throw new InputError(`--regressions: '${regressions}' is a file; it names the folder where saved schedules live`);
+  }
   instrumentModules(values.instrument);
   const targets = await resolveTargets(positionals);
   if (values.list) {
@@ -148,17 +160,28 @@ export async function runCheck(args: readonly string[], out: Output, cli: Cli): 
   if (values.report !== undefined && !single) throw new InputError(`--report needs exactly one scenario, '${positionals.join(' ') || 'all'}' names ${targets.length}`);
   let allOk = true;
   let okCount = 0;
+  let unreadable = 0;
   // Workers are started once for the whole run: each costs hundreds of milliseconds to boot.
-  const pool = split.workers > 1 && split.shard === undefined ? new WorkerPool() : undefined;
+  // With the watchdog (the default) every execution runs in a worker this thread can stop.
+  const watched = timeoutSeconds !== 0;
+  const pool = watched || (split.workers > 1 && split.shard === undefined) ? new WorkerPool() : undefined;
+  const watch = watched ? { pool: pool!, flagMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 } : null;
   try {
     for (const loaded of targets) {
-      const ok = await checkOne(loaded, settings, { single, json: values.json ?? false, full: values['full-trace'] ?? false, save: values.save ?? false,
-        regressions: values.regressions ?? CORPUS_DIR, report: values.report, split: pool ? { ...split, pool } : split, cli }, out);
+      const { ok, problem } = await checkOne(loaded, settings, { single, json: values.json ?? false, full: values['full-trace'] ?? false, save: values.save ?? false,
+        regressions, report: values.report, split: pool && !watched ? { ...split, pool } : split, cli, watch }, out);
       allOk &&= ok;
       if (ok) okCount++;
+      if (problem) unreadable++;
     }
   } finally {
     await pool?.close();
+  }
+  if (unreadable > 0) {
+    // Not a pass: those scenarios were not checked against their saved schedules (bad input, exit 2).
+    out.stderr(`heddle check: ${plural(unreadable, 'scenario')} not checked against ${unreadable === 1 ? 'its' : 'their'} saved schedules ` +
+      `(the regression file${unreadable === 1 ? ' is' : 's are'} unreadable: see the warnings above)`);
+    return EXIT_USAGE;
   }
   if (!single && !values.json) {
     out.stdout(allOk ? `\nall ${plural(targets.length, 'scenario')} behaved as declared`
@@ -167,27 +190,41 @@ export async function runCheck(args: readonly string[], out: Output, cli: Cli): 
   return allOk ? EXIT_OK : EXIT_FAILURE;
 }
 
+/** One scenario's saved regressions, then its search: in a watched worker, or in this thread. */
+async function checkScenario(loaded: LoadedScenario, settings: CheckSettings, how: CheckHow): Promise<{ saved: SavedReplay; result: ExploreResult }> {
+  const { scenario } = loaded;
+  const progress = how.json ? null : Progress.forTerminal(scenario.name);
+  try {
+    if (how.watch !== null) {
+      const options = how.split.shard ? { ...settings, shard: how.split.shard } : settings;
+      const outcome = await checkWatched(loaded, options, how.regressions, how.watch.pool, timeoutOf(loaded, how.watch.flagMs),
+        how.split.shard ? 1 : how.split.workers, (n) => progress?.tick(n));
+      return { saved: outcome.saved, result: outcome.result ?? fromCorpus(loaded, outcome.saved) };
+    }
+    const saved = await replaySaved(scenario, how.regressions);
+    if (saved.failure) return { saved, result: fromCorpus(loaded, saved) };
+    return { saved, result: await search(loaded, { ...settings, onExecution: (n) => progress?.tick(n) }, how.split) };
+  } finally {
+    progress?.done();
+  }
+}
+
+function fromCorpus(loaded: LoadedScenario, saved: SavedReplay): ExploreResult {
+  return { scenario: loaded.scenario.name, verdict: 'fail', strategy: 'regression corpus', schedulesRun: saved.replayed,
+    stepsRun: saved.failure!.steps, pruned: 0, complete: false, failure: saved.failure! };
+}
+
 async function checkOne(loaded: LoadedScenario, settings: CheckSettings,
-  how: CheckHow, out: Output): Promise<boolean> {
+  how: CheckHow, out: Output): Promise<{ ok: boolean; problem: boolean }> {
   const { scenario } = loaded;
   const rerun: Rerun = { cli: how.cli, target: loaded.target };
   const started = performance.now();
-  const saved = await replaySaved(scenario, how.regressions);
-  let result: ExploreResult;
-  if (saved.failure) {
-    result = { scenario: scenario.name, verdict: 'fail', strategy: 'regression corpus', schedulesRun: saved.replayed,
-      stepsRun: saved.failure.steps, pruned: 0, complete: false, failure: saved.failure };
-  } else {
-    const progress = how.json ? null : Progress.forTerminal(scenario.name);
-    try {
-      result = await search(loaded, { ...settings, onExecution: (n) => progress?.tick(n) }, how.split);
-    } finally {
-      progress?.done();
-    }
-  }
+  const { saved, result } = await checkScenario(loaded, settings, how);
   const ms = performance.now() - started;
+  const problem = saved.problem !== undefined;
   const ok = asExpected(scenario, result);
-  const savedNote = how.save ? saveResult(scenario, result, how.regressions) : '';
+  if (problem) out.stderr(`warning: ${scenario.name} was not checked against its saved schedules: ${saved.problem}`);
+  const savedNote = how.save && !problem ? saveResult(scenario, result, how.regressions) : '';
   if (how.report !== undefined) writeReport(how.report, scenario.name, result.failure, rerun, out);
   if (how.json) {
     out.stdout(JSON.stringify({
@@ -198,13 +235,14 @@ async function checkOne(loaded: LoadedScenario, settings: CheckSettings,
       shard: how.split.shard ? `${how.split.shard.index + 1}/${how.split.shard.count}` : null,
       failure: result.failure ? failureJson(result.failure, rerun) : null,
       warnings: warningsJson(result, rerun),
-      regressions: saved.note || null, saved: savedNote || null,
+      regressions: saved.note || null, saved: savedNote || null, regressionsProblem: saved.problem ?? null,
     }));
-    return ok;
+    return { ok, problem };
   }
   out.stdout(summary(scenario, result, ms, out.color));
   for (const line of warningLines(result, rerun, out.color)) out.stdout(line);
   if (saved.note) out.stdout(`  ${saved.note}`);
+  if (problem) out.stdout(`  regressions: NOT checked against its saved schedules — ${saved.problem}`);
   if (savedNote) out.stdout(`  ${savedNote}`);
   if (result.failure && (how.single || !ok)) {
     out.stdout('');
@@ -217,5 +255,5 @@ async function checkOne(loaded: LoadedScenario, settings: CheckSettings,
     out.stdout(`  expected ${expectation(scenario)} but no failure was found in ${plural(result.schedulesRun, 'schedule')} ` +
       `(try more --iterations or another --strategy)`);
   }
-  return ok;
+  return { ok, problem };
 }

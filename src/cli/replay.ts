@@ -1,5 +1,8 @@
-import { replay, TokenError, WrongScenarioError } from '../replay.ts';
-import { scenarioHash } from '../../scheduler/codec.ts';
+import { replay, TokenError, WrongScenarioError, type ReplayResult } from '../replay.ts';
+import { decodeToken, scenarioHash } from '../../scheduler/codec.ts';
+import type { ExecutionResult } from '../../scheduler/types.ts';
+import { WorkerPool } from '../parallel/pool.ts';
+import { replayWatched, timeoutOf } from './watched.ts';
 import { isStrategyName, STRATEGY_NAMES } from '../strategies.ts';
 import { formatFailure, formatTrace } from '../report/text.ts';
 import { failureJson } from '../report/json.ts';
@@ -16,6 +19,8 @@ export const replayUsage = (cli: Cli): string => `usage: ${cli} replay <scenario
   --strategy NAME     with a seed: the strategy that found it (random | pct | pos; default random)
   --max-steps N       scheduling points before livelock (default 10000)
   --races MODE        warn (default) | strict | off, as for check: give the one the failure's replay line names
+  --timeout S         seconds the execution may run before the watchdog stops it and reports
+                      a livelock (an endless synchronous loop; default 10; 0: no watchdog)
   --full-trace        print every step
   --report FILE       write the failure as a self-contained HTML swimlane diagram
   --json              the result as one JSON object
@@ -26,12 +31,17 @@ const FLAGS = {
   strategy: { type: 'string' },
   'max-steps': { type: 'string' },
   races: { type: 'string' },
+  timeout: { type: 'string' },
   'full-trace': { type: 'boolean' },
   json: { type: 'boolean' },
   report: { type: 'string' },
   instrument: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** A stopped replay has a failure to show; nothing reads its execution. */
+const stalledExecution: ExecutionResult = { failure: null, schedule: { choices: [], randoms: [] }, trace: [], tasks: [], objects: [],
+  steps: 0, preemptions: 0, races: [], atomicity: [], value: undefined };
 
 export async function runReplay(args: readonly string[], out: Output, cli: Cli): Promise<number> {
   const { values, positionals } = parse(args, FLAGS, 2);
@@ -44,14 +54,34 @@ export async function runReplay(args: readonly string[], out: Output, cli: Cli):
   if (!isStrategyName(strategy)) throw new InputError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}, got '${strategy}'`);
   const maxSteps = wholeNumber('max-steps', values['max-steps'], 1);
   const races = racesFlag(values.races);
+  const timeoutSeconds = wholeNumber('timeout', values.timeout, 0, 86_400);
   instrumentModules(values.instrument);
   const targets = await resolveTarget(positionals[0]);
   if (targets.length !== 1) throw new InputError(`'${positionals[0]}' names ${plural(targets.length, 'scenario')}: replay needs exactly one`);
   const { scenario, target } = targets[0]!;
   const rerun: Rerun = { cli, target };
-  let result;
+  let result: ReplayResult;
+  const options = { strategy, ...(maxSteps !== undefined ? { maxSteps } : {}), ...(races !== undefined ? { races } : {}) };
   try {
-    result = await replay(scenario, positionals[1]!, { strategy, ...(maxSteps !== undefined ? { maxSteps } : {}), ...(races !== undefined ? { races } : {}) });
+    if (timeoutSeconds === 0) {
+      result = await replay(scenario, positionals[1]!, options);
+    } else {
+      // Under the watchdog, in a worker: a schedule that reaches an endless synchronous loop is stopped.
+      const token = positionals[1]!.trim();
+      let locateStep: number | undefined;
+      if (token.includes(':') || /^heddle/i.test(token)) {
+        const decoded = decodeToken(token);
+        if (decoded.scenarioHash !== scenarioHash(scenario.name)) throw new WrongScenarioError(decoded.scenarioHash, scenario.name);
+        locateStep = decoded.schedule.choices.length - 1;
+      }
+      const pool = new WorkerPool();
+      try {
+        const r = await replayWatched(targets[0]!, token, options, pool, timeoutOf(targets[0]!, timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000), locateStep);
+        result = 'stalled' in r ? { scenario: scenario.name, verdict: 'fail', failure: r.stalled, execution: stalledExecution, warnings: [] } : r;
+      } finally {
+        await pool.close();
+      }
+    }
   } catch (e) {
     if (e instanceof WrongScenarioError) throw new InputError(await wrongScenario(e, scenario.name, positionals[0]!));
     if (e instanceof TokenError) throw new InputError(e.message);

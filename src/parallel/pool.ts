@@ -1,29 +1,66 @@
 import { Worker } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
 import type { ExploreResult } from '../explore.ts';
 import type { Scenario } from '../scenario.ts';
+import type { Failure } from '../failure.ts';
 import { instrumentationOptions } from '../instrument/register.ts';
-import { exploreSlice, mergeResults, SliceError, newBound, type WorkerReply, type WorkerResponse, type WorkerTask } from './protocol.ts';
+import { HeartbeatReader, newHeartbeat } from './heartbeat.ts';
+import { exploreSlice, mergeResults, SliceError, newBound, type WorkerJob, type WorkerReply, type WorkerResponse, type WorkerTask } from './protocol.ts';
 
 /** What one search asks of the pool: the whole search, before it is cut into slices. */
 export type SplitSearch = Omit<WorkerTask, 'index' | 'bound'>;
 
+/** How a request is watched: see src/parallel/heartbeat.ts. */
+export interface Watching {
+  /** How long the heartbeat may stand still (one execution may run) before the worker is stopped. */
+  readonly timeoutMs: number;
+  /** Scheduling points per execution at most (sizes the shared record of the running schedule). */
+  readonly maxSteps: number;
+  /** Post the replayed execution as it stands at this (0-based) choice. */
+  readonly locateStep?: number;
+  /** Stop the worker as soon as it posted that execution (the watchdog's own diagnosis). */
+  readonly stopWhenLocated?: boolean;
+  /** Told the executions counted so far, as they go (progress lines). */
+  readonly onProgress?: (schedulesRun: number) => void;
+}
+
+/** How often the watchdog looks at the heartbeats (its reports come at most this late). */
+const WATCH_EVERY_MS = 100;
+
+interface Pending {
+  readonly resolve: (reply: WorkerReply) => void;
+  readonly reader?: HeartbeatReader;
+  readonly watching?: Watching;
+  readonly started: number;
+  lastPulse: number;
+  lastChange: number;
+  lastSchedules: number;
+  located?: Failure;
+}
+
 interface Thread {
   readonly worker: Worker;
   /** Requests sent and not answered yet, by id. */
-  readonly waiting: Map<number, (reply: WorkerReply) => void>;
+  readonly waiting: Map<number, Pending>;
 }
 
 /**
- * Long-lived worker threads that explore slices of searches. Starting a worker costs hundreds
- * of milliseconds (it loads tsx, heddle and the scenario files), so a pool is started once and
- * reused for every search of a run (`check --workers N` over all scenarios). Idle workers do
- * not keep the process alive.
+ * Long-lived worker threads that run searches, slices of searches and replays. Starting a worker
+ * costs hundreds of milliseconds (it loads tsx, heddle and the scenario files), so a pool is
+ * started once and reused for every search of a run (`check` over all scenarios). Idle workers
+ * do not keep the process alive.
+ *
+ * The pool is also the CLI's watchdog: a watched request shares a heartbeat
+ * with its worker, and a worker whose heartbeat stays still for longer than the limit (one
+ * execution that runs that long: an endless synchronous loop) is terminated; its request is
+ * answered with a `stalled` reply saying what it was doing. Only this thread reads the clock.
  */
 export class WorkerPool {
   /** By slot; a slot whose worker died is empty until a slice needs it again. */
   private readonly threads: (Thread | undefined)[] = [];
   private nextId = 0;
   private closed = false;
+  private timer: ReturnType<typeof setInterval> | undefined;
 
   /** Starts the workers now (otherwise they start on first use). */
   warm(count: number): void {
@@ -31,23 +68,84 @@ export class WorkerPool {
   }
 
   /** Explores one slice on worker `k` (started if needed). */
-  slice(k: number, task: WorkerTask): Promise<WorkerReply> {
+  slice(k: number, task: WorkerTask, watching?: Watching): Promise<WorkerReply> {
+    return this.send(k, task, watching);
+  }
+
+  /** Runs one job on worker `k` (started if needed); with `watching`, under the watchdog. */
+  send(k: number, task: WorkerJob, watching?: Watching): Promise<WorkerReply> {
     if (this.closed) return Promise.resolve({ ok: false, error: 'the worker pool is closed' });
     this.warm(k + 1);
     const thread = this.threads[k]!;
     const id = this.nextId++;
-    thread.worker.ref(); // a pending slice keeps the process alive
+    thread.worker.ref(); // a pending request keeps the process alive
+    const heartbeat = watching !== undefined ? newHeartbeat(watching.maxSteps) : undefined;
     return new Promise<WorkerReply>((resolve) => {
-      thread.waiting.set(id, resolve);
-      thread.worker.postMessage({ id, task });
+      const now = performance.now();
+      thread.waiting.set(id, { resolve, started: now, lastPulse: 0, lastChange: now, lastSchedules: 0,
+        ...(heartbeat ? { reader: new HeartbeatReader(heartbeat), watching } : {}) });
+      thread.worker.postMessage({ id, task, ...(heartbeat ? { heartbeat } : {}),
+        ...(watching?.locateStep !== undefined ? { locateStep: watching.locateStep } : {}) });
+      if (heartbeat) this.watch();
     });
   }
 
   /** Stops every worker. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
     const all = this.threads.splice(0);
     await Promise.all(all.map((t) => t?.worker.terminate()));
+  }
+
+  private watch(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => this.check(), WATCH_EVERY_MS);
+    this.timer.unref();
+  }
+
+  /** The watchdog's round: progress, then any request whose heartbeat stood still too long. */
+  private check(): void {
+    const now = performance.now();
+    let watching = false;
+    for (const [k, thread] of this.threads.entries()) {
+      if (thread === undefined) continue;
+      for (const [id, p] of thread.waiting) {
+        if (p.reader === undefined) continue;
+        watching = true;
+        const pulse = p.reader.pulse;
+        // invariant: pulse 0 until the worker has booted and loaded the scenario's file (not watched).
+        if (pulse !== p.lastPulse || pulse === 0) {
+          p.lastPulse = pulse;
+          p.lastChange = now;
+        }
+        const schedules = p.reader.schedules;
+        if (schedules !== p.lastSchedules) {
+          p.lastSchedules = schedules;
+          p.watching?.onProgress?.(schedules);
+        }
+        if (now - p.lastChange > p.watching!.timeoutMs) this.stop(k, thread, id, p, now);
+      }
+    }
+    if (!watching && this.timer !== undefined) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  /** Terminates a worker stuck in a request and answers it with what the heartbeat recorded. */
+  private stop(k: number, thread: Thread, id: number, p: Pending, now: number): void {
+    thread.waiting.delete(id);
+    if (this.threads[k] === thread) this.threads[k] = undefined;
+    const others = [...thread.waiting.values()];
+    thread.waiting.clear();
+    void thread.worker.terminate().then(() => {
+      // Read after the worker stopped: nothing writes the heartbeat any more.
+      const at = p.reader!.stalledAt();
+      p.resolve({ ok: false, error: 'stopped by the watchdog', stalled: { ...at, schedulesRun: p.reader!.schedules,
+        elapsedMs: now - p.lastChange, ...(p.located ? { located: p.located } : {}) } });
+      for (const o of others) o.resolve({ ok: false, error: `worker ${k + 1} was stopped by the watchdog` });
+    });
   }
 
   private start(index: number): Thread {
@@ -55,16 +153,22 @@ export class WorkerPool {
     const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { instrumentation: instrumentationOptions() } });
     const thread: Thread = { worker, waiting: new Map() };
     worker.unref();
-    worker.on('message', ({ id, reply }: WorkerResponse) => {
-      const resolve = thread.waiting.get(id);
+    worker.on('message', ({ id, reply, located }: WorkerResponse) => {
+      const pending = thread.waiting.get(id);
+      if (located !== undefined) {
+        if (pending === undefined) return;
+        pending.located = located;
+        if (pending.watching?.stopWhenLocated) this.stop(index, thread, id, pending, performance.now());
+        return;
+      }
       thread.waiting.delete(id);
       if (thread.waiting.size === 0) worker.unref();
-      resolve?.(reply);
+      pending?.resolve(reply!);
     });
     const fail = (error: string) => {
       // A dead worker answers nothing more: fail what it owed; its slot starts a new one when next needed.
       if (this.threads[index] === thread) this.threads[index] = undefined;
-      for (const resolve of thread.waiting.values()) resolve({ ok: false, error });
+      for (const p of thread.waiting.values()) p.resolve({ ok: false, error });
       thread.waiting.clear();
     };
     worker.once('error', (e) => fail(`worker ${index + 1} crashed: ${e.message}`));
@@ -80,19 +184,22 @@ export class WorkerPool {
  * merges the results. The failure reported is the one at the lowest execution index — the one
  * a single thread finds — whatever the count. With the scenario at hand (`local`) this thread
  * explores slice 0 itself. Without a `pool`, one is started for this search and closed after.
+ * With `watching`, a slice stopped by the watchdog fails the search
+ * with a SliceError carrying the stall.
  */
-export async function exploreInWorkers(search: SplitSearch, local?: Scenario, pool?: WorkerPool): Promise<ExploreResult> {
+export async function exploreInWorkers(search: SplitSearch, local?: Scenario, pool?: WorkerPool, watching?: Watching): Promise<ExploreResult> {
   const own = pool ?? new WorkerPool();
   try {
     const bound = newBound();
     const first = local === undefined ? 0 : 1;
-    const remote = Array.from({ length: search.count - first }, (_, k) => own.slice(k, { ...search, index: k + first, bound }));
+    const remote = Array.from({ length: search.count - first }, (_, k) => own.slice(k, { ...search, index: k + first, bound }, watching));
     const here = local === undefined ? [] : [exploreSlice(local, search.options, 0, search.count, new BigInt64Array(bound))
       .then((result): WorkerReply => ({ ok: true, result }))];
     const replies = await Promise.all([...here, ...remote]);
-    const failed = replies.find((r): r is Extract<WorkerReply, { ok: false }> => !r.ok);
-    if (failed) throw new SliceError(failed.error, failed.user ?? false);
-    return mergeResults(replies.map((r) => (r as Extract<WorkerReply, { ok: true }>).result));
+    const stalled = replies.find((r): r is Extract<WorkerReply, { ok: false }> => !r.ok && r.stalled !== undefined);
+    const failed = stalled ?? replies.find((r): r is Extract<WorkerReply, { ok: false }> => !r.ok);
+    if (failed) throw new SliceError(failed.error, failed.user ?? false, failed.stalled);
+    return mergeResults(replies.map((r) => (r as Extract<WorkerReply, { result: ExploreResult }>).result));
   } finally {
     if (pool === undefined) await own.close();
   }

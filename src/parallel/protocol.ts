@@ -1,7 +1,10 @@
 import { explore, type ExploreOptions, type ExploreResult } from '../explore.ts';
 import type { Scenario } from '../scenario.ts';
 import { plural } from '../report/plural.ts';
-import { failureRank, type RaceWarning } from '../failure.ts';
+import { failureRank, type Failure, type RaceWarning } from '../failure.ts';
+import type { ReplayOptions, ReplayResult } from '../replay.ts';
+import type { SavedReplay } from '../cli/regressions.ts';
+import type { Schedule } from '../../scheduler/types.ts';
 
 /** What a worker is asked to do: one slice of one scenario's search. */
 export interface WorkerTask {
@@ -14,26 +17,77 @@ export interface WorkerTask {
   readonly bound: SharedArrayBuffer;
 }
 
+/** A whole scenario check in one worker (the CLI's watchdog): its saved regressions, then (with `explore`) its search. */
+export interface CheckJob {
+  readonly kind: 'check';
+  readonly file: string;
+  readonly scenario: string;
+  readonly options: WorkerTask['options'];
+  readonly regressions: string;
+  readonly explore: boolean;
+}
+
+/** One replay in a worker (the CLI's watchdog). */
+export interface ReplayJob {
+  readonly kind: 'replay';
+  readonly file: string;
+  readonly scenario: string;
+  readonly token: string;
+  readonly options: ReplayOptions;
+}
+
+/** What a worker can be asked: a slice of a split search (no `kind`), a check or a replay. */
+export type WorkerJob = WorkerTask | CheckJob | ReplayJob;
+
 /** A task sent to a long-lived worker: `id` pairs it with its reply. */
 export interface WorkerRequest {
   readonly id: number;
-  readonly task: WorkerTask;
+  readonly task: WorkerJob;
+  /** Shared with the watchdog (src/parallel/heartbeat.ts). */
+  readonly heartbeat?: SharedArrayBuffer;
+  /** Post the replayed execution as it stands at this (0-based) choice (`WorkerLocated`). */
+  readonly locateStep?: number;
 }
 
-/** `user`: the scenario could not be loaded or found (the user's input), not a crash of heddle. */
-export type WorkerReply = { readonly ok: true; readonly result: ExploreResult } | { readonly ok: false; readonly error: string; readonly user?: boolean };
+/** The outcome of a CheckJob: the saved regressions' replay, then the search (unless a saved one still fails). */
+export interface CheckOutcome {
+  readonly saved: SavedReplay;
+  readonly result?: ExploreResult;
+}
+
+/** What the watchdog knows of a worker it stopped (src/parallel/watchdog.ts turns it into a failure). */
+export interface Stall {
+  readonly inExecution: boolean;
+  readonly schedule: Schedule | null;
+  readonly schedulesRun: number;
+  readonly elapsedMs: number;
+  /** The execution up to its last choice, when the worker posted it (a replay with `locateStep`). */
+  readonly located?: Failure;
+}
+
+/**
+ * `user`: the scenario could not be loaded or found, or the input was refused (the user's
+ * input), not a crash of heddle; `madeFor`: a token for another scenario (its hash).
+ */
+export type WorkerReply =
+  | { readonly ok: true; readonly result: ExploreResult }
+  | { readonly ok: true; readonly check: CheckOutcome }
+  | { readonly ok: true; readonly replay: ReplayResult }
+  | { readonly ok: false; readonly error: string; readonly user?: boolean; readonly token?: boolean; readonly madeFor?: string; readonly stalled?: Stall };
 
 /** A slice of a split search failed; `user` when the cause is the scenario, not heddle. */
 export class SliceError extends Error {
   override readonly name = 'SliceError';
-  constructor(message: string, readonly user: boolean) {
+  constructor(message: string, readonly user: boolean, readonly stalled?: Stall) {
     super(message);
   }
 }
 
 export interface WorkerResponse {
   readonly id: number;
-  readonly reply: WorkerReply;
+  readonly reply?: WorkerReply;
+  /** Sent before the reply: the replayed execution up to its `locateStep`-th choice. */
+  readonly located?: Failure;
 }
 
 /** No failure yet: execution indices go up to 2^53 (a split search orders slices, then executions). */

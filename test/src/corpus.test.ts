@@ -49,7 +49,7 @@ describe('regression corpus', () => {
     expect(existsSync(corpusPath('a/b', dir) + `.${process.pid}.tmp`)).toBe(false);
   });
 
-  it('a corrupt regression file is bad input (exit 2)', async () => {
+  it('a corrupt regression file is bad input (exit 2), named in one warning', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'heddle-corpus-'));
     saveFailure('fixture/lost-update', { token: 'x', kind: 'assertion', message: '' }, dir);
     writeFileSync(corpusPath('fixture/lost-update', dir), '{ not json');
