@@ -61,6 +61,12 @@ export class VectorClock {
 
   /** Advances the task's own component (a new event of that task). */
   tick(task: TaskId): this {
+    const root = this.root;
+    // Fast path, a few tasks: the root is a leaf this clock owns, already as long as the task.
+    if (this.shift === 0 && root !== null && root.edit === this.edit && task < root.counts.length) {
+      root.counts[task]!++;
+      return this;
+    }
     while (task >= WIDTH << this.shift) this.grow();
     let node = this.root = this.own(this.root, this.shift);
     for (let s = this.shift; s > 0; s -= BITS) {
