@@ -10,6 +10,7 @@ import { linearizabilitySection } from './sections/linearizability.ts';
 import { strategiesSection } from './sections/strategies.ts';
 import { instrumentSection } from './sections/instrument.ts';
 import { instrumentedSection } from './sections/instrumented.ts';
+import { racesSection } from './sections/races.ts';
 
 const SECTIONS: Record<string, () => Promise<Section | Section[]>> = {
   steps: stepsSection,
@@ -18,6 +19,7 @@ const SECTIONS: Record<string, () => Promise<Section | Section[]>> = {
   linearizability: linearizabilitySection,
   instrument: instrumentSection,
   instrumented: instrumentedSection,
+  races: racesSection,
 };
 
 // Sections contributed by other benchmark modules, each exporting `sections(): Promise<Section[]>`.

@@ -150,9 +150,9 @@ export class Execution {
   }
 
   /** Registers an object on first use in this execution and returns its id. */
-  registerObject(type: string, name: string | undefined, atomic = false): ObjectId {
+  registerObject(type: string, name: string | undefined, atomic = false, capacity = 0): ObjectId {
     const id = this.objects.length;
-    this.objects.push({ id, type, name: name ?? `${type}#${id}`, ...(atomic ? { atomic } : {}) });
+    this.objects.push({ id, type, name: name ?? `${type}#${id}`, ...(atomic ? { atomic } : {}), ...(capacity > 0 ? { capacity } : {}) });
     return id;
   }
 

@@ -45,8 +45,13 @@ export type OpRole = 'none' | 'task' | 'time' | 'read' | 'write' | 'rmw' | 'acqu
 /**
  * A happens-before channel: a releasing op leaves its task's clock there and an acquiring op
  * joins it into its own.
- * - 'object': the object itself (a mutex, a semaphore, an event, a promise);
- * - 'items': a queue's items, each put to the get that takes it;
+ * - 'object': the object itself (a mutex, a semaphore, an event, a promise): an acquire joins
+ *   every release since the channel was last reset;
+ * - 'items': a queue's items, first in first out: each put's clock travels with its item to
+ *   the get that takes that item, and to no other get;
+ * - 'slots': a bounded queue's places (ObjectInfo.capacity), first in first out: the get that
+ *   frees a place orders before the put that fills it — with capacity c, get number k before put
+ *   number k + c (the put could not have happened before it). An unbounded queue has none;
  * - 'done': a queue's finished items (task-done → join-queue);
  * - 'task-start': a task's start; a spawn releases to the task it names, a start acquires from
  *   its own task;
@@ -54,7 +59,7 @@ export type OpRole = 'none' | 'task' | 'time' | 'read' | 'write' | 'rmw' | 'acqu
  *   from the task it names.
  * (Atomic cells synchronise too, but that depends on the object, not the kind: see race.ts.)
  */
-export type Channel = 'object' | 'items' | 'done' | 'task-start' | 'task-end';
+export type Channel = 'object' | 'items' | 'slots' | 'done' | 'task-start' | 'task-end';
 
 /** What reports call a happens-before edge into an acquiring op ("happens-before through lock"). */
 export type EdgeKind = 'lock' | 'semaphore' | 'event' | 'queue' | 'spawn' | 'join' | 'promise';
@@ -91,8 +96,14 @@ export interface OpDescriptor {
   readonly role: OpRole;
   /** The channel whose clock the op joins into its task's, if any. */
   readonly acquires: OpAcquire | null;
-  /** The channel the op leaves its task's clock in, if any. */
+  /** The channel the op leaves its task's clock in, if any (after joining what it acquires). */
   readonly releases: Channel | null;
+  /**
+   * The channel the op empties, if any: later acquires synchronise only with releases after it
+   * (Event.clear: a wait after clear-then-set is ordered after that set alone, not the ones
+   * before the clear).
+   */
+  readonly resets: Channel | null;
   /**
    * Changes state another task may be waiting for. A loop made only of ops that are not
    * progress (reads, yields, lock round-trips, sleeps) is spinning: the livelock detector's test.
@@ -119,7 +130,7 @@ export interface OpDescriptor {
 
 // Defaults for the fields most kinds leave alone; each entry below spells out what it differs in.
 const PLAIN = {
-  acquires: null, releases: null, progress: false, blocks: null, flexible: false, label: 'verb object detail', wildcard: false,
+  acquires: null, releases: null, resets: null, progress: false, blocks: null, flexible: false, label: 'verb object detail', wildcard: false,
 } as const;
 
 const CELLS: readonly ObjectType[] = ['cell'];
@@ -130,7 +141,7 @@ export const OPS: Readonly<Record<OpKind, OpDescriptor>> = {
   yield: { ...PLAIN, target: 'nothing', role: 'none', verb: 'yield', label: 'verb' },
   random: { ...PLAIN, target: 'nothing', role: 'none', verb: 'random', label: 'verb detail' },
 
-  // Event.isSet and Queue.size read their object; fs reads are reads of the one fs object.
+  // Queue.size reads its queue; fs reads are reads of the one fs object.
   read: { ...PLAIN, target: ['cell', 'event', 'queue', 'fs'], role: 'read', verb: 'get' },
   // A timer's clear is a write of the timer, so a sleep on it orders against it.
   write: { ...PLAIN, target: ['cell', 'timer', 'fs'], role: 'write', verb: 'set', progress: true },
@@ -143,14 +154,20 @@ export const OPS: Readonly<Record<OpKind, OpDescriptor>> = {
     acquires: { from: 'object', edge: 'semaphore' }, blocks: { waits: 'to acquire', reorderable: true } },
   release: { ...PLAIN, target: ['semaphore'], role: 'release', verb: 'release', releases: 'object' },
 
+  // An event's channel holds the sets since the last clear, so it is empty exactly while the flag
+  // is down: an isSet that returns false joins nothing, one that returns true joins the sets
+  // that raised the flag, as a wait does.
   set: { ...PLAIN, target: ['event'], role: 'update', verb: 'set', releases: 'object', progress: true },
-  clear: { ...PLAIN, target: ['event'], role: 'update', verb: 'clear', progress: true },
+  clear: { ...PLAIN, target: ['event'], role: 'update', verb: 'clear', resets: 'object', progress: true },
   wait: { ...PLAIN, target: ['event'], role: 'acquire', verb: 'wait',
     acquires: { from: 'object', edge: 'event' }, blocks: { waits: 'on', reorderable: true } },
+  'is-set': { ...PLAIN, target: ['event'], role: 'read', verb: 'is-set', acquires: { from: 'object', edge: 'event' } },
 
+  // A put takes a place of a bounded queue (from the get that freed it) and hands its clock to
+  // its item; a get takes the item's clock and frees a place.
   put: { ...PLAIN, target: ['queue'], role: 'update', verb: 'put', releases: 'items', progress: true,
-    blocks: { waits: 'to put on', reorderable: true } },
-  get: { ...PLAIN, target: ['queue'], role: 'acquire', verb: 'get', progress: true,
+    acquires: { from: 'slots', edge: 'queue' }, blocks: { waits: 'to put on', reorderable: true } },
+  get: { ...PLAIN, target: ['queue'], role: 'acquire', verb: 'get', progress: true, releases: 'slots',
     acquires: { from: 'items', edge: 'queue' }, blocks: { waits: 'to get from', reorderable: true } },
   'task-done': { ...PLAIN, target: ['queue'], role: 'update', verb: 'task-done', releases: 'done', progress: true },
   'join-queue': { ...PLAIN, target: ['queue'], role: 'acquire', verb: 'join',

@@ -26,6 +26,7 @@ export type OpKind =
   | 'set' // event
   | 'clear'
   | 'wait'
+  | 'is-set'
   | 'put' // queue
   | 'get'
   | 'task-done'
@@ -89,6 +90,8 @@ export interface ObjectInfo {
   readonly name: string;
   /** A cell that models an atomic variable: exempt from race detection, synchronises instead. */
   readonly atomic?: boolean;
+  /** A bounded queue's maxsize: a put beyond it waits for a get (the 'slots' channel, ops.ts). */
+  readonly capacity?: number;
 }
 
 /** One side of a data race: which task did what, at which step of the trace. */

@@ -3,12 +3,15 @@ import type { Execution, ExecutionObserver } from '../execution.ts';
 import { OPS, RACE_CHECKED, deriveFromOps, type Channel, type OpDescriptor } from '../ops.ts';
 import type { DataRace, ExecutionFailure, ExecutionResult, ObjectId, OpKind, PendingOp, RaceAccess, TaskId } from '../types.ts';
 
-// The clocks an object keeps, one per channel it carries (ops.ts): the object itself (lock,
-// semaphore, event, promise, atomic cell), a queue's items, a queue's finished items.
+// The channels an object carries (ops.ts). 'object' and 'done' accumulate: a release joins its
+// clock into the channel's, an acquire joins the channel's. 'items' and 'slots' are first in
+// first out: a release queues its clock, an acquire takes the oldest one.
 const OBJECT = 0;
-const ITEMS = 1;
-const DONE = 2;
-const CHANNELS = 3;
+const DONE = 1;
+const ITEMS = 2;
+const SLOTS = 3;
+/** Channels per object in each of the two stores (accumulated clocks, queues of clocks). */
+const PER_STORE = 2;
 /** Not an object's clock: a join takes the joined task's own clock (its end). */
 const TASK_END = -2;
 const NO_CHANNEL = -1;
@@ -16,8 +19,9 @@ const NO_CHANNEL = -1;
 function channelIndex(channel: Channel | null): number {
   switch (channel) {
     case 'object': return OBJECT;
-    case 'items': return ITEMS;
     case 'done': return DONE;
+    case 'items': return ITEMS;
+    case 'slots': return SLOTS;
     case 'task-end': return TASK_END;
     // A child's clock starts as a copy of its parent's at the spawn (onSpawn): nothing per step.
     case 'task-start': return NO_CHANNEL;
@@ -29,6 +33,7 @@ function channelIndex(channel: Channel | null): number {
 interface StepPlan {
   readonly acquire: number;
   readonly release: number;
+  readonly reset: number;
   /** A plain read, write or rmw of an object that may be a race-checked cell. */
   readonly access: boolean;
   /** For an access: it changes the cell (a write or rmw, not a read). */
@@ -39,13 +44,43 @@ function plan(d: OpDescriptor): StepPlan {
   const data = d.role === 'read' || d.role === 'write' || d.role === 'rmw';
   const mayBeChecked = typeof d.target === 'string' ? d.target === 'any' : d.target.some((t) => RACE_CHECKED.has(t));
   return {
-    acquire: channelIndex(d.acquires?.from ?? null), release: channelIndex(d.releases),
+    acquire: channelIndex(d.acquires?.from ?? null), release: channelIndex(d.releases), reset: channelIndex(d.resets),
     access: data && mayBeChecked, writes: d.role !== 'read',
   };
 }
 
 // Precomputed from OPS: a step costs one lookup, not a walk through the descriptor.
 const PLANS = deriveFromOps(plan);
+
+/** A first-in-first-out channel: the clocks of releases not yet taken by an acquire. */
+class ClockQueue {
+  private readonly clocks: (VectorClock | undefined)[] = [];
+  private head = 0;
+
+  constructor(
+    /** Acquires that take nothing before the first release is taken: a bounded queue's free places at the start. */
+    private skip: number,
+  ) {}
+
+  push(clock: VectorClock): void {
+    this.clocks.push(clock);
+  }
+
+  take(): VectorClock | undefined {
+    if (this.skip > 0) {
+      this.skip--;
+      return undefined;
+    }
+    if (this.head >= this.clocks.length) return undefined;
+    const clock = this.clocks[this.head];
+    this.clocks[this.head++] = undefined;
+    if (this.head >= 1024 && this.head * 2 >= this.clocks.length) {
+      this.clocks.splice(0, this.head);
+      this.head = 0;
+    }
+    return clock;
+  }
+}
 
 interface Epoch {
   readonly task: TaskId;
@@ -62,19 +97,30 @@ const ATOMIC = 1;
 /** Not a race-checked type (an event's or a queue's read, a timer, fs): nothing to do. */
 const EXEMPT = 2;
 
+/**
+ * A cell's accesses since its last write, kept as FastTrack keeps them (Flanagan and Freund,
+ * PLDI 2009): the last write as an epoch (task, time), and the reads as one epoch while each
+ * read is ordered after the one before (the common case: reads under a lock, or by one task),
+ * as the latest read per task only once two reads are concurrent. A later access then costs
+ * O(1) instead of a comparison of vector clocks or a walk over every earlier reader.
+ */
 interface CellHistory {
   readonly mode: number;
   lastWrite: Epoch | null;
-  /** Reads since the last write, at most one per task (FastTrack keeps the same). */
-  readonly reads: Epoch[];
+  /** The latest read, while every read since the last write is ordered before it; else null. */
+  read: Epoch | null;
+  /** Once two reads since the last write are concurrent: the latest read of each task; else null. */
+  sharedReads: Map<TaskId, Epoch> | null;
   reported: boolean;
 }
 
 /**
  * Happens-before race detection over Shared cells with vector clocks. Synchronisation objects
- * carry clocks from a release to the next acquire, as each kind's OPS entry says: unlock → lock,
- * release → acquire, set → wait, put → get, task-done → join-queue, spawn → child start,
- * task end → join. Atomic cells are exempt and synchronise like sequentially consistent atomics.
+ * carry clocks from a release to an acquire, as each kind's OPS entry says: unlock → lock,
+ * release → acquire, set → wait or an isSet that sees the flag (until a clear), each put → the
+ * get that takes its item, a get → the put that fills the place it freed in a bounded queue,
+ * task-done → join-queue, spawn → child start, task end → join. Atomic cells are exempt and
+ * synchronise like sequentially consistent atomics.
  *
  * A race does not end the execution: it is recorded (once per cell) and the explorer decides
  * what to report.
@@ -83,8 +129,10 @@ export class RaceDetector implements ExecutionObserver {
   // Arrays indexed by small dense ids, not Maps: a detector lives for one execution, and two
   // Maps plus one per cell were a good part of what a short execution allocated.
   private readonly clocks: VectorClock[] = [new VectorClock()];
-  /** Clocks of synchronisation channels, indexed by object id × CHANNELS + channel. */
+  /** Accumulated channels ('object', 'done'), indexed by object id × PER_STORE + channel. */
   private readonly syncClocks: (VectorClock | undefined)[] = [];
+  /** First-in-first-out channels ('items', 'slots'), indexed by object id × PER_STORE + channel − ITEMS. */
+  private readonly queues: (ClockQueue | undefined)[] = [];
   /** Indexed by object id: every object read or written so far. */
   private readonly cells: (CellHistory | undefined)[] = [];
   // The plan of the latest step's kind: consecutive steps are often of one kind (a loop of
@@ -103,11 +151,36 @@ export class RaceDetector implements ExecutionObserver {
       this.lastPlan = PLANS.get(op.kind)!;
     }
     const plan = this.lastPlan;
-    if (plan.acquire >= 0) clock.join(this.sync(plan.acquire, op.object));
-    else if (plan.acquire === TASK_END) clock.join(this.clock(op.object));
-    if (plan.release >= 0) this.sync(plan.release, op.object).join(clock);
+    if (plan.acquire !== NO_CHANNEL) this.acquire(plan.acquire, op.object, clock, ex);
+    if (plan.release !== NO_CHANNEL) this.release(plan.release, op.object, clock, ex);
+    if (plan.reset !== NO_CHANNEL) this.reset(plan.reset, op.object);
     if (plan.access) this.access(task, op, plan.writes, clock, ex);
     return null;
+  }
+
+  private acquire(channel: number, object: ObjectId, clock: VectorClock, ex: Execution): void {
+    if (channel === TASK_END) {
+      clock.join(this.clock(object));
+    } else if (channel < ITEMS) {
+      const from = this.syncClocks[object * PER_STORE + channel];
+      if (from !== undefined) clock.join(from);
+    } else {
+      const from = this.queue(channel, object, ex).take();
+      if (from !== undefined) clock.join(from);
+    }
+  }
+
+  private release(channel: number, object: ObjectId, clock: VectorClock, ex: Execution): void {
+    if (channel < ITEMS) {
+      this.sync(channel, object).join(clock);
+    } else if (channel !== SLOTS || capacityOf(object, ex) > 0) {
+      this.queue(channel, object, ex).push(clock.clone());
+    }
+  }
+
+  /** Forgets the channel's releases so far (an accumulated channel: Event.clear). */
+  private reset(channel: number, object: ObjectId): void {
+    if (channel < ITEMS) this.syncClocks[object * PER_STORE + channel] = undefined;
   }
 
   private access(task: TaskId, op: PendingOp, writes: boolean, clock: VectorClock, ex: Execution): void {
@@ -116,7 +189,7 @@ export class RaceDetector implements ExecutionObserver {
     if (history === undefined) {
       const info = ex.object(op.object);
       const mode = info === undefined || !RACE_CHECKED.has(info.type) ? EXEMPT : info.atomic ? ATOMIC : CHECKED;
-      history = { mode, lastWrite: null, reads: [], reported: false };
+      history = { mode, lastWrite: null, read: null, sharedReads: null, reported: false };
       fill(this.cells, op.object, history);
     }
     if (history.mode === EXEMPT) return;
@@ -133,15 +206,23 @@ export class RaceDetector implements ExecutionObserver {
     // Two rmws (update, compareAndSet) are each one atomic step: never a race with each other.
     if (history.lastWrite !== null && unordered(history.lastWrite, task, clock)
       && !(op.kind === 'rmw' && history.lastWrite.access.kind === 'rmw')) other = history.lastWrite;
-    const reads = history.reads;
     if (!writes) {
-      let i = 0;
-      while (i < reads.length && reads[i]!.task !== task) i++;
-      reads[i] = me; // replaces this task's earlier read, or appends
+      const read = history.read;
+      if (history.sharedReads !== null) history.sharedReads.set(task, me);
+      else if (read === null || !unordered(read, task, clock)) history.read = me; // every earlier read is ordered before this one
+      else history.sharedReads = new Map([[read.task, read], [task, me]]);
+      if (history.sharedReads !== null) history.read = null;
     } else {
-      if (other === undefined) for (const r of reads) if (unordered(r, task, clock)) { other = r; break; }
+      if (other === undefined) {
+        if (history.read !== null) {
+          if (unordered(history.read, task, clock)) other = history.read;
+        } else if (history.sharedReads !== null) {
+          for (const r of history.sharedReads.values()) if (unordered(r, task, clock)) { other = r; break; }
+        }
+      }
       history.lastWrite = me;
-      reads.length = 0;
+      history.read = null;
+      history.sharedReads = null;
     }
     if (other !== undefined && !history.reported) {
       history.reported = true;
@@ -158,8 +239,9 @@ export class RaceDetector implements ExecutionObserver {
     return c;
   }
 
+  /** An accumulated channel's clock, made empty at first use. */
   private sync(channel: number, object: ObjectId): VectorClock {
-    const key = object * CHANNELS + channel;
+    const key = object * PER_STORE + channel;
     let c = this.syncClocks[key];
     if (c === undefined) {
       c = new VectorClock();
@@ -167,6 +249,21 @@ export class RaceDetector implements ExecutionObserver {
     }
     return c;
   }
+
+  private queue(channel: number, object: ObjectId, ex: Execution): ClockQueue {
+    const key = object * PER_STORE + channel - ITEMS;
+    let q = this.queues[key];
+    if (q === undefined) {
+      q = new ClockQueue(channel === SLOTS ? capacityOf(object, ex) : 0);
+      fill(this.queues, key, q);
+    }
+    return q;
+  }
+}
+
+/** A bounded queue's maxsize; 0 for an unbounded queue (whose puts never wait for a get). */
+function capacityOf(object: ObjectId, ex: Execution): number {
+  return ex.object(object)?.capacity ?? 0;
 }
 
 /** "data race on cell 'hits': task 1 'a' get (step 5, at f.ts:8) and task 2 'b' set (step 7, at f.ts:9) …" */

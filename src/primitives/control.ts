@@ -23,6 +23,8 @@ export abstract class Controlled {
     private readonly type: string,
     readonly name?: string,
     private readonly atomicObject = false,
+    /** A bounded queue's maxsize (0: unbounded), for happens-before from a get to the put it makes room for. */
+    private readonly capacity = 0,
   ) {
     // Bound to the execution lazily, at first use: subclass fields are initialised by then.
     this.createdIn = currentExecution();
@@ -31,7 +33,7 @@ export abstract class Controlled {
   private bind(ex: Execution): void {
     const reused = this.exec !== null;
     this.exec = ex;
-    this.objectId = ex.registerObject(this.type, this.name, this.atomicObject);
+    this.objectId = ex.registerObject(this.type, this.name, this.atomicObject, this.capacity);
     this.bound();
     // An object made outside the scenario body survives from one execution to the next. If an
     // earlier execution left it changed, this one does not start from scratch: verdicts would

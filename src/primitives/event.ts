@@ -29,9 +29,10 @@ export class Event extends Controlled {
     if (ex !== null) ex.note({ kind: 'clear', object: this.id });
   }
 
+  /** A scheduling point; true orders the caller after the sets that raised the flag, as a wait does. */
   isSet(): Promise<boolean> {
     const ex = this.control();
-    if (ex !== null) return ex.point({ kind: 'read', object: this.id }, () => this.flag);
+    if (ex !== null) return ex.point({ kind: 'is-set', object: this.id }, () => this.flag);
     return Promise.resolve(this.flag);
   }
 

@@ -14,7 +14,7 @@ export class Queue<T> extends Controlled {
   private joiners: (() => void)[] = [];
 
   constructor(readonly maxsize = 0, name?: string) {
-    super('queue', name);
+    super('queue', name, false, maxsize);
     if (!Number.isInteger(maxsize) || maxsize < 0) throw new UsageError(`queue maxsize must be a whole number ≥ 0, got ${maxsize}`);
   }
 
