@@ -68,9 +68,9 @@ describe('happens-before through a queue: each item carries its own putter\'s cl
     for (const r of gotP1) expect(racesOn(r, 'x')).toEqual([]);
   });
 
-  it('replaying the schedule in which P2\'s item overtook P1\'s fails with that data race', async () => {
+  it('replaying the schedule in which P2\'s item overtook P1\'s fails with that data race (races: strict)', async () => {
     const r = (await everyExecution(s)).find((e) => e.value === 2 && stepOf(e, 'p1', 'put') < stepOf(e, 'c', 'get'))!;
-    const replayed = await replay(s, encodeToken(s.name, r.schedule, traceHash(r.trace)));
+    const replayed = await replay(s, encodeToken(s.name, r.schedule, traceHash(r.trace)), { races: 'strict' });
     expect(replayed.verdict).toBe('fail');
     expect(replayed.failure?.kind).toBe('data-race');
     expect(replayed.failure?.message).toMatch(/data race on cell 'x': task 1 'p1' set .* and task 3 'c' get/);
