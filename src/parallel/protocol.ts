@@ -1,6 +1,7 @@
 import { explore, type ExploreOptions, type ExploreResult } from '../explore.ts';
 import type { Scenario } from '../scenario.ts';
 import { plural } from '../report/plural.ts';
+import { countAtMost } from './orders.ts';
 
 /** What a worker is asked to do: one slice of one scenario's search. */
 export interface WorkerTask {
@@ -72,33 +73,51 @@ export async function exploreSlice(s: Scenario, options: WorkerTask['options'], 
     stopAfter: () => readBound(bound),
     onFailureFound: (at) => lowerBound(bound, at),
   });
-  if (result.failure && result.failure.kind !== 'data-race' && result.failureIndex !== undefined) lowerBound(bound, result.failureIndex);
+  if (result.failure && result.failure.kind !== 'data-race' && result.failureOrder !== undefined) lowerBound(bound, result.failureOrder);
   return result;
 }
 
 /**
- * Merges the results of the slices of one search: the failure at the lowest execution index
+ * Merges the results of the slices of one search: the failure at the lowest execution order
  * wins (what a single process would have found first); a hard failure outranks a data race,
- * which the search reports only when nothing harder turned up.
+ * which the search reports only when nothing harder turned up. The failure's schedule number is
+ * the unsplit search's: the schedules every slice counted up to it.
  */
 export function mergeResults(results: readonly ExploreResult[]): ExploreResult {
   if (results.length === 0) throw new RangeError('nothing to merge');
   const failing = results.filter((r) => r.failure !== undefined);
   const hard = failing.filter((r) => r.failure!.kind !== 'data-race');
   const pool = hard.length > 0 ? hard : failing;
-  const winner = pool.sort((a, b) => (a.failureIndex ?? 0) - (b.failureIndex ?? 0))[0];
+  const winner = pool.sort((a, b) => (a.failureOrder ?? 0) - (b.failureOrder ?? 0))[0];
   const first = results[0]!;
+  const schedulesRun = results.reduce((n, r) => n + r.schedulesRun, 0);
+  // A search stopped by a hard failure covers nothing to speak of; one that ran to its end (no failure, a race) does.
+  const ranToEnd = !winner || winner.failure!.kind === 'data-race';
+  const complete = ranToEnd && results.every((r) => r.complete);
+  const unit = first.strategy === 'dpor' ? 'trace' : 'schedule';
+  const coverage = !ranToEnd || !results.every((r) => r.coverage !== undefined) ? undefined
+    : complete ? `${winner ? 'explored' : 'verified:'} ${plural(schedulesRun, unit)} over ${plural(results.length, 'slice')}, complete` +
+      (winner ? '; the data race is the only failure' : '')
+    : `${winner ? 'no failure besides the data race' : 'no failure'}; not every slice completed (${results.map((r) => r.coverage).join('; ')})`;
   return {
     scenario: first.scenario,
     verdict: winner ? 'fail' : 'pass',
     strategy: first.strategy,
-    schedulesRun: results.reduce((n, r) => n + r.schedulesRun, 0),
+    schedulesRun,
     stepsRun: results.reduce((n, r) => n + r.stepsRun, 0),
     pruned: results.reduce((n, r) => n + r.pruned, 0),
-    complete: !winner && results.every((r) => r.complete),
-    ...(winner ? { failure: winner.failure!, failureIndex: winner.failureIndex! } : {}),
-    ...(!winner && results.every((r) => r.coverage !== undefined) ? { coverage: results.every((r) => r.complete)
-      ? `verified: ${plural(results.reduce((n, r) => n + r.schedulesRun, 0), first.strategy === 'dpor' ? 'trace' : 'schedule')} over ${plural(results.length, 'slice')}, complete`
-      : `no failure; not every slice completed (${results.map((r) => r.coverage).join('; ')})` } : {}),
+    complete,
+    ...(winner ? { failure: winner.failure!, failureIndex: scheduleNumber(results, winner), failureOrder: winner.failureOrder! } : {}),
+    ...(coverage !== undefined ? { coverage } : {}),
   };
+}
+
+/**
+ * The winner's schedule number in the unsplit search: the schedules of every slice ordered at or
+ * before it. Every slice ran all of its executions up to the winner (the shared bound never falls
+ * below it), so their counts are exact.
+ */
+function scheduleNumber(results: readonly ExploreResult[], winner: ExploreResult): number {
+  if (results.length === 1 || results.some((r) => r.countedOrders === undefined)) return winner.failureIndex!;
+  return results.reduce((n, r) => n + countAtMost(r.countedOrders!, winner.failureOrder!), 0);
 }
