@@ -495,6 +495,7 @@ export class Execution {
       ctx.runnable = runnable;
       ctx.current = this.lastRan;
       ctx.step = this.record.steps;
+      if (runnable.length > 1) this.record.branches++;
       let choice: TaskId;
       try {
         choice = this.strategy.nextTask(ctx);

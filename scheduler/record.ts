@@ -13,6 +13,8 @@ export class ExecutionRecord {
   /** Steps whose effects on plain state heddle could not see (calls into uninstrumented code). */
   unseen = 0;
   preemptions = 0;
+  /** Scheduling points where two or more tasks could run (the strategy had a choice). */
+  branches = 0;
 
   /** A scheduling point: the strategy chose `task`, which performs `op`. */
   chose(task: TaskId, op: PendingOp, preempted: boolean, location: string | undefined): void {
@@ -34,7 +36,7 @@ export class ExecutionRecord {
   result(failure: ExecutionFailure | null, tasks: TaskInfo[], objects: readonly ObjectInfo[], value: unknown,
     pruned: boolean): ExecutionResult {
     return new RecordedResult(this.trace, failure, { choices: this.choices, randoms: this.randoms }, tasks, objects,
-      this.preemptions, this.races, this.atomicity, value, pruned, this.uncontrolled, this.unseen);
+      this.preemptions, this.races, this.atomicity, value, pruned, this.uncontrolled, this.unseen, this.branches);
   }
 }
 
@@ -61,6 +63,7 @@ export class RecordedResult implements ExecutionResult {
     readonly pruned: boolean,
     readonly uncontrolled: readonly string[],
     readonly unseen: number,
+    readonly branches: number,
   ) {}
 
   get steps(): number {
@@ -74,7 +77,7 @@ export class RecordedResult implements ExecutionResult {
   /** The same execution, ended by another failure (a verdict, a race reported as the failure). */
   withFailure(failure: ExecutionFailure | null): RecordedResult {
     return new RecordedResult(this.log, failure, this.schedule, this.tasks, this.objects, this.preemptions, this.races,
-      this.atomicity, this.value, this.pruned, this.uncontrolled, this.unseen);
+      this.atomicity, this.value, this.pruned, this.uncontrolled, this.unseen, this.branches);
   }
 }
 

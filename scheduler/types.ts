@@ -202,4 +202,6 @@ export interface ExecutionResult {
   readonly uncontrolled?: readonly string[];
   /** Steps whose effects on plain state heddle could not see: DPOR orders them against every step. */
   readonly unseen?: number;
+  /** Scheduling points where two or more tasks could run: 0 when the strategy never had a choice. */
+  readonly branches?: number;
 }

@@ -14,6 +14,7 @@ import { shrink, type ShrinkOutcome } from './shrink.ts';
 import { notInstrumented } from './instrument/runtime.ts';
 import { isInstrumented } from './instrument/tracking.ts';
 import { seedProblem } from './seed.ts';
+import { OrderRuns } from './parallel/orders.ts';
 
 /** A scenario that needs instrumentation it did not get (a package it names was loaded without it). */
 export class InstrumentationError extends Error {
@@ -62,14 +63,30 @@ export interface ExploreResult {
   readonly strategy: string;
   readonly schedulesRun: number;
   readonly stepsRun: number;
-  /** True when an exhaustive strategy explored its whole space (a proof within its bounds). */
+  /**
+   * True when the search explored its whole space (a proof within its bounds): an exhaustive
+   * strategy that finished, or a scenario with no scheduling point (one execution is all there
+   * is). Set for a search that reported only a data race too: then the race is all there is to find.
+   */
   readonly complete: boolean;
   readonly failure?: Failure;
-  /** The failing execution's index in the whole search (what merging split searches orders by). */
+  /**
+   * The schedule the failure was found in: N when it is the N-th schedule the search counted
+   * (1-based; pruned executions and DFS's re-deepened repeats are not counted, as in
+   * schedulesRun). The text report's "in schedule N". For a split search, N in the unsplit search.
+   */
   readonly failureIndex?: number;
+  /** The failing execution's place in the unsplit search, an ordering key (what merging split searches orders by). */
+  readonly failureOrder?: number;
+  /** For a slice of a split search: the order keys of the schedules it counted (see OrderRuns). */
+  readonly countedOrders?: readonly number[];
   /** Executions an exhaustive strategy cut short because they could only repeat explored traces. */
   readonly pruned: number;
-  /** For exhaustive strategies without a failure: what the search showed (a proof or a bounded claim). */
+  /**
+   * What the search showed, for a search that ran to its end (no failure, or only a data race,
+   * reported after the search): a proof, a bounded claim, or why it was cut. Exhaustive
+   * strategies say it; sampling strategies have nothing to add. Absent when a failure stopped the search.
+   */
   readonly coverage?: string;
   /** What the executions did that heddle did not control (the first ones met): the result is then no proof. */
   readonly uncontrolled?: readonly string[];
@@ -143,18 +160,28 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
   let schedulesRun = 0;
   let stepsRun = 0;
   let pruned = 0;
+  let ran = 0;
+  // The scenario never offered a choice (no scheduling point, no draw): its one execution is all there is.
+  let lone = false;
   // What the executions did that heddle did not control: a search that met any is no proof.
   const uncontrolled = new Set<string>();
   let unseen = 0;
   // Per racing cell (by name), the first execution that raced on it: listed as warnings.
   const raced = new Map<string, ExecutionResult>();
-  const finish = async (found?: Failure, at = index): Promise<ExploreResult> => {
+  const counted = options.shard ? new OrderRuns() : null;
+  /** `at`: where the failure was found; `ranToEnd`: the search went on to its end (a deferred failure: a lost update, a strict data race). */
+  const finish = async (found?: Failure, at?: FoundAt, ranToEnd = false): Promise<ExploreResult> => {
     const failure = found && replayFlags ? { ...found, replayFlags } : found;
     const warnings = policy === 'warn' ? await raceWarnings(s, raced, maxSteps, policy) : [];
-    const coverage = !failure ? honestCoverage(strategy.coverage?.(schedulesRun), [...uncontrolled], unseen) : undefined;
+    const finished = failure === undefined || ranToEnd;
+    const own = lone ? NO_SCHEDULING_POINT : strategy.coverage?.(schedulesRun);
+    const complete = finished && (lone || strategy.complete === true) && uncontrolled.size === 0;
+    const shown = finished ? honestCoverage(own, [...uncontrolled], unseen) : undefined;
+    const coverage = failure !== undefined && shown !== undefined ? deferredCoverage(shown, complete, failure.kind) : shown;
     return {
-      scenario: s.name, verdict: failure ? 'fail' : 'pass', strategy: strategy.name, schedulesRun, stepsRun, pruned,
-      complete: failure === undefined && strategy.complete === true && uncontrolled.size === 0, ...(failure ? { failure, failureIndex: at } : {}),
+      scenario: s.name, verdict: failure ? 'fail' : 'pass', strategy: strategy.name, schedulesRun, stepsRun, pruned, complete,
+      ...(failure && at ? { failure, failureIndex: at.schedule, failureOrder: at.order } : {}),
+      ...(counted !== null ? { countedOrders: counted.list } : {}),
       ...(coverage !== undefined ? { coverage } : {}),
       ...(uncontrolled.size > 0 ? { uncontrolled: [...uncontrolled] } : {}),
       ...(warnings.length > 0 ? { warnings } : {}),
@@ -163,14 +190,20 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
   // A lost update or a strict data race does not stop the search: a later execution may show
   // what it breaks (an assertion, a crash), which is the more useful report. Without one, the
   // first lost update is reported, else the first race (failureRank).
-  let deferred: { result: ExecutionResult; strategy: string; seed: string | undefined; flags: readonly string[] | undefined; index: number } | null = null;
+  let deferred: { result: ExecutionResult; strategy: string; seed: string | undefined; flags: readonly string[] | undefined; at: FoundAt } | null = null;
   while (schedulesRun < iterations && strategy.newExecution()) {
     index = strategy.executionIndex ?? index + 1;
     if (options.stopAfter !== undefined && index > options.stopAfter()) break;
     const seed = strategy.executionSeed;
     const flags = strategy.rerunFlags;
     const result = await runExecution(s, strategy, maxSteps, false, policy);
-    if (strategy.probeOnly) continue; // another slice owns this execution, or it only probed the search
+    lone = ran++ === 0 && result.failure === null && !result.pruned && result.branches === 0 && result.schedule.randoms.length === 0;
+    // Without a choice every slice would run the same execution: the first slice counts it.
+    const owned = lone ? (options.shard?.index ?? 0) === 0 : !strategy.probeOnly;
+    if (!owned) {
+      if (lone) break;
+      continue; // another slice owns this execution, or it only probed the search
+    }
     stepsRun += result.steps;
     for (const u of result.uncontrolled ?? []) if (uncontrolled.size < MAX_UNCONTROLLED) uncontrolled.add(u);
     unseen += result.unseen ?? 0;
@@ -179,21 +212,27 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
       continue;
     }
     schedulesRun++;
+    counted?.add(index);
     options.onExecution?.(schedulesRun);
+    const at: FoundAt = { schedule: schedulesRun, order: index };
     const found = strategy.activeName ?? strategy.name;
-    if (schedulesRun === 1 && result.failure === null) {
-      const leak = await checkRerun(s, result, maxSteps, policy);
-      if (leak) return finish(withFlags(await report(s, leak, found, seed, maxSteps, false, policy), flags));
+    // Determinism, sampled: the first and every 64th schedule, and every failing one, run twice.
+    if (result.failure?.kind !== 'nondeterminism' && (schedulesRun % RECHECK_EVERY === 0 || schedulesRun === 1 || result.failure !== null)) {
+      const leak = await checkRerun(s, result, maxSteps, schedulesRun, policy);
+      if (leak) {
+        options.onFailureFound?.(index);
+        return finish(withFlags(await report(s, leak, found, seed, maxSteps, false, policy), flags), at);
+      }
     }
     if (result.failure !== null) {
       options.onFailureFound?.(index);
       // Shrinking is abandoned once another slice holds an earlier failure: this one will not be reported.
       const stop = options.stopAfter;
-      return finish(withFlags(await report(s, result, found, seed, maxSteps, shrinking, policy, stop ? () => stop() < index : undefined), flags));
+      return finish(withFlags(await report(s, result, found, seed, maxSteps, shrinking, policy, stop ? () => stop() < index : undefined), flags), at);
     }
     const judged = withDeferredFailure(result, policy);
     if (judged.failure !== null && (deferred === null || failureRank(judged.failure.kind) < failureRank(deferred.result.failure!.kind))) {
-      deferred = { result: judged, strategy: found, seed, flags, index };
+      deferred = { result: judged, strategy: found, seed, flags, at };
     }
     if (policy === 'warn') {
       for (const race of result.races) {
@@ -201,12 +240,35 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
         if (raced.size < MAX_WARNINGS && !raced.has(cell)) raced.set(cell, result);
       }
     }
+    if (lone) break;
   }
   if (deferred !== null) {
     const { result, strategy: found, seed, flags } = deferred;
-    return finish(withFlags(await report(s, result, found, seed, maxSteps, shrinking, policy), flags), deferred.index);
+    return finish(withFlags(await report(s, result, found, seed, maxSteps, shrinking, policy), flags), deferred.at, true);
   }
   return finish();
+}
+
+/** Where a failure was found: its schedule number (counted as schedulesRun) and its order key in the unsplit search. */
+interface FoundAt {
+  readonly schedule: number;
+  readonly order: number;
+}
+
+/** Every this many counted schedules, one is run twice to check that it is a function of its schedule. */
+export const RECHECK_EVERY = 64;
+
+/** The coverage of a scenario whose first execution met no scheduling point and drew no value. */
+export const NO_SCHEDULING_POINT = 'no scheduling point: one execution is all there is';
+
+/**
+ * What a search that reported only a deferred failure (a lost update, a strict data race) covered:
+ * no proof of anything, but how far it looked for worse.
+ */
+function deferredCoverage(coverage: string, complete: boolean, kind: string): string {
+  const what = kind === 'atomicity' ? 'the lost update' : 'the data race';
+  const explored = coverage.replace(/^verified: /, 'explored ').replace(/^no failure\b/, `no failure besides ${what}`);
+  return complete ? `${explored}; ${what} is the only failure` : explored;
 }
 
 function withFlags(failure: Failure, flags: readonly string[] | undefined): Failure {
@@ -217,10 +279,10 @@ function withFlags(failure: Failure, flags: readonly string[] | undefined): Fail
  * Runs the same schedule again: a different trace or outcome means the scenario is not a pure
  * function of its schedule — usually state that survives between executions.
  */
-async function checkRerun(s: Scenario, first: ExecutionResult, maxSteps: number, policy: RacePolicy): Promise<ExecutionResult | null> {
+async function checkRerun(s: Scenario, first: ExecutionResult, maxSteps: number, schedule: number, policy: RacePolicy): Promise<ExecutionResult | null> {
   const again = await runExecution(s, new ReplayStrategy(first.schedule), maxSteps, false, policy);
   if (sameOutcome(first, again)) return null;
-  return withFailure(again, leakFailure(first, again));
+  return withFailure(again, leakFailure(first, again, schedule));
 }
 
 function sameOutcome(a: ExecutionResult, b: ExecutionResult): boolean {
@@ -228,16 +290,17 @@ function sameOutcome(a: ExecutionResult, b: ExecutionResult): boolean {
     && a.steps === b.steps;
 }
 
-function leakFailure(first: ExecutionResult, again: ExecutionResult): ExecutionFailure {
+function leakFailure(first: ExecutionResult, again: ExecutionResult, schedule?: number): ExecutionFailure {
   const outcome = (r: ExecutionResult) => (r.failure ? `failed with ${r.failure.kind}` : 'passed');
+  const which = schedule === undefined ? '' : ` (schedule ${schedule} of the search)`;
   // The rerun itself stalled or leaked: its own message names the cause.
   if (again.failure?.kind === 'nondeterminism') {
-    return { kind: 'nondeterminism', message: `the same schedule did not run the same way twice: ${again.failure.message}` };
+    return { kind: 'nondeterminism', message: `the same schedule${which} did not run the same way twice: ${again.failure.message}` };
   }
   const what = `the first run ${outcome(first)} in ${plural(first.steps, 'step')}, the rerun ${outcome(again)} in ${plural(again.steps, 'step')}`;
   return {
     kind: 'nondeterminism',
-    message: `the same schedule gave a different execution when run twice (${what}): state leaks between ` +
+    message: `the same schedule${which} gave a different execution when run twice (${what}): state leaks between ` +
       `executions — a module-level object, cache or registry survives from one run to the next. Build all ` +
       `state inside the scenario body (heddle starts every execution from scratch), or reset it there.`,
   };

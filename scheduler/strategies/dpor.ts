@@ -2,7 +2,7 @@ import { dependent, isObjectAccess, rememberEvent, type Access, type DporEvent }
 import { FixedDraws } from '../draws.ts';
 import { SubtreeSplit, type Frame } from '../dpor-split.ts';
 import { describeOp, type OpDescriptor } from '../ops.ts';
-import { PruneExecution, type ChoiceContext, type Strategy } from '../strategy.ts';
+import { PruneExecution, ScheduleDivergence, type ChoiceContext, type Strategy } from '../strategy.ts';
 import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
 
 // Thrown often (every sleep-set-blocked execution): made once, not with a fresh stack each time.
@@ -76,7 +76,12 @@ export class DporStrategy implements Strategy {
   nextTask(ctx: ChoiceContext): TaskId {
     const step = ctx.step;
     if (this.split.stopsAt(step)) throw PROBED;
-    if (step < this.path.length) return this.draws.chose(this.path[step]!.chosen);
+    if (step < this.path.length) {
+      const frame = this.path[step]!;
+      const changed = replayMismatch(frame, ctx);
+      if (changed !== null) throw new ScheduleDivergence(changed);
+      return this.draws.chose(frame.chosen);
+    }
     const sleep = step === 0 ? new Map<TaskId, DporEvent>() : this.childSleep(this.path[step - 1]!, ctx);
     const next = new Map<TaskId, Access>();
     // Objects made before this state (even if no op touched them yet) keep their ids in every
@@ -263,6 +268,24 @@ export class DporStrategy implements Strategy {
   }
 }
 
+
+/**
+ * Why a replayed prefix step no longer matches what was recorded there (the chosen task is not
+ * runnable, or is about to do another op or touch another object), or null when it matches. The
+ * backtrack points below it were computed from the recorded events: exploring on would silently
+ * search a different tree.
+ */
+function replayMismatch(frame: Frame, ctx: ChoiceContext): string | null {
+  const task = frame.chosen;
+  const was = frame.next.get(task);
+  const now = ctx.runnable.includes(task) ? ctx.pending(task) : null;
+  if (was !== undefined && now !== null && now.kind === was.kind && now.object === was.object) return null;
+  const recorded = was === undefined ? 'run' : `${was.kind}${was.object >= 0 ? ` #${was.object}` : ''}`;
+  const found = now === null ? 'it is not runnable' : `it is about to ${now.kind}${now.object >= 0 ? ` #${now.object}` : ''}`;
+  return `the same schedule prefix ran differently: at step ${ctx.step}, task ${task} was recorded to ${recorded}, now ${found}. ` +
+    `State leaks between executions (a module-level object, cache or counter survives from one run to the next) or the ` +
+    `code depends on something heddle does not control; build all state inside the scenario body.`;
+}
 
 /** Whether the access's `object` is an object it touches (spawn and join name tasks; start, yield … nothing). */
 function touchesObject(x: Access, op: OpDescriptor): boolean {

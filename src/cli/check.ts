@@ -112,7 +112,13 @@ function summary(s: Scenario, r: ExploreResult, ms: number, color: boolean): str
   const outcome = r.failure ? r.failure.kind : r.complete ? 'pass (complete)' : 'pass';
   const mark = ok ? c.green('✓') : c.red('✗');
   return `${mark} ${s.name.padEnd(34)} expect ${expectation(s).padEnd(14)} got ${(ok ? outcome : c.red(outcome)).padEnd(16)} ` +
-    `${String(r.schedulesRun).padStart(5)} ${r.schedulesRun === 1 ? 'schedule ' : 'schedules'}  ${ms.toFixed(0).padStart(5)} ms` + (r.coverage ? c.dim(`  ${r.coverage}`) : '');
+    `${String(r.schedulesRun).padStart(5)} ${r.schedulesRun === 1 ? 'schedule ' : 'schedules'}${prunedNote(r)}  ${ms.toFixed(0).padStart(5)} ms` +
+    (r.coverage ? c.dim(`  ${r.coverage}`) : '');
+}
+
+/** DPOR's executions cut short by sleep sets: run, but not counted as schedules. */
+function prunedNote(r: ExploreResult): string {
+  return r.pruned > 0 ? ` (+ ${r.pruned.toLocaleString('en')} pruned)` : '';
 }
 
 export async function runCheck(args: readonly string[], out: Output, cli: Cli): Promise<number> {
@@ -233,6 +239,8 @@ async function checkOne(loaded: LoadedScenario, settings: CheckSettings,
       complete: result.complete, coverage: result.coverage ?? null,
       elapsedMs: Math.round(ms), failureIndex: result.failureIndex ?? null,
       shard: how.split.shard ? `${how.split.shard.index + 1}/${how.split.shard.count}` : null,
+      // What 'merge' needs to order shards' failures and number them as the unsplit search does.
+      ...(how.split.shard ? { failureOrder: result.failureOrder ?? null, countedOrders: result.countedOrders ?? [] } : {}),
       failure: result.failure ? failureJson(result.failure, rerun) : null,
       warnings: warningsJson(result, rerun),
       regressions: saved.note || null, saved: savedNote || null, regressionsProblem: saved.problem ?? null,
@@ -246,7 +254,7 @@ async function checkOne(loaded: LoadedScenario, settings: CheckSettings,
   if (savedNote) out.stdout(`  ${savedNote}`);
   if (result.failure && (how.single || !ok)) {
     out.stdout('');
-    out.stdout(formatFailure(scenario.name, result.failure, { color: out.color, full: how.full, schedulesRun: result.schedulesRun, rerun }));
+    out.stdout(formatFailure(scenario.name, result.failure, { color: out.color, full: how.full, ...(result.failureIndex !== undefined ? { schedule: result.failureIndex } : {}), rerun }));
     out.stdout('');
   } else if (!ok && result.coverage !== undefined) {
     // An exhaustive search says itself what it covered: a proof, a bound, a cut, fixed draws.

@@ -5,11 +5,12 @@ import type { Cli } from '../report/command.ts';
 import { plural } from '../report/plural.ts';
 import { failureRank } from '../failure.ts';
 import type { FailureKind } from '../../scheduler/types.ts';
+import { countAtMost } from '../parallel/orders.ts';
 
 /** `merge --help`, with the prefix the CLI was invoked by. */
 export const mergeUsage = (cli: Cli): string => `usage: ${cli} merge <shard.json>... [--json]
   Combines the --json output of 'check --shard i/n' runs into one verdict per scenario:
-  the failure at the lowest execution index wins (the one an unsplit search finds first).
+  the failure an unsplit search finds first wins, numbered as that search numbers it.
   --json              one merged JSON object per scenario
   --help              this text`;
 
@@ -21,6 +22,9 @@ interface ShardLine {
   stepsRun: number;
   complete: boolean;
   failureIndex: number | null;
+  /** The failing execution's place in the unsplit search (shards order by it), and the orders each shard counted. */
+  failureOrder?: number | null;
+  countedOrders?: number[];
   shard: string | null;
   failure: { kind: string; message: string; replay: string } | null;
 }
@@ -47,7 +51,17 @@ function readLines(file: string): ShardLine[] {
 /** The slice whose failure an unsplit search would have met first; a hard failure outranks a lost update, which outranks a data race. */
 function pick(lines: readonly ShardLine[]): ShardLine | undefined {
   const failing = lines.filter((l) => l.failure !== null);
-  return failing.sort((a, b) => failureRank(a.failure!.kind as FailureKind) - failureRank(b.failure!.kind as FailureKind) || (a.failureIndex ?? 0) - (b.failureIndex ?? 0))[0];
+  return failing.sort((a, b) => failureRank(a.failure!.kind as FailureKind) - failureRank(b.failure!.kind as FailureKind) || orderOf(a) - orderOf(b))[0];
+}
+
+function orderOf(line: ShardLine): number {
+  return line.failureOrder ?? line.failureIndex ?? 0;
+}
+
+/** The winner's schedule number in the unsplit search: what every shard counted up to its order. */
+function scheduleNumber(lines: readonly ShardLine[], winner: ShardLine): number | null {
+  if (winner.failureOrder == null || lines.some((l) => !Array.isArray(l.countedOrders))) return winner.failureIndex;
+  return lines.reduce((n, l) => n + countAtMost(l.countedOrders!, winner.failureOrder!), 0);
 }
 
 export async function runMerge(args: readonly string[], out: Output, cli: Cli): Promise<number> {
@@ -67,17 +81,18 @@ export async function runMerge(args: readonly string[], out: Output, cli: Cli): 
     const ok = got === lines[0]!.expect;
     allOk &&= ok;
     const schedules = lines.reduce((n, l) => n + l.schedulesRun, 0);
-    const complete = !winner && lines.every((l) => l.complete);
+    const complete = (!winner || failureRank(winner.failure!.kind as FailureKind) > 0) && lines.every((l) => l.complete);
+    const failureIndex = winner ? scheduleNumber(lines, winner) : null;
     if (values.json) {
       out.stdout(JSON.stringify({ scenario, expect: lines[0]!.expect, verdict: winner ? 'fail' : 'pass', asExpected: ok,
         strategy: lines[0]!.strategy, shards: [...shards], schedulesRun: schedules, stepsRun: lines.reduce((n, l) => n + l.stepsRun, 0),
-        complete, failureIndex: winner?.failureIndex ?? null, failure: winner?.failure ?? null }));
+        complete, failureIndex, failure: winner?.failure ?? null }));
       continue;
     }
     out.stdout(`${ok ? '✓' : '✗'} ${scenario.padEnd(34)} expect ${lines[0]!.expect.padEnd(14)} got ${got.padEnd(16)} ` +
       `${plural(schedules, 'schedule')} over ${plural(shards.size, 'shard')}${complete ? ', complete' : ''}`);
     if (winner?.failure) {
-      out.stdout(`  ${winner.failure.kind} at execution ${winner.failureIndex} (shard ${winner.shard ?? '?'}): ${winner.failure.message.split('\n')[0]}`);
+      out.stdout(`  ${winner.failure.kind} in schedule ${failureIndex} (shard ${winner.shard ?? '?'}): ${winner.failure.message.split('\n')[0]}`);
       out.stdout(`  replay: ${winner.failure.replay}`);
     }
   }

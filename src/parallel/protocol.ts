@@ -5,6 +5,7 @@ import { failureRank, type Failure, type RaceWarning } from '../failure.ts';
 import type { ReplayOptions, ReplayResult } from '../replay.ts';
 import type { SavedReplay } from '../cli/regressions.ts';
 import type { Schedule } from '../../scheduler/types.ts';
+import { countAtMost } from './orders.ts';
 
 /** What a worker is asked to do: one slice of one scenario's search. */
 export interface WorkerTask {
@@ -127,36 +128,55 @@ export async function exploreSlice(s: Scenario, options: WorkerTask['options'], 
     stopAfter: () => readBound(bound),
     onFailureFound: (at) => lowerBound(bound, at),
   });
-  if (result.failure && failureRank(result.failure.kind) === 0 && result.failureIndex !== undefined) lowerBound(bound, result.failureIndex);
+  if (result.failure && failureRank(result.failure.kind) === 0 && result.failureOrder !== undefined) lowerBound(bound, result.failureOrder);
   return result;
 }
 
 /**
- * Merges the results of the slices of one search: the failure at the lowest execution index
+ * Merges the results of the slices of one search: the failure at the lowest execution order
  * wins (what a single process would have found first); a hard failure outranks a lost update,
  * which outranks a data race (failureRank): the search reports those only when nothing harder
- * turned up. Race warnings are pooled.
+ * turned up. The failure's schedule number is the unsplit search's: the schedules every slice
+ * counted up to it. Race warnings are pooled.
  */
 export function mergeResults(results: readonly ExploreResult[]): ExploreResult {
   if (results.length === 0) throw new RangeError('nothing to merge');
   const failing = results.filter((r) => r.failure !== undefined);
   const winner = failing.sort((a, b) => failureRank(a.failure!.kind) - failureRank(b.failure!.kind)
-    || (a.failureIndex ?? 0) - (b.failureIndex ?? 0))[0];
+    || (a.failureOrder ?? 0) - (b.failureOrder ?? 0))[0];
   const warnings = new Map<string, RaceWarning>();
   for (const r of results) for (const w of r.warnings ?? []) if (!warnings.has(w.message)) warnings.set(w.message, w);
   const first = results[0]!;
+  const schedulesRun = results.reduce((n, r) => n + r.schedulesRun, 0);
+  // A search stopped by a hard failure covers nothing to speak of; one that ran to its end (no failure, a deferred one) does.
+  const ranToEnd = !winner || failureRank(winner.failure!.kind) > 0;
+  const what = winner?.failure!.kind === 'atomicity' ? 'the lost update' : 'the data race';
+  const complete = ranToEnd && results.every((r) => r.complete);
+  const unit = first.strategy === 'dpor' ? 'trace' : 'schedule';
+  const coverage = !ranToEnd || !results.every((r) => r.coverage !== undefined) ? undefined
+    : complete ? `${winner ? 'explored' : 'verified:'} ${plural(schedulesRun, unit)} over ${plural(results.length, 'slice')}, complete` +
+      (winner ? `; ${what} is the only failure` : '')
+    : `${winner ? `no failure besides ${what}` : 'no failure'}; not every slice completed (${results.map((r) => r.coverage).join('; ')})`;
   return {
     scenario: first.scenario,
     verdict: winner ? 'fail' : 'pass',
     strategy: first.strategy,
-    schedulesRun: results.reduce((n, r) => n + r.schedulesRun, 0),
+    schedulesRun,
     stepsRun: results.reduce((n, r) => n + r.stepsRun, 0),
     pruned: results.reduce((n, r) => n + r.pruned, 0),
-    complete: !winner && results.every((r) => r.complete),
-    ...(winner ? { failure: winner.failure!, failureIndex: winner.failureIndex! } : {}),
-    ...(!winner && results.every((r) => r.coverage !== undefined) ? { coverage: results.every((r) => r.complete)
-      ? `verified: ${plural(results.reduce((n, r) => n + r.schedulesRun, 0), first.strategy === 'dpor' ? 'trace' : 'schedule')} over ${plural(results.length, 'slice')}, complete`
-      : `no failure; not every slice completed (${results.map((r) => r.coverage).join('; ')})` } : {}),
+    complete,
+    ...(winner ? { failure: winner.failure!, failureIndex: scheduleNumber(results, winner), failureOrder: winner.failureOrder! } : {}),
+    ...(coverage !== undefined ? { coverage } : {}),
     ...(warnings.size > 0 ? { warnings: [...warnings.values()] } : {}),
   };
+}
+
+/**
+ * The winner's schedule number in the unsplit search: the schedules of every slice ordered at or
+ * before it. Every slice ran all of its executions up to the winner (the shared bound never falls
+ * below it), so their counts are exact.
+ */
+function scheduleNumber(results: readonly ExploreResult[], winner: ExploreResult): number {
+  if (results.length === 1 || results.some((r) => r.countedOrders === undefined)) return winner.failureIndex!;
+  return results.reduce((n, r) => n + countAtMost(r.countedOrders!, winner.failureOrder!), 0);
 }

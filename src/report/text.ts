@@ -149,8 +149,8 @@ export function thrownDetails(error: unknown): string[] {
 }
 
 export interface FailureTextOptions extends TextOptions {
-  /** The schedule the search was at when it failed. */
-  readonly schedulesRun?: number;
+  /** The schedule the failure was found in (ExploreResult.failureIndex: the N-th schedule the search counted). */
+  readonly schedule?: number;
   /** How a pasted command reaches the scenario again; without it only the API form is printed. */
   readonly rerun?: Rerun;
   /** Also print the API form (`await replay(scenario, '…')`), for a test file. */
@@ -166,7 +166,7 @@ export function formatFailure(scenario: string, failure: Failure, options: Failu
   lines.push(`  ${failure.message}`);
   for (const line of thrownDetails(failure.error)) lines.push(`    ${line}`);
   const found = [`found by ${failure.strategy}`];
-  if (options.schedulesRun !== undefined) found.push(`in schedule ${options.schedulesRun}`);
+  if (options.schedule !== undefined) found.push(`in schedule ${options.schedule}`);
   if (failure.seed !== undefined) found.push(`seed ${failure.seed}`);
   found.push(plural(failure.steps, 'step'), plural(failure.preemptions, 'preemption'));
   lines.push(c.dim(`  ${found.join(', ')}`));

@@ -222,7 +222,7 @@ describe('check --strategy dpor', () => {
   it('says how many traces it verified, that the search was complete, and how long it took', async () => {
     const r = await check('benchmarks/lastzero-5', '--strategy', 'dpor');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/pass \(complete\)\s+64 schedules\s+\d+ ms\s+verified: 64 traces, complete/);
+    expect(r.out).toMatch(/pass \(complete\)\s+64 schedules \(\+ \d+ pruned\)\s+\d+ ms\s+verified: 64 traces, complete/);
   });
 
   it('--max-schedules cuts it and the line says it is not a proof', async () => {

@@ -42,6 +42,7 @@ describe('p-memoize, unmodified', () => {
     const d = await explore(plainFixed, { strategy: 'dpor' });
     expect(d.verdict).toBe('pass');
     expect(d.complete).toBe(true);
-    expect(d.coverage).toMatch(/^verified/);
+    // Its calls are awaited one after the other: no step ever had two tasks to choose from.
+    expect(d.coverage).toBe('no scheduling point: one execution is all there is');
   });
 });
