@@ -1,6 +1,8 @@
 // tsx, registered once per thread, before anything that needs it: plain JavaScript, because the
 // bin and worker entry points call it before any TypeScript can load.
 import { existsSync } from 'node:fs';
+import Module from 'node:module';
+import { basename, dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { register as registerCommonJs } from 'tsx/cjs/api';
@@ -19,7 +21,25 @@ export function ensureTsx() {
   register();
   // A .ts file of a package without "type": "module" is CommonJS: Node loads it through
   // require's extension handlers, which tsx's CommonJS hook provides (as `npx tsx` does).
+  const native = Module._extensions['.js'];
   registerCommonJs();
+  keepOwnModulesNative(native);
+}
+
+/**
+ * Such a file's `require('heddle')` must reach the ES module the CLI runs, not a copy: tsx's
+ * hook would compile heddle's built files to CommonJS, a second heddle beside the first (its
+ * primitives unknown to the first one's runtime). Node's own handler loads them as the ES
+ * modules they are (require of ESM). In this repo heddle runs from its sources: nothing to keep.
+ */
+function keepOwnModulesNative(native) {
+  const build = dirname(dirname(dirname(fileURLToPath(import.meta.url)))); // dist/src/instrument → dist
+  if (basename(build) !== 'dist') return;
+  const own = build + sep;
+  const compiled = Module._extensions['.js'];
+  Module._extensions['.js'] = function heddleOrCompiled(module, filename) {
+    return (filename.startsWith(own) ? native : compiled).call(this, module, filename);
+  };
 }
 
 /**

@@ -89,6 +89,27 @@ export const race = scenario('plain race', async () => {
 });
 `;
 
+/** Primitives only: DPOR's count shows whether the scenario's heddle is the CLI's (a second copy's operations would be unknown code, ordered against everything). */
+const FORKS_TS = `
+import { Mutex, Shared, scenario, spawn } from 'heddle';
+
+export default scenario('ordered forks', async () => {
+  const forks = [new Mutex('fork0'), new Mutex('fork1'), new Mutex('fork2')];
+  const meals = new Shared(0, 'meals');
+  const eat = (i: number) => async () => {
+    const a = Math.min(i, (i + 1) % 3), b = Math.max(i, (i + 1) % 3);
+    await forks[a]!.lock();
+    await forks[b]!.lock();
+    await meals.update((m) => m + 1);
+    forks[b]!.unlock();
+    forks[a]!.unlock();
+  };
+  const tasks = [0, 1, 2].map((i) => spawn(eat(i), 'p' + i));
+  for (const t of tasks) await t.join();
+  if ((await meals.get()) !== 3) throw new Error('a meal was lost');
+});
+`;
+
 const VITEST_CONFIG = `
 import { defineConfig } from 'vitest/config';
 import { heddleInstrument } from 'heddle/vitest';
@@ -170,6 +191,7 @@ beforeAll(() => {
   mkdirSync(join(project, 'commonjs'));
   writeFileSync(join(project, 'commonjs', 'package.json'), '{ "name": "commonjs-part" }\n');
   writeFileSync(join(project, 'commonjs', 'race.ts'), RACE_TS);
+  writeFileSync(join(project, 'commonjs', 'forks.ts'), FORKS_TS);
 }, SLOW);
 
 afterAll(() => {
@@ -234,6 +256,12 @@ describe('heddle installed from its tarball', () => {
     const replayed = run(project, 'sh', '-c', line!);
     expect(replayed.status, replayed.transcript).toBe(1);
     expect(replayed.stdout, replayed.transcript).toMatch(/lost an update/);
+  }, SLOW);
+
+  it('in a CommonJS project the scenario\'s heddle is the CLI\'s own (one instance): dpor reduces over its primitives', () => {
+    const r = run(project, 'npx', '--no', 'heddle', 'check', 'commonjs/forks.ts', '--strategy', 'dpor');
+    expect(r.status, r.transcript).toBe(0);
+    expect(r.stdout, r.transcript).toMatch(/verified: 6 traces, complete$/m);
   }, SLOW);
 
   it('a project without "type": "module" (its .ts files are CommonJS) checks the same file', () => {
