@@ -47,7 +47,7 @@ export function loadCorpus(scenario: string, root = CORPUS_DIR): SavedFailure[] 
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new CorpusError(`${path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw new CorpusError(`${path} is not valid JSON: ${(e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ')}`);
   }
   const file = data as Partial<CorpusFile>;
   if (file.scenario !== scenario || !Array.isArray(file.failures)) throw new CorpusError(`${path} is not a heddle regression file for '${scenario}'`);
