@@ -134,7 +134,7 @@ describe('dpor explores every trace exactly once (random programs, against DFS)'
       // Critical sections (Mutex.withLock, an async function) have a scheduling point where the
       // callback returns into withLock, as in Node: a few more programs exceed DFS's budget.
       expect(checked).toBeGreaterThanOrEqual(24);
-    }, 60_000);
+    }, 180_000);
   }
 
   // In-place ops (set, clear, release) may be an object's first use, and object ids follow the
@@ -151,7 +151,7 @@ describe('dpor explores every trace exactly once (random programs, against DFS)'
       traces += dfs.size;
     }
     expect(redundant).toBeLessThan(traces / 2);
-  }, 60_000);
+  }, 180_000);
 
   // Blocking ops (get, wait, acquire) with their feeder; programs that can deadlock (a clear
   // before a wait) end the search at the deadlock and are left out.
@@ -168,7 +168,7 @@ describe('dpor explores every trace exactly once (random programs, against DFS)'
     }
     expect(traces).toBeGreaterThanOrEqual(40);
     expect(redundant).toBeLessThan(traces / 4);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('dpor soundness regressions', () => {
