@@ -258,8 +258,8 @@ interface FoundAt {
 /** Every this many counted schedules, one is run twice to check that it is a function of its schedule. */
 export const RECHECK_EVERY = 64;
 
-/** The coverage of a scenario whose first execution met no scheduling point and drew no value. */
-export const NO_SCHEDULING_POINT = 'no scheduling point: one execution is all there is';
+/** The coverage of a scenario whose first execution never had two tasks to choose between and drew no value. */
+export const NO_SCHEDULING_POINT = 'no choice: one task alone could run at every scheduling point, so one execution is all there is';
 
 /**
  * What a search that reported only a deferred failure (a lost update, a strict data race) covered:

@@ -127,14 +127,14 @@ describe('a scenario with no scheduling point', () => {
       expect(r.verdict).toBe('pass');
       expect(r.schedulesRun).toBe(1);
       expect(r.complete).toBe(true);
-      expect(r.coverage).toBe('no scheduling point: one execution is all there is');
+      expect(r.coverage).toBe('no choice: one task alone could run at every scheduling point, so one execution is all there is');
     });
   }
 
   it('the summary line says so instead of counting 1000 schedules', async () => {
     const r = await check(LONE, '--iterations', '1000');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/got pass \(complete\)\s+1 schedule .*no scheduling point: one execution is all there is/);
+    expect(r.out).toMatch(/got pass \(complete\)\s+1 schedule .*no choice: one task alone could run at every scheduling point, so one execution is all there is/);
   });
 
   it('a split search runs it once in all', async () => {

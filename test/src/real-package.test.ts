@@ -43,6 +43,6 @@ describe('p-memoize, unmodified', () => {
     expect(d.verdict).toBe('pass');
     expect(d.complete).toBe(true);
     // Its calls are awaited one after the other: no step ever had two tasks to choose from.
-    expect(d.coverage).toBe('no scheduling point: one execution is all there is');
+    expect(d.coverage).toBe('no choice: one task alone could run at every scheduling point, so one execution is all there is');
   });
 });
