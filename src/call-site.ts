@@ -1,18 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { basename, dirname, resolve, sep } from 'node:path';
-import { heddleRoot } from './instrument/policy.ts';
+import { isOwnFile, isOwnFrame } from '../scheduler/location.ts';
 
 // Where user code called into heddle, read from the stack: the files that defined a scenario (so
 // a printed command can load it again) and the frames a test runner shows for a failed check.
-
-// In a build, heddleRoot() is dist/, and source-mapped frames name the sources beside it
-// (the package's src/ and scheduler/, which it does not ship): heddle's own frames too.
-const ROOTS = basename(heddleRoot()) === 'dist' ? [heddleRoot(), dirname(heddleRoot())] : [heddleRoot()];
-const OWN = ROOTS.flatMap((root) => ['src', 'scheduler', 'dist'].map((folder) => resolve(root, folder) + sep));
-
-function ownFile(file: string): boolean {
-  return OWN.some((dir) => file.startsWith(dir));
-}
 
 function pathOf(file: string): string {
   return file.startsWith('file:') ? fileURLToPath(file) : file;
@@ -27,7 +17,7 @@ export function callerFiles(below: (...args: never[]) => unknown): string[] {
     Error.captureStackTrace(holder, below);
     const sites = holder.stack ?? [];
     const files = sites.map((s) => s.getFileName()).filter((f): f is string => typeof f === 'string' && f !== '' && !f.startsWith('node:'));
-    return [...new Set(files.map(pathOf))].filter((f) => !ownFile(f));
+    return [...new Set(files.map(pathOf))].filter((f) => !isOwnFile(f));
   } catch {
     return [];
   } finally {
@@ -43,6 +33,6 @@ export function callerFrames(below: (...args: never[]) => unknown): string {
   const holder: { stack?: string } = {};
   Error.captureStackTrace(holder, below);
   const frames = (holder.stack ?? '').split('\n').slice(1);
-  const outside = frames.filter((f) => !OWN.some((dir) => f.includes(dir)));
+  const outside = frames.filter((f) => !isOwnFrame(f));
   return (outside.length > 0 ? outside : frames).join('\n');
 }
