@@ -27,7 +27,26 @@ export interface JobStore {
   list(): Promise<Job[]>;
   /** Removes jobs older than the expiry; returns how many. */
   cleanup(): Promise<number>;
+  /**
+   * Like get, but tells eviction from absence: 'evicted' when the store itself removed the job
+   * (to make room at the cap, or at expiry) within the last EXPIRY_MS, undefined when it never
+   * existed or a client deleted it. Stores that never evict may leave it out.
+   */
+  lookup?(id: string): Promise<Job | 'evicted' | undefined>;
+  /**
+   * At start, before serving: jobs a dead process left 'pending' or 'running' become 'failed'
+   * with `message` (saying they were interrupted); returns how many.
+   */
+  recover?(message: string): Promise<number>;
+  /** Releases the store's connection or file. */
+  close?(): Promise<void> | void;
 }
+
+/**
+ * A finished job stays readable at least this long after it finished before the cap may evict
+ * it to make room (the service's documented promise to clients).
+ */
+export const MIN_READABLE_MS = 60_000;
 
 export const MAX_JOBS = 100;
 export const EXPIRY_MS = 24 * 3600_000;
