@@ -87,6 +87,12 @@ function accessConflict(a: Access, b: Access): boolean {
   const y = describeOp(b.kind);
   if (x.role === 'time') return wakeUpConflict(a, b, y);
   if (y.role === 'time') return wakeUpConflict(b, a, x);
+  // A release may enable an acquisition of its object (an unlock frees the lock, a release adds
+  // the permit an acquire waits for): they keep their order. Two releases commute.
+  if (x.role === 'release' || y.role === 'release') {
+    const other = x.role === 'release' ? y : x;
+    return other.role === 'acquire' && sameObject(a, b);
+  }
   if (commutes(x) || commutes(y)) return false;
   if (!sameObject(a, b) && !(x.wildcard && sharesType(x, y)) && !(y.wildcard && sharesType(y, x))) return false;
   return !(x.role === 'read' && y.role === 'read');
@@ -98,9 +104,9 @@ function sharesType(wildcard: OpDescriptor, y: OpDescriptor): boolean {
   return typeof types !== 'string' && (typeof y.target === 'string' ? y.target === 'any' : y.target.some((t) => types.includes(t)));
 }
 
-/** Touches no object, names a task, or is a release: independent of every op (see OpRole). */
+/** Touches no object or names a task: independent of every op (see OpRole). */
 function commutes(d: OpDescriptor): boolean {
-  return d.role === 'none' || d.role === 'task' || d.role === 'release';
+  return d.role === 'none' || d.role === 'task';
 }
 
 /**

@@ -1,6 +1,7 @@
 // DPOR's search state, and its split into subtrees that slices (workers, shards) explore apart.
 import { rememberEvent, type Access, type DporEvent } from './dependence.ts';
 import { checkSlice } from './strategy.ts';
+import type { WakeupNode } from './strategies/wakeup.ts';
 import type { TaskId } from './types.ts';
 
 /** One state on the current path. */
@@ -11,8 +12,11 @@ export interface Frame {
   readonly next: ReadonlyMap<TaskId, Access>;
   /** Tasks asleep on entering: exploring them here would repeat an explored trace. */
   readonly sleep: ReadonlyMap<TaskId, DporEvent>;
-  /** Tasks to explore from here (grows as races are found). */
-  readonly backtrack: Set<TaskId>;
+  /**
+   * The wakeup tree: sequences to explore from here, in order (grows as races are found). The
+   * first is the branch being explored; it leaves when its subtree is done.
+   */
+  readonly wakeup: WakeupNode[];
   /** Tasks already explored from here, with the event each produced. */
   readonly done: Map<TaskId, DporEvent>;
   chosen: TaskId;
@@ -76,7 +80,7 @@ export class SubtreeSplit {
         this.phase = 'done';
         return true;
       }
-      this.prefix = path.slice(0, this.root + 1).map((f) => ({ ...f, backtrack: new Set([f.chosen]), done: new Map() }));
+      this.prefix = path.slice(0, this.root + 1).map((f) => ({ ...f, wakeup: [branch(f.chosen)], done: new Map() }));
       this.options = [...path[this.root]!.runnable];
       this.events.set(path[this.root]!.chosen, rememberEvent(path[this.root]!.event!, path[this.root]!.known));
       this.phase = 'probe';
@@ -133,8 +137,13 @@ export class SubtreeSplit {
 
   private load(path: Frame[], choice: TaskId, done: Map<TaskId, DporEvent>): void {
     path.length = 0;
-    for (const f of this.prefix.slice(0, this.root)) path.push({ ...f, backtrack: new Set(f.backtrack), done: new Map() });
+    for (const f of this.prefix.slice(0, this.root)) path.push({ ...f, wakeup: [branch(f.chosen)], done: new Map() });
     const root = this.prefix[this.root]!;
-    path.push({ ...root, chosen: choice, event: null, backtrack: new Set([choice]), done });
+    path.push({ ...root, chosen: choice, event: null, wakeup: [branch(choice)], done });
   }
+}
+
+/** A branch of one step whose event is not known yet (it is filled in when the step has run). */
+export function branch(task: TaskId): WakeupNode {
+  return { task, event: { task, accesses: [] }, children: [] };
 }

@@ -149,10 +149,11 @@ export class Execution {
     return this.table.name(id);
   }
 
-  /** Registers an object on first use in this execution and returns its id. */
-  registerObject(type: string, name: string | undefined, atomic = false, capacity = 0): ObjectId {
+  /** Registers an object (when made in this execution, or at its first use in it) and returns its id. */
+  registerObject(type: string, name: string | undefined, atomic = false, capacity = 0, initial?: number): ObjectId {
     const id = this.objects.length;
-    this.objects.push({ id, type, name: name ?? `${type}#${id}`, ...(atomic ? { atomic } : {}), ...(capacity > 0 ? { capacity } : {}) });
+    this.objects.push({ id, type, name: name ?? `${type}#${id}`, ...(atomic ? { atomic } : {}), ...(capacity > 0 ? { capacity } : {}),
+      ...(initial !== undefined ? { initial } : {}) });
     return id;
   }
 

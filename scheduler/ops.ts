@@ -35,9 +35,8 @@ export type OpTarget = readonly ObjectType[] | 'any' | 'task' | 'nothing';
  *   for data races.
  * - 'acquire': takes what another task provided (a lock, a permit, an item) and may block.
  * - 'update': changes a synchronisation or external object others observe or wait for.
- * - 'release': gives back what the same task acquired (unlock, semaphore release). It commutes
- *   with every op: only the order of two acquisitions matters, and program order already puts
- *   each release after its acquisition.
+ * - 'release': gives back what a task acquired, or provides it (unlock, semaphore release). It
+ *   commutes with every op but an acquisition of its object, which it may enable.
  * read, write, rmw, acquire and update ops on one object conflict unless both are reads.
  */
 export type OpRole = 'none' | 'task' | 'time' | 'read' | 'write' | 'rmw' | 'acquire' | 'update' | 'release';

@@ -92,6 +92,8 @@ export interface ObjectInfo {
   readonly atomic?: boolean;
   /** A bounded queue's maxsize: a put beyond it waits for a get (the 'slots' channel, ops.ts). */
   readonly capacity?: number;
+  /** A semaphore's permits when the execution made it (DPOR's model of when an acquire can run). */
+  readonly initial?: number;
 }
 
 /** One side of a data race: which task did what, at which step of the trace. */

@@ -64,4 +64,90 @@ export function lostUpdate(k: number): Scenario {
   }, { expect: 'assertion', races: false, description: `lost update with ${k} tasks` });
 }
 
-export default [lastzero(5), readers(3), deadlock, lostUpdate(2)];
+/**
+ * filesystem(N) (Flanagan and Godefroid, POPL 2005): N threads each take the lock of inode
+ * `tid % 32` and, if the inode is free, claim the first free block from `(2·inode) % 26` on, each
+ * block under its own lock. Threads collide only from N = 14: 2^(N − 13) traces for N ≥ 13.
+ */
+export function filesystem(n: number): Scenario {
+  const INODES = 32;
+  const BLOCKS = 26;
+  return scenario(`benchmarks/filesystem-${n}`, async () => {
+    const lockI = Array.from({ length: INODES }, (_, i) => new Mutex(`locki[${i}]`));
+    const inode = Array.from({ length: INODES }, (_, i) => new Shared(0, `inode[${i}]`));
+    const lockB = Array.from({ length: BLOCKS }, (_, b) => new Mutex(`lockb[${b}]`));
+    const busy = Array.from({ length: BLOCKS }, (_, b) => new Shared(false, `busy[${b}]`));
+    const tasks: TaskHandle<unknown>[] = [];
+    for (let tid = 0; tid < n; tid++) {
+      tasks.push(spawn(async () => {
+        const i = tid % INODES;
+        await lockI[i]!.lock();
+        if ((await inode[i]!.get()) === 0) {
+          let b = (i * 2) % BLOCKS;
+          for (;;) {
+            await lockB[b]!.lock();
+            if (!(await busy[b]!.get())) {
+              await busy[b]!.set(true);
+              await inode[i]!.set(b + 1);
+              lockB[b]!.unlock();
+              break;
+            }
+            lockB[b]!.unlock();
+            b = (b + 1) % BLOCKS;
+          }
+        }
+        lockI[i]!.unlock();
+      }, `thread${tid}`));
+    }
+    for (const t of tasks) await t.join();
+  }, { races: false, description: `filesystem(${n}): DPOR reduction benchmark, ${2 ** Math.max(0, n - 13)} traces` });
+}
+
+/**
+ * indexer(N) (Flanagan and Godefroid, POPL 2005): N threads each insert 4 messages into a hash
+ * table of 128 cells by compare-and-set, probing linearly on a collision. Threads collide only
+ * from N = 12: 8, 64, 512 traces for N = 12, 13, 14.
+ */
+export function indexer(n: number): Scenario {
+  const SIZE = 128;
+  const MAX = 4;
+  return scenario(`benchmarks/indexer-${n}`, async () => {
+    const table = Array.from({ length: SIZE }, (_, h) => new Shared(0, `table[${h}]`));
+    const tasks: TaskHandle<unknown>[] = [];
+    for (let tid = 0; tid < n; tid++) {
+      tasks.push(spawn(async () => {
+        for (let m = 1; m <= MAX; m++) {
+          const w = m * 11 + tid;
+          let h = (w * 7) % SIZE;
+          while (!(await table[h]!.compareAndSet(0, w))) h = (h + 1) % SIZE;
+        }
+      }, `thread${tid}`));
+    }
+    for (const t of tasks) await t.join();
+  }, { races: false, description: `indexer(${n}): DPOR reduction benchmark` });
+}
+
+/**
+ * reorder(S, C) (SCTBench's reorder_X_bad): S setters write a := 1 then b := −1; C checkers read
+ * a then b and assert that they saw both writes of a setter or neither. A checker must run
+ * between a setter's two writes, before any other setter's second write: a shallow bug (one
+ * preemption) that a search enumerating deep reorderings first meets very late.
+ */
+export function reorder(setters: number, checkers: number): Scenario {
+  return scenario(`benchmarks/reorder-${setters}-${checkers}`, async () => {
+    const a = new Shared(0, 'a');
+    const b = new Shared(0, 'b');
+    const tasks: TaskHandle<unknown>[] = [];
+    for (let i = 1; i <= setters; i++) tasks.push(spawn(async () => { await a.set(1); await b.set(-1); }, `setter${i}`));
+    for (let i = 1; i <= checkers; i++) {
+      tasks.push(spawn(async () => {
+        const x = await a.get();
+        const y = await b.get();
+        assert.ok((x === 0 && y === 0) || (x === 1 && y === -1), `checker saw a = ${x}, b = ${y}`);
+      }, `checker${i}`));
+    }
+    for (const t of tasks) await t.join();
+  }, { expect: 'assertion', races: false, description: `reorder(${setters}, ${checkers}): a checker between a setter's two writes` });
+}
+
+export default [lastzero(5), readers(3), deadlock, lostUpdate(2), filesystem(14), indexer(12), reorder(2, 1)];

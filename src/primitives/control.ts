@@ -18,6 +18,8 @@ export abstract class Controlled {
   private exec: Execution | null = null;
   private objectId: ObjectId = -1;
   private readonly createdIn: Execution | null;
+  /** Registered when made, but its subclass has not cached its ops yet (see control). */
+  private unbound = false;
 
   protected constructor(
     private readonly type: string,
@@ -25,15 +27,26 @@ export abstract class Controlled {
     private readonly atomicObject = false,
     /** A bounded queue's maxsize (0: unbounded), for happens-before from a get to the put it makes room for. */
     private readonly capacity = 0,
+    /** A semaphore's permits. */
+    private readonly initialPermits?: number,
   ) {
-    // Bound to the execution lazily, at first use: subclass fields are initialised by then.
     this.createdIn = currentExecution();
+    // Made inside an execution: its id is taken now, in the step that made it, so that it is the
+    // same in every execution sharing that step (an id taken at first use would follow the order
+    // in which tasks first touch it, and DPOR would have to take it for any later object). The
+    // subclass caches its ops at first use, when its own fields are initialised.
+    if (this.createdIn !== null) {
+      this.exec = this.createdIn;
+      this.objectId = this.createdIn.registerObject(type, name, atomicObject, capacity, initialPermits);
+      this.unbound = true;
+    }
   }
 
   private bind(ex: Execution): void {
     const reused = this.exec !== null;
     this.exec = ex;
-    this.objectId = ex.registerObject(this.type, this.name, this.atomicObject, this.capacity);
+    this.unbound = false;
+    this.objectId = ex.registerObject(this.type, this.name, this.atomicObject, this.capacity, this.initialPermits);
     this.bound();
     // An object made outside the scenario body survives from one execution to the next. If an
     // earlier execution left it changed, this one does not start from scratch: verdicts would
@@ -59,6 +72,10 @@ export abstract class Controlled {
     const ex = currentExecution();
     if (ex !== null) {
       if (this.exec !== ex) this.bind(ex);
+      else if (this.unbound) {
+        this.unbound = false;
+        this.bound();
+      }
       return ex;
     }
     if (this.createdIn !== null) throw new StaleCall(this.type);

@@ -7,7 +7,7 @@ export class Semaphore extends Controlled {
   private readonly waiters: (() => void)[] = [];
 
   constructor(permits: number, name?: string) {
-    super('semaphore', name);
+    super('semaphore', name, false, 0, permits);
     if (!Number.isInteger(permits) || permits < 0) throw new UsageError(`semaphore permits must be a whole number ≥ 0, got ${permits}`);
     this.permits = permits;
   }

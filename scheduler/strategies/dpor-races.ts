@@ -1,0 +1,172 @@
+import type { Access, DporEvent } from '../dependence.ts';
+import { describeOp, type OpDescriptor } from '../ops.ts';
+import type { ObjectInfo, TaskId } from '../types.ts';
+import { enabledAfter } from './enabling.ts';
+
+/** A race to reverse: the index of its first event, and the events of the reversing sequence (notdep(first) then the second). */
+export interface Race {
+  readonly first: number;
+  readonly sequence: readonly number[];
+}
+
+/**
+ * The races of an execution whose second event is at or after `firstNew` (earlier ones were
+ * found when that prefix first ran).
+ *
+ * Happens-before is computed with one vector clock per event, from each event's immediate
+ * predecessors: its task's previous event, the earlier events it depends on (found through the
+ * objects it touches, not by comparing it with every earlier event), the spawn that started its
+ * task, and the last event of a task it joins. Events i < j race when they are dependent, of
+ * different tasks, j can run where i ran once i and what follows from it are taken away
+ * (enabling.ts), and every other immediate predecessor of j that happens after i is an op that
+ * enabled j there and could not be reversed with it (the unlock between two locks of one mutex).
+ * Spawn and join order tasks but never race.
+ */
+export function findRaces(events: readonly DporEvent[], firstNew: number, dependent: (a: DporEvent, b: DporEvent) => boolean,
+  conservative: boolean, objects: readonly ObjectInfo[], runnableAt: (step: number, task: TaskId) => boolean): Race[] {
+  const n = events.length;
+  const clocks: number[][] = [];
+  const position: number[] = []; // 1-based index of each event within its task
+  const preds: number[][] = []; // immediate happens-before predecessors of each event
+  const deps: number[][] = []; // earlier dependent events of other tasks, ascending
+  const seen = new Map<TaskId, number>();
+  const lastOf = new Map<TaskId, number>();
+  const spawnedAt = new Map<TaskId, number>();
+  const byObject = new Map<number, number[]>();
+  const stamp: number[] = [];
+  for (let j = 0; j < n; j++) {
+    const e = events[j]!;
+    const own = (seen.get(e.task) ?? 0) + 1;
+    seen.set(e.task, own);
+    position.push(own);
+    const before: number[] = [];
+    const prev = lastOf.get(e.task);
+    if (prev !== undefined) before.push(prev);
+    else if (spawnedAt.has(e.task)) before.push(spawnedAt.get(e.task)!);
+    const dependsOn: number[] = [];
+    for (const i of candidates(events, j, byObject, conservative)) {
+      if (stamp[i] === j || events[i]!.task === e.task) continue;
+      stamp[i] = j;
+      if (dependent(events[i]!, e)) dependsOn.push(i);
+    }
+    dependsOn.sort((a, b) => a - b);
+    for (const x of e.accesses) {
+      const op = describeOp(x.kind); // a spawn releases to its child's start, a join acquires from its task's end
+      if (op.releases === 'task-start') spawnedAt.set(x.object, j);
+      if (op.acquires?.from === 'task-end' && lastOf.has(x.object)) before.push(lastOf.get(x.object)!);
+      index(x, op, j, byObject);
+    }
+    const clock = prev === undefined ? [] : [...clocks[prev]!];
+    for (const i of before) joinInto(clock, clocks[i]!);
+    for (const i of dependsOn) joinInto(clock, clocks[i]!);
+    clock[e.task] = own;
+    clocks.push(clock);
+    preds.push([...before, ...dependsOn]);
+    deps.push(dependsOn);
+    lastOf.set(e.task, j);
+  }
+  const hb = (i: number, j: number) => i < j && (clocks[j]![events[i]!.task] ?? 0) >= position[i]!;
+
+  /** Whether event j could run right after notdep(i), where event i ran. */
+  const canRunFirst = (i: number, j: number): boolean => {
+    const ej = events[j]!;
+    const op = ej.accesses[0];
+    if (op === undefined) return true;
+    const blocks = describeOp(op.kind).blocks;
+    if (blocks === null) return true;
+    // A start, a join, a wake-up: never put before what enabled it; it can go first only where
+    // it could already run (two sleepers woken together), as the task's first step in the sequence.
+    if (!blocks.reorderable) {
+      if (!runnableAt(i, ej.task)) return false;
+      for (let k = i + 1; k < j; k++) if (events[k]!.task === ej.task && !hb(i, k)) return false;
+      return true;
+    }
+    const history: Access[] = [];
+    const actual: Access[] = [];
+    for (const k of byObject.get(op.object) ?? []) {
+      if (k >= j) break;
+      const on = events[k]!.accesses.filter((x) => x.object === op.object && touchesObject(x, describeOp(x.kind)));
+      actual.push(...on);
+      if (k < i || (k > i && !hb(i, k))) history.push(...on);
+    }
+    return enabledAfter(op, history, actual, objects[op.object]);
+  };
+
+  const races: Race[] = [];
+  for (let j = Math.max(1, firstNew); j < n; j++) {
+    const ej = events[j]!;
+    const dependsOn = deps[j]!;
+    for (let d = dependsOn.length - 1; d >= 0; d--) {
+      const i = dependsOn[d]!;
+      if (isTaskOrder(events[i]!, ej)) continue;
+      const direct = preds[j]!.every((k) => k === i || !hb(i, k)
+        || (events[k]!.task !== ej.task && dependent(events[k]!, ej) && !canRunFirst(k, j)));
+      if (!direct || !canRunFirst(i, j)) continue;
+      const sequence: number[] = [];
+      for (let k = i + 1; k < j; k++) if (!hb(i, k)) sequence.push(k);
+      sequence.push(j);
+      races.push({ first: i, sequence });
+    }
+  }
+  return races;
+}
+
+/** Earlier events that may depend on event j: those touching one of its objects (or all, when conservative). */
+function candidates(events: readonly DporEvent[], j: number, byObject: ReadonlyMap<number, number[]>, conservative: boolean): Iterable<number> {
+  if (conservative) return Array.from({ length: j }, (_, i) => i);
+  const out: number[] = [];
+  for (const x of events[j]!.accesses) {
+    const op = describeOp(x.kind);
+    if (touchesObject(x, op)) out.push(...(byObject.get(x.object) ?? []));
+    if (op.role === 'time') out.push(...(byObject.get(TIME) ?? [])); // a wake-up orders against all others and responses
+    // Effects heddle cannot see order against everything in memory; memory accesses against them.
+    if (op.wildcard) out.push(...(byObject.get(MEMORY) ?? []));
+    else if (inMemory(op)) out.push(...(byObject.get(UNSEEN) ?? []));
+  }
+  return out;
+}
+
+function index(x: Access, op: OpDescriptor, j: number, byObject: Map<number, number[]>): void {
+  if (touchesObject(x, op)) pushOnce(byObject, x.object, j);
+  if (op.role === 'time' || op.flexible) pushOnce(byObject, TIME, j); // wake-ups, and what may come before or after one
+  if (inMemory(op)) pushOnce(byObject, MEMORY, j);
+  if (op.wildcard) pushOnce(byObject, UNSEEN, j);
+}
+
+/** Whether the access's `object` is an object it touches (spawn and join name tasks; start, yield … nothing). */
+function touchesObject(x: Access, op: OpDescriptor): boolean {
+  return x.object >= 0 && op.target !== 'task';
+}
+
+/** Index key of every sleep and response: they conflict whatever their objects (see OpRole 'time', flexible). */
+const TIME = -2;
+/** Index keys of every access to plain memory, and of every effect heddle could not see (see OpDescriptor.wildcard). */
+const MEMORY = -3;
+const UNSEEN = -4;
+
+/** Whether the op touches plain memory (a location, or all of it). */
+function inMemory(op: OpDescriptor): boolean {
+  return typeof op.target !== 'string' && op.target.includes('memory');
+}
+
+function pushOnce(map: Map<number, number[]>, key: number, value: number): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else if (list[list.length - 1] !== value) list.push(value);
+}
+
+/**
+ * The later event can never come first: the earlier one spawned its task, or it joins the
+ * earlier one's task. Such pairs order tasks; they are never races to reverse.
+ */
+function isTaskOrder(earlier: DporEvent, later: DporEvent): boolean {
+  return earlier.accesses.some((x) => x.object === later.task && describeOp(x.kind).releases === 'task-start')
+    || later.accesses.some((y) => y.object === earlier.task && describeOp(y.kind).acquires?.from === 'task-end');
+}
+
+function joinInto(into: number[], from: readonly number[]): void {
+  for (let t = 0; t < from.length; t++) {
+    const v = from[t] ?? 0;
+    if (v > (into[t] ?? 0)) into[t] = v;
+  }
+}
