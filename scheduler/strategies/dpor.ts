@@ -199,11 +199,22 @@ export class DporStrategy implements Strategy {
   private reverse(race: Race, events: readonly DporEvent[]): void {
     if (race.first <= this.root) return; // the root's choices are all explored, one subtree each
     const frame = this.path[race.first]!;
-    const v = race.sequence.map((k) => rememberEvent(events[k]!, frame.known));
+    const v = race.sequence.map((k) => events[k]!);
     for (const source of [frame.sleep, frame.done]) {
       for (const [task, event] of source) if (weakInitial(task, event, v, this.dependent)) return;
     }
-    insertSequence(frame.wakeup, v, this.dependent);
+    // The sequence starts with one of its initials that can run here (a sleeper woken later, by
+    // time passing, cannot: time is not an event). With none, every runnable task is a branch.
+    const start = v.findIndex((e, k) => frame.runnable.includes(e.task) && v.slice(0, k).every((d) => !this.dependent(d, e)));
+    if (start < 0) {
+      this.misses++;
+      for (const t of frame.runnable) {
+        if (!frame.sleep.has(t) && !frame.done.has(t) && !frame.wakeup.some((b) => b.task === t)) frame.wakeup.push(branch(t));
+      }
+      return;
+    }
+    if (start > 0) v.unshift(...v.splice(start, 1));
+    insertSequence(frame.wakeup, v, this.dependent, (e) => rememberEvent(e, frame.known));
   }
 
   /** Moves to the next planned branch at the deepest state that has one (below the split's root). */

@@ -46,8 +46,11 @@ export function weakInitial(p: TaskId, event: DporEvent, v: readonly DporEvent[]
  * covers it: walking down, a child whose task is an initial of what is left of `v` consumes that
  * event; a child whose task is not in it and commutes with all of it is passed through; a leaf
  * reached covers `v`. Otherwise what is left becomes a new branch, after the existing ones.
+ * The events of `v` are those of one execution, compared with each other as they are; what is
+ * stored is `remember(event)`, the form in which later executions can compare with it.
  */
-export function insertSequence(root: WakeupNode[], v: readonly DporEvent[], dependent: Dependence): boolean {
+export function insertSequence(root: WakeupNode[], v: readonly DporEvent[], dependent: Dependence,
+  remember: (event: DporEvent) => DporEvent): boolean {
   let children = root;
   let rest = [...v];
   let top = true;
@@ -68,7 +71,7 @@ export function insertSequence(root: WakeupNode[], v: readonly DporEvent[], depe
       }
     }
     if (next === null) {
-      children.push(chain(rest));
+      children.push(chain(rest.map(remember)));
       return true;
     }
     children = next.children;
