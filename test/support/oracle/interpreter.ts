@@ -3,11 +3,17 @@
 // heddle's DPOR to it: each class explored exactly once, no execution cut short.
 import { withFinalJoins, type OpKind, type Plan, type PlanOp } from './plan.ts';
 
+/** How each op touches its object, for dependence: a read, a write, or neither. */
+export type Dependence = Readonly<Record<OpKind, 'read' | 'write' | 'none'>>;
+
 /**
- * What an op does to its object, for dependence: two ops of different tasks are dependent iff
- * they touch one object and at least one writes it. `inPlace` ops are not scheduling points in
- * JavaScript (Mutex.unlock, Semaphore.release, Event.set and clear return nothing to await): they
- * run in the same atomic step as the op before them, or in the task's first step.
+ * The interpreter's dependence: two ops of different tasks are dependent iff they touch one
+ * object and at least one writes it. Every relation under which dependent ops include every pair
+ * that may disable the other or not commute is sound; a coarser one explores fewer executions.
+ * Where two such conventions are both sound, the oracle takes the one heddle's ops table states
+ * (scheduler/ops.ts: a release commutes with everything; set, clear and wait conflict), so that
+ * a DPOR optimal for heddle's relation matches its count — each such place says so below. Its
+ * classes are still computed here, from these effects, not by heddle's code.
  *
  * Why each op is a read, a write or neither:
  * - read, assert: observe the cell; two of them commute. write, cas, rmw: change it (a cas that
@@ -25,32 +31,28 @@ import { withFinalJoins, type OpKind, type Plan, type PlanOp } from './plan.ts';
  *   two permits: acquire A, acquire B, release A vs acquire A, release A, acquire B). The
  *   interpreter checks that the class key fixes every value read and whether the run deadlocks,
  *   so this choice is checked against the values, not taken on trust.
- * - set, clear: writes of the flag. wait: a write too — two waits would commute, but a wait is
- *   ordered against every set and clear, and the oracle keeps one convention for all waits.
+ * - set, clear: writes of the flag (two sets, or two clears, would commute; heddle orders them).
+ *   wait: a write too. It changes nothing, so two waits (and a wait and an is-set) would commute,
+ *   but heddle orders a wait against every op on its event, as it does an acquire.
  * - is-set: a read of the flag (two of them commute; against set, clear and wait: dependent).
  * - put, get: writes of the queue (two puts order the items, two gets share them out, a put may
  *   enable a get).
  * - join: none. The main task's join of t comes after t's last op in every execution: its order
  *   is fixed, so it never tells two executions apart.
  */
-export const EFFECTS: Readonly<Record<OpKind, { readonly access: 'read' | 'write' | 'none'; readonly inPlace: boolean }>> = {
-  read: { access: 'read', inPlace: false },
-  assert: { access: 'read', inPlace: false },
-  write: { access: 'write', inPlace: false },
-  cas: { access: 'write', inPlace: false },
-  rmw: { access: 'write', inPlace: false },
-  lock: { access: 'write', inPlace: false },
-  unlock: { access: 'write', inPlace: true },
-  acquire: { access: 'write', inPlace: false },
-  release: { access: 'none', inPlace: true },
-  set: { access: 'write', inPlace: true },
-  clear: { access: 'write', inPlace: true },
-  wait: { access: 'write', inPlace: false },
-  'is-set': { access: 'read', inPlace: false },
-  put: { access: 'write', inPlace: false },
-  get: { access: 'write', inPlace: false },
-  join: { access: 'none', inPlace: false },
+export const DEPENDENCE: Dependence = {
+  read: 'read', assert: 'read', write: 'write', cas: 'write', rmw: 'write',
+  lock: 'write', unlock: 'write', acquire: 'write', release: 'none',
+  set: 'write', clear: 'write', wait: 'write', 'is-set': 'read',
+  put: 'write', get: 'write', join: 'none',
 };
+
+/**
+ * Ops that are not scheduling points in JavaScript (Mutex.unlock, Semaphore.release, Event.set
+ * and clear return nothing to await): they run in the same atomic step as the op before them, or
+ * in the task's first step. Semantics, not dependence: no order can come between them.
+ */
+const IN_PLACE: ReadonlySet<OpKind> = new Set(['unlock', 'release', 'set', 'clear']);
 
 /** One op as it took effect: the task, the op's index in the task's list, the value it read (null: none). */
 export interface OpEvent {
@@ -145,7 +147,7 @@ function perform(plan: Plan, s: State, t: number): OpEvent {
 /** One atomic step of task t: its next op, then every in-place op after it (until a failed assertion stops it). */
 function step(plan: Plan, s: State, t: number, out: OpEvent[]): void {
   out.push(perform(plan, s, t));
-  while (!done(plan, s, t) && EFFECTS[plan.tasks[t]![s.pc[t]!]!.kind].inPlace) out.push(perform(plan, s, t));
+  while (!done(plan, s, t) && IN_PLACE.has(plan.tasks[t]![s.pc[t]!]!.kind)) out.push(perform(plan, s, t));
 }
 
 function canStep(plan: Plan, s: State, t: number): boolean {
@@ -153,36 +155,36 @@ function canStep(plan: Plan, s: State, t: number): boolean {
 }
 
 /** The class of a run: each task's op indices, and for every two dependent ops of different tasks, which came first. */
-export function classKey(plan: Plan, events: readonly OpEvent[]): string {
+export function classKey(plan: Plan, events: readonly OpEvent[], dependence: Dependence = DEPENDENCE): string {
   const perTask = plan.tasks.map(() => [] as number[]);
   const pairs: string[] = [];
   for (let j = 0; j < events.length; j++) {
     const b = events[j]!;
     perTask[b.task]!.push(b.index);
     const y = plan.tasks[b.task]![b.index]!;
-    if (EFFECTS[y.kind].access === 'none') continue;
+    if (dependence[y.kind] === 'none') continue;
     for (let i = 0; i < j; i++) {
       const a = events[i]!;
       const x = plan.tasks[a.task]![a.index]!;
-      if (a.task === b.task || x.object !== y.object || EFFECTS[x.kind].access === 'none') continue;
-      if (EFFECTS[x.kind].access === 'write' || EFFECTS[y.kind].access === 'write') pairs.push(`${a.task}.${a.index}<${b.task}.${b.index}`);
+      if (a.task === b.task || x.object !== y.object || dependence[x.kind] === 'none') continue;
+      if (dependence[x.kind] === 'write' || dependence[y.kind] === 'write') pairs.push(`${a.task}.${a.index}<${b.task}.${b.index}`);
     }
   }
   return `${perTask.map((ops, t) => `${t}:${ops.join(',')}`).join(' ')}#${pairs.sort().join(' ')}`;
 }
 
-function finish(plan: Plan, s: State, events: readonly OpEvent[]): Run {
+function finish(plan: Plan, s: State, events: readonly OpEvent[], dependence: Dependence = DEPENDENCE): Run {
   const deadlocked = plan.tasks.some((_, t) => !done(plan, s, t));
   const failed = plan.tasks.flatMap((_, t) => (s.stopped[t] ? [t] : []));
   const values = plan.tasks.map((_, t) => events.filter((e) => e.task === t).map((e) => `${e.index}=${e.value ?? '-'}`).join(','));
   const outcome = `${values.join(' ')}${deadlocked ? ' deadlock' : ''}${failed.length > 0 ? ` failed:${failed.join(',')}` : ''}`;
-  return { events, deadlocked, failed, key: classKey(plan, events), outcome };
+  return { events, deadlocked, failed, key: classKey(plan, events, dependence), outcome };
 }
 
 /** The state the plan starts from: main's first step (spawning the tasks, then its leading in-place ops) runs before any task. */
 function start(plan: Plan, events: OpEvent[]): State {
   const s = State.initial(plan);
-  while (!done(plan, s, 0) && EFFECTS[plan.tasks[0]![s.pc[0]!]!.kind].inPlace) events.push(perform(plan, s, 0));
+  while (!done(plan, s, 0) && IN_PLACE.has(plan.tasks[0]![s.pc[0]!]!.kind)) events.push(perform(plan, s, 0));
   return s;
 }
 
@@ -196,9 +198,10 @@ export interface Enumeration {
 /**
  * Every maximal interleaving of the plan's steps (the main task's final joins included), grouped
  * by class. Throws when two runs of one class observed different values or ended differently:
- * the dependence above would then be wrong for these semantics.
+ * the dependence would then be wrong for these semantics (another `dependence` may be given, to
+ * try a convention: one that is too coarse fails this check).
  */
-export function enumerate(input: Plan, limit = 200_000): Enumeration {
+export function enumerate(input: Plan, dependence: Dependence = DEPENDENCE, limit = 200_000): Enumeration {
   const plan = withFinalJoins(input);
   const classes = new Map<string, Run>();
   let interleavings = 0;
@@ -214,7 +217,7 @@ export function enumerate(input: Plan, limit = 200_000): Enumeration {
     }
     if (!maximal) return;
     if (++interleavings > limit) throw new Error(`more than ${limit} interleavings`);
-    const run = finish(plan, s, events);
+    const run = finish(plan, s, events, dependence);
     const same = classes.get(run.key);
     if (same === undefined) classes.set(run.key, run);
     else if (same.outcome !== run.outcome) {

@@ -86,7 +86,8 @@ export function parsePlan(text: string): Plan {
  * - locks: cells, and critical sections `lock(m) <1–2 cell ops> unlock(m)`;
  * - events: cells and events (set, clear, is-set, wait), so some programs wait forever;
  * - blocking: semaphores (initial count 0–1), queues, events, critical sections and joins by the
- *   main task between its own ops; some programs deadlock.
+ *   main task between its own ops; most blocking ops get a provider in another task, some
+ *   programs deadlock.
  */
 export type Family = 'memory' | 'locks' | 'events' | 'blocking';
 export const FAMILIES: readonly Family[] = ['memory', 'locks', 'events', 'blocking'];
@@ -101,7 +102,8 @@ export function randomPlan(family: Family, seed: number, budget = 7): Plan {
   const rng: Rng = seedrandom.alea(`oracle:${family}:${seed}`);
   const pick = (n: number) => Math.floor(rng() * n);
   const of = <T>(xs: readonly T[]) => xs[pick(xs.length)]!;
-  const objects = 1 + pick(2);
+  // Blocking plans use many kinds of object: mostly one of each, so that ops meet.
+  const objects = family === 'blocking' ? 1 + Number(pick(3) === 0) : 1 + pick(2);
   const name = (prefix: string) => `${prefix}${pick(objects)}`;
   // No assert inside a critical section: a task that stops there would end holding its mutex.
   const cellOp = (inSection = false): PlanOp => {
@@ -146,6 +148,19 @@ export function randomPlan(family: Family, seed: number, budget = 7): Plan {
     if (ops[0]!.kind === 'join' && tasks[0]!.some((o) => o.kind === 'join' && o.object === ops[0]!.object)) continue;
     tasks[t]!.push(...ops);
     left -= ops.length;
+  }
+  // A blocking op with nothing to unblock it only deadlocks: most get a provider in another task
+  // (a release, put or set at a random place), up to two per plan, besides the budget.
+  const PROVIDER: Partial<Record<OpKind, OpKind>> = { acquire: 'release', get: 'put', wait: 'set' };
+  let providers = family === 'blocking' ? 2 : 0;
+  for (let t = 1; t <= count && providers > 0; t++) {
+    for (const op of [...tasks[t]!]) {
+      const kind = PROVIDER[op.kind];
+      if (kind === undefined || providers === 0 || pick(3) === 0) continue;
+      const u = 1 + ((t + pick(count - 1)) % count);
+      tasks[u]!.splice(pick(tasks[u]!.length + 1), 0, { kind, object: op.object });
+      providers--;
+    }
   }
   const permits: Record<string, number> = {};
   if (family === 'blocking') for (let s = 0; s < objects; s++) permits[`s${s}`] = pick(2);
