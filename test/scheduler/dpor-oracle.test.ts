@@ -63,6 +63,7 @@ describe('the interpreter, on plans counted by hand', () => {
     expect(deadlocks.filter((r) => r.deadlocked)).toHaveLength(1);
     const failed = [...enumerate(parsePlan('t1: assert(x0=0) w(x1) | t2: w(x0)')).classes.values()];
     expect(failed.map((r) => r.failed)).toContainEqual([1]);
+    expect(failed.map((r) => r.text)).toContainEqual('t2:w(x0) t1:assert(x0=0)=32 main:join(t1) main:join(t2) (failed:t1)');
   });
 
   it('checks its dependence against the values: a write counted as a read gives one class two outcomes', () => {
@@ -120,11 +121,13 @@ interface Checked {
 const PROPERTIES: Record<string, (c: Checked) => string | null> = {
   '(a) soundness: every class of the interpreter is explored': (c) => {
     const missing = [...c.oracle.classes.values()].filter((r) => !c.explored.has(r.key));
-    return missing.length === 0 ? null : `${missing.length} of ${c.oracle.classes.size} classes missing, e.g. the run ${missing[0]!.outcome}`;
+    return missing.length === 0 ? null : `${missing.length} of ${c.oracle.classes.size} classes missing, e.g. ${missing[0]!.text}`;
   },
   '(b) optimality: no class is explored twice': (c) => {
     const twice = [...c.explored.values()].filter((n) => n > 1);
-    return twice.length === 0 ? null : `${twice.length} classes explored more than once (${twice.reduce((a, b) => a + b, 0) - twice.length} redundant executions)`;
+    if (twice.length === 0) return null;
+    const again = c.dpor.runs.find((r) => c.explored.get(r.key)! > 1)!;
+    return `${twice.length} classes explored more than once (${twice.reduce((a, b) => a + b, 0) - twice.length} redundant executions), e.g. ${again.text}`;
   },
   '(c) no execution is cut short (sleep-set blocked)': (c) => (c.dpor.pruned === 0 ? null : `${c.dpor.pruned} cut short, ${c.dpor.runs.length} explored`),
   '(d) explored executions = classes of the interpreter': (c) => (c.dpor.runs.length === c.oracle.classes.size ? null

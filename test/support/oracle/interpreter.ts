@@ -1,7 +1,7 @@
 // The reference interpreter of plans (plan.ts): every interleaving, and the Mazurkiewicz class of
 // each, from the effects written down below — not from heddle's dependence code. The test holds
 // heddle's DPOR to it: each class explored exactly once, no execution cut short.
-import { withFinalJoins, type OpKind, type Plan, type PlanOp } from './plan.ts';
+import { opText, taskName, withFinalJoins, type OpKind, type Plan, type PlanOp } from './plan.ts';
 
 /** How each op touches its object, for dependence: a read, a write, or neither. */
 export type Dependence = Readonly<Record<OpKind, 'read' | 'write' | 'none'>>;
@@ -71,6 +71,8 @@ export interface Run {
   readonly key: string;
   /** What the run observed: every value read, and how it ended (fixed by the key, checked). */
   readonly outcome: string;
+  /** The run as text, in order: `t1:w(x0) t2:r(x0)=21 main:join(t1) … (deadlock)`. */
+  readonly text: string;
 }
 
 /** Object state and each task's progress; small enough to copy at every step. */
@@ -176,9 +178,10 @@ export function classKey(plan: Plan, events: readonly OpEvent[], dependence: Dep
 function finish(plan: Plan, s: State, events: readonly OpEvent[], dependence: Dependence = DEPENDENCE): Run {
   const deadlocked = plan.tasks.some((_, t) => !done(plan, s, t));
   const failed = plan.tasks.flatMap((_, t) => (s.stopped[t] ? [t] : []));
-  const values = plan.tasks.map((_, t) => events.filter((e) => e.task === t).map((e) => `${e.index}=${e.value ?? '-'}`).join(','));
-  const outcome = `${values.join(' ')}${deadlocked ? ' deadlock' : ''}${failed.length > 0 ? ` failed:${failed.join(',')}` : ''}`;
-  return { events, deadlocked, failed, key: classKey(plan, events, dependence), outcome };
+  const values = plan.tasks.map((_, t) => `${taskName(t)}(${events.filter((e) => e.task === t).map((e) => `${e.index}=${e.value ?? '-'}`).join(',')})`);
+  const ending = `${deadlocked ? ' deadlock' : ''}${failed.length > 0 ? ` failed:${failed.map(taskName).join(',')}` : ''}`;
+  const text = events.map((e) => `${taskName(e.task)}:${opText(plan.tasks[e.task]![e.index]!)}${e.value === null ? '' : `=${e.value}`}`).join(' ');
+  return { events, deadlocked, failed, key: classKey(plan, events, dependence), outcome: `${values.join(' ')}${ending}`, text: `${text}${ending ? ` (${ending.trim()})` : ''}` };
 }
 
 /** The state the plan starts from: main's first step (spawning the tasks, then its leading in-place ops) runs before any task. */

@@ -47,10 +47,18 @@ const KIND = new Map(Object.entries(TOKEN).map(([k, v]) => [v, k as OpKind]));
 /** `[s0=1] main: join(t1) r(x0) | t1: acq(s0) w(x0) | t2: cas(x0,0)` — what parsePlan reads back. */
 export function planText(plan: Plan): string {
   const permits = Object.entries(plan.permits).filter(([, n]) => n > 0).map(([s, n]) => `${s}=${n}`);
-  const op = (o: PlanOp) => `${TOKEN[o.kind]}(${o.object}${o.kind === 'assert' ? '=' : ','}${o.arg ?? ''})`.replace(/[,=]\)$/, ')');
-  const tasks = plan.tasks.map((ops, t) => `${t === 0 ? 'main' : `t${t}`}:${ops.map((o) => ` ${op(o)}`).join('')}`);
+  const tasks = plan.tasks.map((ops, t) => `${taskName(t)}:${ops.map((o) => ` ${opText(o)}`).join('')}`);
   if (plan.tasks[0]!.length === 0) tasks.shift();
   return `${permits.length > 0 ? `[${permits.join(' ')}] ` : ''}${tasks.join(' | ')}`;
+}
+
+/** `r(x0)`, `cas(x1,0)`, `assert(x0=0)`: an op as plan text writes it. */
+export function opText(o: PlanOp): string {
+  return `${TOKEN[o.kind]}(${o.object}${o.kind === 'assert' ? '=' : ','}${o.arg ?? ''})`.replace(/[,=]\)$/, ')');
+}
+
+export function taskName(t: number): string {
+  return t === 0 ? 'main' : `t${t}`;
 }
 
 /** Reads planText's format; tasks must be t1, t2, … in order; main is optional. */
