@@ -8,6 +8,8 @@ import { searchPlan, type Search } from '../support/oracle/heddle-run.ts';
 import { FAMILIES, parsePlan, planText, randomPlan, type Family, type Plan } from '../support/oracle/plan.ts';
 import { DporStrategy } from '../../scheduler/strategies/dpor.ts';
 import { DfsStrategy } from '../../scheduler/strategies/dfs.ts';
+import type { ChoiceContext, Strategy } from '../../scheduler/strategy.ts';
+import type { ExecutionResult, PendingOp, TraceStep } from '../../scheduler/types.ts';
 
 /** Random plans checked per family (seeds 1…N; 5 to 8 ops each, besides main's final joins). */
 const PLANS: Readonly<Record<Family, number>> = { memory: 100, locks: 100, events: 100, blocking: 100 };
@@ -187,4 +189,50 @@ describe('dpor on the minimal plans', () => {
       expect(broken, text).toEqual([]);
     });
   }
+});
+
+/**
+ * A DPOR that takes every write of a cell for a read — a wrong dependence relation, made by
+ * changing what the strategy is shown (its pending ops and traces), not its code. The oracle
+ * must catch it; the old test, which grouped traces with heddle's own dependence, could not.
+ */
+class WritesSeenAsReads implements Strategy {
+  readonly name = 'dpor-misreading-writes';
+  constructor(private readonly inner: Strategy) {}
+  get complete() { return this.inner.complete; }
+  get probeOnly() { return this.inner.probeOnly; }
+  newExecution() { return this.inner.newExecution(); }
+  nextRandom() { return this.inner.nextRandom(); }
+  nextTask(ctx: ChoiceContext) {
+    const misread = (op: PendingOp | null) => (op?.kind === 'write' ? { ...op, kind: 'read' as const } : op);
+    return this.inner.nextTask(Object.create(ctx, {
+      pending: { value: (t: number) => misread(ctx.pending(t)) },
+      previousStep: { value: () => ctx.previousStep().map((op) => misread(op)!) },
+    }) as ChoiceContext);
+  }
+  endExecution(result: ExecutionResult) {
+    const trace = result.trace.map((st): TraceStep => (st.kind === 'write' ? { ...st, kind: 'read' } : st));
+    this.inner.endExecution?.({ ...result, trace });
+  }
+}
+
+describe('the oracle is not vacuous', () => {
+  it('it catches a DPOR whose dependence takes writes for reads (classes missed)', async () => {
+    let missed = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      const plan = randomPlan('memory', seed);
+      const search = await searchPlan(plan, new WritesSeenAsReads(new DporStrategy()));
+      const explored = classesOf(search.runs);
+      missed += [...enumerate(plan).classes.keys()].filter((k) => !explored.has(k)).length;
+    }
+    expect(missed).toBeGreaterThan(0);
+  });
+
+  it('it catches a search without reduction (classes explored more than once)', async () => {
+    const plan = parsePlan('t1: w(x0) | t2: w(x1) | t3: r(x0)');
+    const search = await searchPlan(plan, new DfsStrategy({ preemptionBound: 1000 }));
+    expect(enumerate(plan).classes.size).toBe(2);
+    expect(search.runs.length).toBeGreaterThan(2);
+    expect(classesOf(search.runs).size).toBe(2);
+  });
 });
