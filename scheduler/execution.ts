@@ -615,6 +615,8 @@ export class Execution {
     if (this.finished) return;
     const tasks = this.table.all.map((t): TaskInfo => ({ id: t.id, name: t.name }));
     const result = this.record.result(failure, tasks, this.objects, this.table.get(0)?.result, pruned);
+    const blockedOps = this.table.all.flatMap((t) => (t.done || t.pending === null ? [] : [{ task: t.id, kind: t.pending.kind, object: t.pending.object }]));
+    if (blockedOps.length > 0 && !pruned) result.blockedOps = blockedOps;
     this.finishedWith = result;
     this.running = null;
     this.starting = null;

@@ -34,7 +34,7 @@ export class ExecutionRecord {
 
   /** The result; TraceStep objects are built only if someone reads `trace`. */
   result(failure: ExecutionFailure | null, tasks: TaskInfo[], objects: readonly ObjectInfo[], value: unknown,
-    pruned: boolean): ExecutionResult {
+    pruned: boolean): RecordedResult {
     return new RecordedResult(this.trace, failure, { choices: this.choices, randoms: this.randoms }, tasks, objects,
       this.preemptions, this.races, this.atomicity, value, pruned, this.uncontrolled, this.unseen, this.branches);
   }
@@ -49,6 +49,7 @@ export class ExecutionRecord {
  */
 export class RecordedResult implements ExecutionResult {
   private built: TraceStep[] | null = null;
+  blockedOps?: ExecutionResult['blockedOps'];
 
   constructor(
     private readonly log: TraceLog,

@@ -204,6 +204,11 @@ export interface ExecutionResult {
   readonly uncontrolled?: readonly string[];
   /** Steps whose effects on plain state heddle could not see: DPOR orders them against every step. */
   readonly unseen?: number;
+  /**
+   * The op each unfinished task was waiting to perform when the execution ended (blocked in a
+   * deadlock, or cut off): DPOR reverses its races too, since in another order it could run.
+   */
+  readonly blockedOps?: readonly { readonly task: TaskId; readonly kind: OpKind; readonly object: ObjectId }[];
   /** Scheduling points where two or more tasks could run: 0 when the strategy never had a choice. */
   readonly branches?: number;
 }

@@ -177,8 +177,16 @@ export class DporStrategy implements Strategy {
       frame.wakeup[0]!.event = rememberEvent(events[i]!, frame.known);
     }
     if (this.split?.learn(this.path)) return; // a probe: nothing to analyse
-    for (const race of findRaces(events.slice(0, n), this.replayed, this.dependent, this.conservative, result.objects,
-      (step, task) => this.path[step]!.runnable.includes(task))) this.reverse(race, events);
+    const runnableAt = (step: number, task: TaskId) => this.path[step]!.runnable.includes(task);
+    const ran = events.slice(0, n);
+    for (const race of findRaces(ran, this.replayed, this.dependent, this.conservative, result.objects, runnableAt)) this.reverse(race, ran);
+    // A task still waiting when the execution ended (a deadlock) never produced its op as an
+    // event, yet in another order the op could run first: its races are reversed too, one
+    // waiting op at a time (two waiting ops never both run in this execution).
+    for (const op of result.blockedOps ?? []) {
+      const withOp = [...ran, { task: op.task, accesses: [{ kind: op.kind, object: op.object }] }];
+      for (const race of findRaces(withOp, n, this.dependent, this.conservative, result.objects, runnableAt)) this.reverse(race, withOp);
+    }
   }
 
   /** The sleep set on entering a state: what slept or was explored before, and commutes with the step taken. */

@@ -4,7 +4,11 @@
 import { opText, taskName, withFinalJoins, type OpKind, type Plan, type PlanOp } from './plan.ts';
 
 /** How each op touches its object, for dependence: a read, a write, or neither. */
-export type Dependence = Readonly<Record<OpKind, 'read' | 'write' | 'none'>>;
+/**
+ * 'provides': changes the object only in a way another op may wait for (a semaphore's release):
+ * dependent with the ops that take what it provides (acquire), independent of everything else.
+ */
+export type Dependence = Readonly<Record<OpKind, 'read' | 'write' | 'none' | 'provides'>>;
 
 /**
  * The interpreter's dependence: two ops of different tasks are dependent iff they touch one
@@ -23,14 +27,14 @@ export type Dependence = Readonly<Record<OpKind, 'read' | 'write' | 'none'>>;
  *   B locks first then B's unlock comes before A's lock — the order of the locks fixes the order
  *   of every unlock against the other task's lock and unlock.
  * - acquire: a write (two acquires may disable each other: one permit, two takers).
- * - release: neither. A release only adds a permit: two releases commute, and a release commutes
- *   with an acquire wherever both can run (a permit is there either way, the count ends the same,
- *   neither disables the other — Flanagan and Godefroid's condition for independence). Where the
- *   acquire can only run after the release, no order puts it first, so ordering them splits no
- *   class. Counting release as a write would split classes that no outcome tells apart (with
- *   two permits: acquire A, acquire B, release A vs acquire A, release A, acquire B). The
- *   interpreter checks that the class key fixes every value read and whether the run deadlocks,
- *   so this choice is checked against the values, not taken on trust.
+ * - release: provides. Two releases commute. A release and an acquire of one semaphore are
+ *   dependent: the release may enable the acquire (with no permit left, the acquire can only
+ *   follow it). Where both can run they commute (Flanagan and Godefroid's condition would call
+ *   them independent), but heddle's dependence counts enabling too, so that every sequence DPOR
+ *   plans to reverse a race can run; it keeps the two orders apart, and so does this table
+ *   (with two permits: acquire A, acquire B, release A vs acquire A, release A, acquire B are two
+ *   classes with one outcome). The interpreter checks that the class key fixes every value read
+ *   and whether the run deadlocks, so the choice is checked against the values.
  * - set, clear: writes of the flag (two sets, or two clears, would commute; heddle orders them).
  *   wait: a write too. It changes nothing, so two waits (and a wait and an is-set) would commute,
  *   but heddle orders a wait against every op on its event, as it does an acquire.
@@ -42,7 +46,7 @@ export type Dependence = Readonly<Record<OpKind, 'read' | 'write' | 'none'>>;
  */
 export const DEPENDENCE: Dependence = {
   read: 'read', assert: 'read', write: 'write', cas: 'write', rmw: 'write',
-  lock: 'write', unlock: 'write', acquire: 'write', release: 'none',
+  lock: 'write', unlock: 'write', acquire: 'write', release: 'provides',
   set: 'write', clear: 'write', wait: 'write', 'is-set': 'read',
   put: 'write', get: 'write', join: 'none',
 };
@@ -169,6 +173,10 @@ export function classKey(plan: Plan, events: readonly OpEvent[], dependence: Dep
       const a = events[i]!;
       const x = plan.tasks[a.task]![a.index]!;
       if (a.task === b.task || x.object !== y.object || dependence[x.kind] === 'none') continue;
+      if (dependence[x.kind] === 'provides' || dependence[y.kind] === 'provides') {
+        if (x.kind === 'acquire' || y.kind === 'acquire') pairs.push(`${a.task}.${a.index}<${b.task}.${b.index}`);
+        continue;
+      }
       if (dependence[x.kind] === 'write' || dependence[y.kind] === 'write') pairs.push(`${a.task}.${a.index}<${b.task}.${b.index}`);
     }
   }
