@@ -69,10 +69,15 @@ describe('the schedule a failure was found in', () => {
     });
   }
 
-  it('dpor: the search met pruned executions before the failure, and the count leaves them out', async () => {
+  it('dpor: every execution before the failure is a counted trace (none is cut short), and the failure is the last', async () => {
     const r = await explore(lateZero5, { strategy: 'dpor', shrink: false });
-    expect(r.pruned).toBeGreaterThan(0);
+    expect(r.pruned).toBe(0);
     expect(r.failureIndex).toBe(r.schedulesRun);
+  });
+
+  it('dpor: a slice of a split search counts its pruned executions apart from its traces', async () => {
+    const r = await explore(lateZero5, { strategy: 'dpor', shrink: false, shard: { index: 1, count: 2 } });
+    expect(r.pruned).toBeGreaterThan(0);
   });
 
   it('a split random search numbers its failure as the unsplit one does', async () => {
@@ -112,11 +117,13 @@ describe('what a search that ran to its end covered', () => {
   });
 
   it("dpor's summary line shows the pruned executions beside the counted ones", async () => {
-    const obj = await json('benchmarks/lastzero-5', '--strategy', 'dpor');
+    const obj = await json('benchmarks/lastzero-5', '--strategy', 'dpor', '--shard', '1/2');
     const pruned = obj.pruned as number;
     expect(pruned).toBeGreaterThan(0);
-    const text = await check('benchmarks/lastzero-5', '--strategy', 'dpor');
+    const text = await check('benchmarks/lastzero-5', '--strategy', 'dpor', '--shard', '1/2');
     expect(text.out).toMatch(new RegExp(`\\b${obj.schedulesRun} schedules \\(\\+ ${pruned} pruned\\)`));
+    const whole = await check('benchmarks/lastzero-5', '--strategy', 'dpor');
+    expect(whole.out).toMatch(/\b64 schedules\s+\d+ ms/);
   });
 });
 
