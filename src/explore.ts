@@ -21,6 +21,14 @@ export class InstrumentationError extends Error {
   override readonly name = 'InstrumentationError';
 }
 
+/** Why a search cannot be a proof, as bits (ExploreOptions.onExecution). */
+export const Caveat = {
+  /** An exhaustive search whose scenario draws random() values: one value per draw, not enumerated. */
+  Draws: 1,
+  /** The scenario did something heddle does not control (an await of real I/O …). */
+  Uncontrolled: 2,
+} as const;
+
 export interface ExploreOptions {
   readonly strategy?: StrategyName;
   /** Executions to run at most (default 1000; unlimited for dfs and dpor, which stop when done). */
@@ -42,8 +50,12 @@ export interface ExploreOptions {
   readonly strategyInstance?: Strategy;
   /** Look for a failing schedule with fewer preemptions before reporting (default true). */
   readonly shrink?: boolean;
-  /** Called after each execution, for progress lines. */
-  readonly onExecution?: (schedulesRun: number) => void;
+  /**
+   * Called after each execution, for progress lines, with what keeps the search from being a
+   * proof so far (Caveat bits: an exhaustive search over random() draws it does not enumerate,
+   * operations heddle does not control), so that the CLI can say so as soon as it is known.
+   */
+  readonly onExecution?: (schedulesRun: number, caveats: number) => void;
   /** Explore only slice `index` of `count` (0-based) of the executions (workers, --shard). */
   readonly shard?: { readonly index: number; readonly count: number };
   /** Stop before any execution whose index exceeds this (another slice found a failure there). */
@@ -134,6 +146,7 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
   const seedError = options.seed === undefined ? null : seedProblem(options.seed, name);
   if (seedError !== null) throw new RangeError(seedError);
   const exhaustive = options.strategyInstance === undefined && EXHAUSTIVE.includes(name);
+  let caveats = 0;
   // --max-schedules bounds the whole search: split into n slices, each explores at most 1/n of it.
   const perSlice = options.shard && exhaustive && options.maxSchedules !== undefined
     ? Math.ceil(options.maxSchedules / options.shard.count) : undefined;
@@ -213,7 +226,9 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
     }
     schedulesRun++;
     counted?.add(index);
-    options.onExecution?.(schedulesRun);
+    if (exhaustive && result.schedule.randoms.length > 0) caveats |= Caveat.Draws;
+    if (uncontrolled.size > 0) caveats |= Caveat.Uncontrolled;
+    options.onExecution?.(schedulesRun, caveats);
     const at: FoundAt = { schedule: schedulesRun, order: index };
     const found = strategy.activeName ?? strategy.name;
     // Determinism, sampled: the first and every 64th schedule, and every failing one, run twice.

@@ -2,7 +2,7 @@
 import './instrument/heddle-api.ts';
 export { scenario, isScenario } from './scenario.ts';
 export type { Scenario, ScenarioOptions, Expectation } from './scenario.ts';
-export { explore, DEFAULT_ITERATIONS, DEFAULT_MAX_STEPS, DEFAULT_SEED } from './explore.ts';
+export { Caveat, explore, DEFAULT_ITERATIONS, DEFAULT_MAX_STEPS, DEFAULT_SEED } from './explore.ts';
 export type { ExploreOptions, ExploreResult } from './explore.ts';
 export { replay, TokenError } from './replay.ts';
 export type { ReplayOptions, ReplayResult } from './replay.ts';

@@ -204,12 +204,12 @@ async function checkScenario(loaded: LoadedScenario, settings: CheckSettings, ho
     if (how.watch !== null) {
       const options = how.split.shard ? { ...settings, shard: how.split.shard } : settings;
       const outcome = await checkWatched(loaded, options, how.regressions, how.watch.pool, timeoutOf(loaded, how.watch.flagMs),
-        how.split.shard ? 1 : how.split.workers, (n) => progress?.tick(n));
+        how.split.shard ? 1 : how.split.workers, (n, caveats) => progress?.tick(n, caveats));
       return { saved: outcome.saved, result: outcome.result ?? fromCorpus(loaded, outcome.saved) };
     }
     const saved = await replaySaved(scenario, how.regressions);
     if (saved.failure) return { saved, result: fromCorpus(loaded, saved) };
-    return { saved, result: await search(loaded, { ...settings, onExecution: (n) => progress?.tick(n) }, how.split) };
+    return { saved, result: await search(loaded, { ...settings, onExecution: (n, caveats) => progress?.tick(n, caveats) }, how.split) };
   } finally {
     progress?.done();
   }

@@ -30,7 +30,7 @@ function refused(reply: Extract<WorkerReply, { ok: false }>, scenario: string): 
 
 /** Checks one scenario in a worker: its saved regressions, then its search (`workers` > 1: split over that many). */
 export async function checkWatched(loaded: LoadedScenario, options: Plain, regressions: string, pool: WorkerPool, timeoutMs: number,
-  workers: number, onProgress?: (n: number) => void): Promise<CheckOutcome> {
+  workers: number, onProgress?: (n: number, caveats: number) => void): Promise<CheckOutcome> {
   const watching: Watching = { timeoutMs, maxSteps: maxStepsOf(loaded.scenario, options), ...(onProgress ? { onProgress } : {}) };
   const job = { kind: 'check', file: loaded.file, scenario: loaded.scenario.name, options, regressions, explore: workers === 1 } as const;
   const reply = await pool.send(0, job, watching);

@@ -19,6 +19,7 @@ const RANDOMS = 2; // draws recorded in the running execution
 const OVERFLOW = 3; // 1 once the running execution has more choices or draws than fit
 const SCHEDULES = 4; // executions the search counted so far (progress lines)
 const RUNNING = 5; // 1 while an execution runs
+const CAVEATS = 6; // why the search cannot be a proof, so far (Caveat bits, explore.ts)
 const CAPACITY = 7; // how many choices fit
 const HEADER = 8;
 
@@ -72,7 +73,8 @@ export class HeartbeatWriter {
     Atomics.add(this.v.header, PULSE, 1);
   }
 
-  counted(schedules: number): void {
+  counted(schedules: number, caveats = 0): void {
+    Atomics.store(this.v.header, CAVEATS, caveats);
     Atomics.store(this.v.header, SCHEDULES, schedules);
   }
 
@@ -140,6 +142,10 @@ export class HeartbeatReader {
 
   get schedules(): number {
     return Atomics.load(this.v.header, SCHEDULES);
+  }
+
+  get caveats(): number {
+    return Atomics.load(this.v.header, CAVEATS);
   }
 
   /** Read once the worker has stopped (terminated): nothing writes the buffer any more. */

@@ -20,8 +20,8 @@ export interface Watching {
   readonly locateStep?: number;
   /** Stop the worker as soon as it posted that execution (the watchdog's own diagnosis). */
   readonly stopWhenLocated?: boolean;
-  /** Told the executions counted so far, as they go (progress lines). */
-  readonly onProgress?: (schedulesRun: number) => void;
+  /** Told the executions counted so far, as they go, and why the search cannot be a proof (progress lines). */
+  readonly onProgress?: (schedulesRun: number, caveats: number) => void;
 }
 
 /** How often the watchdog looks at the heartbeats (its reports come at most this late). */
@@ -122,7 +122,7 @@ export class WorkerPool {
         const schedules = p.reader.schedules;
         if (schedules !== p.lastSchedules) {
           p.lastSchedules = schedules;
-          p.watching?.onProgress?.(schedules);
+          p.watching?.onProgress?.(schedules, p.reader.caveats);
         }
         if (now - p.lastChange > p.watching!.timeoutMs) this.stop(k, thread, id, p, now);
       }

@@ -51,7 +51,7 @@ async function run(job: WorkerJob): Promise<WorkerReply> {
 async function check(loaded: LoadedScenario, job: CheckJob): Promise<WorkerReply> {
   const saved = await replaySaved(loaded.scenario, job.regressions);
   if (saved.failure || !job.explore) return { ok: true, check: { saved } };
-  const result = await explore(loaded.scenario, { ...job.options, onExecution: (n) => heartbeat?.counted(n) });
+  const result = await explore(loaded.scenario, { ...job.options, onExecution: (n, caveats) => heartbeat?.counted(n, caveats) });
   return { ok: true, check: { saved, result } };
 }
 
