@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { scenario, type Scenario } from 'heddle';
+import { SqliteJobStore, type SqlDriver } from '../../models/job-store/sqlite.ts';
+import { sqliteModel } from '../../models/job-store/sqlite-model.ts';
+import { EXPIRY_MS, consistent } from '../../models/job-store/types.ts';
+import { CAP, capRace, crashable, crashMidway, finishedMakeRoom, fullAfterExpiry, idsFor, type StoreWorld } from '../redis/harness.ts';
+
+/** One SQLite database (the real engine in memory, one step per statement or transaction) shared by several processes. */
+function sqliteWorld(): StoreWorld {
+  const db = sqliteModel();
+  const store = (driver: SqlDriver, process: string) => new SqliteJobStore(driver, CAP, EXPIRY_MS, { newId: idsFor(process) });
+  return {
+    process: (name, crash) => store(crash ? crashable(db, crash) : db, name),
+    async check(cap) {
+      const { n } = (await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM jobs'))!;
+      assert.ok(n <= cap, `${n} rows, cap ${cap}`);
+      const listed = await store(db, 'checker').list();
+      for (const job of listed) assert.ok(consistent(job), `a torn job: ${job.status} at ${job.progress}%`);
+    },
+  };
+}
+
+// The same races as scenarios/redis/store.ts, on SqliteJobStore: every operation one statement or
+// one transaction, so all of them hold (dpor verifies each; see test/models/store-scenarios.test.ts).
+const races = { 'cap-race': capRace, 'finished-make-room': finishedMakeRoom, 'full-after-expiry': fullAfterExpiry, 'crash-orphans': crashMidway };
+
+export const sqliteStore: Scenario[] = Object.entries(races).map(([name, harness]) =>
+  scenario(`sqlite/${name}`, () => harness(sqliteWorld()), { expect: 'pass' }));
