@@ -156,3 +156,29 @@ export async function crashMidway(world: StoreWorld): Promise<void> {
   await world.check(CAP);
   for (const job of await world.process('q').list()) assert.ok(consistent(job), `a torn job: ${job.status} at ${job.progress}%`);
 }
+
+/**
+ * An update races the store removing jobs: a worker updates the job a client deletes while a
+ * create at the cap evicts the finished one (or finds room the delete made). No update may bring
+ * a removed job back (as a key without its fields, its TTL or a place in the list). Three tasks:
+ * a fourth (a second worker annotating the evicted job: the same DEL-in-MULTI path) multiplies
+ * the traces by twenty.
+ */
+export async function updateEvictDelete(world: StoreWorld): Promise<void> {
+  const setup = world.process('setup');
+  const finished = await setup.create();
+  const running = await setup.create();
+  await setup.update(finished.id, { status: 'done', progress: 100 });
+  await sleep(MIN_READABLE_MS);
+  const progress = spawn(() => world.process('w').update(running.id, { status: 'running', progress: 50 }), 'worker update');
+  const creator = spawn(() => orFull(world.process('a').create()), 'process-a create');
+  const deleter = spawn(() => world.process('b').delete(running.id), 'process-b delete');
+  await progress.join();
+  assert.notEqual(await creator.join(), 'full', 'the finished job did not make room');
+  assert.equal(await deleter.join(), true);
+  // Evicted unless the delete made room first; either way whole, never a bare key.
+  const kept = await setup.get(finished.id);
+  if (kept !== undefined) assert.equal(kept.status, 'done', 'the finished job lost its fields');
+  assert.equal(await setup.get(running.id), undefined, 'the deleted job came back');
+  await world.check(CAP);
+}

@@ -3,8 +3,9 @@ import { BuggyHashJobStore } from '../../models/job-store/redis-buggy.ts';
 import { RedisModel } from '../../models/job-store/redis-model.ts';
 import { HashJobStore } from '../../models/job-store/redis.ts';
 import { consistent, type JobStore } from '../../models/job-store/types.ts';
+import { scenario } from 'heddle';
 import { pair } from '../support/pair.ts';
-import { CAP, capRace, crashable, crashMidway, finishedMakeRoom, fullAfterExpiry, idsFor, type StoreWorld } from './harness.ts';
+import { CAP, capRace, crashable, crashMidway, finishedMakeRoom, fullAfterExpiry, idsFor, updateEvictDelete, type StoreWorld } from './harness.ts';
 
 /**
  * One Redis server (the command-level model: every command and every MULTI/EXEC one step, TTLs in
@@ -47,3 +48,6 @@ export const expiryRedis = pair('redis/full-after-expiry', worlds, fullAfterExpi
 
 export const crashRedis = pair('redis/crash-orphans', worlds, crashMidway, 'assertion',
   { description: 'a process killed between HSET and EXPIRE (or SREM and DEL) leaves a job key that never expires or no list names' });
+
+/** Updates racing eviction and delete: the pre-#20 store cannot evict at all, so this one is for the fixed store only. */
+export const updateRaces = scenario('redis/update-evict-delete', () => updateEvictDelete(worlds.fixed()), { expect: 'pass' });
