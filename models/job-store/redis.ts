@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { now } from 'heddle';
+import { Mutex, now } from 'heddle';
 import { EXPIRY_MS, MAX_JOBS, MIN_READABLE_MS, StoreFullError, type Job, type JobPatch, type JobStatus, type JobStore } from './types.ts';
 
 export { GetSetexJobStore } from './redis-buggy.ts';
@@ -99,6 +99,11 @@ export class HashJobStore implements JobStore {
   private readonly expiryMs: number;
   private readonly minReadableMs: number;
   private readonly attempts: number;
+  /**
+   * Creates of this process take turns: they all WATCH the index, so concurrent ones would only
+   * abort each other (under load, dozens of retries); across processes WATCH still decides.
+   */
+  private readonly creating = new Mutex('create');
 
   constructor(private readonly redis: RedisCommands, readonly maxJobs = MAX_JOBS, options: HashJobStoreOptions = {}) {
     this.newId = options.newId ?? (() => randomUUID());
@@ -122,8 +127,8 @@ export class HashJobStore implements JobStore {
    * leave the index in the same block.
    */
   create(): Promise<Job> {
-    return this.retry('create', async (c) => {
-      await c.watch(INDEX, FINISHED);
+    return this.creating.withLock(() => this.retry('create', async (c) => {
+      await c.watch(INDEX);
       const t = now();
       const listed = await c.zrange(INDEX);
       const expired = listed.filter((e) => e.score < t).map((e) => e.value);
@@ -131,6 +136,7 @@ export class HashJobStore implements JobStore {
       const victims: string[] = [];
       const excess = live.size + 1 - this.maxJobs;
       if (excess > 0) {
+        await c.watch(FINISHED); // only at the cap does the decision read it (watched before it is read)
         for (const f of await c.zrange(FINISHED)) {
           if (victims.length < excess && live.has(f.value) && f.score + this.minReadableMs <= t) victims.push(f.value);
         }
@@ -145,7 +151,7 @@ export class HashJobStore implements JobStore {
       for (const id of victims) tx.del(jobKey(id));
       tx.hset(jobKey(job.id), toFields(job)).pexpireat(jobKey(job.id), expiresAt).zadd(INDEX, expiresAt, job.id);
       return (await tx.exec()) === null ? undefined : job;
-    });
+    }));
   }
 
   /** Drops ids from both indexes and remembers them as evicted for expiryMs. */

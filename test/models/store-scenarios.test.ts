@@ -15,8 +15,8 @@ const BUGGY: [name: string, message: RegExp, token: string][] = [
 
 const VERIFIED: [name: string, traces: number][] = [
   ['redis/cap-race.fixed', 70],
-  ['redis/crash-orphans.fixed', 8],
-  ['redis/finished-make-room.fixed', 252],
+  ['redis/crash-orphans.fixed', 9],
+  ['redis/finished-make-room.fixed', 924],
   ['redis/full-after-expiry.fixed', 326],
   ['redis/update-evict-delete', 490],
   ['sqlite/cap-race', 6],
