@@ -182,3 +182,22 @@ export async function updateEvictDelete(world: StoreWorld): Promise<void> {
   assert.equal(await setup.get(running.id), undefined, 'the deleted job came back');
   await world.check(CAP);
 }
+
+/**
+ * A create at the cap picks a finished job to evict while a worker sets that job running again
+ * (a retry): the create must evict the other finished job, never one that is running.
+ */
+export async function evictRacesRestart(world: StoreWorld): Promise<void> {
+  const setup = world.process('setup');
+  const first = await setup.create();
+  const second = await setup.create();
+  await setup.update(first.id, { status: 'done', progress: 100 });
+  await setup.update(second.id, { status: 'done', progress: 100 });
+  await sleep(MIN_READABLE_MS);
+  const restart = spawn(() => world.process('w').update(first.id, { status: 'running', progress: 0 }), 'worker restarts job');
+  const creator = spawn(() => orFull(world.process('a').create()), 'process-a create');
+  const restarted = await restart.join();
+  assert.notEqual(await creator.join(), 'full', 'a finished job could have made room');
+  if (restarted) assert.equal((await setup.get(first.id))?.status, 'running', 'a running job was evicted');
+  await world.check(CAP);
+}

@@ -5,7 +5,7 @@ import { HashJobStore } from '../../models/job-store/redis.ts';
 import { consistent, type JobStore } from '../../models/job-store/types.ts';
 import { scenario } from 'heddle';
 import { pair } from '../support/pair.ts';
-import { CAP, capRace, crashable, crashMidway, finishedMakeRoom, fullAfterExpiry, idsFor, updateEvictDelete, type StoreWorld } from './harness.ts';
+import { CAP, capRace, crashable, crashMidway, evictRacesRestart, finishedMakeRoom, fullAfterExpiry, idsFor, updateEvictDelete, type StoreWorld } from './harness.ts';
 
 /**
  * One Redis server (the command-level model: every command and every MULTI/EXEC one step, TTLs in
@@ -51,3 +51,6 @@ export const crashRedis = pair('redis/crash-orphans', worlds, crashMidway, 'asse
 
 /** Updates racing eviction and delete: the pre-#20 store cannot evict at all, so this one is for the fixed store only. */
 export const updateRaces = scenario('redis/update-evict-delete', () => updateEvictDelete(worlds.fixed()), { expect: 'pass' });
+
+/** Eviction racing a job that is set running again: only the fixed store evicts at all. */
+export const evictRestart = scenario('redis/evict-races-restart', () => evictRacesRestart(worlds.fixed()), { expect: 'pass' });

@@ -3,7 +3,7 @@ import { scenario, type Scenario } from 'heddle';
 import { SqliteJobStore, type SqlDriver } from '../../models/job-store/sqlite.ts';
 import { sqliteModel } from '../../models/job-store/sqlite-model.ts';
 import { EXPIRY_MS, consistent } from '../../models/job-store/types.ts';
-import { CAP, capRace, crashable, crashMidway, finishedMakeRoom, fullAfterExpiry, idsFor, updateEvictDelete, type StoreWorld } from '../redis/harness.ts';
+import { CAP, capRace, crashable, crashMidway, evictRacesRestart, finishedMakeRoom, fullAfterExpiry, idsFor, updateEvictDelete, type StoreWorld } from '../redis/harness.ts';
 
 /** One SQLite database (the real engine in memory, one step per statement or transaction) shared by several processes. */
 function sqliteWorld(): StoreWorld {
@@ -23,7 +23,7 @@ function sqliteWorld(): StoreWorld {
 // The same races as scenarios/redis/store.ts, on SqliteJobStore: every operation one statement or
 // one transaction, so all of them hold (dpor verifies each; see test/models/store-scenarios.test.ts).
 const races = { 'cap-race': capRace, 'finished-make-room': finishedMakeRoom, 'full-after-expiry': fullAfterExpiry, 'crash-orphans': crashMidway,
-  'update-evict-delete': updateEvictDelete };
+  'update-evict-delete': updateEvictDelete, 'evict-races-restart': evictRacesRestart };
 
 export const sqliteStore: Scenario[] = Object.entries(races).map(([name, harness]) =>
   scenario(`sqlite/${name}`, () => harness(sqliteWorld()), { expect: 'pass' }));

@@ -19,11 +19,13 @@ const VERIFIED: [name: string, traces: number][] = [
   ['redis/finished-make-room.fixed', 924],
   ['redis/full-after-expiry.fixed', 326],
   ['redis/update-evict-delete', 490],
+  ['redis/evict-races-restart', 70],
   ['sqlite/cap-race', 6],
   ['sqlite/crash-orphans', 7],
   ['sqlite/finished-make-room', 6],
   ['sqlite/full-after-expiry', 434],
   ['sqlite/update-evict-delete', 504],
+  ['sqlite/evict-races-restart', 10],
 ];
 
 const scenarios = new Map((await loadAll()).map(({ scenario }) => [scenario.name, scenario]));
