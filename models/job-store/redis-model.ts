@@ -175,6 +175,11 @@ class Keyspace {
   }
 }
 
+/** HSET with no field is a wrong number of arguments in Redis. */
+function noFields(fields: Record<string, string>): void {
+  if (Object.keys(fields).length === 0) throw new Error("ERR wrong number of arguments for 'hset' command");
+}
+
 function isString(v: Value): v is string {
   return typeof v === 'string';
 }
@@ -231,6 +236,7 @@ class ModelTransaction implements RedisTransaction {
     return this;
   }
   hset(key: string, fields: Record<string, string>) {
+    noFields(fields); // Redis refuses the block at EXEC (EXECABORT); here, at once
     return this.queue((db) => db.hset(key, fields));
   }
   pexpireat(key: string, atMs: number) {
@@ -263,7 +269,15 @@ class ModelTransaction implements RedisTransaction {
   async exec(): Promise<unknown[] | null> {
     await yieldNow(); // invariant: the whole block runs in this one step
     if (!this.unchanged(this.db)) return null;
-    return this.queued.map((command) => command(this.db));
+    // A command that fails at run time (WRONGTYPE) answers its error; the others still run, as in Redis.
+    return this.queued.map((command) => {
+      try {
+        return command(this.db);
+      } catch (e) {
+        if (e instanceof WrongTypeError) return e;
+        throw e;
+      }
+    });
   }
 }
 
@@ -306,6 +320,7 @@ export class RedisModel extends ModelReads implements RedisCommands {
     return this.run((db) => db.set(key, value, seconds * 1000));
   }
   hset(key: string, fields: Record<string, string>) {
+    noFields(fields);
     return this.run((db) => db.hset(key, fields));
   }
   /** The Lua script of redis-client.ts, run as one step as the server runs a script. */

@@ -195,6 +195,10 @@ export class HashJobStore implements JobStore {
         return false;
       }
       const fields = toFields(patch);
+      if (Object.keys(fields).length === 0) {
+        await c.unwatch();
+        return true; // an empty patch changes nothing (and HSET takes at least one field)
+      }
       const wasFinished = finished(job.status);
       const willBeFinished = patch.status === undefined ? wasFinished : finished(patch.status);
       const t = now();

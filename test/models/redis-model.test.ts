@@ -92,6 +92,7 @@ describe('HashJobStore on the model: the eviction rule and lookup', () => {
     await store.create(); // b finished MIN_READABLE_MS ago: it goes
     expect(await store.lookup(b.id)).toBe('evicted');
     expect(await store.lookup(a.id)).toMatchObject({ status: 'done' });
+    expect(await store.update(a.id, {})).toBe(true); // an empty patch: nothing to send
     await store.delete(a.id);
     expect(await store.lookup(a.id)).toBeUndefined();
     const c = await store.create();

@@ -165,6 +165,8 @@ describe.skipIf(!existsSync(REDIS))('the Redis job store against a real redis-se
       expect(await restarted.get(pending.id)).toMatchObject({ status: 'failed' });
       expect(await restarted.get(done.id)).toMatchObject({ status: 'done', progress: 100 });
       expect(await restarted.recover('again')).toBe(0);
+      expect(await restarted.update(done.id, {})).toBe(true);
+      expect(await restarted.update('no-such-job', {})).toBe(false);
       expect(await raw.zRange('jobs:finished', 0, -1)).toHaveLength(3); // failed jobs can make room
       await invariants(100);
     } finally {
