@@ -3,6 +3,7 @@ import { Mutex, now } from 'heddle';
 import { EXPIRY_MS, MAX_JOBS, MIN_READABLE_MS, StoreFullError, type Job, type JobPatch, type JobStatus, type JobStore } from './types.ts';
 
 export { GetSetexJobStore } from './redis-buggy.ts';
+export { RedisModel } from './redis-model.ts'; // where it was before #20
 
 export interface ScoredMember {
   readonly value: string;

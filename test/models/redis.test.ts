@@ -199,6 +199,13 @@ describe.skipIf(!existsSync(REDIS))('the Redis job store against a real redis-se
           await w.watch('k');
           return w.multi().setpx('k', 'mine', 1000).exec();
         }), await r.get('k'));
+        // A watched key that expires before EXEC counts as changed (Redis 7's isWatchedKeyExpired).
+        await r.multi().setpx('x', 'v', 100).exec();
+        out.push(await r.isolated(async (w) => {
+          await w.watch('x');
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          return w.multi().hset('x', { f: 'v' }).exec();
+        }), await r.exists('x'));
         return out;
       };
       const real = await script(c);
