@@ -47,7 +47,9 @@ export function betterSqlite(file: string): SqlDriver {
     run: async (text, ...params) => sql.run(text, ...params),
     get: async (text, ...params) => sql.get(text, ...params),
     all: async (text, ...params) => sql.all(text, ...params),
-    transaction: async (body) => db.transaction(() => body(sql))(),
+    // BEGIN IMMEDIATE: the write lock first, so a transaction that reads then writes never meets
+    // another process's commit in between (SQLITE_BUSY_SNAPSHOT under WAL); it waits for it instead.
+    transaction: async (body) => db.transaction(() => body(sql)).immediate(),
     setup: (body) => body(sql),
     close: () => db.close(),
   };
