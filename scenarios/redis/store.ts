@@ -50,7 +50,9 @@ export const crashRedis = pair('redis/crash-orphans', worlds, crashMidway, 'asse
   { description: 'a process killed between HSET and EXPIRE (or SREM and DEL) leaves a job key that never expires or no list names' });
 
 /** Updates racing eviction and delete: the pre-#20 store cannot evict at all, so this one is for the fixed store only. */
-export const updateRaces = scenario('redis/update-evict-delete', () => updateEvictDelete(worlds.fixed()), { expect: 'pass' });
+export const updateRaces = scenario('redis/update-evict-delete', () => updateEvictDelete(worlds.fixed()),
+  { expect: 'pass', description: 'an update racing a delete and an eviction brings no job back' });
 
 /** Eviction racing a job that is set running again: only the fixed store evicts at all. */
-export const evictRestart = scenario('redis/evict-races-restart', () => evictRacesRestart(worlds.fixed()), { expect: 'pass' });
+export const evictRestart = scenario('redis/evict-races-restart', () => evictRacesRestart(worlds.fixed()),
+  { expect: 'pass', description: 'eviction at the cap never takes a job set running again meanwhile' });

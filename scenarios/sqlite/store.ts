@@ -22,8 +22,14 @@ function sqliteWorld(): StoreWorld {
 
 // The same races as scenarios/redis/store.ts, on SqliteJobStore: every operation one statement or
 // one transaction, so all of them hold (dpor verifies each; see test/models/store-scenarios.test.ts).
-const races = { 'cap-race': capRace, 'finished-make-room': finishedMakeRoom, 'full-after-expiry': fullAfterExpiry, 'crash-orphans': crashMidway,
-  'update-evict-delete': updateEvictDelete, 'evict-races-restart': evictRacesRestart };
+const races: [name: string, harness: (world: StoreWorld) => Promise<void>, description: string][] = [
+  ['cap-race', capRace, 'two creates with one slot left: one fits'],
+  ['finished-make-room', finishedMakeRoom, 'jobs finished MIN_READABLE_MS ago make room for two creates at the cap'],
+  ['full-after-expiry', fullAfterExpiry, 'a day later: create, a late update and cleanup race; expired jobs make room'],
+  ['crash-orphans', crashMidway, 'a process killed between any two statements leaves no half-made job'],
+  ['update-evict-delete', updateEvictDelete, 'an update racing a delete and an eviction brings no job back'],
+  ['evict-races-restart', evictRacesRestart, 'eviction at the cap never takes a job set running again meanwhile'],
+];
 
-export const sqliteStore: Scenario[] = Object.entries(races).map(([name, harness]) =>
-  scenario(`sqlite/${name}`, () => harness(sqliteWorld()), { expect: 'pass' }));
+export const sqliteStore: Scenario[] = races.map(([name, harness, description]) =>
+  scenario(`sqlite/${name}`, () => harness(sqliteWorld()), { expect: 'pass', description }));
