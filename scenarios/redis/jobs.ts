@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'heddle';
-import { GetSetexJobStore, HashJobStore, RedisModel } from '../../models/job-store/redis.ts';
+import { RedisModel } from '../../models/job-store/redis-model.ts';
+import { GetSetexJobStore, HashJobStore } from '../../models/job-store/redis.ts';
 import type { JobStore } from '../../models/job-store/types.ts';
 import { pair } from '../support/pair.ts';
+import { idsFor } from './harness.ts';
 
-const models = { buggy: (): JobStore => new GetSetexJobStore(new RedisModel()), fixed: (): JobStore => new HashJobStore(new RedisModel()) };
+const models = { buggy: (): JobStore => new GetSetexJobStore(new RedisModel()), fixed: (): JobStore => new HashJobStore(new RedisModel(), 100, { newId: idsFor('p') }) };
 
 /**
  * Two server processes update different fields of one job in Redis (one command per step): the
