@@ -14,16 +14,16 @@ const BUGGY: [name: string, message: RegExp, token: string][] = [
 ];
 
 const VERIFIED: [name: string, traces: number][] = [
-  ['redis/cap-race.fixed', 70],
-  ['redis/crash-orphans.fixed', 9],
-  ['redis/finished-make-room.fixed', 924],
-  ['redis/full-after-expiry.fixed', 326],
-  ['redis/update-evict-delete', 490],
-  ['redis/evict-races-restart', 70],
+  ['redis/cap-race.fixed', 35],
+  ['redis/crash-orphans.fixed', 8],
+  ['redis/finished-make-room.fixed', 462],
+  ['redis/full-after-expiry.fixed', 99],
+  ['redis/update-evict-delete', 228],
+  ['redis/evict-races-restart', 35],
   ['sqlite/cap-race', 6],
   ['sqlite/crash-orphans', 7],
   ['sqlite/finished-make-room', 6],
-  ['sqlite/full-after-expiry', 434],
+  ['sqlite/full-after-expiry', 435],
   ['sqlite/update-evict-delete', 504],
   ['sqlite/evict-races-restart', 10],
 ];
