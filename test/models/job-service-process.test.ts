@@ -1,0 +1,155 @@
+// The job service as real processes on loopback: killed with kill -9 while jobs run and restarted
+// on the same store, and stopped with SIGTERM. SQLite in a temporary file; Redis on a private
+// redis-server the test starts (skipped when none is installed).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INTERRUPTED_AT_CRASH, INTERRUPTED_AT_SHUTDOWN } from '../../models/job-store/http.ts';
+import { haveRedisServer, startLocalRedis, type LocalRedis } from '../../models/job-store/local-redis.ts';
+import type { Job } from '../../models/job-store/types.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Service {
+  readonly base: string;
+  readonly child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code (null when killed by a signal) and the signal. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts `serve.ts --port 0` as one node process (node --import tsx, so that a signal reaches the
+ * service itself, not a wrapper) and waits for the port it prints.
+ */
+async function startService(args: readonly string[]): Promise<Service> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'models/job-store/serve.ts', '--port', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const port = /on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1];
+    if (port !== undefined) return { base: `http://127.0.0.1:${port}`, child, output: () => out, exited };
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the service did not start: ${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const post = async (base: string) => {
+  const res = await fetch(`${base}/jobs`, { method: 'POST', body: '{}' });
+  return { status: res.status, id: res.status === 202 ? ((await res.json()) as { id: string }).id : undefined };
+};
+const list = async (base: string) => (await (await fetch(`${base}/jobs`)).json()) as Job[];
+
+async function until(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** How each store is opened for one test, and released after. */
+interface Backend {
+  readonly name: string;
+  readonly available: boolean;
+  open(): Promise<{ args: string[]; release(): Promise<void> }>;
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'heddle-service-'));
+const backends: Backend[] = [
+  { name: 'sqlite', available: true, open: async () => {
+    const dir = tmp();
+    return { args: ['--store', 'sqlite', '--db', join(dir, 'jobs.db')], release: async () => rmSync(dir, { recursive: true, force: true }) };
+  } },
+  { name: 'redis', available: haveRedisServer(), open: async () => {
+    const redis: LocalRedis = await startLocalRedis();
+    return { args: ['--store', 'redis', '--redis', redis.url], release: () => redis.stop() };
+  } },
+];
+
+for (const backend of backends) {
+  describe.skipIf(!backend.available)(`job service process on ${backend.name}`, () => {
+    let store: Awaited<ReturnType<Backend['open']>>;
+    const services: Service[] = [];
+    const start = async (extra: string[]) => {
+      const s = await startService([...store.args, ...extra]);
+      services.push(s);
+      return s;
+    };
+    beforeAll(async () => {
+      store = await backend.open();
+    });
+    afterAll(async () => {
+      for (const s of services) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+      await Promise.all(services.map((s) => s.exited));
+      await store?.release();
+    });
+
+    it('after kill -9 with jobs in flight, a restart marks them failed as interrupted and accepts new jobs', { timeout: 60_000 }, async () => {
+      const first = await start(['--step-ms', '5000']);
+      const ids = (await Promise.all(Array.from({ length: 8 }, () => post(first.base)))).map((r) => r.id!);
+      expect(ids.every((id) => id !== undefined)).toBe(true);
+      await until('every job runs', async () => (await list(first.base)).filter((j) => ids.includes(j.id) && j.status === 'running').length === ids.length);
+      first.child.kill('SIGKILL');
+      expect((await first.exited).signal).toBe('SIGKILL');
+
+      const second = await start(['--step-ms', '5']);
+      expect(second.output()).toMatch(/recovered 8 jobs left pending or running/);
+      const after = await list(second.base);
+      expect(after.filter((j) => j.status === 'pending' || j.status === 'running')).toEqual([]);
+      for (const id of ids) {
+        const job = after.find((j) => j.id === id);
+        expect(job?.status).toBe('failed');
+        expect(job?.message).toBe(INTERRUPTED_AT_CRASH);
+      }
+      const made = await post(second.base);
+      expect(made.status).toBe(202);
+      expect(ids).not.toContain(made.id);
+      await until('the new job is done', async () => (await list(second.base)).find((j) => j.id === made.id)?.status === 'done');
+      second.child.kill('SIGTERM');
+      expect((await second.exited).code).toBe(0);
+    });
+
+    it('on SIGTERM, jobs that finish within --grace finish, and the service exits 0', { timeout: 60_000 }, async () => {
+      const service = await start(['--step-ms', '200', '--grace', '10000']);
+      const ids = (await Promise.all(Array.from({ length: 4 }, () => post(service.base)))).map((r) => r.id!);
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toEqual({ code: 0, signal: null });
+      expect(service.output()).toMatch(/stopped: 4 job\(s\) finished, 0 marked failed as interrupted/);
+      const again = await start(['--step-ms', '5']);
+      const jobs = await list(again.base);
+      for (const id of ids) expect(jobs.find((j) => j.id === id)?.status).toBe('done');
+      again.child.kill('SIGTERM');
+      expect((await again.exited).code).toBe(0);
+    });
+
+    it('on SIGTERM, jobs still running when --grace ends are marked failed as interrupted, and the service exits 0', { timeout: 60_000 }, async () => {
+      const service = await start(['--step-ms', '20000', '--grace', '300']);
+      const ids = (await Promise.all(Array.from({ length: 4 }, () => post(service.base)))).map((r) => r.id!);
+      await until('every job runs', async () => (await list(service.base)).filter((j) => ids.includes(j.id) && j.status === 'running').length === ids.length);
+      const t0 = Date.now();
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toEqual({ code: 0, signal: null });
+      expect(Date.now() - t0).toBeLessThan(10_000); // the grace period, not the jobs' 20 s pauses
+      expect(service.output()).toMatch(/stopped: 0 job\(s\) finished, 4 marked failed as interrupted/);
+      const again = await start(['--step-ms', '5']);
+      const jobs = await list(again.base);
+      for (const id of ids) {
+        const job = jobs.find((j) => j.id === id);
+        expect(job?.status).toBe('failed');
+        expect(job?.message).toBe(INTERRUPTED_AT_SHUTDOWN);
+      }
+      again.child.kill('SIGTERM');
+      expect((await again.exited).code).toBe(0);
+    });
+  });
+}
