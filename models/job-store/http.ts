@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { runJob } from './handlers.ts';
 import { MIN_READABLE_MS, StoreFullError, type JobStore } from './types.ts';
@@ -74,6 +75,8 @@ export interface ShutdownReport {
   readonly running: number;
   /** Of those, the ones still unfinished when the grace period ran out: marked failed. */
   readonly interrupted: number;
+  /** Unfinished ones the store failed to mark: recovery marks them at the next start. */
+  readonly unmarked: number;
 }
 
 export interface JobService {
@@ -100,6 +103,7 @@ export function jobService(store: JobStore, options: ServiceOptions = {}): JobSe
   // invariant: holds exactly the background jobs of this service that have not ended, by job id
   const background = new Map<string, Promise<void>>();
   const stop = new AbortController();
+  setMaxListeners(0, stop.signal); // one listener per pausing job, removed when its pause ends
   let closing = false;
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
@@ -169,14 +173,19 @@ export function jobService(store: JobStore, options: ServiceOptions = {}): JobSe
     const left = [...background.keys()];
     await Promise.all(background.values());
     let interrupted = 0;
+    let unmarked = 0;
     for (const id of left) {
-      const job = await store.get(id);
-      if (job === undefined || job.status === 'done' || job.status === 'failed') continue; // it finished, or was deleted
-      if (await store.update(id, { status: 'failed', message: INTERRUPTED_AT_SHUTDOWN })) interrupted++;
+      try {
+        const job = await store.get(id);
+        if (job === undefined || job.status === 'done' || job.status === 'failed') continue; // it finished, or was deleted
+        if (await store.update(id, { status: 'failed', message: INTERRUPTED_AT_SHUTDOWN })) interrupted++;
+      } catch {
+        unmarked++; // the store failed: the job stays running until the next start's recovery
+      }
     }
     server.closeAllConnections();
     await closed;
-    return { running, interrupted };
+    return { running, interrupted, unmarked };
   }
 
   return { server, running: () => background.size, shutdown };

@@ -100,7 +100,8 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
     const report = await service.shutdown(graceMs);
     if (store.close) await store.close();
     else await closeConnection?.();
-    process.stdout.write(`stopped: ${report.running - report.interrupted} job(s) finished, ${report.interrupted} marked failed as interrupted\n`);
+    process.stdout.write(`stopped: ${report.running - report.interrupted - report.unmarked} job(s) finished, ${report.interrupted} marked failed as interrupted${
+      report.unmarked > 0 ? `, ${report.unmarked} the store failed to mark (the next start recovers them)` : ''}\n`);
     process.exit(0);
   } catch (e) {
     process.stderr.write(`serve: shutdown failed: ${e instanceof Error ? e.message : String(e)}\n`);

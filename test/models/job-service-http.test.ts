@@ -108,7 +108,7 @@ describe('job service: shutdown', () => {
     const ids = await Promise.all([1, 2, 3].map(async () => ((await (await fetch(`http://127.0.0.1:${port}/jobs`, { method: 'POST', body: '{}' })).json()) as { id: string }).id));
     expect(service.running()).toBe(3);
     const report = await service.shutdown(5000);
-    expect(report).toEqual({ running: 3, interrupted: 0 });
+    expect(report).toEqual({ running: 3, interrupted: 0, unmarked: 0 });
     for (const id of ids) expect((await store.get(id))?.status).toBe('done');
     await expect(fetch(`http://127.0.0.1:${port}/jobs`)).rejects.toThrow();
   });
@@ -121,7 +121,7 @@ describe('job service: shutdown', () => {
     const t0 = Date.now();
     const report = await service.shutdown(50);
     expect(Date.now() - t0).toBeLessThan(300); // the stopped jobs' pauses ended early
-    expect(report).toEqual({ running: 3, interrupted: 3 });
+    expect(report).toEqual({ running: 3, interrupted: 3, unmarked: 0 });
     await new Promise((r) => setTimeout(r, 400)); // past the pause a stopped job was in: no late write of its own
     for (const id of ids) {
       const job = await store.get(id);
