@@ -1,28 +1,23 @@
 // Load test of the job service (loopback only, bounded in requests and time):
 //   npx tsx models/job-store/load-test.ts [--clients 20] [--requests 2000] [--store buggy,memory,sqlite,redis]
-// Many concurrent clients create jobs, poll them until done, delete a third of them and list, on
-// one service per store (default buggy, sqlite and, when a redis-server is installed, redis on a
-// private server it starts; memory has no `lookup`, so its evictions count as lost). For each
-// store it prints requests/s, p50/p99 latency and what became of the clients' jobs: lost (an
-// acknowledged job that answered 404 though its client never deleted it), torn (a status whose
-// fields disagree, per `consistent`), evicted (410: the documented eviction at the cap), rejected
-// (503: at the cap, or a store too busy). Every store but the seed's buggy one must lose nothing
-// and tear nothing.
+// Starts the service (`serve.ts`) as a process of its own per store — sqlite in a temporary file;
+// redis on a private redis-server, when one is installed; memory has no `lookup`, so its
+// evictions count as lost — and runs many concurrent clients that create jobs, poll each until
+// done, delete a third of them and list. For each store it prints requests/s, p50/p99 latency and
+// what became of the clients' jobs: lost (an acknowledged job that answered 404 though its client
+// never deleted it), torn (a status whose fields disagree, per `consistent`), evicted (410: the
+// documented eviction), rejected (503: at the cap, or a store too busy). Every store but the
+// seed's buggy one must lose nothing and tear nothing.
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BuggyJobStore } from './buggy.ts';
-import { SafeJobStore } from './fixed.ts';
-import { jobService } from './http.ts';
 import { haveRedisServer, startLocalRedis } from './local-redis.ts';
-import { HashJobStore } from './redis.ts';
-import { connectRedis } from './redis-client.ts';
-import { SqliteJobStore } from './sqlite.ts';
-import { consistent, MAX_JOBS, type Job, type JobStore } from './types.ts';
+import { startServiceProcess, type ServiceProcess } from './service-process.ts';
+import { consistent, MAX_JOBS, type Job } from './types.ts';
 
 export interface LoadOptions {
   readonly clients: number;
@@ -52,64 +47,83 @@ export interface LoadReport {
   /** Answers no client should get (500, a wrong status, a failed connection). */
   readonly errors: number;
   readonly maxJobs: number;
-  readonly rssMb: number;
-}
-
-/** A store behind the service for one run, and how to release it afterwards. */
-export interface LoadTarget {
-  readonly name: string;
-  readonly store: JobStore;
-  release(): Promise<void>;
+  /** The service process's peak resident memory, MB, where the system tells it. */
+  readonly serviceRssMb: number | undefined;
 }
 
 export const STORES = ['buggy', 'memory', 'sqlite', 'redis'] as const;
+export type StoreName = (typeof STORES)[number];
 
-export async function openTarget(name: (typeof STORES)[number]): Promise<LoadTarget> {
-  if (name === 'buggy') return { name, store: new BuggyJobStore(MAX_JOBS), release: async () => {} };
-  if (name === 'memory') return { name, store: new SafeJobStore(MAX_JOBS), release: async () => {} };
+/** A service process on a fresh store, and how to stop both. */
+export interface LoadTarget {
+  readonly name: StoreName;
+  readonly service: ServiceProcess;
+  /** Stops the service (SIGTERM; it must exit 0) and removes its store. */
+  release(): Promise<void>;
+}
+
+export async function startTarget(name: StoreName): Promise<LoadTarget> {
+  let args: string[] = ['--store', name];
+  let removeStore = async () => {};
   if (name === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'heddle-load-'));
-    const store = new SqliteJobStore(join(dir, 'jobs.db'));
-    return { name, store, release: async () => {
-      await store.close?.();
-      rmSync(dir, { recursive: true, force: true });
-    } };
+    args = [...args, '--db', join(dir, 'jobs.db')];
+    removeStore = async () => rmSync(dir, { recursive: true, force: true });
   }
-  const redis = await startLocalRedis();
-  const connection = await connectRedis(redis.url);
-  const store: JobStore = new HashJobStore(connection);
-  return { name, store, release: async () => {
-    if (store.close) await store.close();
-    else await connection.close();
-    await redis.stop();
+  if (name === 'redis') {
+    const redis = await startLocalRedis();
+    args = [...args, '--redis', redis.url];
+    removeStore = () => redis.stop();
+  }
+  let service: ServiceProcess;
+  try {
+    service = await startServiceProcess([...args, '--step-ms', '2', '--grace', '2000']);
+  } catch (e) {
+    await removeStore();
+    throw e;
+  }
+  return { name, service, release: async () => {
+    service.child.kill('SIGTERM');
+    const { code } = await service.exited;
+    await removeStore();
+    if (code !== 0) throw new Error(`the ${name} service exited ${code} on SIGTERM: ${service.output().trim()}`);
   } };
 }
 
-/** One run: a fresh service on `store`, `clients` concurrent clients, then the service closed. */
-export async function runLoad(name: string, store: JobStore, options: LoadOptions): Promise<LoadReport> {
+/** One run of `clients` concurrent clients against the service at `base`. */
+export async function runLoad(name: string, base: string, options: LoadOptions): Promise<Omit<LoadReport, 'serviceRssMb'>> {
   const { clients, requests } = options;
   const deadlineMs = options.deadlineMs ?? 20_000;
-  const service = jobService(store, { steps: [25, 50, 75], stepMs: 2 });
-  await new Promise<void>((resolve) => service.server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(service.server.address() as AddressInfo).port}`;
+  const { hostname, port } = new URL(base);
+  // node's own client, one keep-alive connection per client: much lighter than fetch, so the
+  // clients (in this process) leave more of the machine to the service.
+  const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   const latencies: number[] = [];
   let sent = 0;
   let created = 0, rejected = 0, torn = 0, errors = 0, maxJobs = 0;
   const evicted = new Set<string>();
   const lost = new Set<string>();
   const started = performance.now();
-  const request = async (method: string, path: string, body?: string): Promise<{ status: number; body: unknown }> => {
+  const request = (method: string, path: string, body?: string) => new Promise<{ status: number; body: unknown }>((resolve) => {
     const t0 = performance.now();
     sent++;
-    try {
-      const res = await fetch(base + path, { method, ...(body ? { body } : {}) });
-      const text = await res.text();
-      latencies.push(performance.now() - t0);
-      return { status: res.status, body: text ? JSON.parse(text) : null };
-    } catch {
-      return { status: 0, body: null }; // counted as an error by the caller
-    }
-  };
+    const req = httpRequest({ hostname, port, method, path, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        latencies.push(performance.now() - t0);
+        const text = Buffer.concat(chunks).toString('utf8');
+        try {
+          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
+        } catch {
+          resolve({ status: 0, body: null }); // not JSON: counted as an error by the caller
+        }
+      });
+      res.on('error', () => resolve({ status: 0, body: null }));
+    });
+    req.on('error', () => resolve({ status: 0, body: null }));
+    req.end(body);
+  });
   const more = () => sent < requests && performance.now() - started < deadlineMs;
   const client = async (c: number) => {
     while (more()) {
@@ -149,11 +163,26 @@ export async function runLoad(name: string, store: JobStore, options: LoadOption
   };
   await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
   const seconds = (performance.now() - started) / 1000;
-  await service.shutdown(5000);
+  agent.destroy();
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   return { store: name, clients, requests: sent, perSecond: sent / seconds, p50: at(0.5), p99: at(0.99), created, rejected,
-    evicted: evicted.size, lost: lost.size, torn, errors, maxJobs, rssMb: process.memoryUsage().rss / 2 ** 20 };
+    evicted: evicted.size, lost: lost.size, torn, errors, maxJobs };
+}
+
+/** A fresh service on a fresh store, one run, both stopped. */
+export async function loadStore(name: StoreName, options: LoadOptions): Promise<LoadReport> {
+  const target = await startTarget(name);
+  let report: LoadReport;
+  try {
+    const run = await runLoad(name, target.service.base, options);
+    report = { ...run, serviceRssMb: target.service.peakRssMb() };
+  } catch (e) {
+    await target.release().catch(() => {});
+    throw e;
+  }
+  await target.release();
+  return report;
 }
 
 /** The fixed stores' promise under load: nothing lost, nothing torn, no error, never above the cap. */
@@ -161,10 +190,16 @@ export function keptPromises(r: LoadReport): boolean {
   return r.lost === 0 && r.torn === 0 && r.errors === 0 && r.maxJobs <= MAX_JOBS;
 }
 
-export const TABLE_HEADER = '| store | clients | requests | req/s | p50 ms | p99 ms | created | rejected (503) | evicted (410) | lost | torn | errors | most jobs seen | rss MB |';
+const COLUMNS = ['store', 'clients', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'created', 'rejected (503)', 'evicted (410)', 'lost', 'torn', 'errors', 'most jobs seen', 'service peak rss MB'];
 
-export function tableRow(r: LoadReport): string {
-  return `| ${r.store} | ${r.clients} | ${r.requests} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.created} | ${r.rejected} | ${r.evicted} | ${r.lost} | ${r.torn} | ${r.errors} | ${r.maxJobs} | ${r.rssMb.toFixed(0)} |`;
+function tableRow(r: LoadReport): string {
+  return `| ${[r.store, r.clients, r.requests, r.perSecond.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), r.created, r.rejected, r.evicted,
+    r.lost, r.torn, r.errors, r.maxJobs, r.serviceRssMb?.toFixed(0) ?? '—'].join(' | ')} |`;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`load-test: ${message}\n`);
+  process.exit(2);
 }
 
 async function main(): Promise<void> {
@@ -173,8 +208,7 @@ async function main(): Promise<void> {
     ({ values } = parseArgs({ options: { clients: { type: 'string', default: '20' }, requests: { type: 'string', default: '2000' },
       store: { type: 'string', default: `buggy,sqlite${haveRedisServer() ? ',redis' : ''}` } } }));
   } catch (e) {
-    process.stderr.write(`load-test: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(2);
+    fail(e instanceof Error ? e.message : String(e));
   }
   const clients = Number(values.clients);
   const requests = Number(values.requests);
@@ -186,17 +220,10 @@ async function main(): Promise<void> {
   if (names.includes('redis') && !haveRedisServer()) fail('--store redis needs a redis-server installed (/usr/bin/redis-server)');
 
   const reports: LoadReport[] = [];
-  for (const name of names as (typeof STORES)[number][]) {
-    const target = await openTarget(name);
-    try {
-      reports.push(await runLoad(name, target.store, { clients, requests }));
-    } finally {
-      await target.release();
-    }
-  }
+  for (const name of names as StoreName[]) reports.push(await loadStore(name, { clients, requests }));
   console.log(`job service load test: ${clients} clients, ${requests} requests per store, loopback, at most ${MAX_JOBS} jobs\n`);
-  console.log(TABLE_HEADER);
-  console.log('|' + ' --- |'.repeat(TABLE_HEADER.split('|').length - 2));
+  console.log(`| ${COLUMNS.join(' | ')} |`);
+  console.log(`|${' --- |'.repeat(COLUMNS.length)}`);
   for (const r of reports) console.log(tableRow(r));
   console.log('');
   let ok = true;
@@ -207,11 +234,6 @@ async function main(): Promise<void> {
       : `FAILED: ${r.lost} lost, ${r.torn} torn, ${r.errors} errors, at most ${r.maxJobs} jobs seen`}`);
   }
   process.exitCode = ok ? 0 : 1;
-}
-
-function fail(message: string): never {
-  process.stderr.write(`load-test: ${message}\n`);
-  process.exit(2);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

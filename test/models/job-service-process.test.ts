@@ -1,47 +1,14 @@
 // The job service as real processes on loopback: killed with kill -9 while jobs run and restarted
 // on the same store, and stopped with SIGTERM. SQLite in a temporary file; Redis on a private
 // redis-server the test starts (skipped when none is installed).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTERRUPTED_AT_CRASH, INTERRUPTED_AT_SHUTDOWN } from '../../models/job-store/http.ts';
 import { haveRedisServer, startLocalRedis, type LocalRedis } from '../../models/job-store/local-redis.ts';
+import { startServiceProcess, type ServiceProcess as Service } from '../../models/job-store/service-process.ts';
 import type { Job } from '../../models/job-store/types.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Service {
-  readonly base: string;
-  readonly child: ChildProcess;
-  output(): string;
-  /** Resolves with the exit code (null when killed by a signal) and the signal. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/**
- * Starts `serve.ts --port 0` as one node process (node --import tsx, so that a signal reaches the
- * service itself, not a wrapper) and waits for the port it prints.
- */
-async function startService(args: readonly string[]): Promise<Service> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'models/job-store/serve.ts', '--port', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const port = /on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1];
-    if (port !== undefined) return { base: `http://127.0.0.1:${port}`, child, output: () => out, exited };
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the service did not start: ${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const post = async (base: string) => {
   const res = await fetch(`${base}/jobs`, { method: 'POST', body: '{}' });
@@ -81,7 +48,7 @@ for (const backend of backends) {
     let store: Awaited<ReturnType<Backend['open']>>;
     const services: Service[] = [];
     const start = async (extra: string[]) => {
-      const s = await startService([...store.args, ...extra]);
+      const s = await startServiceProcess([...store.args, ...extra]);
       services.push(s);
       return s;
     };
