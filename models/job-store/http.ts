@@ -133,10 +133,14 @@ export function jobService(store: JobStore, options: ServiceOptions = {}): JobSe
         if (e instanceof StoreFullError) throw new HttpError(503, e.message);
         throw e;
       }
-      const work = runJob(store, job.id, steps, options.stepMs ?? 10, stop.signal).catch(() => {});
-      background.set(job.id, work);
-      void work.finally(() => background.delete(job.id));
-      return send(res, 202, { id: job.id });
+      const id = job.id;
+      // A store error ends the job as failed (best effort), not 'running' until the next restart.
+      const work = runJob(store, id, steps, options.stepMs ?? 10, stop.signal)
+        .catch((e: unknown) => store.update(id, { status: 'failed', message: `failed: ${e instanceof Error ? e.message : String(e)}` }))
+        .then(() => {}, () => {});
+      background.set(id, work);
+      void work.finally(() => background.delete(id));
+      return send(res, 202, { id });
     }
     if (id === undefined && method === 'GET') return send(res, 200, await store.list());
     if (id !== undefined && method === 'GET') {

@@ -100,6 +100,25 @@ describe('job service: HTTP edges', () => {
   });
 });
 
+describe('job service: background jobs', () => {
+  it('ends a job whose store update throws as failed, not running for ever', async () => {
+    class FlakyStore extends SafeJobStore {
+      override async update(id: string, patch: Parameters<SafeJobStore['update']>[1]): Promise<boolean> {
+        if (patch.progress === 50) throw new Error('connection reset');
+        return super.update(id, patch);
+      }
+    }
+    const store = new FlakyStore(10);
+    const service = jobService(store, { steps: [50], stepMs: 1 });
+    const port = await listen(service);
+    const { id } = (await (await fetch(`http://127.0.0.1:${port}/jobs`, { method: 'POST', body: '{}' })).json()) as { id: string };
+    for (let i = 0; i < 100 && service.running() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(service.running()).toBe(0);
+    expect(await store.get(id)).toMatchObject({ status: 'failed', message: 'failed: connection reset' });
+    await service.shutdown(100);
+  });
+});
+
 describe('job service: shutdown', () => {
   it('lets jobs that finish within the grace period finish, then stops accepting connections', async () => {
     const store = new SafeJobStore(10);
