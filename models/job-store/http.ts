@@ -71,7 +71,7 @@ export interface ServiceOptions {
 
 /** What a shutdown found and did. */
 export interface ShutdownReport {
-  /** Background jobs of this process still running when the shutdown began. */
+  /** Background jobs of this process running when the shutdown began or started during it. */
   readonly running: number;
   /** Of those, the ones still unfinished when the grace period ran out: marked failed. */
   readonly interrupted: number;
@@ -102,6 +102,10 @@ export function jobService(store: JobStore, options: ServiceOptions = {}): JobSe
   const steps = options.steps ?? [25, 50, 75];
   // invariant: holds exactly the background jobs of this service that have not ended, by job id
   const background = new Map<string, Promise<void>>();
+  // Creates in flight, and the jobs whose create landed once a shutdown had begun (those after
+  // the grace period start stopped): the shutdown waits for the first and counts and marks the others.
+  const creates = new Set<Promise<unknown>>();
+  const startedLate = new Set<string>();
   const stop = new AbortController();
   setMaxListeners(0, stop.signal); // one listener per pausing job, removed when its pause ends
   let closing = false;
@@ -127,13 +131,18 @@ export function jobService(store: JobStore, options: ServiceOptions = {}): JobSe
         throw new HttpError(503, 'the service is shutting down');
       }
       let job;
+      const creating = store.create();
+      creates.add(creating);
       try {
-        job = await store.create();
+        job = await creating;
       } catch (e) {
         if (e instanceof StoreFullError) throw new HttpError(503, e.message);
         throw e;
+      } finally {
+        creates.delete(creating);
       }
       const id = job.id;
+      if (closing) startedLate.add(id);
       // A store error ends the job as failed (best effort), not 'running' until the next restart.
       const work = runJob(store, id, steps, options.stepMs ?? 10, stop.signal)
         .catch((e: unknown) => store.update(id, { status: 'failed', message: `failed: ${e instanceof Error ? e.message : String(e)}` }))
@@ -174,7 +183,12 @@ export function jobService(store: JobStore, options: ServiceOptions = {}): JobSe
     // Stop the rest, and wait until none can write any more: then marking them cannot be undone
     // by a late progress or 'done' write of their own.
     stop.abort();
-    const left = [...background.keys()];
+    const left = new Set(background.keys());
+    if (creates.size > 0) {
+      await Promise.allSettled(creates);
+      await new Promise((resolve) => setImmediate(resolve)); // their handlers have started their jobs
+    }
+    for (const id of startedLate) left.add(id);
     await Promise.all(background.values());
     let interrupted = 0;
     let unmarked = 0;
@@ -189,7 +203,7 @@ export function jobService(store: JobStore, options: ServiceOptions = {}): JobSe
     }
     server.closeAllConnections();
     await closed;
-    return { running, interrupted, unmarked };
+    return { running: running + startedLate.size, interrupted, unmarked };
   }
 
   return { server, running: () => background.size, shutdown };

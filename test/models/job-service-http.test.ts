@@ -149,6 +149,25 @@ describe('job service: shutdown', () => {
     }
   });
 
+  it('marks a job whose create was still in flight when the shutdown began, not leaving it running', async () => {
+    class SlowCreateStore extends SafeJobStore {
+      override async create() {
+        await new Promise((r) => setTimeout(r, 200));
+        return super.create();
+      }
+    }
+    const store = new SlowCreateStore(10);
+    const service = jobService(store, { steps: [50], stepMs: 5000 });
+    const port = await listen(service);
+    const created = fetch(`http://127.0.0.1:${port}/jobs`, { method: 'POST', body: '{}' });
+    await new Promise((r) => setTimeout(r, 50)); // the create is under way
+    const report = await service.shutdown(0);
+    expect((await created).status).toBe(202);
+    expect(report).toEqual({ running: 1, interrupted: 1, unmarked: 0 });
+    const [job] = await store.list();
+    expect(job).toMatchObject({ status: 'failed', message: INTERRUPTED_AT_SHUTDOWN });
+  });
+
   it('refuses new jobs with 503 on a connection still open during the grace period', async () => {
     const store = new SafeJobStore(10);
     const service = jobService(store, { steps: [50], stepMs: 300 });
