@@ -220,7 +220,7 @@ async function main(): Promise<void> {
     ({ values } = parseArgs({ options: { clients: { type: 'string', default: '20' }, requests: { type: 'string', default: '2000' },
       store: { type: 'string', default: `buggy,sqlite${haveRedisServer() ? ',redis' : ''}` } } }));
   } catch (e) {
-    fail(e instanceof Error ? e.message : String(e));
+    fail((e instanceof Error ? e.message : String(e)).split('\n')[0]!); // node's message can run to three lines
   }
   const clients = Number(values.clients);
   const requests = Number(values.requests);

@@ -40,7 +40,7 @@ try {
     db: { type: 'string', default: 'jobs.db' }, redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
     grace: { type: 'string', default: '5000' }, 'step-ms': { type: 'string', default: '10' }, help: { type: 'boolean', default: false } } }));
 } catch (e) {
-  usage(e instanceof Error ? e.message : String(e));
+  usage((e instanceof Error ? e.message : String(e)).split('\n')[0]!); // node's message can run to three lines
 }
 if (values.help) {
   process.stdout.write(HELP);

@@ -1,9 +1,11 @@
 // The job service as real processes on loopback: killed with kill -9 while jobs run and restarted
 // on the same store, and stopped with SIGTERM. SQLite in a temporary file; Redis on a private
 // redis-server the test starts (skipped when none is installed).
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTERRUPTED_AT_CRASH, INTERRUPTED_AT_SHUTDOWN } from '../../models/job-store/http.ts';
 import { haveRedisServer, startLocalRedis, type LocalRedis } from '../../models/job-store/local-redis.ts';
@@ -120,3 +122,27 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('serve.ts flags', () => {
+  const run = (args: string[]) => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'models/job-store/serve.ts', ...args], { cwd: fileURLToPath(new URL('../..', import.meta.url)) },
+      (error, out, err) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, out, err }));
+  });
+
+  it('--help describes the eviction promise and the shutdown, and exits 0', async () => {
+    const { code, out } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/at least 60 s after it finished/);
+    expect(out).toMatch(/410 Gone/);
+    expect(out).toMatch(/--grace MS/);
+  });
+
+  for (const args of [['--grace', '-1'], ['--step-ms', 'x'], ['--port', '70000'], ['--store', 'nope'], ['--bogus']]) {
+    it(`${args.join(' ')}: one line on stderr, exit 2`, async () => {
+      const { code, err } = await run(args);
+      expect(code).toBe(2);
+      expect(err.trim().split('\n')).toHaveLength(1);
+      expect(err).toMatch(/^serve: /);
+    });
+  }
+});
