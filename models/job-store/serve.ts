@@ -19,12 +19,15 @@ The seed's job service over HTTP on 127.0.0.1: POST /jobs, GET /jobs/:id, DELETE
   --redis URL     the Redis server (default redis://127.0.0.1:6379)
   --grace MS      on SIGTERM or SIGINT, how long running jobs may take to finish (default 5000)
   --step-ms MS    pause between a job's progress steps (default 10)
+  --skip-recovery do not mark jobs left pending or running failed at start: for a process that
+                  joins others already serving the same Redis (their jobs are running)
   --help          this text
 
 At most ${MAX_JOBS} jobs; a finished job stays readable at least ${MIN_READABLE_MS / 1000} s after it finished,
 then the oldest finished job may be evicted to make room: GET /jobs/:id answers 410 Gone for an
 evicted job, 404 for one that never existed or was deleted. At start, jobs that a stopped process
-left pending or running are marked failed ('${INTERRUPTED_AT_CRASH}').
+left pending or running are marked failed ('${INTERRUPTED_AT_CRASH}'),
+unless --skip-recovery.
 On SIGTERM or SIGINT the service stops accepting connections, lets running jobs finish within
 --grace, marks the rest failed as interrupted, closes the store and exits 0.
 `;
@@ -38,7 +41,8 @@ let values;
 try {
   ({ values } = parseArgs({ options: { port: { type: 'string', default: '8080' }, store: { type: 'string', default: 'sqlite' },
     db: { type: 'string', default: 'jobs.db' }, redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
-    grace: { type: 'string', default: '5000' }, 'step-ms': { type: 'string', default: '10' }, help: { type: 'boolean', default: false } } }));
+    grace: { type: 'string', default: '5000' }, 'step-ms': { type: 'string', default: '10' },
+    'skip-recovery': { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } }));
 } catch (e) {
   usage((e instanceof Error ? e.message : String(e)).split('\n')[0]!); // node's message can run to three lines
 }
@@ -69,7 +73,7 @@ if (make === undefined) usage(`--store must be one of ${Object.keys(stores).join
 let store: JobStore;
 try {
   store = await make();
-  if (store.recover) {
+  if (store.recover && !values['skip-recovery']) {
     const recovered = await store.recover(INTERRUPTED_AT_CRASH);
     process.stdout.write(`recovered ${recovered} job${recovered === 1 ? '' : 's'} left pending or running by a stopped process: marked failed\n`);
   }

@@ -88,6 +88,23 @@ for (const backend of backends) {
       expect((await second.exited).code).toBe(0);
     });
 
+    it('--skip-recovery: a process joining a running one leaves its running jobs alone; one without marks them', { timeout: 60_000 }, async () => {
+      const first = await start(['--step-ms', '20000', '--grace', '100']);
+      const ids = (await Promise.all(Array.from({ length: 3 }, () => post(first.base)))).map((r) => r.id!);
+      await until('every job runs', async () => (await list(first.base)).filter((j) => ids.includes(j.id) && j.status === 'running').length === ids.length);
+      const joining = await start(['--skip-recovery']);
+      expect(joining.output()).not.toMatch(/recovered/);
+      expect((await list(joining.base)).filter((j) => ids.includes(j.id)).map((j) => j.status)).toEqual(['running', 'running', 'running']);
+      joining.child.kill('SIGTERM');
+      expect((await joining.exited).code).toBe(0);
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const next = await start([]);
+      expect(next.output()).toMatch(/recovered 3 jobs/);
+      next.child.kill('SIGTERM');
+      expect((await next.exited).code).toBe(0);
+    });
+
     it('on SIGTERM, jobs that finish within --grace finish, and the service exits 0', { timeout: 60_000 }, async () => {
       const service = await start(['--step-ms', '200', '--grace', '10000']);
       const ids = (await Promise.all(Array.from({ length: 4 }, () => post(service.base)))).map((r) => r.id!);
