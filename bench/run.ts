@@ -1,6 +1,6 @@
 // `npm run bench [section…]`: every speed and search-power measurement, side by side in one run.
 // Prints markdown tables and writes bench/results.json. No timed assertions live in tests.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { writeFileAtomic } from '../src/atomic-write.ts';
 import { renderSection, type Section } from './lib.ts';
@@ -11,6 +11,7 @@ import { strategiesSection } from './sections/strategies.ts';
 import { instrumentSection } from './sections/instrument.ts';
 import { instrumentedSection } from './sections/instrumented.ts';
 import { racesSection } from './sections/races.ts';
+import { serviceSection } from './sections/service.ts';
 
 const SECTIONS: Record<string, () => Promise<Section | Section[]>> = {
   steps: stepsSection,
@@ -20,6 +21,7 @@ const SECTIONS: Record<string, () => Promise<Section | Section[]>> = {
   instrument: instrumentSection,
   instrumented: instrumentedSection,
   races: racesSection,
+  service: serviceSection,
 };
 
 // Sections contributed by other benchmark modules, each exporting `sections(): Promise<Section[]>`.
@@ -31,15 +33,17 @@ const OPTIONAL: Record<string, string> = {
 
 const wanted = process.argv.slice(2);
 const pick = (name: string) => wanted.length === 0 || wanted.includes(name);
-const results: { name: string; sections: Section[] }[] = [];
+interface Result { name: string; date?: string; machine?: string; sections: Section[] }
+const results: Result[] = [];
 const machine = `${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown cpu'}), ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
+const date = new Date().toISOString();
 console.log(`heddle benchmarks — ${new Date().toISOString().slice(0, 10)} — ${machine}\n`);
 
 for (const [name, run] of Object.entries(SECTIONS)) {
   if (!pick(name)) continue;
   const out = await run();
   const list = Array.isArray(out) ? out : [out];
-  results.push({ name, sections: list });
+  results.push({ name, date, machine, sections: list });
   for (const s of list) console.log(renderSection(s) + '\n');
 }
 for (const [name, path] of Object.entries(OPTIONAL)) {
@@ -47,9 +51,15 @@ for (const [name, path] of Object.entries(OPTIONAL)) {
   const mod = (await import(path)) as { sections?: () => Promise<Section[]> };
   if (typeof mod.sections !== 'function') continue;
   const list = await mod.sections();
-  results.push({ name, sections: list });
+  results.push({ name, date, machine, sections: list });
   for (const s of list) console.log(renderSection(s) + '\n');
 }
-writeFileAtomic(new URL('./results.json', import.meta.url).pathname,
-  JSON.stringify({ date: new Date().toISOString(), machine, results }, null, 2) + '\n');
+// A run of some sections replaces theirs and keeps the other sections' last results. Each result
+// carries its own date and machine; the top-level ones stay those of the last full run.
+const file = new URL('./results.json', import.meta.url).pathname;
+type Results = { date: string; machine: string; results: Result[] };
+const last: Results | undefined = wanted.length > 0 && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Results) : undefined;
+const kept = last?.results ?? [];
+const merged = [...kept.map((old) => results.find((r) => r.name === old.name) ?? old), ...results.filter((r) => !kept.some((old) => old.name === r.name))];
+writeFileAtomic(file, JSON.stringify({ date: last?.date ?? date, machine: last?.machine ?? machine, results: merged }, null, 2) + '\n');
 console.log('wrote bench/results.json');

@@ -12,14 +12,32 @@ export async function startJob(store: JobStore, steps: readonly number[] = [50])
   return { job, background };
 }
 
-/** The background work: running, progress at each step, then done with progress 100. */
-export async function runJob(store: JobStore, id: string, steps: readonly number[], stepMs = 10): Promise<void> {
+/**
+ * The background work: running, progress at each step, then done with progress 100. With `stop`
+ * (the service's shutdown), an abort ends a pause early and the task returns before its next
+ * write, leaving the job as it is for the caller to mark; the scenarios never pass one.
+ */
+export async function runJob(store: JobStore, id: string, steps: readonly number[], stepMs = 10, stop?: AbortSignal): Promise<void> {
   if (!(await store.update(id, { status: 'running', message: 'started', progress: 0 }))) return;
   for (const progress of steps) {
-    await sleep(stepMs);
-    if (!(await store.update(id, { progress, message: `at ${progress}%` }))) return;
+    await (stop ? untilAborted(sleep(stepMs), stop) : sleep(stepMs));
+    if (stop?.aborted || !(await store.update(id, { progress, message: `at ${progress}%` }))) return;
   }
+  if (stop?.aborted) return;
   await store.update(id, { status: 'done', message: 'finished', progress: 100 });
+}
+
+/** `pause`, or sooner once `stop` is aborted. */
+function untilAborted(pause: Promise<void>, stop: AbortSignal): Promise<void> {
+  if (stop.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      stop.removeEventListener('abort', done);
+      resolve();
+    };
+    stop.addEventListener('abort', done);
+    void pause.then(done);
+  });
 }
 
 export function jobStatus(store: JobStore, id: string): Promise<Job | undefined> {

@@ -5,7 +5,7 @@ import { jobService, MAX_BODY } from '../../models/job-store/http.ts';
 import { consistent, type Job } from '../../models/job-store/types.ts';
 
 const store = new SafeJobStore(5);
-const server = jobService(store, { steps: [50], stepMs: 5 });
+const { server } = jobService(store, { steps: [50], stepMs: 5 });
 let base = '';
 
 beforeAll(async () => {
