@@ -102,8 +102,11 @@ export function findRaces(events: readonly DporEvent[], firstNew: number, depend
       const direct = preds[j]!.every((k) => k === i || !hb(i, k)
         || (events[k]!.task !== ej.task && dependent(events[k]!, ej) && !canRunFirst(k, j)));
       if (!direct || !canRunFirst(i, j)) continue;
+      // notdep(i): every later event of the execution that does not happen after i — those after
+      // j too (Abdulla et al. define it over the whole execution): a sequence cut at j leaves the
+      // rest to a free choice, and a sleeping task then counts as a weak initial of it wrongly.
       const sequence: number[] = [];
-      for (let k = i + 1; k < j; k++) if (!hb(i, k)) sequence.push(k);
+      for (let k = i + 1; k < n; k++) if (k !== j && !hb(i, k)) sequence.push(k);
       sequence.push(j);
       races.push({ first: i, sequence });
     }

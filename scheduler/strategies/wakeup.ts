@@ -45,11 +45,10 @@ export function weakInitial(p: TaskId, event: DporEvent, v: readonly DporEvent[]
  * Inserts sequence `v` under `root` (the children of a state), unless an existing branch already
  * covers it: walking down, a child whose task is an initial of what is left of `v` consumes that
  * event; a child whose task is not in it and commutes with all of it is passed through; `v`
- * used up is covered. Otherwise what is left becomes a new branch, after the existing ones — also
- * below a leaf: the paper takes a leaf reached as covering `v` (exploring on from it would reach
- * `v`'s trace), but heddle's events carry what a step did after its op, and on the indexer
- * benchmark under instrumentation that shortcut lost 4 of 64 traces; going on below the leaf
- * only chooses how its subtree starts.
+ * used up, or a leaf reached, covers it. Otherwise what is left becomes a new branch, after the
+ * existing ones. (That a leaf covers `v` needs `v` to be the whole notdep sequence — every later
+ * event that does not depend on the race's first, not only those before its second: see
+ * findRaces.)
  * The events of `v` are those of one execution, compared with each other as they are; what is
  * stored is `remember(event)`, the form in which later executions can compare with it.
  */
@@ -57,8 +56,10 @@ export function insertSequence(root: WakeupNode[], v: readonly DporEvent[], depe
   remember: (event: DporEvent) => DporEvent): boolean {
   let children = root;
   let rest = [...v];
+  let top = true;
   for (;;) {
     if (rest.length === 0) return false;
+    if (!top && children.length === 0) return false; // a leaf: exploring on from it reaches v's trace
     let next: WakeupNode | null = null;
     for (const child of children) {
       const k = initialIndex(child.task, rest, dependent);
@@ -77,6 +78,7 @@ export function insertSequence(root: WakeupNode[], v: readonly DporEvent[], depe
       return true;
     }
     children = next.children;
+    top = false;
   }
 }
 
