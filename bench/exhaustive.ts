@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { explore, type ExploreOptions, type ExploreResult, type Scenario } from 'heddle';
-import { deadlock, lastzero, lostUpdate, readers } from '../scenarios/benchmarks/programs.ts';
+import { deadlock, filesystem, indexer, lastzero, lostUpdate, readers } from '../scenarios/benchmarks/programs.ts';
 import { renderSection, type Section } from './lib.ts';
 
 /** Optimal (Mazurkiewicz) trace counts from ../shared/benchmarks/README.md. */
@@ -19,6 +19,26 @@ const OPTIMAL: [string, () => Scenario, number][] = [
   ['readers(2)', () => readers(2), 4],
   ['readers(3)', () => readers(3), 8],
   ['readers(5)', () => readers(5), 32],
+];
+
+/**
+ * DPOR's work before the wakeup trees (source-DPOR with sleep sets, commit 187836f), measured on
+ * 2026-12-01 side by side with the code after them on this machine (2 shared cores), best of four
+ * runs each: traces per second and executions cut short by sleep sets. A fixed record of code
+ * that is gone; the columns after it are measured by every run.
+ */
+const BEFORE: Record<string, { perSecond: number; blocked: number }> = {
+  'lastzero(10)': { perSecond: 6640, blocked: 7382 },
+  'readers(12)': { perSecond: 18017, blocked: 12 },
+  'filesystem(18)': { perSecond: 28, blocked: 6282 },
+  'indexer(13)': { perSecond: 3182, blocked: 19 },
+};
+
+const WORK: [string, () => Scenario, number][] = [
+  ['lastzero(10)', () => lastzero(10), 3328],
+  ['readers(12)', () => readers(12), 4096],
+  ['filesystem(18)', () => filesystem(18), 32],
+  ['indexer(13)', () => indexer(13), 64],
 ];
 
 const BUGGY: [string, () => Scenario][] = [
@@ -63,8 +83,24 @@ export async function sections(): Promise<Section[]> {
     bugs.push([name, make().options.expect ?? 'pass', dpor.failure?.kind ?? 'none', dpor.schedulesRun, dpor.failure?.preemptions ?? '',
       dfs.failure?.kind ?? 'none', dfs.schedulesRun, dfs.failure?.preemptions ?? '']);
   }
+  const work: (string | number)[][] = [];
+  for (const [name, make, traces] of WORK) {
+    const dpor = await timed(make, { strategy: 'dpor' });
+    const before = BEFORE[name]!;
+    work.push([name, traces, dpor.result.schedulesRun, dpor.result.pruned, Math.round(dpor.perSecond), before.blocked, before.perSecond,
+      `${(dpor.perSecond / before.perSecond).toFixed(1)}×`]);
+  }
   const memory = dfsMemory();
+  const dporMemory = dporMillion();
   return [{
+    title: 'DPOR: work per trace, with wakeup trees and before them',
+    columns: ['program', 'traces', 'explored', 'blocked', 'traces/s', 'blocked before', 'traces/s before', 'speed-up'],
+    rows: work,
+    notes: ['"blocked": executions that ended with every runnable task asleep (pruned), work that explores no trace. "Before": ' +
+      'source-DPOR with sleep sets (commit 187836f), measured on 2026-12-01 side by side on this machine, best of four runs. ' +
+      'Goals (issue #18): ≥ 2× the traces/s of lastzero(10) and ≥ 20× those of filesystem(18). The programs run uninstrumented ' +
+      'here; under instrumentation a few executions of filesystem and indexer are blocked (docs/strategies.md).', dporMemory],
+  }, {
     title: 'Exhaustive search: DPOR against the optimal trace counts, DFS against DPOR',
     columns: ['program', 'optimal', 'dpor traces', 'dpor pruned', 'dpor ÷ optimal', 'dfs schedules', 'dfs ÷ dpor', 'dpor traces/s', 'dfs schedules/s'],
     rows,
@@ -92,6 +128,18 @@ function dfsMemory(): string {
   const m = JSON.parse(out.trim().split('\n').pop()!) as { schedules: number; seconds: number; peakMb: number };
   return `DFS memory: ${m.schedules.toLocaleString('en')} schedules of lastzero(4) in a fresh process, ${m.seconds.toFixed(0)} s ` +
     `(${Math.round(m.schedules / m.seconds).toLocaleString('en')}/s); peak RSS ${m.peakMb.toFixed(0)} MB (goal < 200 MB).`;
+}
+
+/** A million DPOR traces of readers(20) (2^20 in all), in a fresh process: peak resident memory. */
+function dporMillion(): string {
+  const code = `import { explore } from 'heddle'; import { readers } from './scenarios/benchmarks/programs.ts';
+    const t0 = performance.now();
+    const r = await explore(readers(20), { strategy: 'dpor', maxSchedules: 1_000_000, shrink: false });
+    console.log(JSON.stringify({ traces: r.schedulesRun, blocked: r.pruned, seconds: (performance.now() - t0) / 1000, peakMb: process.resourceUsage().maxRSS / 1024 }));`;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8' });
+  const m = JSON.parse(out.trim().split('\n').pop()!) as { traces: number; blocked: number; seconds: number; peakMb: number };
+  return `DPOR memory: ${m.traces.toLocaleString('en')} traces of readers(20) in a fresh process, ${m.seconds.toFixed(0)} s ` +
+    `(${Math.round(m.traces / m.seconds).toLocaleString('en')}/s, ${m.blocked} blocked); peak RSS ${m.peakMb.toFixed(0)} MB (goal ≤ 200 MB).`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
