@@ -1,5 +1,5 @@
 import { FixedDraws } from '../draws.ts';
-import { SpineSplit, type Frame, type SpineUnit } from '../dfs-split.ts';
+import { SpineSplit, type Frame, type SpineUnit } from './dfs-split.ts';
 import { ScheduleDivergence, type ChoiceContext, type Strategy } from '../strategy.ts';
 import type { TaskId } from '../types.ts';
 

@@ -1,6 +1,6 @@
 import { dependent, rememberEvent, type Access, type DporEvent } from '../dependence.ts';
 import { FixedDraws } from '../draws.ts';
-import { branch, SubtreeSplit, type Frame } from '../dpor-split.ts';
+import { branch, SubtreeSplit, type Frame } from './dpor-split.ts';
 import { checkSlice, PruneExecution, ScheduleDivergence, type ChoiceContext, type Strategy } from '../strategy.ts';
 import { findRaces, type Race } from './dpor-races.ts';
 import { insertSequence, weakInitial, type Dependence, type WakeupNode } from './wakeup.ts';

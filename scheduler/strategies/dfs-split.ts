@@ -1,7 +1,7 @@
 // The DFS search path, and the split of the DFS tree into units that slices (workers, shards)
 // explore apart.
-import { checkSlice } from './strategy.ts';
-import type { TaskId } from './types.ts';
+import { checkSlice } from '../strategy.ts';
+import type { TaskId } from '../types.ts';
 
 /** One scheduling point on the current DFS path. */
 export interface Frame {

@@ -1,8 +1,8 @@
 // DPOR's search state, and its split into subtrees that slices (workers, shards) explore apart.
-import { rememberEvent, type Access, type DporEvent } from './dependence.ts';
-import { checkSlice } from './strategy.ts';
-import type { WakeupNode } from './strategies/wakeup.ts';
-import type { TaskId } from './types.ts';
+import { rememberEvent, type Access, type DporEvent } from '../dependence.ts';
+import { checkSlice } from '../strategy.ts';
+import type { WakeupNode } from './wakeup.ts';
+import type { TaskId } from '../types.ts';
 
 /** One state on the current path. */
 export interface Frame {
