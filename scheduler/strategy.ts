@@ -28,31 +28,26 @@ export interface ChoiceContext {
 }
 
 /**
- * A strategy picks the next task at each scheduling point. Kept tiny on purpose (Shuttle's
- * Scheduler trait has three methods); decorators add statistics or checks around it.
+ * A strategy picks the next task at each scheduling point: the whole contract an execution
+ * needs (Shuttle's Scheduler trait has three methods). What a search says of itself, and being
+ * split into slices, are optional capabilities (SearchReport, Sliceable) that explore reads
+ * when a strategy has them; decorators add statistics or checks around it.
  */
 export interface Strategy {
   readonly name: string;
   /** Prepare the next execution. False when the search is over (exhaustive ones finish). */
   newExecution(): boolean;
-  /**
-   * Pass over the next execution without preparing it: another slice of a split search runs it.
-   * Afterwards the strategy must be where `newExecution` would have left it, so that later
-   * executions are the same however the search is split. Sampling strategies only advance their
-   * seeds; without this method a slice prepares the execution and drops it.
-   */
-  skipExecution?(): boolean;
   nextTask(ctx: ChoiceContext): TaskId;
   /** A draw in [0, 1) for the code under test (heddle's `random()`). */
   nextRandom(): number;
   /** Told the result of each execution; exhaustive strategies use it to plan the next one. */
   endExecution?(result: ExecutionResult): void;
+}
+
+/** What a search says of itself, for reports: its claim, and how to rerun one of its executions. */
+export interface SearchReport {
   /** For a strategy that mixes others (portfolio): the one that runs the current execution. */
   readonly activeName?: string;
-  /** The current execution only serves the search (it belongs to another slice, or probes): not counted, not reported. */
-  readonly probeOnly?: boolean;
-  /** The current execution's place in the whole (unsplit) search; the lowest failing one is reported. */
-  readonly executionIndex?: number;
   /** For seeded strategies: the seed that replays the current execution on its own. */
   readonly executionSeed?: string;
   /** CLI flags besides --strategy and --seed that the seed needs to rerun the current execution (pct's --depth). */
@@ -67,8 +62,26 @@ export interface Strategy {
   coverage?(schedules: number): string;
 }
 
+/** The capability of a search split into slices (worker threads, `--shard`), each run apart. */
+export interface Sliceable {
+  /** The current execution only serves the search (it belongs to another slice, or probes): not counted, not reported. */
+  readonly probeOnly?: boolean;
+  /** The current execution's place in the whole (unsplit) search; the lowest failing one is reported. */
+  readonly executionIndex?: number;
+  /**
+   * Pass over the next execution without preparing it: another slice of a split search runs it.
+   * Afterwards the strategy must be where `newExecution` would have left it, so that later
+   * executions are the same however the search is split. Sampling strategies only advance their
+   * seeds; without this method a slice prepares the execution and drops it.
+   */
+  skipExecution?(): boolean;
+}
+
+/** A strategy as explore drives it: the contract, and whichever capabilities it has. */
+export type SearchStrategy = Strategy & SearchReport & Sliceable;
+
 /** Passes over the strategy's next execution, the cheap way when it has one. */
-export function skipExecution(strategy: Strategy): boolean {
+export function skipExecution(strategy: SearchStrategy): boolean {
   return strategy.skipExecution?.() ?? strategy.newExecution();
 }
 

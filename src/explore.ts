@@ -2,7 +2,7 @@ import { encodeToken, traceHash } from '../scheduler/codec.ts';
 import { ReplayStrategy } from '../scheduler/strategies/replay.ts';
 import { withFailure } from '../scheduler/record.ts';
 import { ShardStrategy } from '../scheduler/strategies/shard.ts';
-import type { Strategy } from '../scheduler/strategy.ts';
+import type { SearchStrategy } from '../scheduler/strategy.ts';
 import { describeRace, describeRaceWarning } from '../scheduler/detectors/race.ts';
 import type { ExecutionFailure, ExecutionResult } from '../scheduler/types.ts';
 import type { Scenario } from './scenario.ts';
@@ -47,7 +47,7 @@ export interface ExploreOptions {
   /** Overrides the scenario's maxSteps. */
   readonly maxSteps?: number;
   /** A ready strategy instead of a named one (tests, custom strategies). */
-  readonly strategyInstance?: Strategy;
+  readonly strategyInstance?: SearchStrategy;
   /** Look for a failing schedule with fewer preemptions before reporting (default true). */
   readonly shrink?: boolean;
   /**
@@ -162,7 +162,7 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
     ...(s.options.environment && !isInstrumented(s.body) ? { conservative: true } : {}),
   });
   // Sampling strategies are sliced by execution index; an exhaustive one splits its own tree.
-  const strategy: Strategy = options.shard && !exhaustive
+  const strategy: SearchStrategy = options.shard && !exhaustive
     ? new ShardStrategy(base, options.shard.index, options.shard.count, iterations) : base;
   let index = -1;
   const maxSteps = maxStepsOf(s, options);

@@ -20,7 +20,7 @@ export { spawn, yieldNow, sleep, now, random } from './primitives/task.ts';
 export type { TaskHandle } from './primitives/task.ts';
 export { formatFailure, formatTrace } from './report/text.ts';
 export type { FailureKind, TraceStep, TaskId } from '../scheduler/types.ts';
-export type { Strategy, ChoiceContext } from '../scheduler/strategy.ts';
+export type { Strategy, SearchReport, Sliceable, SearchStrategy, ChoiceContext } from '../scheduler/strategy.ts';
 export { linearizability, classModel, historyTable } from './linearizability/scenario.ts';
 export type { LinSpec, LinOperation, ClassState } from './linearizability/scenario.ts';
 export { checkHistory, ModelKeyError } from './linearizability/checker.ts';

@@ -4,7 +4,7 @@ import { PctStrategy } from '../scheduler/strategies/pct.ts';
 import { PortfolioStrategy } from '../scheduler/strategies/portfolio.ts';
 import { PosStrategy } from '../scheduler/strategies/pos.ts';
 import { RandomStrategy } from '../scheduler/strategies/random.ts';
-import type { Strategy } from '../scheduler/strategy.ts';
+import type { SearchStrategy } from '../scheduler/strategy.ts';
 
 export const STRATEGY_NAMES = ['portfolio', 'random', 'pct', 'pos', 'dfs', 'dpor'] as const;
 
@@ -31,7 +31,7 @@ export interface StrategyOptions {
   readonly conservative?: boolean;
 }
 
-export function makeStrategy(name: StrategyName, options: StrategyOptions): Strategy {
+export function makeStrategy(name: StrategyName, options: StrategyOptions): SearchStrategy {
   const { seed } = options;
   switch (name) {
     case 'random':

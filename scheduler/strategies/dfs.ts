@@ -1,6 +1,6 @@
 import { FixedDraws } from '../draws.ts';
 import { SpineSplit, type Frame, type SpineUnit } from './dfs-split.ts';
-import { ScheduleDivergence, type ChoiceContext, type Strategy } from '../strategy.ts';
+import { ScheduleDivergence, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
 import type { TaskId } from '../types.ts';
 
 export interface DfsOptions {
@@ -24,7 +24,7 @@ export interface DfsOptions {
  * unit fixes a root, the choices its schedules begin with, and the search backtracks only below it.
  * A slice also keeps its units' roots: O(units × depth), at most 2^16 units.
  */
-export class DfsStrategy implements Strategy {
+export class DfsStrategy implements SearchStrategy {
   readonly name = 'dfs';
   private readonly path: Frame[] = [];
   private started = false;

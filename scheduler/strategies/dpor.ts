@@ -1,7 +1,7 @@
 import { dependent, rememberEvent, type Access, type DporEvent } from '../dependence.ts';
 import { FixedDraws } from '../draws.ts';
 import { branch, SubtreeSplit, type Frame } from './dpor-split.ts';
-import { checkSlice, PruneExecution, ScheduleDivergence, type ChoiceContext, type Strategy } from '../strategy.ts';
+import { checkSlice, PruneExecution, ScheduleDivergence, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
 import { findRaces, type Race } from './dpor-races.ts';
 import { insertSequence, weakInitial, type Dependence, type WakeupNode } from './wakeup.ts';
 import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
@@ -32,7 +32,7 @@ const ASLEEP = new PruneExecution('every runnable task is asleep: this trace was
  * a set, a put) does not hide an earlier race with the op before it (two lock operations of one
  * mutex race even though an unlock lies between them).
  */
-export class DporStrategy implements Strategy {
+export class DporStrategy implements SearchStrategy {
   readonly name = 'dpor';
   private readonly path: Frame[] = [];
   /** Frames below this index are replayed as they are; new frames start at it. */
@@ -50,8 +50,6 @@ export class DporStrategy implements Strategy {
   /** Splitting into subtrees at the first branching step, for slices of a split search (see SubtreeSplit). */
   private readonly split: SubtreeSplit | null;
   private executions = 0;
-  /** Planned steps that turned out not to be runnable: each made the search fall back to all runnable tasks there. */
-  misses = 0;
 
   private readonly dependent: Dependence;
 
@@ -142,7 +140,6 @@ export class DporStrategy implements Strategy {
       if (!ctx.runnable.includes(first.task) || sleep.has(first.task)) {
         // The plan cannot be followed here (heddle's model of when an op can run missed a case):
         // every runnable task becomes a branch, as a search without wakeup trees would do.
-        this.misses++;
         wakeup = ctx.runnable.filter((t) => !sleep.has(t)).map(branch);
         if (wakeup.length === 0) throw ASLEEP;
       }
@@ -215,7 +212,6 @@ export class DporStrategy implements Strategy {
     // time passing, cannot: time is not an event). With none, every runnable task is a branch.
     const start = v.findIndex((e, k) => frame.runnable.includes(e.task) && v.slice(0, k).every((d) => !this.dependent(d, e)));
     if (start < 0) {
-      this.misses++;
       for (const t of frame.runnable) {
         if (!frame.sleep.has(t) && !frame.done.has(t) && !frame.wakeup.some((b) => b.task === t)) frame.wakeup.push(branch(t));
       }

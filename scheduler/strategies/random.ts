@@ -1,5 +1,5 @@
 import seedrandom from 'seedrandom';
-import type { ChoiceContext, Strategy } from '../strategy.ts';
+import type { ChoiceContext, SearchStrategy } from '../strategy.ts';
 import type { TaskId } from '../types.ts';
 
 /** A PRNG from seedrandom: the only source of randomness in heddle. */
@@ -47,7 +47,7 @@ export class SeedSequence {
  * A strategy driven by one PRNG per execution, seeded from the run's seed sequence (`salt`
  * keeps strategies that share a seed from drawing the same numbers).
  */
-export abstract class SeededStrategy implements Strategy {
+export abstract class SeededStrategy implements SearchStrategy {
   abstract readonly name: string;
   private readonly seeds: SeedSequence;
   protected rng: Prng;

@@ -1,4 +1,4 @@
-import { checkSlice, skipExecution, type ChoiceContext, type Strategy } from '../strategy.ts';
+import { checkSlice, skipExecution, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
 import type { ExecutionResult, TaskId } from '../types.ts';
 
 /**
@@ -8,12 +8,12 @@ import type { ExecutionResult, TaskId } from '../types.ts';
  * split. The first `probes` executions run in every slice — adaptive strategies (PCT's step
  * estimate) calibrate on them — but count only in their own slice (`probeOnly` elsewhere).
  */
-export class ShardStrategy implements Strategy {
+export class ShardStrategy implements SearchStrategy {
   private at = -1;
   probeOnly = false;
 
   constructor(
-    private readonly inner: Strategy,
+    private readonly inner: SearchStrategy,
     readonly index: number,
     readonly count: number,
     private readonly limit: number,

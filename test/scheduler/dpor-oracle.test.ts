@@ -8,7 +8,7 @@ import { searchPlan, type Search } from '../support/oracle/heddle-run.ts';
 import { FAMILIES, parsePlan, planText, randomPlan, type Family, type Plan } from '../support/oracle/plan.ts';
 import { DporStrategy } from '../../scheduler/strategies/dpor.ts';
 import { DfsStrategy } from '../../scheduler/strategies/dfs.ts';
-import type { ChoiceContext, Strategy } from '../../scheduler/strategy.ts';
+import type { ChoiceContext, SearchStrategy } from '../../scheduler/strategy.ts';
 import type { ExecutionResult, PendingOp, TraceStep } from '../../scheduler/types.ts';
 
 /** Random plans checked per family (seeds 1…N; 5 to 8 ops each, besides main's final joins). */
@@ -196,9 +196,9 @@ describe('dpor on the minimal plans', () => {
  * changing what the strategy is shown (its pending ops and traces), not its code. The oracle
  * must catch it; the old test, which grouped traces with heddle's own dependence, could not.
  */
-class WritesSeenAsReads implements Strategy {
+class WritesSeenAsReads implements SearchStrategy {
   readonly name = 'dpor-misreading-writes';
-  constructor(private readonly inner: Strategy) {}
+  constructor(private readonly inner: SearchStrategy) {}
   get complete() { return this.inner.complete; }
   get probeOnly() { return this.inner.probeOnly; }
   newExecution() { return this.inner.newExecution(); }

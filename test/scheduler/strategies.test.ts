@@ -5,7 +5,7 @@ import { lostUpdate, oppositeLocks } from '../fixtures/programs.ts';
 import { threeOrderings } from '../../scenarios/deep/three-orderings.ts';
 import { makeStrategy } from '../../src/strategies.ts';
 import { ShardStrategy } from '../../scheduler/strategies/shard.ts';
-import type { Strategy } from '../../scheduler/strategy.ts';
+import type { SearchStrategy } from '../../scheduler/strategy.ts';
 
 const SAMPLING: StrategyName[] = ['random', 'pct', 'pos', 'portfolio'];
 
@@ -79,7 +79,7 @@ describe('sampling strategies', () => {
 
   for (const name of ['random', 'pct', 'pos', 'portfolio'] as const) {
     it(`${name}: a slice skips the executions of other slices and still runs the unsplit seeds`, () => {
-      const seedsOf = (s: Strategy, n: number) => {
+      const seedsOf = (s: SearchStrategy, n: number) => {
         const out: string[] = [];
         for (let i = 0; i < n && s.newExecution(); i++) out.push(`${s.executionIndex ?? i}:${s.executionSeed}`);
         return out;

@@ -1,12 +1,12 @@
-import type { ChoiceContext, Strategy } from 'heddle';
+import type { ChoiceContext, SearchStrategy } from 'heddle';
 import type { ExecutionResult } from '../../scheduler/types.ts';
 
 /**
  * Wraps a strategy and shows every explored execution to `see` (probes of a split search and
  * pruned executions are skipped: they are not explored schedules).
  */
-export class Observing implements Strategy {
-  constructor(private readonly inner: Strategy, private readonly see: (result: ExecutionResult) => void) {}
+export class Observing implements SearchStrategy {
+  constructor(private readonly inner: SearchStrategy, private readonly see: (result: ExecutionResult) => void) {}
   get name() { return this.inner.name; }
   get complete() { return this.inner.complete; }
   get probeOnly() { return this.inner.probeOnly; }

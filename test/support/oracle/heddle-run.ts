@@ -1,7 +1,7 @@
 // A plan (plan.ts) run by heddle: a scenario over heddle's primitives that logs each op of the
 // plan as it takes effect, and a driver that runs a strategy to the end of its search, failed
 // executions included, mapping every explored execution to the interpreter's class.
-import { Event, Mutex, Queue, scenario, Semaphore, Shared, spawn, type Scenario, type Strategy, type TaskHandle } from 'heddle';
+import { Event, Mutex, Queue, scenario, Semaphore, Shared, spawn, type Scenario, type SearchStrategy, type TaskHandle } from 'heddle';
 import { markPure } from '../../../src/instrument/builtins.ts';
 import { runExecution } from '../../../src/run.ts';
 import { replayLog, type OpEvent, type Run } from './interpreter.ts';
@@ -132,7 +132,7 @@ export interface Search {
  * told to the strategy (Execution.finish calls endExecution) and mapped to its class. A log that
  * is not a maximal execution of the plan throws (a bug of the mapping, not of the strategy).
  */
-export async function searchPlan(plan: Plan, strategy: Strategy, limit = 100_000): Promise<Search> {
+export async function searchPlan(plan: Plan, strategy: SearchStrategy, limit = 100_000): Promise<Search> {
   const log = new OpLog();
   const s = planScenario(plan, log);
   const runs: Run[] = [];
