@@ -52,6 +52,19 @@ const DFS_CAP = 200_000;
 /** Each rate is measured over repeated runs of at least this long. */
 const MIN_MS = 300;
 
+/** Four runs of a whole DPOR search, as the BEFORE record was measured: the first result and the best rate. */
+async function bestOfFour(s: () => Scenario): Promise<{ result: ExploreResult; perSecond: number }> {
+  let result: ExploreResult | null = null;
+  let best = 0;
+  for (let k = 0; k < 4; k++) {
+    const t0 = performance.now();
+    const r = await explore(s(), { strategy: 'dpor', shrink: false });
+    best = Math.max(best, (r.schedulesRun / (performance.now() - t0)) * 1000);
+    result ??= r;
+  }
+  return { result: result!, perSecond: best };
+}
+
 /** Runs a search until MIN_MS have passed; the result of the first run and the rate over all. */
 async function timed(s: () => Scenario, options: ExploreOptions): Promise<{ result: ExploreResult; perSecond: number }> {
   const t0 = performance.now();
@@ -85,7 +98,7 @@ export async function sections(): Promise<Section[]> {
   }
   const work: (string | number)[][] = [];
   for (const [name, make, traces] of WORK) {
-    const dpor = await timed(make, { strategy: 'dpor' });
+    const dpor = await bestOfFour(make);
     const before = BEFORE[name]!;
     work.push([name, traces, dpor.result.schedulesRun, dpor.result.pruned, Math.round(dpor.perSecond), before.blocked, before.perSecond,
       `${(dpor.perSecond / before.perSecond).toFixed(1)}×`]);
@@ -97,7 +110,8 @@ export async function sections(): Promise<Section[]> {
     columns: ['program', 'traces', 'explored', 'blocked', 'traces/s', 'blocked before', 'traces/s before', 'speed-up'],
     rows: work,
     notes: ['"blocked": executions that ended with every runnable task asleep (pruned), work that explores no trace. "Before": ' +
-      'source-DPOR with sleep sets (commit 187836f), measured on 2026-12-01 side by side on this machine, best of four runs. ' +
+      'source-DPOR with sleep sets (commit 187836f), measured on 2026-12-01 side by side on this machine; both columns are ' +
+      'the best of four whole searches. ' +
       'Goals (issue #18): ≥ 2× the traces/s of lastzero(10) and ≥ 20× those of filesystem(18). The programs run uninstrumented ' +
       'here; under instrumentation a few executions of filesystem and indexer are blocked (docs/strategies.md).', dporMemory],
   }, {
