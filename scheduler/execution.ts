@@ -614,9 +614,8 @@ export class Execution {
   private finish(failure: ExecutionFailure | null, pruned = false): void {
     if (this.finished) return;
     const tasks = this.table.all.map((t): TaskInfo => ({ id: t.id, name: t.name }));
-    const result = this.record.result(failure, tasks, this.objects, this.table.get(0)?.result, pruned);
-    const blockedOps = this.table.all.flatMap((t) => (t.done || t.pending === null ? [] : [{ task: t.id, kind: t.pending.kind, object: t.pending.object }]));
-    if (blockedOps.length > 0 && !pruned) result.blockedOps = blockedOps;
+    const blockedOps = pruned ? [] : this.table.all.flatMap((t) => (t.done || t.pending === null ? [] : [{ task: t.id, kind: t.pending.kind, object: t.pending.object }]));
+    const result = this.record.result(failure, tasks, this.objects, this.table.get(0)?.result, pruned, blockedOps.length > 0 ? blockedOps : undefined);
     this.finishedWith = result;
     this.running = null;
     this.starting = null;

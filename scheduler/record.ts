@@ -34,9 +34,9 @@ export class ExecutionRecord {
 
   /** The result; TraceStep objects are built only if someone reads `trace`. */
   result(failure: ExecutionFailure | null, tasks: TaskInfo[], objects: readonly ObjectInfo[], value: unknown,
-    pruned: boolean): RecordedResult {
+    pruned: boolean, blockedOps?: ExecutionResult['blockedOps']): ExecutionResult {
     return new RecordedResult(this.trace, failure, { choices: this.choices, randoms: this.randoms }, tasks, objects,
-      this.preemptions, this.races, this.atomicity, value, pruned, this.uncontrolled, this.unseen, this.branches);
+      this.preemptions, this.races, this.atomicity, value, pruned, this.uncontrolled, this.unseen, this.branches, blockedOps);
   }
 }
 
@@ -49,7 +49,6 @@ export class ExecutionRecord {
  */
 export class RecordedResult implements ExecutionResult {
   private built: TraceStep[] | null = null;
-  blockedOps?: ExecutionResult['blockedOps'];
 
   constructor(
     private readonly log: TraceLog,
@@ -65,6 +64,7 @@ export class RecordedResult implements ExecutionResult {
     readonly uncontrolled: readonly string[],
     readonly unseen: number,
     readonly branches: number,
+    readonly blockedOps: ExecutionResult['blockedOps'],
   ) {}
 
   get steps(): number {
@@ -78,7 +78,7 @@ export class RecordedResult implements ExecutionResult {
   /** The same execution, ended by another failure (a verdict, a race reported as the failure). */
   withFailure(failure: ExecutionFailure | null): RecordedResult {
     return new RecordedResult(this.log, failure, this.schedule, this.tasks, this.objects, this.preemptions, this.races,
-      this.atomicity, this.value, this.pruned, this.uncontrolled, this.unseen, this.branches);
+      this.atomicity, this.value, this.pruned, this.uncontrolled, this.unseen, this.branches, this.blockedOps);
   }
 }
 
