@@ -3,15 +3,17 @@ import { describeOp, type OpDescriptor } from '../ops.ts';
 import type { ObjectInfo, TaskId } from '../types.ts';
 import { enabledAfter } from './enabling.ts';
 
-/** A race to reverse: the index of its first event, and the events of the reversing sequence (notdep(first) then the second). */
+/** A race to reverse: the index of its first event, and the reversing sequence (notdep(first) then the second). */
 export interface Race {
   readonly first: number;
-  readonly sequence: readonly number[];
+  readonly sequence: readonly DporEvent[];
 }
 
 /**
  * The races of an execution whose second event is at or after `firstNew` (earlier ones were
- * found when that prefix first ran).
+ * found when that prefix first ran), and those of each `waiting` op: an op a task was still
+ * waiting to perform when the execution ended (a deadlock), placed after the events alone — in
+ * another order it could run, so its races are reversed too.
  *
  * Happens-before is computed with one vector clock per event, from each event's immediate
  * predecessors: its task's previous event, the earlier events it depends on (found through the
@@ -23,8 +25,10 @@ export interface Race {
  * Spawn and join order tasks but never race.
  */
 export function findRaces(events: readonly DporEvent[], firstNew: number, dependent: (a: DporEvent, b: DporEvent) => boolean,
-  conservative: boolean, objects: readonly ObjectInfo[], runnableAt: (step: number, task: TaskId) => boolean): Race[] {
+  conservative: boolean, objects: readonly ObjectInfo[], runnableAt: (step: number, task: TaskId) => boolean,
+  waiting: readonly DporEvent[] = []): Race[] {
   const n = events.length;
+  const all = [...events]; // the events, and while its races are found, one waiting op at index n
   const clocks: number[][] = [];
   const position: number[] = []; // 1-based index of each event within its task
   const preds: number[][] = []; // immediate happens-before predecessors of each event
@@ -33,43 +37,54 @@ export function findRaces(events: readonly DporEvent[], firstNew: number, depend
   const lastOf = new Map<TaskId, number>();
   const spawnedAt = new Map<TaskId, number>();
   const byObject = new Map<number, number[]>();
-  const stamp: number[] = [];
-  for (let j = 0; j < n; j++) {
-    const e = events[j]!;
+  const stamp: number[] = []; // the placement that last looked at each event (a waiting op is placed at n, once each)
+  let placements = 0;
+
+  /** Event j's place in happens-before, from the events before it (read only). */
+  const place = (j: number): void => {
+    const e = all[j]!;
     const own = (seen.get(e.task) ?? 0) + 1;
-    seen.set(e.task, own);
-    position.push(own);
     const before: number[] = [];
     const prev = lastOf.get(e.task);
     if (prev !== undefined) before.push(prev);
     else if (spawnedAt.has(e.task)) before.push(spawnedAt.get(e.task)!);
+    for (const x of e.accesses) {
+      // a join acquires from its task's end
+      if (describeOp(x.kind).acquires?.from === 'task-end' && lastOf.has(x.object)) before.push(lastOf.get(x.object)!);
+    }
     const dependsOn: number[] = [];
-    for (const i of candidates(events, j, byObject, conservative)) {
-      if (stamp[i] === j || events[i]!.task === e.task) continue;
-      stamp[i] = j;
-      if (dependent(events[i]!, e)) dependsOn.push(i);
+    const mark = ++placements;
+    for (const i of candidates(all, j, byObject, conservative)) {
+      if (stamp[i] === mark || all[i]!.task === e.task) continue;
+      stamp[i] = mark;
+      if (dependent(all[i]!, e)) dependsOn.push(i);
     }
     dependsOn.sort((a, b) => a - b);
-    for (const x of e.accesses) {
-      const op = describeOp(x.kind); // a spawn releases to its child's start, a join acquires from its task's end
-      if (op.releases === 'task-start') spawnedAt.set(x.object, j);
-      if (op.acquires?.from === 'task-end' && lastOf.has(x.object)) before.push(lastOf.get(x.object)!);
-      index(x, op, j, byObject);
-    }
     const clock = prev === undefined ? [] : [...clocks[prev]!];
     for (const i of before) joinInto(clock, clocks[i]!);
     for (const i of dependsOn) joinInto(clock, clocks[i]!);
     clock[e.task] = own;
-    clocks.push(clock);
-    preds.push([...before, ...dependsOn]);
-    deps.push(dependsOn);
+    clocks[j] = clock;
+    position[j] = own;
+    preds[j] = [...before, ...dependsOn];
+    deps[j] = dependsOn;
+  };
+  for (let j = 0; j < n; j++) {
+    place(j);
+    const e = all[j]!;
+    for (const x of e.accesses) {
+      const op = describeOp(x.kind);
+      if (op.releases === 'task-start') spawnedAt.set(x.object, j); // a spawn releases to its child's start
+      index(x, op, j, byObject);
+    }
+    seen.set(e.task, position[j]!);
     lastOf.set(e.task, j);
   }
-  const hb = (i: number, j: number) => i < j && (clocks[j]![events[i]!.task] ?? 0) >= position[i]!;
+  const hb = (i: number, j: number) => i < j && (clocks[j]![all[i]!.task] ?? 0) >= position[i]!;
 
   /** Whether event j could run right after notdep(i), where event i ran. */
   const canRunFirst = (i: number, j: number): boolean => {
-    const ej = events[j]!;
+    const ej = all[j]!;
     const op = ej.accesses[0];
     if (op === undefined) return true;
     const blocks = describeOp(op.kind).blocks;
@@ -78,14 +93,14 @@ export function findRaces(events: readonly DporEvent[], firstNew: number, depend
     // it could already run (two sleepers woken together), as the task's first step in the sequence.
     if (!blocks.reorderable) {
       if (!runnableAt(i, ej.task)) return false;
-      for (let k = i + 1; k < j; k++) if (events[k]!.task === ej.task && !hb(i, k)) return false;
+      for (let k = i + 1; k < j; k++) if (all[k]!.task === ej.task && !hb(i, k)) return false;
       return true;
     }
     const history: Access[] = [];
     const actual: Access[] = [];
     for (const k of byObject.get(op.object) ?? []) {
       if (k >= j) break;
-      const on = events[k]!.accesses.filter((x) => x.object === op.object && touchesObject(x, describeOp(x.kind)));
+      const on = all[k]!.accesses.filter((x) => x.object === op.object && touchesObject(x, describeOp(x.kind)));
       actual.push(...on);
       if (k < i || (k > i && !hb(i, k))) history.push(...on);
     }
@@ -93,23 +108,30 @@ export function findRaces(events: readonly DporEvent[], firstNew: number, depend
   };
 
   const races: Race[] = [];
-  for (let j = Math.max(1, firstNew); j < n; j++) {
-    const ej = events[j]!;
+  /** The races whose second event is j, the last of `all`'s first `end` events. */
+  const racesOf = (j: number, end: number): void => {
+    const ej = all[j]!;
     const dependsOn = deps[j]!;
     for (let d = dependsOn.length - 1; d >= 0; d--) {
       const i = dependsOn[d]!;
-      if (isTaskOrder(events[i]!, ej)) continue;
+      if (isTaskOrder(all[i]!, ej)) continue;
       const direct = preds[j]!.every((k) => k === i || !hb(i, k)
-        || (events[k]!.task !== ej.task && dependent(events[k]!, ej) && !canRunFirst(k, j)));
+        || (all[k]!.task !== ej.task && dependent(all[k]!, ej) && !canRunFirst(k, j)));
       if (!direct || !canRunFirst(i, j)) continue;
       // notdep(i): every later event of the execution that does not happen after i — those after
       // j too (Abdulla et al. define it over the whole execution): a sequence cut at j leaves the
       // rest to a free choice, and a sleeping task then counts as a weak initial of it wrongly.
-      const sequence: number[] = [];
-      for (let k = i + 1; k < n; k++) if (k !== j && !hb(i, k)) sequence.push(k);
-      sequence.push(j);
+      const sequence: DporEvent[] = [];
+      for (let k = i + 1; k < end; k++) if (k !== j && !hb(i, k)) sequence.push(all[k]!);
+      sequence.push(ej);
       races.push({ first: i, sequence });
     }
+  };
+  for (let j = Math.max(1, firstNew); j < n; j++) racesOf(j, n);
+  for (const op of waiting) {
+    all[n] = op;
+    place(n);
+    racesOf(n, n + 1);
   }
   return races;
 }

@@ -1,7 +1,7 @@
 // DPOR's search state, and its split into subtrees that slices (workers, shards) explore apart.
 import { rememberEvent, type Access, type DporEvent } from '../dependence.ts';
 import { checkSlice } from '../strategy.ts';
-import type { WakeupNode } from './wakeup.ts';
+import { branch, type WakeupNode } from './wakeup.ts';
 import type { TaskId } from '../types.ts';
 
 /** One state on the current path. */
@@ -141,9 +141,4 @@ export class SubtreeSplit {
     const root = this.prefix[this.root]!;
     path.push({ ...root, chosen: choice, event: null, wakeup: [branch(choice)], done });
   }
-}
-
-/** A branch of one step whose event is not known yet (it is filled in when the step has run). */
-export function branch(task: TaskId): WakeupNode {
-  return { task, event: { task, accesses: [] }, children: [] };
 }

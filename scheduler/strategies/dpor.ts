@@ -1,9 +1,9 @@
 import { dependent, rememberEvent, type Access, type DporEvent } from '../dependence.ts';
 import { FixedDraws } from '../draws.ts';
-import { branch, SubtreeSplit, type Frame } from './dpor-split.ts';
+import { SubtreeSplit, type Frame } from './dpor-split.ts';
 import { checkSlice, PruneExecution, ScheduleDivergence, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
 import { findRaces, type Race } from './dpor-races.ts';
-import { insertSequence, weakInitial, type Dependence, type WakeupNode } from './wakeup.ts';
+import { branch, insertSequence, weakInitial, type Dependence, type WakeupNode } from './wakeup.ts';
 import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
 
 // Thrown often (every sleep-set-blocked execution): made once, not with a fresh stack each time.
@@ -175,14 +175,9 @@ export class DporStrategy implements SearchStrategy {
     }
     if (this.split?.learn(this.path)) return; // a probe: nothing to analyse
     const runnableAt = (step: number, task: TaskId) => this.path[step]!.runnable.includes(task);
-    const ran = events.slice(0, n);
-    for (const race of findRaces(ran, this.replayed, this.dependent, this.conservative, result.objects, runnableAt)) this.reverse(race, ran);
-    // A task still waiting when the execution ended (a deadlock) never produced its op as an
-    // event, yet in another order the op could run first: its races are reversed too, one
-    // waiting op at a time (two waiting ops never both run in this execution).
-    for (const op of result.blockedOps ?? []) {
-      const withOp = [...ran, { task: op.task, accesses: [{ kind: op.kind, object: op.object }] }];
-      for (const race of findRaces(withOp, n, this.dependent, this.conservative, result.objects, runnableAt)) this.reverse(race, withOp);
+    const waiting = (result.blockedOps ?? []).map((op) => ({ task: op.task, accesses: [{ kind: op.kind, object: op.object }] }));
+    for (const race of findRaces(events.slice(0, n), this.replayed, this.dependent, this.conservative, result.objects, runnableAt, waiting)) {
+      this.reverse(race);
     }
   }
 
@@ -201,10 +196,10 @@ export class DporStrategy implements SearchStrategy {
    * Plans the reversal of a race: the sequence `notdep(i).j` goes into the wakeup tree of the
    * state before event i, unless a task asleep there (or explored from there) could start it.
    */
-  private reverse(race: Race, events: readonly DporEvent[]): void {
+  private reverse(race: Race): void {
     if (race.first <= this.root) return; // the root's choices are all explored, one subtree each
     const frame = this.path[race.first]!;
-    const v = race.sequence.map((k) => events[k]!);
+    const v = [...race.sequence];
     for (const source of [frame.sleep, frame.done]) {
       for (const [task, event] of source) if (weakInitial(task, event, v, this.dependent)) return;
     }

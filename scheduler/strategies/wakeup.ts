@@ -87,3 +87,8 @@ function chain(v: readonly DporEvent[]): WakeupNode {
   for (let k = v.length - 2; k >= 0; k--) node = { task: v[k]!.task, event: v[k]!, children: [node] };
   return node;
 }
+
+/** A branch of one step whose event is not known yet (it is filled in when the step has run). */
+export function branch(task: TaskId): WakeupNode {
+  return { task, event: { task, accesses: [] }, children: [] };
+}
