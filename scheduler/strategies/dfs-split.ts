@@ -5,26 +5,26 @@ import type { TaskId } from '../types.ts';
 
 /** One scheduling point on the current DFS path. */
 export interface Frame {
-  /** Runnable tasks at this step, in the order they are tried: the running task first. */
+  /** Runnable tasks at this step, in the order they are tried: the default (free) choice first. */
   readonly options: readonly TaskId[];
   /** Index into options of the current choice. */
   at: number;
-  /** Preemptions made before this step. */
+  /** What the schedule cost before this step (preemptions, or deviations from the wait order). */
   readonly before: number;
-  /** Whether choosing options[k] here is a preemption. */
-  readonly preempts: readonly boolean[];
+  /** What choosing options[k] here costs (0 or 1; option 0 costs nothing). */
+  readonly costs: readonly number[];
 }
 
 /**
  * A part of the DFS tree. A schedule is a vector of option indices, one per step (0: the first
- * option, the running task, never a preemption); DFS meets schedules in the lexicographic order
+ * option, the default choice, which costs nothing); DFS meets schedules in the lexicographic order
  * of these vectors, and every unit is an interval of that order.
  */
 export interface SpineUnit {
   /** The choices every schedule of the unit begins with. */
   readonly root: readonly number[];
-  /** Preemptions the root makes (its spine, first options after it, makes no more). */
-  readonly preemptions: number;
+  /** What the root costs (its spine, first options after it, costs no more). */
+  readonly cost: number;
   /** `subtree`: every schedule that begins with root; `spine`: only root followed by first options. */
   kind: 'subtree' | 'spine';
   /** Place of the unit in DFS order among all units. */
@@ -49,7 +49,7 @@ const MAX_ROUND = 2 ** (53 - LOCAL_BITS - RANK_BITS) - 1;
  * runs its spine once (a discovery execution, probeOnly, run by every slice alike) and replaces
  * the unit with the spine alone plus one subtree unit per alternative off the spine: (step i after
  * the root, option k ≥ 1), the schedules that follow the spine before i and take option k at i.
- * Splitting by the first choice alone would not balance: under a preemption bound almost every
+ * Splitting by the first choice alone would not balance: under a bound almost every
  * schedule takes the first option at the first branching steps. Spine units cut the tree along
  * the whole spine instead. While there are fewer than 32×count subtree units, every subtree unit
  * is expanded one level, up to 2^16 units; under a fixed bound, units whose root already exceeds
@@ -60,9 +60,9 @@ const MAX_ROUND = 2 ** (53 - LOCAL_BITS - RANK_BITS) - 1;
  *
  * Ownership and order. Units are ranked in DFS order (lexicographic order of their roots padded
  * with first options); slice `index` owns the units with rank mod count = index, and explores them
- * in rank order. Which units exist does not depend on the preemption bound's round, so under
+ * in rank order. Which units exist does not depend on the bound's round, so under
  * iterative deepening every slice deepens on its own part (when the bound cut something in it)
- * and a schedule is counted by its owner in the round of its preemption count — exactly once.
+ * and a schedule is counted by its owner in the round of its cost — exactly once.
  * The execution index is round·2^44 + rank·2^28 + execution within the unit (capped): the order in
  * which the unsplit DFS meets its schedules (round, then DFS order), so the lowest failing index
  * over all slices is the failure the unsplit search finds first; within a slice it never decreases.
@@ -77,10 +77,10 @@ export class SpineSplit {
   private probing: SpineUnit | null = null;
   private discovering = true;
 
-  /** `limit`: the fixed preemption bound, or Infinity for iterative deepening. */
+  /** `limit`: the fixed bound, or Infinity for iterative deepening. */
   constructor(readonly index: number, readonly count: number, private readonly limit: number) {
     checkSlice(index, count);
-    const whole: SpineUnit = { root: [], preemptions: 0, kind: 'subtree', rank: 0 };
+    const whole: SpineUnit = { root: [], cost: 0, kind: 'subtree', rank: 0 };
     this.units = [whole];
     this.level = [whole];
     // One slice: the whole tree is its one unit, nothing to discover.
@@ -91,7 +91,7 @@ export class SpineSplit {
   nextDiscovery(): SpineUnit | null {
     if (!this.discovering) return null;
     if (this.level.length === 0) {
-      const work = this.units.filter((u) => u.kind === 'subtree' && u.preemptions <= this.limit).length;
+      const work = this.units.filter((u) => u.kind === 'subtree' && u.cost <= this.limit).length;
       if (this.made.length === 0 || work >= UNITS_PER_SLICE * this.count) {
         this.finish();
         return null;
@@ -112,7 +112,7 @@ export class SpineSplit {
       const frame = path[i]!;
       for (let k = 1; k < frame.options.length; k++) {
         const root = [...unit.root, ...new Array<number>(i - unit.root.length).fill(0), k];
-        children.push({ root, preemptions: frame.before + (frame.preempts[k] ? 1 : 0), kind: 'subtree', rank: 0 });
+        children.push({ root, cost: frame.before + frame.costs[k]!, kind: 'subtree', rank: 0 });
       }
     }
     if (this.units.length + children.length > MAX_UNITS) {
@@ -123,7 +123,7 @@ export class SpineSplit {
     }
     unit.kind = 'spine';
     this.units.push(...children);
-    this.made.push(...children.filter((c) => c.preemptions <= this.limit));
+    this.made.push(...children.filter((c) => c.cost <= this.limit));
   }
 
   /** The index of the `local`-th execution (0-based) of an owned unit in the given round. */

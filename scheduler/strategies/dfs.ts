@@ -1,13 +1,16 @@
 import { FixedDraws } from '../draws.ts';
 import { SpineSplit, type Frame, type SpineUnit } from './dfs-split.ts';
 import { ScheduleDivergence, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
+import { WaitOrder } from './wait-order.ts';
 import type { TaskId } from '../types.ts';
 
 export interface DfsOptions {
   /**
-   * At most this many preemptions per schedule (CHESS-style context bounding). Undefined:
-   * iterative deepening — bound 0, then 1, 2, … until a bound cuts nothing, so the first failure
-   * found has the fewest preemptions.
+   * At most this many preemptions per schedule (CHESS-style context bounding), and no deepening.
+   * Undefined: iterative deepening over deviations from a default order (see WaitOrder) — bound
+   * 0 (that one schedule), then 1, 2, … until a bound cuts nothing — so the first failure found
+   * departs least from it. (Deepening over preemptions instead runs every order of n tasks, n!
+   * schedules, before the first preemption: a one-preemption bug among ten tasks is out of reach.)
    */
   readonly preemptionBound?: number;
   /** Seeds the values `random()` returns (see FixedDraws); default '1'. */
@@ -29,14 +32,16 @@ export class DfsStrategy implements SearchStrategy {
   private readonly path: Frame[] = [];
   private started = false;
   private bound: number;
+  /** Iterative deepening over deviations from the wait order (no fixed preemption bound given). */
   private readonly deepening: boolean;
+  private readonly waits = new WaitOrder();
   /** Some option was skipped because of the bound in the current round. */
   private cut = false;
   /** Every schedule within the bound has been run. */
   private finished = false;
   /**
-   * The current execution repeats a schedule of an earlier, lower-bound round (it has fewer
-   * preemptions than the bound): it runs only to rediscover the tree, and is not counted again.
+   * The current execution repeats a schedule of an earlier, lower-bound round (it costs less
+   * than the bound): it runs only to rediscover the tree, and is not counted again.
    */
   private repeat = false;
   private readonly draws: FixedDraws;
@@ -63,14 +68,6 @@ export class DfsStrategy implements SearchStrategy {
     if (this.discovery || this.unit === null) return 0;
     return this.split.executionIndex(this.deepening ? this.bound : 0, this.unit, this.local);
   }
-  /** The bound the search is exploring (iterative deepening raises it). */
-  get preemptionBound(): number {
-    return this.bound;
-  }
-  /** Whether the finished search was limited by a preemption bound that cut some schedule. */
-  get boundCut(): boolean {
-    return this.cut;
-  }
 
   constructor(options: DfsOptions = {}) {
     this.deepening = options.preemptionBound === undefined;
@@ -83,6 +80,7 @@ export class DfsStrategy implements SearchStrategy {
 
   newExecution(): boolean {
     this.draws.reset();
+    this.waits.reset();
     if (this.split !== null) return this.nextSliced(this.split);
     if (!this.started) {
       this.started = true;
@@ -90,8 +88,8 @@ export class DfsStrategy implements SearchStrategy {
     }
     const planned = this.advance();
     if (planned >= 0) {
-      // After the advanced frame every choice is the first option, never a preemption: the
-      // execution has exactly `planned` preemptions.
+      // After the advanced frame every choice is the first option, which costs nothing: the
+      // execution costs exactly `planned`.
       this.repeat = this.deepening && planned < this.bound;
       return true;
     }
@@ -100,7 +98,7 @@ export class DfsStrategy implements SearchStrategy {
       this.bound++;
       this.cut = false;
       this.path.length = 0;
-      this.repeat = true; // the round starts with the schedule without preemptions, run in round 0
+      this.repeat = true; // the round starts with the schedule of cost 0, run in round 0
       return true;
     }
     this.repeat = false;
@@ -112,16 +110,29 @@ export class DfsStrategy implements SearchStrategy {
     const step = ctx.step;
     if (step < this.path.length) {
       const frame = this.path[step]!;
-      return this.draws.chose(frame.options[frame.at]!);
+      return this.chose(ctx, frame.options[frame.at]!);
     }
-    const current = ctx.current !== null && ctx.runnable.includes(ctx.current) ? ctx.current : null;
-    const options = current === null ? [...ctx.runnable] : [current, ...ctx.runnable.filter((t) => t !== current)];
-    const preempts = options.map((t) => current !== null && t !== current);
-    const before = step === 0 ? 0 : this.preemptionsThrough(step - 1);
+    let options: TaskId[];
+    let costs: number[];
+    if (this.deepening) {
+      // The event loop's choice first and free; any other choice is one deviation.
+      options = this.waits.order(ctx);
+      costs = options.map((_, k) => (k === 0 ? 0 : 1));
+    } else {
+      const current = ctx.current !== null && ctx.runnable.includes(ctx.current) ? ctx.current : null;
+      options = current === null ? [...ctx.runnable] : [current, ...ctx.runnable.filter((t) => t !== current)];
+      costs = options.map((t) => (current !== null && t !== current ? 1 : 0));
+    }
+    const before = step === 0 ? 0 : this.costThrough(step - 1);
     const at = this.root[step] ?? 0;
     if (at >= options.length) throw new ScheduleDivergence(`step ${step}: the split search expected ${at + 1} runnable tasks, found ${options.length}`);
-    this.path.push({ options, at, before, preempts });
-    return this.draws.chose(options[at]!);
+    this.path.push({ options, at, before, costs });
+    return this.chose(ctx, options[at]!);
+  }
+
+  private chose(ctx: ChoiceContext, task: TaskId): TaskId {
+    this.waits.ran(ctx, task);
+    return this.draws.chose(task);
   }
 
   nextRandom(): number {
@@ -132,12 +143,13 @@ export class DfsStrategy implements SearchStrategy {
     const n = `${schedules.toLocaleString('en')} schedule${schedules === 1 ? '' : 's'}`;
     const drawn = this.draws.used ? this.draws.caveat() : '';
     const of = this.split === null ? '' : ` of slice ${this.split.index + 1}/${this.split.count}`;
+    const bound = this.deepening ? `deviation bound ${this.bound}` : `preemption bound ${this.bound}`;
     if (this.finished && !this.cut) {
-      const deepened = this.deepening ? ` (deepened to preemption bound ${this.bound})` : '';
+      const deepened = this.deepening ? ` (deepened to ${bound})` : '';
       return drawn ? `explored all ${n}${of}${deepened}${drawn}` : `verified: ${n}${of}, complete${deepened}`;
     }
-    if (this.finished) return `no failure within preemption bound ${this.bound}, ${n}${of}${drawn}`;
-    return `no failure in ${n}${of} (search cut by --max-schedules at preemption bound ${this.bound}: not a proof)${drawn}`;
+    if (this.finished) return `no failure within ${bound}, ${n}${of}${drawn}`;
+    return `no failure in ${n}${of} (search cut by --max-schedules at ${bound}: not a proof)${drawn}`;
   }
 
   /**
@@ -164,16 +176,16 @@ export class DfsStrategy implements SearchStrategy {
     for (;;) {
       while (++this.unitAt < split.owned.length) {
         const unit = split.owned[this.unitAt]!;
-        if (unit.preemptions > this.bound) {
+        if (unit.cost > this.bound) {
           this.cut = true; // the whole unit lies beyond the bound
           continue;
         }
         // A spine schedule of an earlier round was counted then; nothing below it to rediscover.
-        if (unit.kind === 'spine' && this.deepening && unit.preemptions < this.bound) continue;
+        if (unit.kind === 'spine' && this.deepening && unit.cost < this.bound) continue;
         this.unit = unit;
         this.local = 0;
         this.start(unit.root);
-        this.repeat = this.deepening && unit.preemptions < this.bound;
+        this.repeat = this.deepening && unit.cost < this.bound;
         return true;
       }
       if (!(this.deepening && this.cut)) break;
@@ -194,26 +206,26 @@ export class DfsStrategy implements SearchStrategy {
     this.path.length = 0;
   }
 
-  private preemptionsThrough(step: number): number {
+  private costThrough(step: number): number {
     const f = this.path[step]!;
-    return f.before + (f.preempts[f.at] ? 1 : 0);
+    return f.before + f.costs[f.at]!;
   }
 
   /**
-   * Moves to the next untried option at the deepest frame below the root that has one. Returns
-   * the preemptions made through that frame, or -1 when no option is left.
+   * Moves to the next untried option at the deepest frame below the root that has one within the
+   * bound. Returns the cost of the schedule through that frame, or -1 when no option is left.
    */
   private advance(): number {
     while (this.path.length > this.root.length) {
       const frame = this.path[this.path.length - 1]!;
       for (let k = frame.at + 1; k < frame.options.length; k++) {
-        const preemptions = frame.before + (frame.preempts[k] ? 1 : 0);
-        if (preemptions > this.bound) {
+        const cost = frame.before + frame.costs[k]!;
+        if (cost > this.bound) {
           this.cut = true;
           continue;
         }
         frame.at = k;
-        return preemptions;
+        return cost;
       }
       this.path.pop();
     }

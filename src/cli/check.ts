@@ -33,7 +33,8 @@ export const checkUsage = (cli: Cli): string => `usage: ${cli} check [target...]
   --max-steps N       scheduling points per execution before livelock (default 10000)
   --timeout S         seconds one execution may run before the watchdog stops it and reports
                       a livelock (an endless synchronous loop; default 10; 0: no watchdog)
-  --preemption-bound K  dfs: at most K preemptions per schedule (default: deepen 0, 1, 2, …)
+  --preemption-bound K  dfs: at most K preemptions per schedule (default: deepen over deviations
+                      from the default order, 0, 1, 2, …)
   --max-schedules N   dfs/dpor: stop after N schedules in all, over every slice (then not a proof)
   --races MODE        warn (default): unordered accesses to a Shared cell are warnings, a lost
                       update fails (atomicity); strict: an unordered pair fails (data-race); off

@@ -110,7 +110,7 @@ describe('dfs slices partition the schedules', () => {
     expect(parts.reduce((n, r) => n + r.schedulesRun, 0)).toBe(15400);
     for (const [i, r] of parts.entries()) {
       expect(r.complete).toBe(true);
-      expect(r.coverage).toMatch(new RegExp(`^verified: [\\d,]+ schedules of slice ${i + 1}/3, complete \\(deepened to preemption bound \\d\\)$`));
+      expect(r.coverage).toMatch(new RegExp(`^verified: [\\d,]+ schedules of slice ${i + 1}/3, complete \\(deepened to deviation bound \\d+\\)$`));
     }
   });
 
@@ -171,7 +171,7 @@ describe('check --strategy dfs --shard', () => {
     const out = recordingOutput();
     const code = await runCommand('check', ['benchmarks/readers-3', '--strategy', 'dfs', '--shard', '1/2'], out);
     expect(code).toBe(0);
-    expect(out.out.join('\n')).toMatch(/verified: [\d,]+ schedules of slice 1\/2, complete \(deepened to preemption bound \d\)/);
+    expect(out.out.join('\n')).toMatch(/verified: [\d,]+ schedules of slice 1\/2, complete \(deepened to deviation bound \d+\)/);
   });
 
   it('with --workers 2 verifies the whole search', async () => {

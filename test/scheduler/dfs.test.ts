@@ -7,7 +7,7 @@ import { runCommand } from '../../src/cli/main.ts';
 import { recordingOutput } from '../../src/cli/output.ts';
 import { DfsStrategy } from '../../scheduler/strategies/dfs.ts';
 import { twoPreemptions } from '../fixtures/two-preemptions.ts';
-import { deadlock, lastzero, lostUpdate, readers } from '../../scenarios/benchmarks/programs.ts';
+import { deadlock, lastzero, lostUpdate, readers, reorder } from '../../scenarios/benchmarks/programs.ts';
 
 // DPOR's trace counts (../shared/benchmarks/README.md): DFS, which runs every schedule, runs more.
 const DPOR_TRACES: [string, () => Scenario, number][] = [
@@ -104,7 +104,7 @@ describe('dfs with a preemption bound', () => {
       const unbounded = await explore(s, { strategy: 'dfs', preemptionBound: 1000 });
       expect(deepened.schedulesRun).toBe(unbounded.schedulesRun);
       expect(deepened.complete).toBe(true);
-      expect(deepened.coverage).toMatch(/^verified: [\d,]+ schedules, complete \(deepened to preemption bound \d+\)$/);
+      expect(deepened.coverage).toMatch(/^verified: [\d,]+ schedules, complete \(deepened to deviation bound \d+\)$/);
     }
     const once = await schedulesOf(lastzero(2), new DfsStrategy());
     expect(new Set(once).size).toBe(once.length);
@@ -115,6 +115,34 @@ describe('dfs with a preemption bound', () => {
     expect(r.schedulesRun).toBe(50);
     expect(r.complete).toBe(false);
     expect(r.coverage).toMatch(/not a proof/);
+  });
+});
+
+describe('dfs deepens over deviations from the default order', () => {
+  // Three tasks of two steps each, spawned in order: the default order runs each to its end, the
+  // one that has waited longest next.
+  const three = scenario('three', async () => {
+    const cell = new Shared(0, 'cell');
+    const tasks = [1, 2, 3].map((i) => spawn(async () => { await cell.set(i); await cell.set(-i); }, `t${i}`));
+    for (const t of tasks) await t.join();
+  });
+
+  it('its first schedule is the default order: each task runs on until it ends, then the one waiting longest', async () => {
+    const seen: number[][] = [];
+    const observed = new Observing(new DfsStrategy(), (r) => seen.push(r.trace.filter((t) => t.choice).map((t) => t.task)));
+    await explore(three, { strategyInstance: observed, iterations: 1, shrink: false });
+    // Tasks 1, 2, 3 are t1, t2, t3 (0 is the scenario's body): each runs unbroken, in spawn order.
+    const order = seen[0]!.filter((task) => task !== 0);
+    const runs = order.filter((task, k) => k === 0 || order[k - 1] !== task);
+    expect(runs).toEqual([1, 2, 3]);
+  });
+
+  it("reaches reorder(5,5)'s one-preemption assertion within 1,000 schedules (deepening over preemptions ran 10! orders first)", async () => {
+    const r = await explore(reorder(5, 5), { strategy: 'dfs', maxSchedules: 1000, shrink: false });
+    expect(r.failure?.kind).toBe('assertion');
+    expect(r.failureIndex).toBeLessThanOrEqual(1000);
+    const bounded = await explore(reorder(5, 5), { strategy: 'dfs', preemptionBound: 1, maxSchedules: 1000, shrink: false });
+    expect(bounded.failure).toBeUndefined();
   });
 });
 
@@ -181,7 +209,7 @@ describe('check --strategy dfs', () => {
 
   it('iterative deepening to the end is a proof', async () => {
     const r = await check('benchmarks/readers-3', '--strategy', 'dfs');
-    expect(r.out).toMatch(/pass \(complete\)\s+15400 schedules .*verified: 15,400 schedules, complete \(deepened to preemption bound 6\)/);
+    expect(r.out).toMatch(/pass \(complete\)\s+15400 schedules .*verified: 15,400 schedules, complete \(deepened to deviation bound 10\)/);
   });
 
   it('finds the deadlock and prints the one-preemption trace', async () => {
