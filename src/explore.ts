@@ -171,8 +171,6 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
   // A policy other than the scenario's own must be given again to replay its failures.
   const replayFlags = policy === racePolicy(s) ? undefined : ['--races', policy];
   let schedulesRun = 0;
-  // Executions that only looked ahead of the search (counted apart; their failures count).
-  let lookaheads = 0;
   let stepsRun = 0;
   let pruned = 0;
   let ran = 0;
@@ -226,20 +224,15 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
       pruned++;
       continue;
     }
-    if (strategy.lookahead === true) {
-      lookaheads++;
-    } else {
-      schedulesRun++;
-      counted?.add(index);
-    }
+    schedulesRun++;
+    counted?.add(index);
     if (exhaustive && result.schedule.randoms.length > 0) caveats |= Caveat.Draws;
     if (uncontrolled.size > 0) caveats |= Caveat.Uncontrolled;
     options.onExecution?.(schedulesRun, caveats);
-    const at: FoundAt = { schedule: schedulesRun + lookaheads, order: index };
+    const at: FoundAt = { schedule: schedulesRun, order: index };
     const found = strategy.activeName ?? strategy.name;
     // Determinism, sampled: the first and every 64th schedule, and every failing one, run twice.
-    const sampled = strategy.lookahead !== true && (schedulesRun % RECHECK_EVERY === 0 || schedulesRun === 1);
-    if (result.failure?.kind !== 'nondeterminism' && (sampled || result.failure !== null)) {
+    if (result.failure?.kind !== 'nondeterminism' && (schedulesRun % RECHECK_EVERY === 0 || schedulesRun === 1 || result.failure !== null)) {
       const leak = await checkRerun(s, result, maxSteps, schedulesRun, policy);
       if (leak) {
         options.onFailureFound?.(index);

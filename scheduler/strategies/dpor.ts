@@ -9,8 +9,6 @@ import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
 // Thrown often (every sleep-set-blocked execution): made once, not with a fresh stack each time.
 const PROBED = new PruneExecution('probe of a subtree root: its first step is known');
 const ASLEEP = new PruneExecution('every runnable task is asleep: this trace was explored');
-/** Look-ahead executions after the first one at most (see DporStrategy.lookaheads). */
-const LOOKAHEADS = 1000;
 
 /**
  * Optimal dynamic partial-order reduction: source sets, sleep sets and wakeup trees (Abdulla,
@@ -56,26 +54,6 @@ export class DporStrategy implements SearchStrategy {
   private readonly dependent: Dependence;
 
   /**
-   * Shallow bugs first. Depth-first order meets a schedule that departs from the first one near
-   * its start only after everything below it (reorder(5, 5)'s one-preemption assertion was not
-   * reached in 2,000,000 traces). So after the first execution, before the search goes on, DPOR
-   * looks one step aside at every state of it, the shallowest first: the first execution's
-   * prefix up to the state, another runnable task there, then the running task while it can
-   * run, else the lowest runnable one. One look-ahead runs before each execution of the search
-   * while any is left (at most LOOKAHEADS in all), so a proof costs at most twice its traces,
-   * and a large one LOOKAHEADS executions more. Look-aheads leave the search as it was (no
-   * frame, no race analysis); a failure in one is reported, otherwise they only cost time,
-   * counted apart from the traces. Exploring the tree itself shallow-first is
-   * not sound: a pending branch's subtree receives sequences from races found under the
-   * branches before it, so it cannot be explored before them.
-   */
-  private lookaheads: { readonly prefix: readonly TaskId[]; readonly plan: readonly TaskId[] }[] | null = null;
-  private probe: { readonly steps: readonly TaskId[] } | null = null;
-  get lookahead(): boolean {
-    return this.probe !== null;
-  }
-
-  /**
    * `conservative`: every two steps of different tasks are dependent. For code not written for
    * heddle, which shares plain JavaScript state heddle cannot see (a Map inside a library): the
    * search is then a DFS with sleep sets, sound but without reduction.
@@ -107,14 +85,6 @@ export class DporStrategy implements SearchStrategy {
       return true;
     }
     const split = this.split;
-    if (split === null && this.lookaheads === null) this.lookaheads = this.planLookaheads();
-    // Every other execution looks ahead while look-aheads are left (see `lookaheads`).
-    const next = this.probe === null && !this.finished ? this.lookaheads?.shift() : undefined;
-    this.probe = null;
-    if (next !== undefined) {
-      this.probe = { steps: [...next.prefix, ...next.plan] };
-      return true;
-    }
     if (split === null) {
       if (this.backtrack()) {
         this.executions++;
@@ -143,7 +113,6 @@ export class DporStrategy implements SearchStrategy {
 
   nextTask(ctx: ChoiceContext): TaskId {
     const step = ctx.step;
-    if (this.probe !== null) return this.draws.chose(lookaheadChoice(this.probe.steps, ctx));
     if (this.split?.stopsAt(step)) throw PROBED;
     if (step < this.path.length) {
       const frame = this.path[step]!;
@@ -197,7 +166,6 @@ export class DporStrategy implements SearchStrategy {
   }
 
   endExecution(result: ExecutionResult): void {
-    if (this.probe !== null) return; // a look-ahead: the search learns nothing from it
     const events = toEvents(result.trace);
     const n = Math.min(events.length, this.path.length);
     for (let i = 0; i < n; i++) {
@@ -211,19 +179,6 @@ export class DporStrategy implements SearchStrategy {
     for (const race of findRaces(events.slice(0, n), this.replayed, this.dependent, this.conservative, result.objects, runnableAt, waiting)) {
       this.reverse(race);
     }
-  }
-
-  /** After the first execution: one step aside at each of its states, shallowest first (see `lookaheads`). */
-  private planLookaheads(): { prefix: TaskId[]; plan: TaskId[] }[] {
-    const out: { prefix: TaskId[]; plan: TaskId[] }[] = [];
-    const prefix: TaskId[] = [];
-    for (const frame of this.path) {
-      for (const t of frame.runnable) {
-        if (t !== frame.chosen && out.length < LOOKAHEADS) out.push({ prefix: [...prefix], plan: [t] });
-      }
-      prefix.push(frame.chosen);
-    }
-    return out;
   }
 
   /** The sleep set on entering a state: what slept or was explored before, and commutes with the step taken. */
@@ -298,13 +253,6 @@ function replayMismatch(frame: Frame, ctx: ChoiceContext): string | null {
   return `the same schedule prefix ran differently: at step ${ctx.step}, task ${task} was recorded to ${recorded}, now ${found}. ` +
     `State leaks between executions (a module-level object, cache or counter survives from one run to the next) or the ` +
     `code depends on something heddle does not control; build all state inside the scenario body.`;
-}
-
-/** A look-ahead's choice: its planned task while it can run, then the running task, else the lowest runnable one. */
-function lookaheadChoice(steps: readonly TaskId[], ctx: ChoiceContext): TaskId {
-  const planned = steps[ctx.step];
-  if (planned !== undefined && ctx.runnable.includes(planned)) return planned;
-  return ctx.current !== null && ctx.runnable.includes(ctx.current) ? ctx.current : ctx.runnable[0]!;
 }
 
 /** Groups a trace into DPOR events: each choice step with the in-place steps that follow it. */

@@ -58,6 +58,6 @@ describe('dpor slices', () => {
     const oneOf2 = await explore(lostUpdate(2), { strategy: 'dpor' });
     expect(one.failure?.kind).toBe('assertion');
     expect(two.failure?.token).toBe(oneOf2.failure?.token);
-    // (Not its schedule number: an unsplit search counts its look-aheads, a split one runs none.)
+    expect(two.failureIndex).toBe(oneOf2.failureIndex);
   });
 });
