@@ -68,6 +68,11 @@ export class DporStrategy implements SearchStrategy {
     this.dependent = conservative ? (a, b) => a.task !== b.task || dependent(a, b) : dependent;
   }
 
+  /** Nodes the wakeup trees hold now (what their memory is proportional to). */
+  get wakeupNodes(): number {
+    return this.forest.size;
+  }
+
   get probeOnly(): boolean {
     return this.split?.probeOnly ?? false;
   }

@@ -129,6 +129,12 @@ export class WakeupForest {
   }
 }
 
+/** A copy of a branch of a wakeup tree (WakeupTree.branches). */
+export interface WakeupBranch {
+  readonly event: DporEvent;
+  readonly branches: readonly WakeupBranch[];
+}
+
 /** The branches of one state: the children of a node of the forest, in order (the first is being explored). */
 export class WakeupTree {
   constructor(private readonly forest: WakeupForest, private readonly owner: number, private readonly root: boolean) {}
@@ -174,6 +180,15 @@ export class WakeupTree {
   /** A new tree in the same forest whose one branch is `task`. */
   fresh(task: TaskId): WakeupTree {
     return this.forest.tree([task]);
+  }
+
+  /** The branches in order, each with its event and what follows it (for tests and debugging: it copies the tree). */
+  branches(): WakeupBranch[] {
+    const out: WakeupBranch[] = [];
+    for (let c = this.forest.first(this.owner); c !== NONE; c = this.forest.next(c)) {
+      out.push({ event: this.forest.event(c), branches: new WakeupTree(this.forest, c, false).branches() });
+    }
+    return out;
   }
 
   /** Frees the tree's own root, once its state has left the path (a tree under a branch goes with that branch). */
