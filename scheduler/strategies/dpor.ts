@@ -16,8 +16,8 @@ const ASLEEP = new PruneExecution('every runnable task is asleep: this trace was
  * fits heddle's engine as it is: a stateless search that replays a schedule prefix and then
  * follows a planned sequence, with dependence between whole steps; TruSt needs an execution
  * graph with reads-from edges for every operation, and POP trades the trees' memory for
- * re-deriving them. The trees can hold about one node per trace still to explore (readers(n) plans
- * every subset of readers that reads before the write), so they are kept compactly (WakeupForest).
+ * re-deriving them. The trees can hold a node for every trace still to explore (readers(n) plans
+ * every subset of readers that may read before the write), so they are kept compactly (WakeupForest).
  *
  * After each execution, every race — two dependent events of different tasks, the later one
  * ordered after the earlier only through their own dependence, and able to run first — gives the

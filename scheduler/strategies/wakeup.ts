@@ -6,10 +6,10 @@ import type { TaskId } from '../types.ts';
 // still to explore from it, as an ordered tree of events. A sequence is inserted only when it
 // starts a trace no explored or planned sequence starts.
 //
-// The trees can hold about one node per trace still to explore (readers(n): every subset of
-// readers that reads before the write is a planned sequence), so a node is three numbers in
-// typed arrays, not an object with an array of children, and stored events are shared by
-// content rather than kept per execution.
+// The trees can hold a node for every trace still to explore (readers(n) plans every subset of
+// readers that may read before the write), so a node is an entry in flat arrays (its event and
+// two links), not an object with an array of children, and stored events are shared by content
+// rather than kept per execution that found them.
 
 /** Whether two events of different tasks must keep their order (heddle's dependence, or a conservative one). */
 export type Dependence = (a: DporEvent, b: DporEvent) => boolean;
