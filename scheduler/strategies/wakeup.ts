@@ -14,7 +14,8 @@ import type { TaskId } from '../types.ts';
 /** Whether two events of different tasks must keep their order (heddle's dependence, or a conservative one). */
 export type Dependence = (a: DporEvent, b: DporEvent) => boolean;
 
-const NONE = -1;
+/** No node: node ids start at 1, so fresh (zeroed) arrays need no filling and pages not yet used stay unmapped. */
+const NONE = 0;
 
 /**
  * The nodes of every wakeup tree of one search. A node has an event (what its task did where
@@ -24,12 +25,12 @@ const NONE = -1;
  * freed and reused.
  */
 export class WakeupForest {
-  private events: (DporEvent | undefined)[] = [];
-  private firstChild = new Int32Array(1024).fill(NONE);
-  private nextSibling = new Int32Array(1024).fill(NONE);
+  private events: (DporEvent | undefined)[] = [undefined];
+  private firstChild = new Int32Array(1024);
+  private nextSibling = new Int32Array(1024);
   /** Freed nodes, linked through nextSibling. */
   private free = NONE;
-  private allocated = 0;
+  private allocated = 1;
   private inUse = 0;
   /** Stored events by content: sequences found in different executions share their event objects. */
   private readonly interned = new Map<string, DporEvent>();
@@ -62,8 +63,8 @@ export class WakeupForest {
 
   private grow(): void {
     const size = this.firstChild.length * 2;
-    const first = new Int32Array(size).fill(NONE);
-    const next = new Int32Array(size).fill(NONE);
+    const first = new Int32Array(size);
+    const next = new Int32Array(size);
     first.set(this.firstChild);
     next.set(this.nextSibling);
     this.firstChild = first;
