@@ -1,7 +1,7 @@
 // DPOR's search state, and its split into subtrees that slices (workers, shards) explore apart.
 import { rememberEvent, type Access, type DporEvent } from '../dependence.ts';
 import { checkSlice } from '../strategy.ts';
-import { branch, type WakeupNode } from './wakeup.ts';
+import type { WakeupTree } from './wakeup.ts';
 import type { TaskId } from '../types.ts';
 
 /** One state on the current path. */
@@ -16,7 +16,7 @@ export interface Frame {
    * The wakeup tree: sequences to explore from here, in order (grows as races are found). The
    * first is the branch being explored; it leaves when its subtree is done.
    */
-  readonly wakeup: WakeupNode[];
+  readonly wakeup: WakeupTree;
   /** Tasks already explored from here, with the event each produced. */
   readonly done: Map<TaskId, DporEvent>;
   chosen: TaskId;
@@ -80,7 +80,7 @@ export class SubtreeSplit {
         this.phase = 'done';
         return true;
       }
-      this.prefix = path.slice(0, this.root + 1).map((f) => ({ ...f, wakeup: [branch(f.chosen)], done: new Map() }));
+      this.prefix = path.slice(0, this.root + 1).map((f) => ({ ...f, wakeup: f.wakeup.fresh(f.chosen), done: new Map() }));
       this.options = [...path[this.root]!.runnable];
       this.events.set(path[this.root]!.chosen, rememberEvent(path[this.root]!.event!, path[this.root]!.known));
       this.phase = 'probe';
@@ -137,8 +137,8 @@ export class SubtreeSplit {
 
   private load(path: Frame[], choice: TaskId, done: Map<TaskId, DporEvent>): void {
     path.length = 0;
-    for (const f of this.prefix.slice(0, this.root)) path.push({ ...f, wakeup: [branch(f.chosen)], done: new Map() });
+    for (const f of this.prefix.slice(0, this.root)) path.push({ ...f, wakeup: f.wakeup.fresh(f.chosen), done: new Map() });
     const root = this.prefix[this.root]!;
-    path.push({ ...root, chosen: choice, event: null, wakeup: [branch(choice)], done });
+    path.push({ ...root, chosen: choice, event: null, wakeup: root.wakeup.fresh(choice), done });
   }
 }

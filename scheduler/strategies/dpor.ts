@@ -3,7 +3,7 @@ import { FixedDraws } from '../draws.ts';
 import { SubtreeSplit, type Frame } from './dpor-split.ts';
 import { checkSlice, PruneExecution, ScheduleDivergence, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
 import { findRaces, type Race } from './dpor-races.ts';
-import { branch, insertSequence, weakInitial, type Dependence, type WakeupNode } from './wakeup.ts';
+import { WakeupForest, weakInitial, type Dependence, type WakeupTree } from './wakeup.ts';
 import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
 
 // Thrown often (every sleep-set-blocked execution): made once, not with a fresh stack each time.
@@ -16,7 +16,8 @@ const ASLEEP = new PruneExecution('every runnable task is asleep: this trace was
  * fits heddle's engine as it is: a stateless search that replays a schedule prefix and then
  * follows a planned sequence, with dependence between whole steps; TruSt needs an execution
  * graph with reads-from edges for every operation, and POP trades the trees' memory for
- * re-deriving them. The trees stay small here (a few sequences per state on the current path).
+ * re-deriving them. The trees can hold a node for every trace still to explore (readers(n) plans
+ * every subset of readers that may read before the write), so they are kept compactly (WakeupForest).
  *
  * After each execution, every race — two dependent events of different tasks, the later one
  * ordered after the earlier only through their own dependence, and able to run first — gives the
@@ -38,7 +39,9 @@ export class DporStrategy implements SearchStrategy {
   /** Frames below this index are replayed as they are; new frames start at it. */
   private replayed = 0;
   /** The planned steps for the next new frame (the chosen branch's subtree), or null: choose freely. */
-  private plan: WakeupNode[] | null = null;
+  private plan: WakeupTree | null = null;
+  /** The nodes of every wakeup tree on the path. */
+  private readonly forest = new WakeupForest();
   private started = false;
   /** Every backtrack point of this search (or slice) has been explored. */
   private finished = false;
@@ -63,6 +66,11 @@ export class DporStrategy implements SearchStrategy {
     this.split = slice.count > 1 ? new SubtreeSplit(slice.index, slice.count) : null;
     if (slice.count <= 1) checkSlice(slice.index, slice.count);
     this.dependent = conservative ? (a, b) => a.task !== b.task || dependent(a, b) : dependent;
+  }
+
+  /** Nodes the wakeup trees hold now (what their memory is proportional to). */
+  get wakeupNodes(): number {
+    return this.forest.size;
   }
 
   get probeOnly(): boolean {
@@ -118,7 +126,7 @@ export class DporStrategy implements SearchStrategy {
       const frame = this.path[step]!;
       const changed = replayMismatch(frame, ctx);
       if (changed !== null) throw new ScheduleDivergence(changed);
-      if (step === this.path.length - 1) this.plan = frame.wakeup[0]?.children ?? null;
+      if (step === this.path.length - 1) this.plan = frame.wakeup.isEmpty ? null : frame.wakeup.plan();
       return this.draws.chose(frame.chosen);
     }
     const sleep = step === 0 ? new Map<TaskId, DporEvent>() : this.childSleep(this.path[step - 1]!, ctx);
@@ -133,23 +141,24 @@ export class DporStrategy implements SearchStrategy {
     }
     const plan = this.plan;
     this.plan = null;
-    let wakeup: WakeupNode[];
-    if (plan !== null && plan.length > 0) {
+    let wakeup: WakeupTree;
+    if (plan !== null && !plan.isEmpty) {
       wakeup = plan;
-      const first = plan[0]!;
-      if (!ctx.runnable.includes(first.task) || sleep.has(first.task)) {
+      const first = plan.firstTask!;
+      if (!ctx.runnable.includes(first) || sleep.has(first)) {
         // The plan cannot be followed here (heddle's model of when an op can run missed a case):
         // every runnable task becomes a branch, as a search without wakeup trees would do.
-        wakeup = ctx.runnable.filter((t) => !sleep.has(t)).map(branch);
-        if (wakeup.length === 0) throw ASLEEP;
+        const awake = ctx.runnable.filter((t) => !sleep.has(t));
+        if (awake.length === 0) throw ASLEEP;
+        wakeup = this.forest.tree(awake);
       }
     } else {
       const awake = ctx.runnable.filter((t) => !sleep.has(t));
       if (awake.length === 0) throw ASLEEP;
-      wakeup = [branch(ctx.current !== null && awake.includes(ctx.current) ? ctx.current : awake[0]!)];
+      wakeup = this.forest.tree([ctx.current !== null && awake.includes(ctx.current) ? ctx.current : awake[0]!]);
     }
-    const chosen = wakeup[0]!.task;
-    this.plan = wakeup[0]!.children;
+    const chosen = wakeup.firstTask!;
+    this.plan = wakeup.plan();
     this.path.push({ runnable: [...ctx.runnable], next, sleep, wakeup, done: new Map(), chosen, event: null, known });
     return this.draws.chose(chosen);
   }
@@ -171,7 +180,7 @@ export class DporStrategy implements SearchStrategy {
     for (let i = 0; i < n; i++) {
       const frame = this.path[i]!;
       frame.event = events[i]!;
-      frame.wakeup[0]!.event = rememberEvent(events[i]!, frame.known);
+      frame.wakeup.setFirstEvent(rememberEvent(events[i]!, frame.known));
     }
     if (this.split?.learn(this.path)) return; // a probe: nothing to analyse
     const runnableAt = (step: number, task: TaskId) => this.path[step]!.runnable.includes(task);
@@ -208,12 +217,12 @@ export class DporStrategy implements SearchStrategy {
     const start = v.findIndex((e, k) => frame.runnable.includes(e.task) && v.slice(0, k).every((d) => !this.dependent(d, e)));
     if (start < 0) {
       for (const t of frame.runnable) {
-        if (!frame.sleep.has(t) && !frame.done.has(t) && !frame.wakeup.some((b) => b.task === t)) frame.wakeup.push(branch(t));
+        if (!frame.sleep.has(t) && !frame.done.has(t) && !frame.wakeup.has(t)) frame.wakeup.add(t);
       }
       return;
     }
     if (start > 0) v.unshift(...v.splice(start, 1));
-    insertSequence(frame.wakeup, v, this.dependent, (e) => rememberEvent(e, frame.known));
+    frame.wakeup.insert(v, this.dependent, (e) => rememberEvent(e, frame.known));
   }
 
   /** Moves to the next planned branch at the deepest state that has one (below the split's root). */
@@ -221,16 +230,17 @@ export class DporStrategy implements SearchStrategy {
     while (this.path.length > this.root + 1) {
       const depth = this.path.length - 1;
       const frame = this.path[depth]!;
-      const explored = frame.wakeup.shift()!;
-      frame.done.set(frame.chosen, frame.event !== null ? rememberEvent(frame.event, frame.known) : explored.event);
-      const next = frame.wakeup[0];
+      const explored = frame.wakeup.shift();
+      frame.done.set(frame.chosen, frame.event !== null ? rememberEvent(frame.event, frame.known) : explored);
+      const next = frame.wakeup.firstTask;
       if (next !== undefined) {
-        frame.chosen = next.task;
+        frame.chosen = next;
         frame.event = null;
         this.replayed = depth;
         this.plan = null; // set when the replay reaches this frame
         return true;
       }
+      frame.wakeup.release();
       this.path.pop();
     }
     return false;

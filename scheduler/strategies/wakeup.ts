@@ -5,17 +5,244 @@ import type { TaskId } from '../types.ts';
 // Dynamic Partial Order Reduction", JACM 2017): at each state of the current path, the sequences
 // still to explore from it, as an ordered tree of events. A sequence is inserted only when it
 // starts a trace no explored or planned sequence starts.
-
-/** One planned step: a task and the event it produced where the sequence was found. */
-export interface WakeupNode {
-  readonly task: TaskId;
-  event: DporEvent;
-  /** What to run after this step, in order; empty: anything (the sequence ends here). */
-  readonly children: WakeupNode[];
-}
+//
+// The trees can hold a node for every trace still to explore (readers(n) plans every subset of
+// readers that may read before the write), so a node is an entry in flat arrays (its event and
+// two links), not an object with an array of children, and stored events are shared by content
+// rather than kept per execution that found them.
 
 /** Whether two events of different tasks must keep their order (heddle's dependence, or a conservative one). */
 export type Dependence = (a: DporEvent, b: DporEvent) => boolean;
+
+/** No node: node ids start at 1, so fresh (zeroed) arrays need no filling and pages not yet used stay unmapped. */
+const NONE = 0;
+
+/**
+ * The nodes of every wakeup tree of one search. A node has an event (what its task did where
+ * the sequence was found), an ordered list of children (what to run after it; empty: anything)
+ * and a next sibling. The branches of a state are the children of one node: the branch of the
+ * state before it that leads here, or a root made for the state. Nodes of explored branches are
+ * freed and reused.
+ */
+export class WakeupForest {
+  private events: (DporEvent | undefined)[] = [undefined];
+  private firstChild = new Int32Array(1024);
+  private nextSibling = new Int32Array(1024);
+  /** Freed nodes, linked through nextSibling. */
+  private free = NONE;
+  private allocated = 1;
+  private inUse = 0;
+  /** Stored events by content: sequences found in different executions share their event objects. */
+  private readonly interned = new Map<string, DporEvent>();
+
+  /** Nodes in use (roots included). */
+  get size(): number {
+    return this.inUse;
+  }
+
+  /** A tree whose branches are the given tasks, in order, each with its event not known yet. */
+  tree(tasks: readonly TaskId[]): WakeupTree {
+    const tree = new WakeupTree(this, this.node(undefined), true);
+    for (const t of tasks) tree.add(t);
+    return tree;
+  }
+
+  node(event: DporEvent | undefined): number {
+    let n = this.free;
+    if (n !== NONE) this.free = this.nextSibling[n]!;
+    else {
+      n = this.allocated++;
+      if (n === this.firstChild.length) this.grow();
+    }
+    this.inUse++;
+    this.events[n] = event;
+    this.firstChild[n] = NONE;
+    this.nextSibling[n] = NONE;
+    return n;
+  }
+
+  private grow(): void {
+    const size = this.firstChild.length * 2;
+    const first = new Int32Array(size);
+    const next = new Int32Array(size);
+    first.set(this.firstChild);
+    next.set(this.nextSibling);
+    this.firstChild = first;
+    this.nextSibling = next;
+  }
+
+  /** Frees node `n` and everything under it. */
+  release(n: number): void {
+    const stack = [n];
+    while (stack.length > 0) {
+      const m = stack.pop()!;
+      for (let c = this.firstChild[m]!; c !== NONE; c = this.nextSibling[c]!) stack.push(c);
+      this.events[m] = undefined;
+      this.nextSibling[m] = this.free;
+      this.free = m;
+      this.inUse--;
+    }
+  }
+
+  event(n: number): DporEvent {
+    return this.events[n]!;
+  }
+
+  setEvent(n: number, event: DporEvent): void {
+    this.events[n] = event;
+  }
+
+  first(n: number): number {
+    return this.firstChild[n]!;
+  }
+
+  next(n: number): number {
+    return this.nextSibling[n]!;
+  }
+
+  /** Removes the first child of `n` (it must have one) and returns it, still allocated. */
+  detachFirst(n: number): number {
+    const c = this.firstChild[n]!;
+    this.firstChild[n] = this.nextSibling[c]!;
+    this.nextSibling[c] = NONE;
+    return c;
+  }
+
+  /** Makes `c` the last child of `n`. */
+  append(n: number, c: number): void {
+    let k = this.firstChild[n]!;
+    if (k === NONE) {
+      this.firstChild[n] = c;
+      return;
+    }
+    for (let s = this.nextSibling[k]!; s !== NONE; s = this.nextSibling[s]!) k = s;
+    this.nextSibling[k] = c;
+  }
+
+  /** The stored form of an event: one object per distinct event of the search. */
+  intern(event: DporEvent): DporEvent {
+    let key = `${event.task}`;
+    for (const x of event.accesses) key += `|${x.kind} ${x.object} ${x.freshFrom ?? ''}`;
+    const known = this.interned.get(key);
+    if (known !== undefined) return known;
+    this.interned.set(key, event);
+    return event;
+  }
+}
+
+/** A copy of a branch of a wakeup tree (WakeupTree.branches). */
+export interface WakeupBranch {
+  readonly event: DporEvent;
+  readonly branches: readonly WakeupBranch[];
+}
+
+/** The branches of one state: the children of a node of the forest, in order (the first is being explored). */
+export class WakeupTree {
+  constructor(private readonly forest: WakeupForest, private readonly owner: number, private readonly root: boolean) {}
+
+  /** The task of the first branch, or undefined when every branch is explored. */
+  get firstTask(): TaskId | undefined {
+    const c = this.forest.first(this.owner);
+    return c === NONE ? undefined : this.forest.event(c).task;
+  }
+
+  /** What to run after the first branch's step (it must have one); empty: anything. */
+  plan(): WakeupTree {
+    return new WakeupTree(this.forest, this.forest.first(this.owner), false);
+  }
+
+  get isEmpty(): boolean {
+    return this.forest.first(this.owner) === NONE;
+  }
+
+  /** Records the event the first branch's step produced in this execution. */
+  setFirstEvent(event: DporEvent): void {
+    this.forest.setEvent(this.forest.first(this.owner), event);
+  }
+
+  /** Drops the first branch (its subtree explored) and returns the event it had. */
+  shift(): DporEvent {
+    const c = this.forest.detachFirst(this.owner);
+    const event = this.forest.event(c);
+    this.forest.release(c);
+    return event;
+  }
+
+  has(task: TaskId): boolean {
+    for (let c = this.forest.first(this.owner); c !== NONE; c = this.forest.next(c)) if (this.forest.event(c).task === task) return true;
+    return false;
+  }
+
+  /** Adds a branch of one step whose event is not known yet (it is filled in when the step has run). */
+  add(task: TaskId): void {
+    this.forest.append(this.owner, this.forest.node(this.forest.intern({ task, accesses: [] })));
+  }
+
+  /** A new tree in the same forest whose one branch is `task`. */
+  fresh(task: TaskId): WakeupTree {
+    return this.forest.tree([task]);
+  }
+
+  /** The branches in order, each with its event and what follows it (for tests and debugging: it copies the tree). */
+  branches(): WakeupBranch[] {
+    const out: WakeupBranch[] = [];
+    for (let c = this.forest.first(this.owner); c !== NONE; c = this.forest.next(c)) {
+      out.push({ event: this.forest.event(c), branches: new WakeupTree(this.forest, c, false).branches() });
+    }
+    return out;
+  }
+
+  /** Frees the tree's own root, once its state has left the path (a tree under a branch goes with that branch). */
+  release(): void {
+    if (this.root) this.forest.release(this.owner);
+  }
+
+  /**
+   * Inserts sequence `v`, unless an existing branch already covers it: walking down, a child
+   * whose task is an initial of what is left of `v` consumes that event; a child whose task is
+   * not in it and commutes with all of it is passed through; `v` used up, or a leaf reached,
+   * covers it. Otherwise what is left becomes a new branch, after the existing ones. (That a
+   * leaf covers `v` needs `v` to be the whole notdep sequence — every later event that does not
+   * depend on the race's first, not only those before its second: see findRaces.)
+   * The events of `v` are those of one execution, compared with each other as they are; what is
+   * stored is `remember(event)`, the form in which later executions can compare with it.
+   */
+  insert(v: readonly DporEvent[], dependent: Dependence, remember: (event: DporEvent) => DporEvent): boolean {
+    const forest = this.forest;
+    let owner = this.owner;
+    const rest = [...v];
+    let top = true;
+    for (;;) {
+      if (rest.length === 0) return false;
+      if (!top && forest.first(owner) === NONE) return false; // a leaf: exploring on from it reaches v's trace
+      let next = NONE;
+      for (let child = forest.first(owner); child !== NONE; child = forest.next(child)) {
+        const event = forest.event(child);
+        const k = initialIndex(event.task, rest, dependent);
+        if (k >= 0) {
+          rest.splice(k, 1);
+          next = child;
+          break;
+        }
+        if (k === -2 && rest.every((e) => !dependent(event, e))) {
+          next = child;
+          break;
+        }
+      }
+      if (next === NONE) {
+        let parent = owner;
+        for (const e of rest) {
+          const node = forest.node(forest.intern(remember(e)));
+          forest.append(parent, node);
+          parent = node;
+        }
+        return true;
+      }
+      owner = next;
+      top = false;
+    }
+  }
+}
 
 /**
  * Index in `v` of task `p`'s first event when it is an initial of `v` (no earlier event of `v`
@@ -39,56 +266,4 @@ export function weakInitial(p: TaskId, event: DporEvent, v: readonly DporEvent[]
   if (k >= 0) return true;
   if (k === -1) return false;
   return v.every((e) => !dependent(event, e));
-}
-
-/**
- * Inserts sequence `v` under `root` (the children of a state), unless an existing branch already
- * covers it: walking down, a child whose task is an initial of what is left of `v` consumes that
- * event; a child whose task is not in it and commutes with all of it is passed through; `v`
- * used up, or a leaf reached, covers it. Otherwise what is left becomes a new branch, after the
- * existing ones. (That a leaf covers `v` needs `v` to be the whole notdep sequence — every later
- * event that does not depend on the race's first, not only those before its second: see
- * findRaces.)
- * The events of `v` are those of one execution, compared with each other as they are; what is
- * stored is `remember(event)`, the form in which later executions can compare with it.
- */
-export function insertSequence(root: WakeupNode[], v: readonly DporEvent[], dependent: Dependence,
-  remember: (event: DporEvent) => DporEvent): boolean {
-  let children = root;
-  let rest = [...v];
-  let top = true;
-  for (;;) {
-    if (rest.length === 0) return false;
-    if (!top && children.length === 0) return false; // a leaf: exploring on from it reaches v's trace
-    let next: WakeupNode | null = null;
-    for (const child of children) {
-      const k = initialIndex(child.task, rest, dependent);
-      if (k >= 0) {
-        rest = [...rest.slice(0, k), ...rest.slice(k + 1)];
-        next = child;
-        break;
-      }
-      if (k === -2 && rest.every((e) => !dependent(child.event, e))) {
-        next = child;
-        break;
-      }
-    }
-    if (next === null) {
-      children.push(chain(rest.map(remember)));
-      return true;
-    }
-    children = next.children;
-    top = false;
-  }
-}
-
-function chain(v: readonly DporEvent[]): WakeupNode {
-  let node: WakeupNode = { task: v[v.length - 1]!.task, event: v[v.length - 1]!, children: [] };
-  for (let k = v.length - 2; k >= 0; k--) node = { task: v[k]!.task, event: v[k]!, children: [node] };
-  return node;
-}
-
-/** A branch of one step whose event is not known yet (it is filled in when the step has run). */
-export function branch(task: TaskId): WakeupNode {
-  return { task, event: { task, accesses: [] }, children: [] };
 }
