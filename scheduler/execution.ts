@@ -11,6 +11,7 @@ import { AwaitedPromise, Frame, FreshOp } from './frames.ts';
 import { Strands } from './strands.ts';
 import { isThenable } from './promises.ts';
 import { MemoryLog } from './memory.ts';
+import { birthName } from './dependence.ts';
 import type { ExecutionObserver, ExecutionOptions } from './execution-types.ts';
 import type {
   AtomicityViolation,
@@ -149,11 +150,32 @@ export class Execution {
     return this.table.name(id);
   }
 
-  /** Registers an object (when made in this execution, or at its first use in it) and returns its id. */
+  /**
+   * Registers an object at its first use in this execution and returns its id. An object made in
+   * this execution is registered where it is made, by madeObject.
+   */
   registerObject(type: string, name: string | undefined, atomic = false, capacity = 0, initial?: number): ObjectId {
+    return this.addObject(type, name, atomic, capacity, initial, undefined);
+  }
+
+  /**
+   * Registers an object the running code is making now. Made by a task's step, it also gets its
+   * birth (ObjectInfo.birth): the same in every execution that shares that task's steps so far.
+   */
+  madeObject(type: string, name: string | undefined, atomic = false, capacity = 0, initial?: number): ObjectId {
+    const maker = this.running;
+    let birth: number | undefined;
+    if (maker !== null) birth = birthName(maker.id, (this.made[maker.id] = (this.made[maker.id] ?? 0) + 1));
+    return this.addObject(type, name, atomic, capacity, initial, birth);
+  }
+
+  /** How many objects each task's steps have made (madeObject), by task id. */
+  private readonly made: number[] = [];
+
+  private addObject(type: string, name: string | undefined, atomic: boolean, capacity: number, initial: number | undefined, birth: number | undefined): ObjectId {
     const id = this.objects.length;
     this.objects.push({ id, type, name: name ?? `${type}#${id}`, ...(atomic ? { atomic } : {}), ...(capacity > 0 ? { capacity } : {}),
-      ...(initial !== undefined ? { initial } : {}) });
+      ...(initial !== undefined ? { initial } : {}), ...(birth !== undefined ? { birth } : {}) });
     return id;
   }
 

@@ -73,7 +73,8 @@ export class MemoryLog {
     if (at === undefined) {
       let n = this.numbers.get(o);
       if (n === undefined) this.numbers.set(o, (n = ++this.objects));
-      const id: ObjectId = this.ex.registerObject(scope ? 'scope' : 'memory', scope ? `scope#${n}` : locationName(o, key, n));
+      // A scope's location is made with the scope; an object's, at its first use (see enterScope).
+      const id: ObjectId = scope ? this.ex.madeObject('scope', `scope#${n}`) : this.ex.registerObject('memory', locationName(o, key, n));
       at = scope ? { load: { kind: 'var-read', object: id }, store: { kind: 'var-write', object: id }, loaded: -1, stored: -1 }
         : { load: { kind: 'load', object: id }, store: { kind: 'store', object: id }, loaded: -1, stored: -1 };
       keys.set(key, at);
