@@ -40,7 +40,10 @@ export interface Access {
  * name in each of them, where its id follows the order of everything made before it.
  */
 export const NAMED = 2 ** 32;
+const MAKERS = 2 ** 20;
 const PER_MAKER = 2 ** 21;
+/** Names of plain objects' locations (MemoryLog) start here, past every birth. */
+export const LOCATION_NAMES = NAMED + MAKERS * PER_MAKER;
 
 /**
  * The birth of the `n`th object (from 1) made by steps of task `maker`: which object that is
@@ -48,7 +51,7 @@ const PER_MAKER = 2 ** 21;
  * past what a name holds (the object is then treated as one registered at its first use).
  */
 export function birthName(maker: TaskId, n: number): number | undefined {
-  return n < PER_MAKER && maker >= 0 && maker < 2 ** 31 ? NAMED + maker * PER_MAKER + n : undefined;
+  return n < PER_MAKER && maker >= 0 && maker < MAKERS ? NAMED + maker * PER_MAKER + n : undefined;
 }
 
 /** The event with each object that has a birth named by it (ids below NAMED stay as they are). */

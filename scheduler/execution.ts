@@ -158,18 +158,31 @@ export class Execution {
     return this.addObject(type, name, atomic, capacity, initial, undefined);
   }
 
+  /** Registers a location of a plain object at its first use, under the name it has in every execution (its ObjectInfo.birth), if any. */
+  registerLocation(type: string, name: string, birth: number | undefined): ObjectId {
+    return this.addObject(type, name, false, 0, undefined, birth);
+  }
+
   /**
    * Registers an object the running code is making now. Made by a task's step, it also gets its
    * birth (ObjectInfo.birth): the same in every execution that shares that task's steps so far.
    */
   madeObject(type: string, name: string | undefined, atomic = false, capacity = 0, initial?: number): ObjectId {
-    const maker = this.running;
-    let birth: number | undefined;
-    if (maker !== null) birth = birthName(maker.id, (this.made[maker.id] = (this.made[maker.id] ?? 0) + 1));
-    return this.addObject(type, name, atomic, capacity, initial, birth);
+    return this.addObject(type, name, atomic, capacity, initial, this.birth());
   }
 
-  /** How many objects each task's steps have made (madeObject), by task id. */
+  /**
+   * A birth for something the running step makes now (an object registered as it is made, or a
+   * plain object whose locations are registered later): its maker and how many things the
+   * maker's steps made before it. Undefined outside a task's step.
+   */
+  birth(): number | undefined {
+    const maker = this.running;
+    if (maker === null) return undefined;
+    return birthName(maker.id, (this.made[maker.id] = (this.made[maker.id] ?? 0) + 1));
+  }
+
+  /** How many things each task's steps have made (see birth), by task id. */
   private readonly made: number[] = [];
 
   private addObject(type: string, name: string | undefined, atomic: boolean, capacity: number, initial: number | undefined, birth: number | undefined): ObjectId {
