@@ -24,10 +24,14 @@ import { Observing } from '../support/observing.ts';
  * a[j] := a[j-1] + 1, each cell a plain object, each access after an await.
  * (N + 3)·2^(N−2) traces (the DPOR literature's count for the same program).
  */
-function plainLastzero(n: number): Scenario {
-  return scenario(`plain/lastzero-${n}`, async () => {
-    const a = Array.from({ length: n + 1 }, () => ({ v: 0 }));
-    const seen: number[][] = Array.from({ length: n + 1 }, () => []);
+function plainLastzero(n: number, unnamed = false): Scenario {
+  return scenario(`plain/lastzero-${n}${unnamed ? '-unnamed' : ''}`, async () => {
+    // unnamed: the cells and logs made by JSON.parse, which heddle does not see make them: their
+    // locations get ids at their first use only, and DPOR keeps wildcards for them.
+    const a: { v: number }[] = unnamed ? JSON.parse(JSON.stringify(Array.from({ length: n + 1 }, () => ({ v: 0 }))))
+      : Array.from({ length: n + 1 }, () => ({ v: 0 }));
+    const seen: number[][] = unnamed ? JSON.parse(JSON.stringify(Array.from({ length: n + 1 }, () => [])))
+      : Array.from({ length: n + 1 }, () => []);
     const reader = async () => {
       for (let i = n; ; i--) {
         await null;
@@ -105,6 +109,20 @@ describe('dpor over plain code: one execution per trace, none cut short', () => 
       expect(dpor.blocked).toBe(0);
     });
   }
+
+  // KNOWN BUG, left for a follow-up: with the shared objects made where heddle cannot name them,
+  // DPOR runs 15 executions (1 cut short) and misses the outcome [[1,1,0],[0],[0],[0]] of the 12
+  // DFS reaches. Main before this branch missed the same outcome with plain literals (it named
+  // no plain object). Taking every access for a wildcard (rememberEvent with known = 0) finds
+  // all 12; taking only the memory accesses for wildcards of any id does not: the cause is not
+  // a wildcard matching too little. `it.fails` passes while the bug is there: when this test
+  // fails, the bug is fixed — make it an `it`.
+  it.fails('plain lastzero(3) with unnamed objects: DPOR reaches every outcome DFS reaches', async () => {
+    const dfs = await search(plainLastzero(3, true), 'dfs');
+    const dpor = await search(plainLastzero(3, true), 'dpor');
+    expect(dfs.outcomes.size).toBe(12);
+    expect([...dpor.outcomes].sort()).toEqual([...dfs.outcomes].sort());
+  });
 
   // Before the plain objects' locations were named by the step that made them: 34 executions
   // and 2 cut short for N = 4, 72 and 6 for N = 5.
