@@ -54,14 +54,20 @@ export function birthName(maker: TaskId, n: number): number | undefined {
   return n < PER_MAKER && maker >= 0 && maker < MAKERS ? NAMED + maker * PER_MAKER + n : undefined;
 }
 
+/** What an access of `kind` to `object` names: the object's birth when it has one, else `object` as it is. */
+export function nameOf(kind: OpKind, object: number, birthOf: (id: ObjectId) => number | undefined): number {
+  if (object < 0 || object >= NAMED || namesTask(kind)) return object;
+  return birthOf(object) ?? object;
+}
+
 /** The event with each object that has a birth named by it (ids below NAMED stay as they are). */
 export function nameObjects(event: DporEvent, birthOf: (id: ObjectId) => number | undefined): DporEvent {
   let accesses: Access[] | null = null;
   event.accesses.forEach((x, i) => {
-    const birth = x.object >= 0 && x.object < NAMED && !namesTask(x.kind) ? birthOf(x.object) : undefined;
-    if (birth === undefined) return;
+    const name = nameOf(x.kind, x.object, birthOf);
+    if (name === x.object) return;
     accesses ??= event.accesses.slice();
-    accesses[i] = { kind: x.kind, object: birth };
+    accesses[i] = { kind: x.kind, object: name };
   });
   return accesses === null ? event : { task: event.task, accesses };
 }

@@ -1,4 +1,4 @@
-import { dependent, nameObjects, rememberEvent, type Access, type DporEvent } from '../dependence.ts';
+import { dependent, nameObjects, nameOf, rememberEvent, type Access, type DporEvent } from '../dependence.ts';
 import { FixedDraws } from '../draws.ts';
 import { SubtreeSplit, type Frame } from './dpor-split.ts';
 import { checkSlice, PruneExecution, ScheduleDivergence, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
@@ -171,23 +171,30 @@ export class DporStrategy implements SearchStrategy {
     // What is kept for later executions names objects by their births (see nameObjects); the
     // race analysis works on this execution's own ids.
     const birthOf = (id: number) => result.objects[id]?.birth;
+    const named = new Map<DporEvent, DporEvent>(); // each event named once (races share them)
+    const name = (e: DporEvent) => {
+      let x = named.get(e);
+      if (x === undefined) named.set(e, (x = nameObjects(e, birthOf)));
+      return x;
+    };
     for (let i = 0; i < n; i++) {
       const frame = this.path[i]!;
-      frame.event = nameObjects(events[i]!, birthOf);
+      if (i < this.replayed && frame.event !== null) continue; // replayed: the same event as before
+      frame.event = name(events[i]!);
       frame.wakeup[0]!.event = rememberEvent(frame.event, frame.known);
     }
     if (this.split?.learn(this.path)) return; // a probe: nothing to analyse
     const runnableAt = (step: number, task: TaskId) => this.path[step]!.runnable.includes(task);
     const waiting = (result.blockedOps ?? []).map((op) => ({ task: op.task, accesses: [{ kind: op.kind, object: op.object }] }));
     for (const race of findRaces(events.slice(0, n), this.replayed, this.dependent, this.conservative, result.objects, runnableAt, waiting)) {
-      this.reverse(race.first, race.sequence.map((e) => nameObjects(e, birthOf)));
+      this.reverse(race.first, race.sequence.map(name));
     }
   }
 
   /** The sleep set on entering a state: what slept or was explored before, and commutes with the step taken. */
   private childSleep(parent: Frame, ctx: ChoiceContext): Map<TaskId, DporEvent> {
-    const step: DporEvent = { task: parent.chosen, accesses: ctx.previousStep().map((op) => ({ kind: op.kind, object: op.object })) };
-    const taken = nameObjects(step, (id) => ctx.birth(id));
+    const birthOf = (id: number) => ctx.birth(id);
+    const taken: DporEvent = { task: parent.chosen, accesses: ctx.previousStep().map((op) => ({ kind: op.kind, object: nameOf(op.kind, op.object, birthOf) })) };
     parent.event = taken;
     const sleep = new Map<TaskId, DporEvent>();
     for (const source of [parent.sleep, parent.done]) {
