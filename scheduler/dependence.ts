@@ -1,5 +1,5 @@
 import { describeOp, namesTask, type OpDescriptor } from './ops.ts';
-import type { OpKind, PendingOp, TaskId } from './types.ts';
+import type { ObjectId, OpKind, PendingOp, TaskId } from './types.ts';
 
 // What each kind touches and how it orders against others is its OPS entry (ops.ts); this file
 // turns those roles into DPOR's and POS's dependence.
@@ -22,14 +22,54 @@ export function conflicts(a: Pick<PendingOp, 'kind' | 'object'>, b: Pick<Pending
 /** One operation inside a DPOR event: what it did to which object. */
 export interface Access {
   readonly kind: OpKind;
+  /** An ObjectId, or from NAMED up an object's birth (see nameObjects); a TaskId for spawn and join. */
   readonly object: number;
   /**
-   * Set on an event remembered from an earlier execution (a sleep set entry) whose object was
-   * first used after the state it was explored from: object ids follow the order of first use,
-   * so in another execution that object may carry any id ≥ this one. Matching is then
-   * conservative: it may be any object with an id ≥ freshFrom.
+   * Set on an event remembered from an earlier execution (a sleep set entry) whose object has no
+   * birth and was first used after the state it was explored from: such objects get their ids in
+   * the order of first use, so in another execution that object may carry any id ≥ this one.
+   * Matching is then conservative: it may be any object without a birth and an id ≥ freshFrom.
    */
   readonly freshFrom?: number;
+}
+
+/**
+ * Ids from here up name an object by its birth (ObjectInfo.birth) instead of its order of
+ * registration. DPOR compares events of different executions from one state (sleep sets, wakeup
+ * trees) in these names: an object made after that state, by the events compared, has the same
+ * name in each of them, where its id follows the order of everything made before it.
+ */
+export const NAMED = 2 ** 32;
+const MAKERS = 2 ** 20;
+const PER_MAKER = 2 ** 21;
+/** Names of plain objects' locations (MemoryLog) start here, past every birth. */
+export const LOCATION_NAMES = NAMED + MAKERS * PER_MAKER;
+
+/**
+ * The birth of the `n`th object (from 1) made by steps of task `maker`: which object that is
+ * follows from that task's own steps, the same in every execution that shares them. Undefined
+ * past what a name holds (the object is then treated as one registered at its first use).
+ */
+export function birthName(maker: TaskId, n: number): number | undefined {
+  return n < PER_MAKER && maker >= 0 && maker < MAKERS ? NAMED + maker * PER_MAKER + n : undefined;
+}
+
+/** What an access of `kind` to `object` names: the object's birth when it has one, else `object` as it is. */
+export function nameOf(kind: OpKind, object: number, birthOf: (id: ObjectId) => number | undefined): number {
+  if (object < 0 || object >= NAMED || namesTask(kind)) return object;
+  return birthOf(object) ?? object;
+}
+
+/** The event with each object that has a birth named by it (ids below NAMED stay as they are). */
+export function nameObjects(event: DporEvent, birthOf: (id: ObjectId) => number | undefined): DporEvent {
+  let accesses: Access[] | null = null;
+  event.accesses.forEach((x, i) => {
+    const name = nameOf(x.kind, x.object, birthOf);
+    if (name === x.object) return;
+    accesses ??= event.accesses.slice();
+    accesses[i] = { kind: x.kind, object: name };
+  });
+  return accesses === null ? event : { task: event.task, accesses };
 }
 
 /** A transition as DPOR sees it: the op chosen at a scheduling point plus the in-place ops after it. */
@@ -47,34 +87,33 @@ function mayShareType(a: OpKind, b: OpKind): boolean {
   return typeof x === 'string' || typeof y === 'string' || x.some((type) => y.includes(type));
 }
 
-/** Whether two accesses may touch one object (an access with freshFrom stands for any later-used one). */
+/** Whether two accesses may touch one object (an access with freshFrom stands for any later-used one without a birth). */
 function sameObject(a: Access, b: Access): boolean {
-  if (a.freshFrom !== undefined) return (b.freshFrom !== undefined || b.object >= a.freshFrom) && mayShareType(a.kind, b.kind);
-  if (b.freshFrom !== undefined) return a.object >= b.freshFrom && mayShareType(a.kind, b.kind);
+  if (a.freshFrom !== undefined) return (b.freshFrom !== undefined || (b.object >= a.freshFrom && b.object < NAMED)) && mayShareType(a.kind, b.kind);
+  if (b.freshFrom !== undefined) return a.object >= b.freshFrom && a.object < NAMED && mayShareType(a.kind, b.kind);
   return a.object >= 0 && a.object === b.object;
 }
 
 /**
- * The event as a sleep set may keep it for later executions: accesses to objects first used at
- * or after id `known` (not yet used in the state it ran from) get `freshFrom`, because another
- * execution from that state may number them differently.
+ * The event as a sleep set or a wakeup tree may keep it for later executions (its objects named
+ * by nameObjects): accesses to objects without a birth first used at or after id `known` (not yet
+ * used in the state it ran from) get `freshFrom`, because another execution from that state may
+ * number them differently. Objects with a birth keep their names: whichever events of another
+ * execution from that state make them, those name them alike.
  */
 export function rememberEvent(event: DporEvent, known: number): DporEvent {
-  if (!event.accesses.some((x) => x.object >= known && isObjectAccess(x))) return event;
+  if (!event.accesses.some((x) => unnamedFrom(x, known))) return event;
   const accesses: Access[] = [];
   for (const x of event.accesses) {
-    if (x.object < known || !isObjectAccess(x)) accesses.push(x);
-    // A scope's variables are made where the scope is entered: one made in this very event did
-    // not exist before it, so no other task's step from this state can touch it first.
-    else if (!bornInEvent(x.kind)) accesses.push({ kind: x.kind, object: known, freshFrom: known });
+    if (!unnamedFrom(x, known)) accesses.push(x);
+    else accesses.push({ kind: x.kind, object: known, freshFrom: known });
   }
   return { task: event.task, accesses };
 }
 
-/** Whether an access's object, when new to the event, was made by the event itself (see rememberEvent). */
-function bornInEvent(kind: OpKind): boolean {
-  const target = describeOp(kind).target;
-  return typeof target !== 'string' && target.length === 1 && target[0] === 'scope';
+/** An access to an object without a birth, first used at or after id `known`. */
+function unnamedFrom(x: Access, known: number): boolean {
+  return x.object >= known && x.object < NAMED && isObjectAccess(x);
 }
 
 /** An access whose `object` is an ObjectId (spawn and join name tasks; start, yield … nothing). */

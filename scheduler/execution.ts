@@ -11,6 +11,7 @@ import { AwaitedPromise, Frame, FreshOp } from './frames.ts';
 import { Strands } from './strands.ts';
 import { isThenable } from './promises.ts';
 import { MemoryLog } from './memory.ts';
+import { birthName } from './dependence.ts';
 import type { ExecutionObserver, ExecutionOptions } from './execution-types.ts';
 import type {
   AtomicityViolation,
@@ -149,11 +150,45 @@ export class Execution {
     return this.table.name(id);
   }
 
-  /** Registers an object (when made in this execution, or at its first use in it) and returns its id. */
+  /**
+   * Registers an object at its first use in this execution and returns its id. An object made in
+   * this execution is registered where it is made, by madeObject.
+   */
   registerObject(type: string, name: string | undefined, atomic = false, capacity = 0, initial?: number): ObjectId {
+    return this.addObject(type, name, atomic, capacity, initial, undefined);
+  }
+
+  /** Registers a location of a plain object at its first use, under the name it has in every execution (its ObjectInfo.birth), if any. */
+  registerLocation(type: string, name: string, birth: number | undefined): ObjectId {
+    return this.addObject(type, name, false, 0, undefined, birth);
+  }
+
+  /**
+   * Registers an object the running code is making now. Made by a task's step, it also gets its
+   * birth (ObjectInfo.birth): the same in every execution that shares that task's steps so far.
+   */
+  madeObject(type: string, name: string | undefined, atomic = false, capacity = 0, initial?: number): ObjectId {
+    return this.addObject(type, name, atomic, capacity, initial, this.birth());
+  }
+
+  /**
+   * A birth for something the running step makes now (an object registered as it is made, or a
+   * plain object whose locations are registered later): its maker and how many things the
+   * maker's steps made before it. Undefined outside a task's step.
+   */
+  birth(): number | undefined {
+    const maker = this.running;
+    if (maker === null) return undefined;
+    return birthName(maker.id, (this.made[maker.id] = (this.made[maker.id] ?? 0) + 1));
+  }
+
+  /** How many things each task's steps have made (see birth), by task id. */
+  private readonly made: number[] = [];
+
+  private addObject(type: string, name: string | undefined, atomic: boolean, capacity: number, initial: number | undefined, birth: number | undefined): ObjectId {
     const id = this.objects.length;
     this.objects.push({ id, type, name: name ?? `${type}#${id}`, ...(atomic ? { atomic } : {}), ...(capacity > 0 ? { capacity } : {}),
-      ...(initial !== undefined ? { initial } : {}) });
+      ...(initial !== undefined ? { initial } : {}), ...(birth !== undefined ? { birth } : {}) });
     return id;
   }
 

@@ -1,3 +1,4 @@
+import { LOCATION_NAMES } from './dependence.ts';
 import type { Execution } from './execution.ts';
 import type { ObjectId, PendingOp } from './types.ts';
 
@@ -6,6 +7,13 @@ import type { ObjectId, PendingOp } from './types.ts';
 // 'memory', read by a `load` and written by a `store` noted in the step that did it (once per
 // location and step). An array is one location, and so is the set of keys of an object or a
 // Map (its SHAPE): adding or deleting a key writes it, and reading the object as a whole reads it.
+//
+// A location's id follows the order in which steps first touch it, which differs between
+// executions. When instrumented code made the object in a step (a literal, a builtin that returns
+// a new array, see `made`), its locations also get a name that does not: the object's birth (its
+// maker task and how many things that task had made) with the key. DPOR compares the events of
+// different executions by these names (ObjectInfo.birth); a location without one it must take for
+// any location first used later.
 
 /** The location standing for an object's set of keys (and for a whole array). */
 export const SHAPE: unique symbol = Symbol('shape');
@@ -23,6 +31,8 @@ interface Location {
 export class MemoryLog {
   private readonly locations = new WeakMap<object, Map<Key, Location>>();
   private readonly numbers = new WeakMap<object, number>();
+  /** Births of the objects the steps of this execution made (see `made`). */
+  private readonly births = new WeakMap<object, number>();
   private objects = 0;
 
   constructor(private readonly ex: Execution) {}
@@ -58,6 +68,18 @@ export class MemoryLog {
     this.location(token, SHAPE, true);
   }
 
+  /**
+   * The running step made `o` just now (a literal, `new Map()`, `xs.map(f)`): it gets a birth, so
+   * its locations are named alike in every execution that shares the steps of its maker up to
+   * here. Only for objects made now: one that existed before would get a birth from whichever
+   * task got to it, which differs between executions.
+   */
+  made(o: object): void {
+    if (this.births.has(o) || this.locations.has(o)) return;
+    const birth = this.ex.birth();
+    if (birth !== undefined) this.births.set(o, birth);
+  }
+
   /** The running step did something heddle cannot see the effects of. */
   unseen(): void {
     this.ex.noteEffects();
@@ -73,13 +95,34 @@ export class MemoryLog {
     if (at === undefined) {
       let n = this.numbers.get(o);
       if (n === undefined) this.numbers.set(o, (n = ++this.objects));
-      const id: ObjectId = this.ex.registerObject(scope ? 'scope' : 'memory', scope ? `scope#${n}` : locationName(o, key, n));
+      // A scope's location is made with the scope; an object's, at its first use (see enterScope).
+      const birth = this.births.get(o);
+      const id: ObjectId = scope ? this.ex.madeObject('scope', `scope#${n}`)
+        : this.ex.registerLocation('memory', locationName(o, key, n), birth === undefined ? undefined : nameOfLocation(birth, key));
       at = scope ? { load: { kind: 'var-read', object: id }, store: { kind: 'var-write', object: id }, loaded: -1, stored: -1 }
         : { load: { kind: 'load', object: id }, store: { kind: 'store', object: id }, loaded: -1, stored: -1 };
       keys.set(key, at);
     }
     return at;
   }
+}
+
+/**
+ * Names of the locations of objects with a birth: (birth, key) → a number from LOCATION_NAMES up.
+ * Kept for the thread's life, as a name must mean one location in every execution of a search
+ * (only equality of names matters: what number a name gets changes no choice). Keys that are
+ * objects or symbols made per execution have no such name.
+ */
+const locationNames = new Map<number, Map<Key, number>>();
+let nextLocationName = LOCATION_NAMES;
+
+function nameOfLocation(birth: number, key: Key): number | undefined {
+  if (typeof key !== 'string' && typeof key !== 'number' && key !== SHAPE) return undefined;
+  let keys = locationNames.get(birth);
+  if (keys === undefined) locationNames.set(birth, (keys = new Map()));
+  let name = keys.get(key);
+  if (name === undefined) keys.set(key, (name = nextLocationName++));
+  return name;
 }
 
 /** `Cache#3.entries`, `Map#1[user:1]`, `Array#2` — for reports. */

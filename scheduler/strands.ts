@@ -441,7 +441,10 @@ export class Strands {
    * and DPOR would have to assume it may be any later object.
    */
   private shareable(tracker: Tracker): void {
-    if (tracker.object < 0) tracker.object = this.ex.registerObject('promise', undefined);
+    // Made now, or settled now by a step of the task that runs it (a promise another task may
+    // settle or await was made shareable where it was made): either way at a point of the
+    // registering task's own steps, so it gets a birth (ObjectInfo.birth).
+    if (tracker.object < 0) tracker.object = this.ex.madeObject('promise', undefined);
   }
 
   /** Resolve and reject functions of promises made in instrumented code, to the promise's tracker. */

@@ -1,4 +1,4 @@
-import type { ExecutionResult, PendingOp, TaskId } from './types.ts';
+import type { ExecutionResult, ObjectId, PendingOp, TaskId } from './types.ts';
 
 /** What a strategy sees at a scheduling point. */
 export interface ChoiceContext {
@@ -25,6 +25,8 @@ export interface ChoiceContext {
    * execution that shares this prefix; an op of a later step may get any id at or above it.
    */
   readonly objectCount: number;
+  /** An object's birth (ObjectInfo.birth): its name in every execution that shares the steps that made it. */
+  birth(object: ObjectId): number | undefined;
 }
 
 /**

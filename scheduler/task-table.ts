@@ -1,6 +1,6 @@
 import type { Frame, Waiting } from './frames.ts';
 import type { ChoiceContext } from './strategy.ts';
-import type { PendingOp, TaskId } from './types.ts';
+import type { ObjectId, ObjectInfo, PendingOp, TaskId } from './types.ts';
 import type { TraceLog } from './trace-log.ts';
 
 export interface TaskState {
@@ -155,9 +155,12 @@ export class Context implements ChoiceContext {
   runnable: readonly TaskId[] = [];
   current: TaskId | null = null;
   step = 0;
-  constructor(private readonly tasks: TaskTable, private readonly trace: TraceLog, private readonly objects: { readonly length: number }) {}
+  constructor(private readonly tasks: TaskTable, private readonly trace: TraceLog, private readonly objects: readonly ObjectInfo[]) {}
   get objectCount(): number {
     return this.objects.length;
+  }
+  birth(object: ObjectId): number | undefined {
+    return this.objects[object]?.birth;
   }
   get live(): readonly TaskId[] {
     return this.tasks.live();

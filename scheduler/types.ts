@@ -94,6 +94,13 @@ export interface ObjectInfo {
   readonly capacity?: number;
   /** A semaphore's permits when the execution made it (DPOR's model of when an acquire can run). */
   readonly initial?: number;
+  /**
+   * Set on an object registered where it was made, by the step of a task: its name in every
+   * execution that shares that task's steps up to then (its maker and how many objects the maker
+   * had made before it, see birthName). An object registered at its first use has none: which
+   * task gets there first, and so its id, depends on the order of the steps.
+   */
+  readonly birth?: number;
 }
 
 /** One side of a data race: which task did what, at which step of the trace. */

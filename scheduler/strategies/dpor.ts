@@ -1,8 +1,8 @@
-import { dependent, rememberEvent, type Access, type DporEvent } from '../dependence.ts';
+import { dependent, nameObjects, nameOf, rememberEvent, type Access, type DporEvent } from '../dependence.ts';
 import { FixedDraws } from '../draws.ts';
 import { SubtreeSplit, type Frame } from './dpor-split.ts';
 import { checkSlice, PruneExecution, ScheduleDivergence, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
-import { findRaces, type Race } from './dpor-races.ts';
+import { findRaces } from './dpor-races.ts';
 import { WakeupForest, weakInitial, type Dependence, type WakeupTree } from './wakeup.ts';
 import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
 
@@ -177,22 +177,33 @@ export class DporStrategy implements SearchStrategy {
   endExecution(result: ExecutionResult): void {
     const events = toEvents(result.trace);
     const n = Math.min(events.length, this.path.length);
+    // What is kept for later executions names objects by their births (see nameObjects); the
+    // race analysis works on this execution's own ids.
+    const birthOf = (id: number) => result.objects[id]?.birth;
+    const named = new Map<DporEvent, DporEvent>(); // each event named once (races share them)
+    const name = (e: DporEvent) => {
+      let x = named.get(e);
+      if (x === undefined) named.set(e, (x = nameObjects(e, birthOf)));
+      return x;
+    };
     for (let i = 0; i < n; i++) {
       const frame = this.path[i]!;
-      frame.event = events[i]!;
-      frame.wakeup.setFirstEvent(rememberEvent(events[i]!, frame.known));
+      if (i < this.replayed && frame.event !== null) continue; // replayed: the same event as before
+      frame.event = name(events[i]!);
+      frame.wakeup.setFirstEvent(rememberEvent(frame.event, frame.known));
     }
     if (this.split?.learn(this.path)) return; // a probe: nothing to analyse
     const runnableAt = (step: number, task: TaskId) => this.path[step]!.runnable.includes(task);
     const waiting = (result.blockedOps ?? []).map((op) => ({ task: op.task, accesses: [{ kind: op.kind, object: op.object }] }));
     for (const race of findRaces(events.slice(0, n), this.replayed, this.dependent, this.conservative, result.objects, runnableAt, waiting)) {
-      this.reverse(race);
+      this.reverse(race.first, race.sequence.map(name));
     }
   }
 
   /** The sleep set on entering a state: what slept or was explored before, and commutes with the step taken. */
   private childSleep(parent: Frame, ctx: ChoiceContext): Map<TaskId, DporEvent> {
-    const taken: DporEvent = { task: parent.chosen, accesses: ctx.previousStep().map((op) => ({ kind: op.kind, object: op.object })) };
+    const birthOf = (id: number) => ctx.birth(id);
+    const taken: DporEvent = { task: parent.chosen, accesses: ctx.previousStep().map((op) => ({ kind: op.kind, object: nameOf(op.kind, op.object, birthOf) })) };
     parent.event = taken;
     const sleep = new Map<TaskId, DporEvent>();
     for (const source of [parent.sleep, parent.done]) {
@@ -202,13 +213,14 @@ export class DporStrategy implements SearchStrategy {
   }
 
   /**
-   * Plans the reversal of a race: the sequence `notdep(i).j` goes into the wakeup tree of the
-   * state before event i, unless a task asleep there (or explored from there) could start it.
+   * Plans the reversal of a race (its sequence with objects named by their births): the sequence
+   * `notdep(i).j` goes into the wakeup tree of the state before event i, unless a task asleep
+   * there (or explored from there) could start it.
    */
-  private reverse(race: Race): void {
-    if (race.first <= this.root) return; // the root's choices are all explored, one subtree each
-    const frame = this.path[race.first]!;
-    const v = [...race.sequence];
+  private reverse(first: number, sequence: readonly DporEvent[]): void {
+    if (first <= this.root) return; // the root's choices are all explored, one subtree each
+    const frame = this.path[first]!;
+    const v = [...sequence];
     for (const source of [frame.sleep, frame.done]) {
       for (const [task, event] of source) if (weakInitial(task, event, v, this.dependent)) return;
     }

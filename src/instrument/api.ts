@@ -96,8 +96,14 @@ export interface ModuleHandle {
   fs(...fns: unknown[]): void;
   /** A class defined by instrumented code: marks its methods, accessors and static methods; returns it. */
   cls<T>(c: T): T;
-  /** An object literal with methods or accessors: marks them; returns it. */
+  /** An object literal with methods or accessors: marks them; returns it (made here, as `o` says). */
   obj<T>(o: T): T;
+  /**
+   * An object or array literal, or `new` of a builtin collection: the running step made the
+   * object now (its locations are then named the same in every execution that shares the steps
+   * that made it, see MemoryLog.made); returns it.
+   */
+  o<T>(o: T): T;
   /**
    * A new scope token, made where a scope that declares captured, reassigned variables is entered;
    * `module` is 1 for a module's own scope.

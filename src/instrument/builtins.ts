@@ -141,6 +141,31 @@ for (const owner of [assert, assert.strict] as unknown as Record<string, unknown
 for (const fn of [JSON.stringify, structuredClone, isDeepStrictEqual, inspect, format]) table.set(fn, readDeep);
 each(console, ['log', 'info', 'warn', 'error', 'debug', 'dir', 'table', 'trace'], 'pure');
 
+/**
+ * Builtins whose result is an object they made (never one passed in or kept elsewhere): that
+ * object is made by the calling step (see MemoryLog.made). Only the result itself: objects inside
+ * it (structuredClone's) are named at their first use.
+ */
+// (Not JSON.parse, whose reviver may return any object, nor split, whose separator may be an
+// object that splits as it likes.)
+const makers = new Set<unknown>([Object.keys, Object.values, Object.entries, Object.fromEntries, Object.getOwnPropertyNames,
+  structuredClone]);
+for (const name of ['toSorted', 'toReversed', 'toSpliced', 'with']) {
+  const fn = (Array.prototype as unknown as Record<string, unknown>)[name];
+  if (typeof fn === 'function') makers.add(fn);
+}
+/**
+ * These make their result with a constructor the receiver picks (`this`, Symbol.species), which
+ * may return any object: only a plain array counts as made.
+ */
+const arrayMakers = new Set<unknown>([Array.from, Array.of, ...['map', 'filter', 'slice', 'concat', 'flat', 'flatMap']
+  .map((name) => (Array.prototype as unknown as Record<string, unknown>)[name])]);
+
+/** Whether `result`, returned by builtin `fn`, is an object the call made (see makers). */
+export function returnsNew(fn: unknown, result: object): boolean {
+  return makers.has(fn) || (arrayMakers.has(fn) && Object.getPrototypeOf(result) === Array.prototype);
+}
+
 /** What calling `fn` does to memory: 'pure', an effect, or undefined when unknown. */
 export function builtinEffect(fn: unknown): Effect | undefined {
   return table.get(fn);

@@ -53,6 +53,7 @@ export const PASSTHROUGH: ModuleHandle = {
   fs: () => {},
   cls: (c) => c,
   obj: (o) => o,
+  o: (o) => o,
   scope: () => ({}),
   vr: () => {},
   vw: () => {},

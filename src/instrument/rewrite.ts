@@ -84,6 +84,8 @@ export class Rewriter {
   readonly unmarked = new Set<Node>();
   /** Reads of captured variables left as plain names (where a module lexer reads them). */
   readonly unreported = new Set<Node>();
+  /** Object literals left as they are written (where a module lexer reads their names). */
+  readonly asWritten = new Set<Node>();
   private temps = 0;
   /** Expression statements after a statement that ends without `;` (ended by a line break). */
   private readonly afterNoSemicolon: Node[] = [];
@@ -123,6 +125,14 @@ export class Rewriter {
     const name = this.namedBy.get(node);
     if (name === undefined) this.edit.wrap(node, `${this.H}.${method}(`, ')');
     else this.edit.wrap(node, `${this.H}.${method}({ [${name}]: `, ` }[${name}])`);
+  }
+
+  /**
+   * `H.o(e)`: `e` makes a new object (MemoryLog.made). Not in a module's top level, which runs
+   * as the module loads, outside any execution (there the object gets a name at its first use).
+   */
+  made(node: Node, st: State): void {
+    if (st.fn !== TOP_LEVEL) this.edit.wrap(node, `${this.H}.o(`, ')');
   }
 
   /** Records the name an anonymous function or class gets from where it stands. */
@@ -188,8 +198,14 @@ export class Rewriter {
       }),
       ObjectExpression: v((node, st, c) => {
         if (node.type !== 'ObjectExpression') return;
+        // Made here, by the running step (MemoryLog.made); one with methods also marks them.
         if (node.properties.some((p) => p.type === 'Property' && (p.method || p.kind !== 'init'))) this.edit.wrap(node, `${this.H}.obj(`, ')');
+        else if (!this.asWritten.has(node)) this.made(node, st);
         walk('ObjectExpression')(node, st, c);
+      }),
+      ArrayExpression: v((node, st, c) => {
+        this.made(node, st);
+        walk('ArrayExpression')(node, st, c);
       }),
       Property: v((node, st, c) => this.property(node, st, c)),
       Program: v((node, st, c) => this.statements((node as Program).body, st, c)),

@@ -15,10 +15,14 @@ import { suspends } from './temps.ts';
 //   delete o.k, k in o   → H.del(o, "k"), H.has(k, o)
 //   o.#x, o.#x = v       → (H.pr(o, "#x"), o.#x), (H.pw(o, "#x"), o.#x = v)    (o: `this` or a name; else a temporary)
 //   o.k(a), f(a)         → H.mc(o, "k", a), H.fc(f, a)      (f not statically a function of this module)
+//   {…}, […], new Map()  → H.o({…}), H.o([…]), H.o(new Map())   (made by the running step)
 //   x (captured, reassigned) → (H.vr(S, i), x);  x = e → (x = e, H.vw(S, i), x);  x++ → (H.vw(S, i), x++)
 // `super.x` stays as it is. Operands are evaluated once each, in the language's order.
 
 type Member = MemberExpression & { object: Expression };
+
+/** Builtin constructors whose `new` always makes a new object. */
+const COLLECTIONS = new Set(['Map', 'Set', 'WeakMap', 'WeakSet', 'Array']);
 
 /** `o.k` read. */
 export function member(rw: Rewriter, node: AnyNode, st: State, c: Callback): void {
@@ -52,6 +56,7 @@ export function assignment(rw: Rewriter, node: AnyNode, st: State, c: Callback):
     // names of `module.exports = { a, b: c }` by its names: those stay names (their reads unreported).
     const value = unparenthesized(node.right);
     if (value.type === 'ObjectExpression') {
+      rw.asWritten.add(value);
       for (const p of value.properties) if (p.type === 'Property' && p.value.type === 'Identifier') rw.unreported.add(p.value);
     }
     walkKey(target, st, c);
@@ -181,6 +186,8 @@ export function newExpression(rw: Rewriter, node: AnyNode, st: State, c: Callbac
   // `new H.r(o, "C")(…)` would call what H.r returns: the callee needs its parentheses.
   const callee = node.callee;
   if (callee.type === 'MemberExpression' && !isSuper(callee) && callee.property.type !== 'PrivateIdentifier') rw.edit.wrap(callee, '(', ')');
+  // `new Map()` and the like make a new object (MemoryLog.made); another constructor may return any object.
+  if (callee.type === 'Identifier' && COLLECTIONS.has(callee.name) && rw.facts.isFree(callee)) rw.made(node, st);
   c(callee, st, 'Expression');
   node.arguments.forEach((a) => c(a, st, 'Expression'));
 }

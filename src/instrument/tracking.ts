@@ -2,7 +2,7 @@ import { currentExecution } from '../../scheduler/execution.ts';
 import { SHAPE, type MemoryLog } from '../../scheduler/memory.ts';
 import type { ModuleHandle } from './api.ts';
 import { update } from './passthrough.ts';
-import { builtinEffect } from './builtins.ts';
+import { builtinEffect, returnsNew } from './builtins.ts';
 import { substituteOf } from './substitutes.ts';
 
 // The memory-effects half of the handle (see "Tracking" in api.ts): what instrumented code
@@ -11,7 +11,7 @@ import { substituteOf } from './substitutes.ts';
 // builtin table does not know (a library's), may touch anything: its step is marked as having
 // effects heddle cannot see, and is ordered against every step that touches memory.
 
-type Tracking = Pick<ModuleHandle, 'r' | 'w' | 'upd' | 'del' | 'has' | 'rall' | 'pr' | 'pw' | 'mc' | 'fc' | 'f' | 'fs' | 'cls' | 'obj' | 'scope' | 'vr' | 'vw'>;
+type Tracking = Pick<ModuleHandle, 'r' | 'w' | 'upd' | 'del' | 'has' | 'rall' | 'pr' | 'pw' | 'mc' | 'fc' | 'f' | 'fs' | 'cls' | 'obj' | 'o' | 'scope' | 'vr' | 'vw'>;
 type Callback = (...args: unknown[]) => unknown;
 type Bag = Record<PropertyKey, unknown>;
 
@@ -58,6 +58,12 @@ function readAll(m: MemoryLog, o: object): void {
   m.read(o, SHAPE);
   if (Array.isArray(o) || o instanceof Map || o instanceof Set || ArrayBuffer.isView(o)) return;
   for (const k of Reflect.ownKeys(o)) m.read(o, k);
+}
+
+/** What a builtin that returns a new object (Array.from, xs.map) returned, made by the running step. */
+function madeBy(m: MemoryLog, fn: unknown, result: unknown): unknown {
+  if (isObject(result) && returnsNew(fn, result)) m.made(result);
+  return result;
 }
 
 /** Reports a call of `fn` on `self` with `args`; returns nothing, the caller calls. */
@@ -130,15 +136,17 @@ export const TRACKING: Tracking = {
     const m = log();
     const sub = m === null ? undefined : substituteOf(fn);
     if (sub !== undefined) return (sub as Callback).apply(o, args);
-    if (m !== null) called(m, fn, o, args); // the method itself is not a location: methods live on prototypes
-    return fn.apply(o, args);
+    if (m === null) return fn.apply(o, args);
+    called(m, fn, o, args); // the method itself is not a location: methods live on prototypes
+    return madeBy(m, fn, fn.apply(o, args));
   },
   fc(f, ...args) {
     const m = log();
     const sub = m === null ? undefined : substituteOf(f);
     if (sub !== undefined) return (sub as Callback)(...args);
-    if (m !== null) called(m, f, undefined, args);
-    return (f as Callback)(...args);
+    if (m === null) return (f as Callback)(...args);
+    called(m, f, undefined, args);
+    return madeBy(m, f, (f as Callback)(...args));
   },
   f(fn) {
     mark(fn);
@@ -157,6 +165,11 @@ export const TRACKING: Tracking = {
   },
   obj(o) {
     markMembers(o);
+    return TRACKING.o(o);
+  },
+  o(o) {
+    const m = isObject(o) ? log() : null;
+    if (m !== null) m.made(o as object);
     return o;
   },
   scope(module) {

@@ -13,7 +13,7 @@ import { compose, decodeDataUrl, inlineComment, Positions, sourceMappingUrl, typ
 // and returns the code with one source map back to the file the user wrote.
 
 /** Bumped whenever the output for a given input changes: it is part of the cache key. */
-export const TRANSFORM_VERSION = 2;
+export const TRANSFORM_VERSION = 3;
 
 export type { SourceMap };
 

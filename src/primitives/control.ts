@@ -37,7 +37,7 @@ export abstract class Controlled {
     // subclass caches its ops at first use, when its own fields are initialised.
     if (this.createdIn !== null) {
       this.exec = this.createdIn;
-      this.objectId = this.createdIn.registerObject(type, name, atomicObject, capacity, initialPermits);
+      this.objectId = this.createdIn.madeObject(type, name, atomicObject, capacity, initialPermits);
       this.unbound = true;
     }
   }

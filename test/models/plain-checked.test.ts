@@ -17,7 +17,7 @@ const FIXED_TRACES: Record<string, number> = {
   'plain/cache/over-capacity.fixed': 3,
   'plain/counter/inconsistent-snapshot.fixed': 2,
   'plain/counter/lost-update.fixed': 2,
-  'plain/pool/drain-early.fixed': 3,
+  'plain/pool/drain-early.fixed': 2,
   'plain/pool/duplicate-task.fixed': 4,
   'plain/pool/lost-result.fixed': 4,
   'plain/pool/stats-inconsistent.fixed': 4,

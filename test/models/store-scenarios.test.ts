@@ -14,12 +14,12 @@ const BUGGY: [name: string, message: RegExp, token: string][] = [
 ];
 
 const VERIFIED: [name: string, traces: number][] = [
-  ['redis/cap-race.fixed', 35],
+  ['redis/cap-race.fixed', 16],
   ['redis/crash-orphans.fixed', 8],
-  ['redis/finished-make-room.fixed', 462],
-  ['redis/full-after-expiry.fixed', 92],
-  ['redis/update-evict-delete', 217],
-  ['redis/evict-races-restart', 35],
+  ['redis/finished-make-room.fixed', 65],
+  ['redis/full-after-expiry.fixed', 35],
+  ['redis/update-evict-delete', 80],
+  ['redis/evict-races-restart', 16],
   ['sqlite/cap-race', 6],
   ['sqlite/crash-orphans', 7],
   ['sqlite/finished-make-room', 6],

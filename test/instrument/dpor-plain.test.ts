@@ -1,0 +1,156 @@
+// DPOR over plain code (awaits and plain objects, no heddle primitives): one execution per
+// Mazurkiewicz trace and none cut short by sleep sets, as over heddle's primitives. The objects
+// the tasks share are made by the main task before the tasks first touch them, in an order of
+// first touches that differs from one execution to the next: DPOR must still tell which of them
+// a step of another execution touches (their locations are named by the step that made them,
+// not by the order of first use, see scheduler/memory.ts). The oracle for the count is DFS,
+// which uses no dependence: the traces of these programs are told apart by what their reads
+// return, so the distinct outcomes DFS sees are the traces.
+import { describe, expect, it } from 'vitest';
+import { explore, scenario, type Scenario } from 'heddle';
+import { makeStrategy } from '../../src/strategies.ts';
+import type { ExecutionResult } from '../../scheduler/types.ts';
+import { Observing } from '../support/observing.ts';
+
+// JOINED: the main task awaits each task's promise in turn. After `await Promise.all(tasks)`,
+// DPOR's race analysis orders the main task after the last task to end only (the input that
+// decided the combined promise), so it takes the main task's final reads for races with the other
+// tasks' earlier writes and plans reversals that cannot run: a few executions are cut short (3 for
+// lastzero(3)). That is happens-before through combined promises, not the naming of locations
+// these tests are about.
+
+/**
+ * lastzero(N) in plain code: a reader scans a[N..0] for the last zero while writers j = 1..N set
+ * a[j] := a[j-1] + 1, each cell a plain object, each access after an await.
+ * (N + 3)·2^(N−2) traces (the DPOR literature's count for the same program).
+ */
+function plainLastzero(n: number, unnamed = false): Scenario {
+  return scenario(`plain/lastzero-${n}${unnamed ? '-unnamed' : ''}`, async () => {
+    // unnamed: the cells and logs made by JSON.parse, which heddle does not see make them: their
+    // locations get ids at their first use only, and DPOR keeps wildcards for them.
+    const a: { v: number }[] = unnamed ? JSON.parse(JSON.stringify(Array.from({ length: n + 1 }, () => ({ v: 0 }))))
+      : Array.from({ length: n + 1 }, () => ({ v: 0 }));
+    const seen: number[][] = unnamed ? JSON.parse(JSON.stringify(Array.from({ length: n + 1 }, () => [])))
+      : Array.from({ length: n + 1 }, () => []);
+    const reader = async () => {
+      for (let i = n; ; i--) {
+        await null;
+        seen[0]!.push(a[i]!.v);
+        if (a[i]!.v === 0) break;
+      }
+    };
+    const writer = async (j: number) => {
+      await null;
+      const x = a[j - 1]!.v;
+      seen[j]!.push(x);
+      await null;
+      a[j]!.v = x + 1;
+    };
+    const tasks = [reader()];
+    for (let j = 1; j <= n; j++) tasks.push(writer(j));
+    for (const t of tasks) await t; // (see JOINED)
+    return JSON.stringify(seen);
+  }, { races: false });
+}
+
+/**
+ * indexer(N) in plain code: N tasks each insert 4 messages into a table of 128 plain cells, a
+ * read and (if free) a write in one step, probing on a collision. 8 and 64 traces for N = 12, 13
+ * (Flanagan and Godefroid, POPL 2005).
+ */
+function plainIndexer(n: number): Scenario {
+  return scenario(`plain/indexer-${n}`, async () => {
+    const table = Array.from({ length: 128 }, () => ({ v: 0 }));
+    const insert = async (tid: number) => {
+      for (let m = 1; m <= 4; m++) {
+        const w = m * 11 + tid;
+        for (let h = (w * 7) % 128; ; h = (h + 1) % 128) {
+          await null;
+          if (table[h]!.v === 0) {
+            table[h]!.v = w;
+            break;
+          }
+        }
+      }
+    };
+    for (const t of Array.from({ length: n }, (_, tid) => insert(tid))) await t; // (see JOINED)
+  }, { races: false });
+}
+
+/** readers(N) in plain code: one task writes x.v, N tasks read it. 2^N traces. */
+function plainReaders(n: number): Scenario {
+  return scenario(`plain/readers-${n}`, async () => {
+    const x = { v: 0 };
+    const seen = Array.from({ length: n }, () => ({ v: -1 })); // (an array is one location: one object per reader)
+    const tasks = [(async () => { await null; x.v = 1; })()];
+    for (let i = 0; i < n; i++) tasks.push((async () => { await null; seen[i]!.v = x.v; })());
+    for (const t of tasks) await t; // (see JOINED)
+    return seen.map((s) => s.v).join();
+  }, { races: false });
+}
+
+async function search(s: Scenario, strategy: 'dfs' | 'dpor') {
+  const outcomes = new Set<string>();
+  const r = await explore(s, { strategyInstance: new Observing(makeStrategy(strategy, { seed: '1' }), (e: ExecutionResult) => void outcomes.add(String(e.value))),
+    shrink: false, iterations: 1e9 });
+  expect(r.failure?.message).toBeUndefined();
+  expect(r.complete, r.coverage).toBe(true);
+  return { traces: r.schedulesRun, blocked: r.pruned, outcomes };
+}
+
+describe('dpor over plain code: one execution per trace, none cut short', () => {
+  for (const n of [2, 3]) {
+    it(`plain lastzero(${n}): as many executions as DFS sees traces, the same outcomes, none cut short`, async () => {
+      const dfs = await search(plainLastzero(n), 'dfs');
+      const dpor = await search(plainLastzero(n), 'dpor');
+      expect(dfs.outcomes.size).toBe((n + 3) * 2 ** (n - 2));
+      expect([...dpor.outcomes].sort()).toEqual([...dfs.outcomes].sort());
+      expect(dpor.traces).toBe(dfs.outcomes.size);
+      expect(dpor.blocked).toBe(0);
+    });
+  }
+
+  // KNOWN BUG, left for a follow-up: with the shared objects made where heddle cannot name them,
+  // DPOR runs 15 executions (1 cut short) and misses the outcome [[1,1,0],[0],[0],[0]] of the 12
+  // DFS reaches. Main before this branch missed the same outcome with plain literals (it named
+  // no plain object). Taking every access for a wildcard (rememberEvent with known = 0) finds
+  // all 12; taking only the memory accesses for wildcards of any id does not: the cause is not
+  // a wildcard matching too little. `it.fails` passes while the bug is there: when this test
+  // fails, the bug is fixed — make it an `it`.
+  it.fails('plain lastzero(3) with unnamed objects: DPOR reaches every outcome DFS reaches', async () => {
+    const dfs = await search(plainLastzero(3, true), 'dfs');
+    const dpor = await search(plainLastzero(3, true), 'dpor');
+    expect(dfs.outcomes.size).toBe(12);
+    expect([...dpor.outcomes].sort()).toEqual([...dfs.outcomes].sort());
+  });
+
+  // Before the plain objects' locations were named by the step that made them: 34 executions
+  // and 2 cut short for N = 4, 72 and 6 for N = 5.
+  for (const n of [4, 5]) {
+    it(`plain lastzero(${n}): exactly ${(n + 3) * 2 ** (n - 2)} executions, each a trace of its own, none cut short`, async () => {
+      const dpor = await search(plainLastzero(n), 'dpor');
+      expect(dpor.traces).toBe((n + 3) * 2 ** (n - 2));
+      expect(dpor.outcomes.size).toBe(dpor.traces);
+      expect(dpor.blocked).toBe(0);
+    });
+  }
+
+  for (const n of [3, 4]) {
+    it(`plain readers(${n}): ${2 ** n} executions as DFS sees ${2 ** n} traces, none cut short`, async () => {
+      const dfs = await search(plainReaders(n), 'dfs');
+      const dpor = await search(plainReaders(n), 'dpor');
+      expect(dfs.outcomes.size).toBe(2 ** n);
+      expect([...dpor.outcomes].sort()).toEqual([...dfs.outcomes].sort());
+      expect(dpor.traces).toBe(2 ** n);
+      expect(dpor.blocked).toBe(0);
+    });
+  }
+
+  for (const [n, traces] of [[12, 8], [13, 64]] as const) {
+    it(`plain indexer(${n}): exactly ${traces} executions, none cut short`, async () => {
+      const dpor = await search(plainIndexer(n), 'dpor');
+      expect(dpor.traces).toBe(traces);
+      expect(dpor.blocked).toBe(0);
+    });
+  }
+});
