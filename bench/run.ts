@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../src/atomic-write.ts';
 import { renderSection, type Section } from './lib.ts';
 import { stepsSection } from './sections/steps.ts';
 import { workersSection } from './sections/workers.ts';
+import { dporWorkersSection } from './sections/dpor-workers.ts';
 import { linearizabilitySection } from './sections/linearizability.ts';
 import { strategiesSection } from './sections/strategies.ts';
 import { instrumentSection } from './sections/instrument.ts';
@@ -17,6 +18,7 @@ const SECTIONS: Record<string, () => Promise<Section | Section[]>> = {
   steps: stepsSection,
   strategies: strategiesSection,
   workers: workersSection,
+  'dpor-workers': dporWorkersSection,
   linearizability: linearizabilitySection,
   instrument: instrumentSection,
   instrumented: instrumentedSection,

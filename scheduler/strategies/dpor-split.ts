@@ -46,6 +46,23 @@ export interface Frame {
  * (every awake option of each) balanced that, but every search, unsplit ones included, then ran
  * the options DPOR would have skipped: five times the sleep-set-blocked executions and 2.5 times
  * the time on lastzero(10). The unsplit search is the common case, so the split stays here.
+ *
+ * Also tried (issue #18): an upper tree expanded fully in split searches only, down to a frontier
+ * where the product of the awake counts reaches 64, its leaves shared out as subtrees, optimal
+ * DPOR below as today with the sleep sets the upper tree hands down, and races whose first event
+ * lies above the frontier dropped. Two findings. (1) It is not sound with optimal DPOR below:
+ * a reversal there is skipped when a sleeper commutes with its sequence (weakInitial), which is
+ * sound only because the sleeper's own races, above, get reversed into the tree with the whole
+ * notdep order; with those dropped, classes go missing (lastzero(3), frontier at a product of 5:
+ * 5 of 12 classes). Skipping for a handed-down sleeper only when it starts the sequence mends
+ * that case but not deeper frontiers (lastzero(4), product 1,000: 25 of 28). (2) Even where the
+ * counts came out right it loses: sleep sets leave most subtrees dead (every execution blocked),
+ * so the live traces stay lopsided or the blocked executions outweigh them — over 2 slices,
+ * lastzero(10) 512/2,816 traces with 4,340 blocked, readers(12) 1/4,095 (at 1,000: 2,048/2,048
+ * with 14,451 blocked), filesystem(18) 32/0 — no slice faster than the unsplit search.
+ * Optimal DPOR's tree grows from races found below, so a balanced split needs either the
+ * exploration's order (dynamic sharing, which Simsa et al. pay for with redundancy and results
+ * that depend on timing) or a search whose executions have fixed parents (TruSt).
  */
 export class SubtreeSplit {
   /** Depth of the root step; -1 while unknown or when the tree never branches. */
@@ -60,14 +77,18 @@ export class SubtreeSplit {
   private subtree = -1;
   private local = 0;
   private stopAt = -1;
+  /** How many objects there were when the current probe stopped (after the root step). */
+  private madeBy = Number.POSITIVE_INFINITY;
 
   constructor(private readonly index: number, private readonly count: number) {
     checkSlice(index, count);
   }
 
-  /** The discovery and the probes are not part of any subtree. */
-  stopsAt(step: number): boolean {
-    return step === this.stopAt;
+  /** The discovery and the probes are not part of any subtree; `objects`: how many exist at `step`. */
+  stopsAt(step: number, objects: number): boolean {
+    if (step !== this.stopAt) return false;
+    this.madeBy = objects;
+    return true;
   }
 
   /** Learns from a finished execution; true when it was a probe (or the discovery run). */
@@ -82,16 +103,28 @@ export class SubtreeSplit {
       }
       this.prefix = path.slice(0, this.root + 1).map((f) => ({ ...f, wakeup: f.wakeup.fresh(f.chosen), done: new Map() }));
       this.options = [...path[this.root]!.runnable];
-      this.events.set(path[this.root]!.chosen, rememberEvent(path[this.root]!.event!, path[this.root]!.known));
+      this.learnEvent(path[this.root]!, path[this.root + 1]?.known ?? Number.POSITIVE_INFINITY);
       this.phase = 'probe';
       this.probeOnly = true;
       return true;
     }
     if (this.phase === 'probe') {
-      this.events.set(path[this.root]!.chosen, rememberEvent(path[this.root]!.event!, path[this.root]!.known));
+      this.learnEvent(path[this.root]!, this.madeBy);
       return true;
     }
     return false;
+  }
+
+  /**
+   * Keeps the event of a root choice for the later subtrees' sleep sets, without its accesses to
+   * objects its step made itself (ids from the root's `known` up to `made`, the count after the
+   * step): no event before it can touch those, and kept they would be wildcards (rememberEvent)
+   * that wake the sleeper at once, so a later subtree would run traces an earlier one ran.
+   */
+  private learnEvent(root: Frame, made: number): void {
+    const own = (object: number) => object >= root.known && object < made;
+    const event = root.event!;
+    this.events.set(root.chosen, rememberEvent({ task: event.task, accesses: event.accesses.filter((a) => !own(a.object)) }, root.known));
   }
 
   /** True while probes or subtrees remain to be started. */

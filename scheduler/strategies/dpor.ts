@@ -121,7 +121,7 @@ export class DporStrategy implements SearchStrategy {
 
   nextTask(ctx: ChoiceContext): TaskId {
     const step = ctx.step;
-    if (this.split?.stopsAt(step)) throw PROBED;
+    if (this.split?.stopsAt(step, ctx.objectCount)) throw PROBED;
     if (step < this.path.length) {
       const frame = this.path[step]!;
       const changed = replayMismatch(frame, ctx);

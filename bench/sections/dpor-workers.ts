@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { median, type Section } from '../lib.ts';
+
+const run = promisify(execFile);
+
+// lastzero(10) and filesystem(18) from the DPOR literature; registry/double-create.fixed (small,
+// but it shows the split exploring a trace twice); and the fixed seed models whose DPOR search is
+// large enough to time (the other fixed cache, counter, registry and job-store models have 1 to
+// 54 traces: milliseconds, all start-up).
+const TARGETS: readonly string[] = [
+  'bench/workloads/dpor-programs.ts#benchmarks/lastzero-10',
+  'bench/workloads/dpor-programs.ts#benchmarks/filesystem-18',
+  'scenarios/registry/registry.ts#registry/double-create.fixed',
+  'scenarios/pool/pool.ts#pool/active-count.fixed',
+  'scenarios/pool/pool.ts#pool/stats-inconsistent.fixed',
+];
+
+interface Checked {
+  readonly schedulesRun: number;
+  readonly pruned: number;
+  /** The search's own time as check reports it (ms). */
+  readonly elapsedMs: number;
+  /** The whole process, start-up and worker threads included (ms). */
+  readonly wallMs: number;
+}
+
+/** One whole `check` process (what a user runs), with its JSON line. */
+async function check(target: string, args: readonly string[]): Promise<Checked> {
+  const t0 = performance.now();
+  const { stdout } = await run('npx', ['tsx', 'check.ts', target, '--strategy', 'dpor', '--no-shrink', '--json', ...args],
+    { maxBuffer: 1 << 26 });
+  const wallMs = performance.now() - t0;
+  const r = JSON.parse(stdout.trim().split('\n').pop()!) as { schedulesRun: number; pruned: number; elapsedMs: number };
+  return { schedulesRun: r.schedulesRun, pruned: r.pruned, elapsedMs: r.elapsedMs, wallMs };
+}
+
+/**
+ * DPOR over `--workers 1` against `--workers 2`, each a whole `check` process, rounds
+ * alternating; and once each `--shard 1/2` and `--shard 2/2`, whose traces show how the split
+ * shares the work.
+ */
+export async function dporWorkersSection(rounds = 3): Promise<Section> {
+  const rows: (string | number)[][] = [];
+  for (const target of TARGETS) {
+    const one: Checked[] = [];
+    const two: Checked[] = [];
+    for (let r = 0; r < rounds; r++) {
+      one.push(await check(target, ['--workers', '1']));
+      two.push(await check(target, ['--workers', '2']));
+    }
+    const shards = [await check(target, ['--shard', '1/2']), await check(target, ['--shard', '2/2'])];
+    const rate = (xs: Checked[], time: (c: Checked) => number) => median(xs.map((c) => (c.schedulesRun / time(c)) * 1000));
+    const search = (c: Checked) => c.elapsedMs;
+    const wall = (c: Checked) => c.wallMs;
+    rows.push([target.split('#')[1]!, `${one[0]!.schedulesRun} / ${two[0]!.schedulesRun}`, `${one[0]!.pruned} / ${two[0]!.pruned}`,
+      shards.map((s) => s.schedulesRun).join(' / '), Math.round(rate(one, search)), Math.round(rate(two, search)),
+      rate(two, search) / rate(one, search), rate(two, wall) / rate(one, wall), '≥ 1.8x']);
+  }
+  return {
+    title: `Parallel DPOR: check --workers 1 against --workers 2 (whole processes; medians of ${rounds} alternating rounds)`,
+    columns: ['scenario', 'traces, 1 / 2 workers', 'pruned, 1 / 2', 'traces of shard 1/2 / 2/2', 'traces/s, 1 worker (search)',
+      'traces/s, 2 workers (search)', 'speed-up (search)', 'speed-up (whole process)', 'goal'],
+    rows,
+    notes: ['The split cuts the search at its first branching step (scheduler/strategies/dpor-split.ts). Where the first ' +
+      'steps commute, sleep sets leave every trace to the first subtree and the second worker has nothing to do. ' +
+      '"Search" is the time check reports for the search; "whole process" includes start-up (and the worker threads\' own).'],
+  };
+}
