@@ -57,6 +57,11 @@ export interface SearchReport {
   /** True when the strategy has proved it explored every schedule in its space. */
   readonly complete?: boolean;
   /**
+   * The current execution looks ahead of the search (DPOR's shallow-first probes): a failure in
+   * it is reported, but it is not one of the schedules the search counts or claims.
+   */
+  readonly lookahead?: boolean;
+  /**
    * For exhaustive strategies: what a search that found no failure has shown, honestly — a
    * proof ("verified: 64 traces, complete") or a bounded claim ("no failure within preemption
    * bound 2"). `schedules` is the number of explored (not pruned) executions.

@@ -224,6 +224,9 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
       pruned++;
       continue;
     }
+    // A look-ahead (DPOR's shallow-first probe) counts only when it fails: it is then the
+    // schedule reported. Otherwise it leaves no trace (no deferred failure, no race warning).
+    if (strategy.lookahead === true && result.failure === null) continue;
     schedulesRun++;
     counted?.add(index);
     if (exhaustive && result.schedule.randoms.length > 0) caveats |= Caveat.Draws;
@@ -232,7 +235,8 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
     const at: FoundAt = { schedule: schedulesRun, order: index };
     const found = strategy.activeName ?? strategy.name;
     // Determinism, sampled: the first and every 64th schedule, and every failing one, run twice.
-    if (result.failure?.kind !== 'nondeterminism' && (schedulesRun % RECHECK_EVERY === 0 || schedulesRun === 1 || result.failure !== null)) {
+    const sampled = strategy.lookahead !== true && (schedulesRun % RECHECK_EVERY === 0 || schedulesRun === 1);
+    if (result.failure?.kind !== 'nondeterminism' && (sampled || result.failure !== null)) {
       const leak = await checkRerun(s, result, maxSteps, schedulesRun, policy);
       if (leak) {
         options.onFailureFound?.(index);

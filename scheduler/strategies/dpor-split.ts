@@ -127,6 +127,11 @@ export class SubtreeSplit {
     this.events.set(root.chosen, rememberEvent({ task: event.task, accesses: event.accesses.filter((a) => !own(a.object)) }, root.known));
   }
 
+  /** Whether this slice is exploring the first subtree (the root's lowest choice). */
+  get inFirstSubtree(): boolean {
+    return this.phase === 'explore' && this.subtree === 0;
+  }
+
   /** True while probes or subtrees remain to be started. */
   pending(): boolean {
     return this.phase === 'probe';

@@ -9,6 +9,22 @@ import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
 // Thrown often (every sleep-set-blocked execution): made once, not with a fresh stack each time.
 const PROBED = new PruneExecution('probe of a subtree root: its first step is known');
 const ASLEEP = new PruneExecution('every runnable task is asleep: this trace was explored');
+/** Look-ahead executions after the first one at most (see DporStrategy.lookaheads). */
+const LOOKAHEADS = 1000;
+
+/** The first execution's steps and what each step's op was (shared by its look-aheads). */
+interface FirstRun {
+  readonly steps: readonly TaskId[];
+  readonly expect: readonly (Access | undefined)[];
+}
+
+/** A look-ahead: the first execution up to step `at`, then `task` there (whose op was `op`). */
+interface Lookahead {
+  readonly first: FirstRun;
+  readonly at: number;
+  readonly task: TaskId;
+  readonly op: Access | undefined;
+}
 
 /**
  * Optimal dynamic partial-order reduction: source sets, sleep sets and wakeup trees (Abdulla,
@@ -57,6 +73,31 @@ export class DporStrategy implements SearchStrategy {
   private readonly dependent: Dependence;
 
   /**
+   * Shallow bugs first. Depth-first order meets a schedule that departs from the first one near
+   * its start only after everything below it (reorder(5, 5)'s one-preemption assertion was not
+   * reached in 2,000,000 traces). So DPOR also looks one step aside at every state of its first
+   * execution, the shallowest first: the same prefix up to the state, another runnable task
+   * there, then the running task while it can run, else the lowest runnable one. One look-ahead
+   * runs after each execution of the search while any is left (at most LOOKAHEADS) and the search
+   * is still in the subtree of its first branching step's lowest choice — the part a split
+   * search's first slice explores in the same order, so that a look-ahead has the same place in
+   * every split (its index: just after the execution it follows). A proof thus costs at most
+   * twice its traces, and a large one LOOKAHEADS executions more. Look-aheads leave the search as
+   * it was (no frame, no race analysis); a failing one is reported as the next schedule, the
+   * others are not counted. Exploring the tree itself shallow-first is not sound: a pending
+   * branch's subtree receives sequences from races found under the branches before it, so it
+   * cannot be explored before them.
+   */
+  private lookaheads: Lookahead[] = [];
+  /** Depth of the first branching step of the first execution (the look-aheads' subtree), or -1. */
+  private lookaheadRoot = -1;
+  private planned = false;
+  private probe: Lookahead | null = null;
+  get lookahead(): boolean {
+    return this.probe !== null;
+  }
+
+  /**
    * `conservative`: every two steps of different tasks are dependent. For code not written for
    * heddle, which shares plain JavaScript state heddle cannot see (a Map inside a library): the
    * search is then a DFS with sleep sets, sound but without reduction.
@@ -78,7 +119,8 @@ export class DporStrategy implements SearchStrategy {
   }
 
   get executionIndex(): number {
-    return this.split?.executionIndex ?? this.executions;
+    const index = this.split?.executionIndex ?? this.executions;
+    return this.probe !== null ? index + 0.5 : index; // a look-ahead: just after the execution it follows
   }
 
   /** Depth of the split's root (its choices are explored one subtree each), or -1. */
@@ -93,6 +135,14 @@ export class DporStrategy implements SearchStrategy {
       return true;
     }
     const split = this.split;
+    // After each execution in the first subtree, a look-ahead while any is left (see `lookaheads`).
+    const first = split === null ? this.lookaheadRoot >= 0 && this.path[this.lookaheadRoot]?.done.size === 0 : split.inFirstSubtree;
+    const next = this.probe === null && first ? this.lookaheads.shift() : undefined;
+    this.probe = null;
+    if (next !== undefined) {
+      this.probe = next;
+      return true;
+    }
     if (split === null) {
       if (this.backtrack()) {
         this.executions++;
@@ -121,6 +171,7 @@ export class DporStrategy implements SearchStrategy {
 
   nextTask(ctx: ChoiceContext): TaskId {
     const step = ctx.step;
+    if (this.probe !== null) return this.draws.chose(lookaheadChoice(this.probe, ctx));
     if (this.split?.stopsAt(step, ctx.objectCount)) throw PROBED;
     if (step < this.path.length) {
       const frame = this.path[step]!;
@@ -175,6 +226,11 @@ export class DporStrategy implements SearchStrategy {
   }
 
   endExecution(result: ExecutionResult): void {
+    if (this.probe !== null) return; // a look-ahead: the search learns nothing from it
+    if (!this.planned) {
+      this.planned = true;
+      this.planLookaheads();
+    }
     const events = toEvents(result.trace);
     const n = Math.min(events.length, this.path.length);
     // What is kept for later executions names objects by their births (see nameObjects); the
@@ -198,6 +254,23 @@ export class DporStrategy implements SearchStrategy {
     for (const race of findRaces(events.slice(0, n), this.replayed, this.dependent, this.conservative, result.objects, runnableAt, waiting)) {
       this.reverse(race.first, race.sequence.map(name));
     }
+  }
+
+  /**
+   * After the first execution (a split search's discovery run): one step aside at each of its
+   * states, shallowest first (see `lookaheads`). None when its first branching step did not take
+   * the lowest runnable task (a split's first subtree would not be the same part of the search).
+   */
+  private planLookaheads(): void {
+    this.lookaheadRoot = this.path.findIndex((f) => f.runnable.length > 1);
+    const root = this.path[this.lookaheadRoot];
+    if (root === undefined || root.chosen !== root.runnable[0]) return;
+    const first: FirstRun = { steps: this.path.map((f) => f.chosen), expect: this.path.map((f) => f.next.get(f.chosen)) };
+    this.path.forEach((frame, at) => {
+      for (const task of frame.runnable) {
+        if (task !== frame.chosen && this.lookaheads.length < LOOKAHEADS) this.lookaheads.push({ first, at, task, op: frame.next.get(task) });
+      }
+    });
   }
 
   /** The sleep set on entering a state: what slept or was explored before, and commutes with the step taken. */
@@ -266,8 +339,11 @@ export class DporStrategy implements SearchStrategy {
  * search a different tree.
  */
 function replayMismatch(frame: Frame, ctx: ChoiceContext): string | null {
-  const task = frame.chosen;
-  const was = frame.next.get(task);
+  return opMismatch(frame.chosen, frame.next.get(frame.chosen), ctx);
+}
+
+/** Why `task`, recorded to do `was` at this step, now does something else, or null when it does the same. */
+function opMismatch(task: TaskId, was: Access | undefined, ctx: ChoiceContext): string | null {
   const now = ctx.runnable.includes(task) ? ctx.pending(task) : null;
   if (was !== undefined && now !== null && now.kind === was.kind && now.object === was.object) return null;
   const recorded = was === undefined ? 'run' : `${was.kind}${was.object >= 0 ? ` #${was.object}` : ''}`;
@@ -275,6 +351,22 @@ function replayMismatch(frame: Frame, ctx: ChoiceContext): string | null {
   return `the same schedule prefix ran differently: at step ${ctx.step}, task ${task} was recorded to ${recorded}, now ${found}. ` +
     `State leaks between executions (a module-level object, cache or counter survives from one run to the next) or the ` +
     `code depends on something heddle does not control; build all state inside the scenario body.`;
+}
+
+/**
+ * A look-ahead's choice: its planned steps (each checked against what the first execution
+ * recorded there, as a replayed prefix is), then the running task while it can run, else the
+ * lowest runnable one.
+ */
+function lookaheadChoice(probe: Lookahead, ctx: ChoiceContext): TaskId {
+  const step = ctx.step;
+  if (step <= probe.at) {
+    const [planned, was] = step < probe.at ? [probe.first.steps[step]!, probe.first.expect[step]] : [probe.task, probe.op];
+    const changed = opMismatch(planned, was, ctx);
+    if (changed !== null) throw new ScheduleDivergence(changed);
+    return planned;
+  }
+  return ctx.current !== null && ctx.runnable.includes(ctx.current) ? ctx.current : ctx.runnable[0]!;
 }
 
 /** Groups a trace into DPOR events: each choice step with the in-place steps that follow it. */

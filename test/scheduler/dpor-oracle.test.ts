@@ -201,6 +201,7 @@ class WritesSeenAsReads implements SearchStrategy {
   constructor(private readonly inner: SearchStrategy) {}
   get complete() { return this.inner.complete; }
   get probeOnly() { return this.inner.probeOnly; }
+  get lookahead() { return this.inner.lookahead; }
   newExecution() { return this.inner.newExecution(); }
   nextRandom() { return this.inner.nextRandom(); }
   nextTask(ctx: ChoiceContext) {

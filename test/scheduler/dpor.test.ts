@@ -8,7 +8,7 @@ import { recordingOutput } from '../../src/cli/output.ts';
 import { DporStrategy } from '../../scheduler/strategies/dpor.ts';
 import { DfsStrategy } from '../../scheduler/strategies/dfs.ts';
 import type { ExecutionResult } from '../../scheduler/types.ts';
-import { deadlock, filesystem, indexer, lastzero, lostUpdate, readers } from '../../scenarios/benchmarks/programs.ts';
+import { deadlock, filesystem, indexer, lastzero, lostUpdate, readers, reorder } from '../../scenarios/benchmarks/programs.ts';
 
 // Optimal trace counts from ../shared/benchmarks/README.md.
 const LASTZERO: Record<number, number> = { 1: 2, 2: 5, 3: 12, 4: 28, 5: 64, 6: 144, 10: 3328 };
@@ -95,6 +95,31 @@ describe('dpor on the benchmark programs', () => {
     expect(r.schedulesRun).toBe(10);
     expect(r.complete).toBe(false);
     expect(r.coverage).toMatch(/not a proof/);
+  });
+});
+
+describe('dpor looks one step aside from its first execution first', () => {
+  it("reaches reorder(5,5)'s assertion within 1,000 executions, look-aheads included (depth-first alone: not in 2,000,000)", async () => {
+    const r = await explore(reorder(5, 5), { strategy: 'dpor', maxSchedules: 1000, shrink: false });
+    expect(r.failure?.kind).toBe('assertion');
+    expect(r.failureIndex).toBeLessThanOrEqual(1000);
+  });
+
+  it('a proof runs at most as many look-aheads as traces, and they are not counted as traces', async () => {
+    let executions = 0;
+    let lookaheads = 0;
+    const dpor = new DporStrategy();
+    const counting: Strategy = {
+      name: 'dpor', newExecution: () => dpor.newExecution(), nextTask: (ctx) => dpor.nextTask(ctx), nextRandom: () => dpor.nextRandom(),
+      endExecution: (result) => { executions++; if (dpor.lookahead) lookaheads++; dpor.endExecution(result); },
+    };
+    await explore(lastzero(5), { strategyInstance: counting, shrink: false });
+    const r = await explore(lastzero(5), { strategy: 'dpor', shrink: false });
+    expect(r.schedulesRun).toBe(64);
+    expect(r.complete).toBe(true);
+    expect(executions - lookaheads).toBe(64);
+    expect(lookaheads).toBeGreaterThan(0);
+    expect(lookaheads).toBeLessThanOrEqual(64);
   });
 });
 

@@ -2,20 +2,21 @@ import type { ChoiceContext, SearchStrategy } from 'heddle';
 import type { ExecutionResult } from '../../scheduler/types.ts';
 
 /**
- * Wraps a strategy and shows every explored execution to `see` (probes of a split search and
- * pruned executions are skipped: they are not explored schedules).
+ * Wraps a strategy and shows every explored execution to `see` (probes of a split search, DPOR's
+ * look-aheads and pruned executions are skipped: they are not explored schedules).
  */
 export class Observing implements SearchStrategy {
   constructor(private readonly inner: SearchStrategy, private readonly see: (result: ExecutionResult) => void) {}
   get name() { return this.inner.name; }
   get complete() { return this.inner.complete; }
   get probeOnly() { return this.inner.probeOnly; }
+  get lookahead() { return this.inner.lookahead; }
   get executionIndex() { return this.inner.executionIndex; }
   newExecution() { return this.inner.newExecution(); }
   nextTask(ctx: ChoiceContext) { return this.inner.nextTask(ctx); }
   nextRandom() { return this.inner.nextRandom(); }
   endExecution(result: ExecutionResult) {
     this.inner.endExecution?.(result);
-    if (!this.inner.probeOnly && !result.pruned) this.see(result);
+    if (!this.inner.probeOnly && !this.inner.lookahead && !result.pruned) this.see(result);
   }
 }

@@ -120,7 +120,7 @@ export interface Search {
   readonly runs: readonly Run[];
   /** Executions cut short by the strategy (sleep-set blocked): not explored schedules. */
   readonly pruned: number;
-  /** Executions that only served the search (a split's probes): run in full or in part, not explored schedules. */
+  /** Executions that only served the search (a split's probes, DPOR's look-aheads): not explored schedules. */
   readonly probes: number;
   /** Whether the strategy says it finished (a complete search). */
   readonly complete: boolean;
@@ -141,7 +141,7 @@ export async function searchPlan(plan: Plan, strategy: SearchStrategy, limit = 1
   for (let n = 0; n < limit && strategy.newExecution(); n++) {
     log.entries.length = 0;
     const r = await runExecution(s, strategy, 10_000, false, 'off');
-    if (strategy.probeOnly) {
+    if (strategy.probeOnly || strategy.lookahead) {
       probes++;
       continue;
     }
