@@ -111,6 +111,16 @@ export function rememberEvent(event: DporEvent, known: number): DporEvent {
   return { task: event.task, accesses };
 }
 
+/**
+ * The event with its wildcards (accesses with freshFrom) touching no object: what it certainly
+ * touches. `dependent` with it is a lower bound of `dependent` with the event itself, so where
+ * the two differ, which one holds in the execution the event stands for is not known.
+ */
+export function withoutWildcards(event: DporEvent): DporEvent {
+  if (!event.accesses.some((x) => x.freshFrom !== undefined)) return event;
+  return { task: event.task, accesses: event.accesses.map((x) => (x.freshFrom === undefined ? x : { kind: x.kind, object: -1 })) };
+}
+
 /** An access to an object without a birth, first used at or after id `known`. */
 function unnamedFrom(x: Access, known: number): boolean {
   return x.object >= known && x.object < NAMED && isObjectAccess(x);

@@ -1,4 +1,4 @@
-import { dependent, nameObjects, nameOf, rememberEvent, type Access, type DporEvent } from '../dependence.ts';
+import { dependent, nameObjects, nameOf, rememberEvent, withoutWildcards, type Access, type DporEvent } from '../dependence.ts';
 import { FixedDraws } from '../draws.ts';
 import { SubtreeSplit, type Frame } from './dpor-split.ts';
 import { checkSlice, PruneExecution, ScheduleDivergence, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
@@ -294,8 +294,14 @@ export class DporStrategy implements SearchStrategy {
     if (first <= this.root) return; // the root's choices are all explored, one subtree each
     const frame = this.path[first]!;
     const v = [...sequence];
+    // A sleeper whose wildcards alone keep it from being a weak initial may really be one: what
+    // is inserted is then UNCERTAIN (see WakeupTree.insert).
+    let uncertain = false;
     for (const source of [frame.sleep, frame.done]) {
-      for (const [task, event] of source) if (weakInitial(task, event, v, this.dependent)) return;
+      for (const [task, event] of source) {
+        if (weakInitial(task, event, v, this.dependent)) return;
+        uncertain ||= event !== withoutWildcards(event) && weakInitial(task, withoutWildcards(event), v, this.dependent);
+      }
     }
     // The sequence starts with one of its initials that can run here (a sleeper woken later, by
     // time passing, cannot: time is not an event). With none, every runnable task is a branch.
@@ -307,7 +313,7 @@ export class DporStrategy implements SearchStrategy {
       return;
     }
     if (start > 0) v.unshift(...v.splice(start, 1));
-    frame.wakeup.insert(v, this.dependent, (e) => rememberEvent(e, frame.known));
+    frame.wakeup.insert(v, this.dependent, (e) => rememberEvent(e, frame.known), uncertain);
   }
 
   /** Moves to the next planned branch at the deepest state that has one (below the split's root). */

@@ -1,4 +1,4 @@
-import type { DporEvent } from '../dependence.ts';
+import { withoutWildcards, type DporEvent } from '../dependence.ts';
 import type { TaskId } from '../types.ts';
 
 // Wakeup trees (Abdulla, Aronis, Jonsson, Sagonas, "Source Sets: A Foundation for Optimal
@@ -28,6 +28,8 @@ export class WakeupForest {
   private events: (DporEvent | undefined)[] = [undefined];
   private firstChild = new Int32Array(1024);
   private nextSibling = new Int32Array(1024);
+  /** 1: the node is UNCERTAIN (see WakeupTree.insert), and so is everything under it. */
+  private uncertain = new Uint8Array(1024);
   /** Freed nodes, linked through nextSibling. */
   private free = NONE;
   private allocated = 1;
@@ -47,7 +49,7 @@ export class WakeupForest {
     return tree;
   }
 
-  node(event: DporEvent | undefined): number {
+  node(event: DporEvent | undefined, uncertain = false): number {
     let n = this.free;
     if (n !== NONE) this.free = this.nextSibling[n]!;
     else {
@@ -58,6 +60,7 @@ export class WakeupForest {
     this.events[n] = event;
     this.firstChild[n] = NONE;
     this.nextSibling[n] = NONE;
+    this.uncertain[n] = uncertain ? 1 : 0;
     return n;
   }
 
@@ -65,10 +68,13 @@ export class WakeupForest {
     const size = this.firstChild.length * 2;
     const first = new Int32Array(size);
     const next = new Int32Array(size);
+    const uncertain = new Uint8Array(size);
     first.set(this.firstChild);
     next.set(this.nextSibling);
+    uncertain.set(this.uncertain);
     this.firstChild = first;
     this.nextSibling = next;
+    this.uncertain = uncertain;
   }
 
   /** Frees node `n` and everything under it. */
@@ -90,6 +96,10 @@ export class WakeupForest {
 
   setEvent(n: number, event: DporEvent): void {
     this.events[n] = event;
+  }
+
+  isUncertain(n: number): boolean {
+    return this.uncertain[n] === 1;
   }
 
   first(n: number): number {
@@ -206,15 +216,31 @@ export class WakeupTree {
    * depend on the race's first, not only those before its second: see findRaces.)
    * The events of `v` are those of one execution, compared with each other as they are; what is
    * stored is `remember(event)`, the form in which later executions can compare with it.
+   *
+   * UNCERTAIN nodes. A stored event may hold wildcards (rememberEvent), so a child may be taken
+   * for dependent on `v` when the event it stands for commutes with all of it: `v` then becomes a
+   * branch after that child though the child's task is really a weak initial of it (and the
+   * same when a sleeper's wildcards hid that it was one: `uncertain`, from the caller). Such a
+   * branch breaks the trees' ordering invariant: when it runs, that earlier task sleeps, and the
+   * races of its free continuation are dropped for that sleeper (reverse), which only the
+   * invariant makes sound. Running it costs at worst a blocked execution; what must not happen is
+   * that it COVERS another sequence by the leaf rule, which trusts exactly that free continuation
+   * (a lost trace: lastzero(3) over objects heddle cannot name). So such nodes, and every node
+   * later put under them, are marked, and a leaf in an uncertain subtree covers nothing: what is
+   * left of `v` goes under it, explored as planned. Likewise a `v` that may have such a child or
+   * sleeper as a weak initial is covered by no leaf it reaches past it. Only executions can be
+   * added this way: marks only ever turn a `false` (covered) into an insertion.
    */
-  insert(v: readonly DporEvent[], dependent: Dependence, remember: (event: DporEvent) => DporEvent): boolean {
+  insert(v: readonly DporEvent[], dependent: Dependence, remember: (event: DporEvent) => DporEvent, uncertain = false): boolean {
     const forest = this.forest;
     let owner = this.owner;
     const rest = [...v];
     let top = true;
+    let under = !this.root && forest.isUncertain(owner);
     for (;;) {
       if (rest.length === 0) return false;
-      if (!top && forest.first(owner) === NONE) return false; // a leaf: exploring on from it reaches v's trace
+      // A leaf: exploring on from it reaches v's trace (unless either may break the invariant).
+      if (!top && !under && !uncertain && forest.first(owner) === NONE) return false;
       let next = NONE;
       for (let child = forest.first(owner); child !== NONE; child = forest.next(child)) {
         const event = forest.event(child);
@@ -224,15 +250,19 @@ export class WakeupTree {
           next = child;
           break;
         }
-        if (k === -2 && rest.every((e) => !dependent(event, e))) {
-          next = child;
-          break;
+        if (k === -2) {
+          if (rest.every((e) => !dependent(event, e))) {
+            next = child;
+            break;
+          }
+          // Dependent through a wildcard only: the child's task may be a weak initial of `v`.
+          if (!uncertain && event !== withoutWildcards(event)) uncertain = rest.every((e) => !dependent(withoutWildcards(event), e));
         }
       }
       if (next === NONE) {
         let parent = owner;
         for (const e of rest) {
-          const node = forest.node(forest.intern(remember(e)));
+          const node = forest.node(forest.intern(remember(e)), uncertain || under);
           forest.append(parent, node);
           parent = node;
         }
@@ -240,6 +270,7 @@ export class WakeupTree {
       }
       owner = next;
       top = false;
+      under ||= forest.isUncertain(next);
     }
   }
 }

@@ -46,6 +46,30 @@ describe('wakeup trees', () => {
     expect(tree.insert([read(3), read(2), write(4, 9)], dependent, asFound)).toBe(false);
   });
 
+  // The lost trace of lastzero(3) over objects heddle cannot name (test/instrument/dpor-plain),
+  // reduced to its trees: a wildcard made branch 1 look dependent on a step it commutes with, so
+  // 3's one-step sequence became a branch after 1 though 1 is really a weak initial of it. When
+  // it runs, 1 sleeps and the races of its free continuation are dropped for that sleeper; so it
+  // must not cover a later sequence by the leaf rule: that sequence goes under it, as planned.
+  it('a leaf placed after a branch that only a wildcard kept it from covers nothing', () => {
+    const tree = explored(write(2, 9));
+    // Branch 1 reads 9 and writes 7, remembered as a write of any object first used from id 5 on.
+    const wildcard = (e: DporEvent): DporEvent => e.task !== 1 ? e
+      : { task: 1, accesses: e.accesses.map((x) => x.kind === 'write' ? { kind: x.kind, object: 5, freshFrom: 5 } : x) };
+    expect(tree.insert([{ task: 1, accesses: [{ kind: 'read', object: 9 }, { kind: 'write', object: 7 }] }], dependent, wildcard)).toBe(true);
+    // 3 reads 9: dependent on 2's write; on 1's step only through the wildcard.
+    expect(tree.insert([read(3, 9)], dependent, asFound)).toBe(true);
+    expect(shape(tree.branches())).toEqual([[2, []], [1, []], [3, []]]);
+    // 3, then 2, then 4 reading what 1 writes (1 is no weak initial of it): the leaf 3 does not cover it.
+    expect(tree.insert([read(3, 9), write(2, 9), read(4, 7)], dependent, asFound)).toBe(true);
+    expect(shape(tree.branches())).toEqual([[2, []], [1, []], [3, [[2, [[4, []]]]]]]);
+    // Without the wildcard, 1 commutes with 3's step, which passes into branch 1 (a leaf: covered).
+    const exact = explored(write(2, 9));
+    exact.insert([{ task: 1, accesses: [{ kind: 'read', object: 9 }, { kind: 'write', object: 7 }] }], dependent, asFound);
+    expect(exact.insert([read(3, 9)], dependent, asFound)).toBe(false);
+    expect(shape(exact.branches())).toEqual([[2, []], [1, []]]);
+  });
+
   it('explored branches give their nodes back, and later branches reuse them', () => {
     const forest = new WakeupForest();
     const tree = explored(write(1), forest);
