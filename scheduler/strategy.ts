@@ -57,8 +57,8 @@ export interface SearchReport {
   /** True when the strategy has proved it explored every schedule in its space. */
   readonly complete?: boolean;
   /**
-   * The current execution looks ahead of the search (DPOR's shallow-first probes): a failure in
-   * it is reported, but it is not one of the schedules the search counts or claims.
+   * The current execution looks ahead of the search (DPOR's shallow-first probes): a failing one
+   * is reported as the next schedule; a passing one is not counted and claims nothing.
    */
   readonly lookahead?: boolean;
   /**

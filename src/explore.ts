@@ -235,8 +235,7 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
     const at: FoundAt = { schedule: schedulesRun, order: index };
     const found = strategy.activeName ?? strategy.name;
     // Determinism, sampled: the first and every 64th schedule, and every failing one, run twice.
-    const sampled = strategy.lookahead !== true && (schedulesRun % RECHECK_EVERY === 0 || schedulesRun === 1);
-    if (result.failure?.kind !== 'nondeterminism' && (sampled || result.failure !== null)) {
+    if (result.failure?.kind !== 'nondeterminism' && (schedulesRun % RECHECK_EVERY === 0 || schedulesRun === 1 || result.failure !== null)) {
       const leak = await checkRerun(s, result, maxSteps, schedulesRun, policy);
       if (leak) {
         options.onFailureFound?.(index);

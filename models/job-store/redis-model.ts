@@ -65,6 +65,16 @@ class Keyspace {
     else this.keys.set(key, { value, expireAt });
   }
 
+  /** HDEL and SREM: removes one entry from a copy of the hash or set, written back; 1 if it was there. */
+  private removeEntry<C extends Map<string, string> | Set<string>>(key: string, is: (v: Value) => v is C, entry: string, copy: (old: C) => C): number {
+    const old = this.typed(key, is);
+    if (old === undefined || !old.has(entry)) return 0;
+    const next = copy(old);
+    next.delete(entry);
+    this.store(key, next, this.live(key)?.expireAt);
+    return 1;
+  }
+
   version(key: string): number {
     return this.versions.get(key) ?? 0;
   }
@@ -97,12 +107,7 @@ class Keyspace {
     return added;
   }
   hdel(key: string, field: string): number {
-    const old = this.typed(key, isHash);
-    if (old === undefined || !old.has(field)) return 0;
-    const hash = new Map(old);
-    hash.delete(field);
-    this.store(key, hash, this.live(key)?.expireAt);
-    return 1;
+    return this.removeEntry(key, isHash, field, (hash) => new Map(hash));
   }
   hgetall(key: string): Record<string, string> {
     return Object.fromEntries(this.typed(key, isHash) ?? []);
@@ -136,12 +141,7 @@ class Keyspace {
     return added;
   }
   srem(key: string, member: string): number {
-    const old = this.typed(key, isSet);
-    if (old === undefined || !old.has(member)) return 0;
-    const set = new Set(old);
-    set.delete(member);
-    this.store(key, set, this.live(key)?.expireAt);
-    return 1;
+    return this.removeEntry(key, isSet, member, (set) => new Set(set));
   }
   smembers(key: string): string[] {
     return [...(this.typed(key, isSet) ?? [])].sort();

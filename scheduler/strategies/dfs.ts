@@ -115,7 +115,7 @@ export class DfsStrategy implements SearchStrategy {
     let options: TaskId[];
     let costs: number[];
     if (this.deepening) {
-      // The event loop's choice first and free; any other choice is one deviation.
+      // The default order's choice first and free; any other choice is one deviation.
       options = this.waits.order(ctx);
       costs = options.map((_, k) => (k === 0 ? 0 : 1));
     } else {
@@ -131,7 +131,7 @@ export class DfsStrategy implements SearchStrategy {
   }
 
   private chose(ctx: ChoiceContext, task: TaskId): TaskId {
-    this.waits.ran(ctx, task);
+    if (this.deepening) this.waits.ran(ctx, task); // only deviations are measured against the wait order
     return this.draws.chose(task);
   }
 

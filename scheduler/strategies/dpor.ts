@@ -300,7 +300,8 @@ export class DporStrategy implements SearchStrategy {
     for (const source of [frame.sleep, frame.done]) {
       for (const [task, event] of source) {
         if (weakInitial(task, event, v, this.dependent)) return;
-        uncertain ||= event !== withoutWildcards(event) && weakInitial(task, withoutWildcards(event), v, this.dependent);
+        const exact = withoutWildcards(event);
+        uncertain ||= exact !== event && weakInitial(task, exact, v, this.dependent);
       }
     }
     // The sequence starts with one of its initials that can run here (a sleeper woken later, by
