@@ -50,7 +50,9 @@ function isObject(o: unknown): o is object {
 function keyOf(o: object, k: PropertyKey): unknown {
   if (Array.isArray(o) || ArrayBuffer.isView(o)) return SHAPE;
   if ((o instanceof Map || o instanceof Set) && k === 'size') return SHAPE;
-  return k;
+  // A property's key is a string or a symbol: o[1], o['1'] and o[{ toString: () => '1' }] are one
+  // location. (An object key's toString runs here and again in the access itself.)
+  return typeof k === 'string' || typeof k === 'symbol' ? k : String(k);
 }
 
 /** Every own key of `o`, read (and the set of keys itself). */

@@ -98,7 +98,44 @@ async function search(s: Scenario, strategy: 'dfs' | 'dpor') {
   return { traces: r.schedulesRun, blocked: r.pruned, outcomes };
 }
 
+/**
+ * One property written and read under different spellings of its key: `o[1]`, `o['1']`, `o[k]`
+ * with a number, a string or an object whose string is the key. JavaScript turns every key of a
+ * plain object into a string (or a symbol), so these are one location; heddle took them for two
+ * and DPOR proved the program with fewer traces than it has. The outcomes: each read before or
+ * after its write (4).
+ */
+function sameKeyTwoSpellings(): Scenario {
+  return scenario('plain/same-key-two-spellings', async () => {
+    const o: Record<string, number> = {};
+    const key = { toString: () => '2' };
+    const seen: (number | undefined)[] = [undefined, undefined];
+    const writer = (async () => {
+      await null;
+      o[1] = 1;
+      await null;
+      o['2'] = 2;
+    })();
+    const reader = (async () => {
+      await null;
+      seen[0] = o['1'];
+      await null;
+      seen[1] = o[key as unknown as string];
+    })();
+    await writer;
+    await reader;
+    return JSON.stringify(seen);
+  }, { races: false });
+}
+
 describe('dpor over plain code: one execution per trace, none cut short', () => {
+  it("a property written as o[1] and read as o['1'] is one location: dpor reaches every outcome dfs reaches", async () => {
+    const dfs = await search(sameKeyTwoSpellings(), 'dfs');
+    const dpor = await search(sameKeyTwoSpellings(), 'dpor');
+    expect(dfs.outcomes.size).toBe(4);
+    expect([...dpor.outcomes].sort()).toEqual([...dfs.outcomes].sort());
+  });
+
   for (const n of [2, 3]) {
     it(`plain lastzero(${n}): as many executions as DFS sees traces, the same outcomes, none cut short`, async () => {
       const dfs = await search(plainLastzero(n), 'dfs');
