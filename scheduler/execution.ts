@@ -9,7 +9,7 @@ import { ExternalWork } from './external.ts';
 import { stallMessage } from './detectors/stall.ts';
 import { AwaitedPromise, Frame, FreshOp } from './frames.ts';
 import { Strands } from './strands.ts';
-import { isThenable } from './promises.ts';
+import { isThenable, type Tracker } from './promises.ts';
 import { MemoryLog } from './memory.ts';
 import { birthName } from './dependence.ts';
 import type { ExecutionObserver, ExecutionOptions } from './execution-types.ts';
@@ -302,6 +302,16 @@ export class Execution {
     }
   }
 
+  /** Awaits of the promises that decided `tracker`, besides `decisive` (the step's own op): in-place steps of `task`. */
+  private noteContributors(task: TaskState, tracker: Tracker, decisive: ObjectId): void {
+    const seen = new Set<ObjectId>([decisive]);
+    for (const c of tracker.contributors()) {
+      if (c.object < 0 || seen.has(c.object)) continue; // a plain value, or settled by no task's step
+      seen.add(c.object);
+      this.noteBy(task, { kind: 'await-input', object: c.object });
+    }
+  }
+
   /** Adds a detail (a value read) to the running task's latest step, in verbose executions. */
   annotate(detail: string): void {
     const task = this.running;
@@ -568,7 +578,9 @@ export class Execution {
       task.resume = null;
       task.effect = null;
       if (waiting instanceof AwaitedPromise) {
-        // An await whose promise has settled: the frame resumes and adopts it.
+        // An await whose promise has settled: the frame resumes and adopts it. Of a combined
+        // promise (Promise.all …), it acquires from every input that decided it: one await each.
+        if (waiting.tracker.combines) this.noteContributors(task, waiting.tracker, op.object);
         if (task.finishes) {
           // A strand whose function returned a promise: it ends with it, now settled.
           this.strands.announceSettled(waiting.tracker, task);

@@ -185,6 +185,10 @@ export const OPS: Readonly<Record<OpKind, OpDescriptor>> = {
   // is ordered against its settling, and resumes after it.
   await: { ...PLAIN, target: ['promise'], role: 'read', verb: 'await', label: 'detail',
     acquires: { from: 'object', edge: 'promise' }, blocks: { waits: 'on', reorderable: true } },
+  // Resuming after Promise.all (and friends) also acquires from each input that decided it
+  // besides the last: in place, not shown (the await is).
+  'await-input': { ...PLAIN, target: ['promise'], role: 'read', verb: 'await', label: 'hidden',
+    acquires: { from: 'object', edge: 'promise' }, blocks: { waits: 'on', reorderable: true } },
   // Settling changes the promise: of two settlings the first wins, so they conflict.
   settle: { ...PLAIN, target: ['promise'], role: 'update', verb: 'settle', releases: 'object', progress: true, label: 'hidden' },
   // A step of instrumented code that may read and write any state heddle cannot see: an rmw of

@@ -131,11 +131,22 @@ export class Tracker {
     return -1;
   }
 
-  /** The trackers it waits on, transitively (for happens-before: whoever settled them). */
-  sources(): Tracker[] {
-    if (this.follows !== null) return this.follows.sources();
+  /** Whether it is a combined promise (Promise.all and friends), or follows one. */
+  get combines(): boolean {
+    return this.follows !== null ? this.follows.combines : this.inputs !== null;
+  }
+
+  /**
+   * The promises whose settlements decided this one's, transitively, once it has settled: every
+   * input of a fulfilled `all`, of `allSettled` and of a rejected `any`; the deciding input
+   * otherwise. An await of it acquires from each of them (happens-before), not only from the last.
+   */
+  contributors(): Tracker[] {
+    if (this.follows !== null) return this.follows.contributors();
     if (this.inputs === null) return [this];
-    return this.inputs.flatMap((i) => i.sources());
+    const at = this.settlement();
+    const all = this.combinator === 'allSettled' || (this.combinator === 'all' && !this.rejected) || (this.combinator === 'any' && this.rejected);
+    return this.inputs.filter((i) => all || i.settlement() === at).flatMap((i) => i.contributors());
   }
 }
 

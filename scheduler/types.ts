@@ -38,6 +38,7 @@ export type OpKind =
   | 'call' // a controlled function or method is called
   | 'response' // its result is delivered to the caller
   | 'await' // instrumented code resumes after awaiting a promise
+  | 'await-input' // and, awaiting Promise.all and friends, acquires from each input that decided it (in place)
   | 'settle' // instrumented code resolves or rejects a promise
   | 'effect' // a step of instrumented code with effects on state heddle cannot see
   | 'load' // instrumented code reads a location (a property, a Map entry, a captured variable)

@@ -96,15 +96,21 @@ export function findRaces(events: readonly DporEvent[], firstNew: number, depend
       for (let k = i + 1; k < j; k++) if (all[k]!.task === ej.task && !hb(i, k)) return false;
       return true;
     }
+    // An await of a combined promise also awaits, in place, each input that decided it: all must have settled.
+    return ej.accesses.every((x, n) => (n > 0 && x.kind !== 'await-input') || enabledThere(x, i, j));
+  };
+
+  /** Whether op `x` of event j is enabled after notdep(i): the accesses to its object before j, without i and what follows from it. */
+  const enabledThere = (x: Access, i: number, j: number): boolean => {
     const history: Access[] = [];
     const actual: Access[] = [];
-    for (const k of byObject.get(op.object) ?? []) {
+    for (const k of byObject.get(x.object) ?? []) {
       if (k >= j) break;
-      const on = all[k]!.accesses.filter((x) => x.object === op.object && touchesObject(x, describeOp(x.kind)));
+      const on = all[k]!.accesses.filter((y) => y.object === x.object && touchesObject(y, describeOp(y.kind)));
       actual.push(...on);
       if (k < i || (k > i && !hb(i, k))) history.push(...on);
     }
-    return enabledAfter(op, history, actual, objects[op.object]);
+    return enabledAfter(x, history, actual, objects[x.object]);
   };
 
   const races: Race[] = [];

@@ -34,6 +34,7 @@ export function enabledAfter(op: Access, history: readonly Access[], actual: rea
     case 'join-queue':
       return count('put') === count('task-done');
     case 'await':
+    case 'await-input':
       // A promise settled before heddle tracked it shows no settle at all: it never blocked.
       return history.some((x) => x.kind === 'settle') || !actual.some((x) => x.kind === 'settle');
     default:

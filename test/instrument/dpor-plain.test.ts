@@ -12,20 +12,19 @@ import { makeStrategy } from '../../src/strategies.ts';
 import type { ExecutionResult } from '../../scheduler/types.ts';
 import { Observing } from '../support/observing.ts';
 
-// JOINED: the main task awaits each task's promise in turn. After `await Promise.all(tasks)`,
-// DPOR's race analysis orders the main task after the last task to end only (the input that
-// decided the combined promise), so it takes the main task's final reads for races with the other
-// tasks' earlier writes and plans reversals that cannot run: a few executions are cut short (3 for
-// lastzero(3)). That is happens-before through combined promises, not the naming of locations
-// these tests are about.
+// The main task waits for the tasks either by awaiting each one's promise in turn or with one
+// `await Promise.all(tasks)`: its resumption after Promise.all is ordered after every input's
+// settling (an await of each), not only after the one that settled last — with the last alone,
+// its final reads raced with the other tasks' writes and DPOR planned reversals that could not
+// run (3 executions cut short in lastzero(3)).
 
 /**
  * lastzero(N) in plain code: a reader scans a[N..0] for the last zero while writers j = 1..N set
  * a[j] := a[j-1] + 1, each cell a plain object, each access after an await.
  * (N + 3)·2^(N−2) traces (the DPOR literature's count for the same program).
  */
-function plainLastzero(n: number, unnamed = false): Scenario {
-  return scenario(`plain/lastzero-${n}${unnamed ? '-unnamed' : ''}`, async () => {
+function plainLastzero(n: number, unnamed = false, joinAll = false): Scenario {
+  return scenario(`plain/lastzero-${n}${unnamed ? '-unnamed' : ''}${joinAll ? '-all' : ''}`, async () => {
     // unnamed: the cells and logs made by JSON.parse, which heddle does not see make them: their
     // locations get ids at their first use only, and DPOR keeps wildcards for them.
     const a: { v: number }[] = unnamed ? JSON.parse(JSON.stringify(Array.from({ length: n + 1 }, () => ({ v: 0 }))))
@@ -48,7 +47,8 @@ function plainLastzero(n: number, unnamed = false): Scenario {
     };
     const tasks = [reader()];
     for (let j = 1; j <= n; j++) tasks.push(writer(j));
-    for (const t of tasks) await t; // (see JOINED)
+    if (joinAll) await Promise.all(tasks);
+    else for (const t of tasks) await t;
     return JSON.stringify(seen);
   }, { races: false });
 }
@@ -73,7 +73,7 @@ function plainIndexer(n: number): Scenario {
         }
       }
     };
-    for (const t of Array.from({ length: n }, (_, tid) => insert(tid))) await t; // (see JOINED)
+    for (const t of Array.from({ length: n }, (_, tid) => insert(tid))) await t;
   }, { races: false });
 }
 
@@ -84,7 +84,7 @@ function plainReaders(n: number): Scenario {
     const seen = Array.from({ length: n }, () => ({ v: -1 })); // (an array is one location: one object per reader)
     const tasks = [(async () => { await null; x.v = 1; })()];
     for (let i = 0; i < n; i++) tasks.push((async () => { await null; seen[i]!.v = x.v; })());
-    for (const t of tasks) await t; // (see JOINED)
+    for (const t of tasks) await t;
     return seen.map((s) => s.v).join();
   }, { races: false });
 }
@@ -172,6 +172,15 @@ describe('dpor over plain code: one execution per trace, none cut short', () => 
 
   // Before the plain objects' locations were named by the step that made them: 34 executions
   // and 2 cut short for N = 4, 72 and 6 for N = 5.
+  for (const n of [3, 4]) {
+    it(`plain lastzero(${n}) joined by Promise.all: exactly ${(n + 3) * 2 ** (n - 2)} executions, none cut short`, async () => {
+      const dpor = await search(plainLastzero(n, false, true), 'dpor');
+      expect(dpor.traces).toBe((n + 3) * 2 ** (n - 2));
+      expect(dpor.outcomes.size).toBe(dpor.traces);
+      expect(dpor.blocked).toBe(0);
+    });
+  }
+
   for (const n of [4, 5]) {
     it(`plain lastzero(${n}): exactly ${(n + 3) * 2 ** (n - 2)} executions, each a trace of its own, none cut short`, async () => {
       const dpor = await search(plainLastzero(n), 'dpor');
