@@ -194,7 +194,10 @@ export class Rewriter {
         // `[k] = () => {}` is named by a key computed once, when the class is defined: nowhere to
         // keep it for the initializer, so that function stays unmarked (its calls are unknown code).
         else if (node.value && isAnonymousFunction(node.value)) this.unmarked.add(unparenthesized(node.value as Expression));
-        walk('PropertyDefinition')(node, st, c);
+        if (node.static) return walk('PropertyDefinition')(node, st, c);
+        // An instance field's value is computed as each instance is made: like a constructor's body, not the class's place.
+        if (node.computed) c(node.key, st, 'Expression');
+        if (node.value) c(node.value, { ...st, fn: { frame: 'null', async: false, name: st.className } }, 'Expression');
       }),
       ObjectExpression: v((node, st, c) => {
         if (node.type !== 'ObjectExpression') return;
@@ -338,6 +341,11 @@ export class Rewriter {
   }
 
   private klass(node: Class, st: State, c: Callback): void {
+    // An instance of a base class is a new object, made by the step that runs `new`: it gets a
+    // birth before any field or constructor touches it (a private field initialised first, so
+    // invisible to the code). A derived class's `this` is whatever its base returned: named by an
+    // instrumented base, else at its first use.
+    if (node.superClass === null || node.superClass === undefined) this.edit.open(node.body.start + 1, ` #heddleBirth = void ${this.H}.o(this);`);
     if (node.type === 'ClassDeclaration') {
       if (node.id) this.edit.close(node.end, ` ${this.H}.cls(${node.id.name});`);
     } else if (!this.unmarked.has(node)) {

@@ -89,6 +89,45 @@ function plainReaders(n: number): Scenario {
   }, { races: false });
 }
 
+/**
+ * lastzero(N) with the cells and logs class instances: a fresh instance is named by the step that
+ * made it, as a literal is (rewrite.ts gives a base class's instances a birth before any field or
+ * constructor touches them). Before that, their fields were named at first use: lastzero(3) ran
+ * 16 executions for its 12 traces.
+ */
+class Cell {
+  v = 0;
+}
+class Log {
+  readonly seen: number[] = [];
+  constructor(readonly owner: number) {}
+  add(x: number): void {
+    this.seen.push(x);
+  }
+}
+function classLastzero(n: number): Scenario {
+  return scenario(`plain/lastzero-${n}-classes`, async () => {
+    const a = Array.from({ length: n + 1 }, () => new Cell());
+    const logs = Array.from({ length: n + 1 }, (_, j) => new Log(j));
+    const reader = async () => {
+      for (let i = n; ; i--) {
+        await null;
+        logs[0]!.add(a[i]!.v);
+        if (a[i]!.v === 0) break;
+      }
+    };
+    const writer = async (j: number) => {
+      await null;
+      const x = a[j - 1]!.v;
+      logs[j]!.add(x);
+      await null;
+      a[j]!.v = x + 1;
+    };
+    await Promise.all([reader(), ...Array.from({ length: n }, (_, j) => writer(j + 1))]);
+    return JSON.stringify(logs.map((l) => l.seen));
+  }, { races: false });
+}
+
 async function search(s: Scenario, strategy: 'dfs' | 'dpor') {
   const outcomes = new Set<string>();
   const r = await explore(s, { strategyInstance: new Observing(makeStrategy(strategy, { seed: '1' }), (e: ExecutionResult) => void outcomes.add(String(e.value))),
@@ -172,6 +211,23 @@ describe('dpor over plain code: one execution per trace, none cut short', () => 
 
   // Before the plain objects' locations were named by the step that made them: 34 executions
   // and 2 cut short for N = 4, 72 and 6 for N = 5.
+  it('plain lastzero(3) over class instances: exactly 12 executions, the outcomes DFS sees, none cut short', async () => {
+    const dfs = await search(classLastzero(3), 'dfs');
+    const dpor = await search(classLastzero(3), 'dpor');
+    expect(dfs.outcomes.size).toBe(12);
+    expect([...dpor.outcomes].sort()).toEqual([...dfs.outcomes].sort());
+    expect(dpor.traces).toBe(12);
+    expect(dpor.blocked).toBe(0);
+  });
+
+  // (DFS over lastzero(4) takes seconds: the literature's count is the oracle.)
+  it('plain lastzero(4) over class instances: exactly 28 executions, each a trace of its own, none cut short', async () => {
+    const dpor = await search(classLastzero(4), 'dpor');
+    expect(dpor.traces).toBe(28);
+    expect(dpor.outcomes.size).toBe(28);
+    expect(dpor.blocked).toBe(0);
+  });
+
   for (const n of [3, 4]) {
     it(`plain lastzero(${n}) joined by Promise.all: exactly ${(n + 3) * 2 ** (n - 2)} executions, none cut short`, async () => {
       const dpor = await search(plainLastzero(n, false, true), 'dpor');

@@ -12,7 +12,7 @@ import { lostField, updateAfterDelete } from '../../scenarios/redis/jobs.ts';
 
 describe('the Redis job store under heddle (one step per Redis command)', () => {
   // The model's own JavaScript (its Map of keys, per-command steps) is tracked: these are its traces.
-  for (const [buggy, fixed, traces] of [[...lostField, 16], [...updateAfterDelete, 8]] as const) {
+  for (const [buggy, fixed, traces] of [[...lostField, 6], [...updateAfterDelete, 4]] as const) {
     it(`${buggy.name}: the seed's GET/SETEX loses an update; HashJobStore is verified over ${traces} traces`, async () => {
       expect((await explore(buggy, { seed: 1, iterations: 500 })).failure?.kind).toBe('assertion');
       const r = await explore(fixed, { strategy: 'dpor' });
