@@ -143,13 +143,11 @@ each(console, ['log', 'info', 'warn', 'error', 'debug', 'dir', 'table', 'trace']
 
 /**
  * Builtins whose result is an object they made (never one passed in or kept elsewhere): that
- * object is made by the calling step (see MemoryLog.made). Only the result itself: objects inside
- * it (structuredClone's) are named at their first use.
+ * object is made by the calling step (see MemoryLog.made). Only the result itself, except for
+ * deepMaker's.
  */
-// (Not JSON.parse, whose reviver may return any object, nor split, whose separator may be an
-// object that splits as it likes.)
-const makers = new Set<unknown>([Object.keys, Object.values, Object.entries, Object.fromEntries, Object.getOwnPropertyNames,
-  structuredClone]);
+// (Not split, whose separator may be an object that splits as it likes.)
+const makers = new Set<unknown>([Object.keys, Object.values, Object.entries, Object.fromEntries, Object.getOwnPropertyNames]);
 for (const name of ['toSorted', 'toReversed', 'toSpliced', 'with']) {
   const fn = (Array.prototype as unknown as Record<string, unknown>)[name];
   if (typeof fn === 'function') makers.add(fn);
@@ -160,6 +158,14 @@ for (const name of ['toSorted', 'toReversed', 'toSpliced', 'with']) {
  */
 const arrayMakers = new Set<unknown>([Array.from, Array.of, ...['map', 'filter', 'slice', 'concat', 'flat', 'flatMap']
   .map((name) => (Array.prototype as unknown as Record<string, unknown>)[name])]);
+
+/**
+ * Whether the call `fn(...args)` made its result and every object inside it: structuredClone, and
+ * JSON.parse without a reviver (a reviver may return any object).
+ */
+export function deepMaker(fn: unknown, args: readonly unknown[]): boolean {
+  return fn === structuredClone || (fn === JSON.parse && typeof args[1] !== 'function');
+}
 
 /** Whether `result`, returned by builtin `fn`, is an object the call made (see makers). */
 export function returnsNew(fn: unknown, result: object): boolean {

@@ -2,7 +2,7 @@ import { currentExecution } from '../../scheduler/execution.ts';
 import { SHAPE, type MemoryLog } from '../../scheduler/memory.ts';
 import type { ModuleHandle } from './api.ts';
 import { update } from './passthrough.ts';
-import { builtinEffect, returnsNew } from './builtins.ts';
+import { builtinEffect, deepMaker, returnsNew } from './builtins.ts';
 import { substituteOf } from './substitutes.ts';
 
 // The memory-effects half of the handle (see "Tracking" in api.ts): what instrumented code
@@ -62,10 +62,27 @@ function readAll(m: MemoryLog, o: object): void {
   for (const k of Reflect.ownKeys(o)) m.read(o, k);
 }
 
-/** What a builtin that returns a new object (Array.from, xs.map) returned, made by the running step. */
-function madeBy(m: MemoryLog, fn: unknown, result: unknown): unknown {
-  if (isObject(result) && returnsNew(fn, result)) m.made(result);
+/** What a builtin that returns a new object (Array.from, xs.map, JSON.parse) returned, made by the running step. */
+function madeBy(m: MemoryLog, fn: unknown, args: readonly unknown[], result: unknown): unknown {
+  if (!isObject(result)) return result;
+  if (deepMaker(fn, args)) madeDeep(m, result);
+  else if (returnsNew(fn, result)) m.made(result);
   return result;
+}
+
+/** `root` and every object inside it were made now: each is named, in an order the value's own shape fixes. */
+function madeDeep(m: MemoryLog, root: object): void {
+  const seen = new Set<object>();
+  const todo: unknown[] = [root];
+  while (todo.length > 0) {
+    const o = todo.pop();
+    if (!isObject(o) || seen.has(o)) continue;
+    seen.add(o);
+    m.made(o);
+    const inside = o instanceof Map ? [...o.keys(), ...o.values()] : o instanceof Set ? [...o] : Array.isArray(o) ? o
+      : ArrayBuffer.isView(o) ? [] : Reflect.ownKeys(o).map((k) => Object.getOwnPropertyDescriptor(o, k)?.value);
+    for (let i = inside.length - 1; i >= 0; i--) todo.push(inside[i]);
+  }
 }
 
 /** Reports a call of `fn` on `self` with `args`; returns nothing, the caller calls. */
@@ -140,7 +157,7 @@ export const TRACKING: Tracking = {
     if (sub !== undefined) return (sub as Callback).apply(o, args);
     if (m === null) return fn.apply(o, args);
     called(m, fn, o, args); // the method itself is not a location: methods live on prototypes
-    return madeBy(m, fn, fn.apply(o, args));
+    return madeBy(m, fn, args, fn.apply(o, args));
   },
   fc(f, ...args) {
     const m = log();
@@ -148,7 +165,7 @@ export const TRACKING: Tracking = {
     if (sub !== undefined) return (sub as Callback)(...args);
     if (m === null) return (f as Callback)(...args);
     called(m, f, undefined, args);
-    return madeBy(m, f, (f as Callback)(...args));
+    return madeBy(m, f, args, (f as Callback)(...args));
   },
   f(fn) {
     mark(fn);
