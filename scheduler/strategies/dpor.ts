@@ -193,20 +193,16 @@ export class DporStrategy implements SearchStrategy {
     const plan = this.plan;
     this.plan = null;
     let wakeup: WakeupTree;
-    if (plan !== null && !plan.isEmpty) {
+    const first = plan?.firstTask;
+    if (plan !== null && first !== undefined && ctx.runnable.includes(first) && !sleep.has(first)) {
       wakeup = plan;
-      const first = plan.firstTask!;
-      if (!ctx.runnable.includes(first) || sleep.has(first)) {
-        // The plan cannot be followed here (heddle's model of when an op can run missed a case):
-        // every runnable task becomes a branch, as a search without wakeup trees would do.
-        const awake = ctx.runnable.filter((t) => !sleep.has(t));
-        if (awake.length === 0) throw ASLEEP;
-        wakeup = this.forest.tree(awake);
-      }
     } else {
       const awake = ctx.runnable.filter((t) => !sleep.has(t));
       if (awake.length === 0) throw ASLEEP;
-      wakeup = this.forest.tree([ctx.current !== null && awake.includes(ctx.current) ? ctx.current : awake[0]!]);
+      // A plan that cannot be followed here (heddle's model of when an op can run missed a case):
+      // every runnable task becomes a branch, as a search without wakeup trees would do.
+      const free = plan === null || first === undefined; // no plan: one branch for now, races add more
+      wakeup = this.forest.tree(free ? [ctx.current !== null && awake.includes(ctx.current) ? ctx.current : awake[0]!] : awake);
     }
     const chosen = wakeup.firstTask!;
     this.plan = wakeup.plan();
