@@ -7,6 +7,7 @@ import { renderSection, type Section } from './lib.ts';
 import { stepsSection } from './sections/steps.ts';
 import { workersSection } from './sections/workers.ts';
 import { dporWorkersSection } from './sections/dpor-workers.ts';
+import { dporShareSection } from './sections/dpor-share.ts';
 import { linearizabilitySection } from './sections/linearizability.ts';
 import { strategiesSection } from './sections/strategies.ts';
 import { instrumentSection } from './sections/instrument.ts';
@@ -19,6 +20,7 @@ const SECTIONS: Record<string, () => Promise<Section | Section[]>> = {
   strategies: strategiesSection,
   workers: workersSection,
   'dpor-workers': dporWorkersSection,
+  'dpor-share': dporShareSection,
   linearizability: linearizabilitySection,
   instrument: instrumentSection,
   instrumented: instrumentedSection,
