@@ -98,7 +98,7 @@ export class MemoryLog {
       // A scope's location is made with the scope; an object's, at its first use (see enterScope).
       const birth = this.births.get(o);
       const id: ObjectId = scope ? this.ex.madeObject('scope', `scope#${n}`)
-        : this.ex.registerLocation('memory', locationName(o, key, n), birth === undefined ? undefined : nameOfLocation(birth, key));
+        : this.ex.registerLocation('memory', locationName(o, key, n), birth === undefined ? undefined : nameOfLocation(birth, key, this.births));
       at = scope ? { load: { kind: 'var-read', object: id }, store: { kind: 'var-write', object: id }, loaded: -1, stored: -1 }
         : { load: { kind: 'load', object: id }, store: { kind: 'store', object: id }, loaded: -1, stored: -1 };
       keys.set(key, at);
@@ -110,14 +110,21 @@ export class MemoryLog {
 /**
  * Names of the locations of objects with a birth: (birth, key) → a number from LOCATION_NAMES up.
  * Kept for the thread's life, as a name must mean one location in every execution of a search
- * (only equality of names matters: what number a name gets changes no choice). Keys that are
- * objects or symbols made per execution have no such name.
+ * (only equality of names matters: what number a name gets changes no choice). A key is named by
+ * its value when it is a primitive, by its own birth when it is an object made in the execution (a
+ * Map entry keyed by an object); a symbol, or an object without a birth, may be made anew in
+ * each execution: its location has no name.
  */
 const locationNames = new Map<number, Map<Key, number>>();
 let nextLocationName = LOCATION_NAMES;
 
-function nameOfLocation(birth: number, key: Key): number | undefined {
-  if (typeof key !== 'string' && typeof key !== 'number' && key !== SHAPE) return undefined;
+function nameOfLocation(birth: number, key: Key, births: WeakMap<object, number>): number | undefined {
+  if (typeof key === 'symbol' && key !== SHAPE) return undefined;
+  if (typeof key === 'object' && key !== null || typeof key === 'function') {
+    const made = births.get(key as object);
+    if (made === undefined) return undefined;
+    key = `\u0000made ${made}`; // two keys that share a name are one location to DPOR: more order, never less
+  }
   let keys = locationNames.get(birth);
   if (keys === undefined) locationNames.set(birth, (keys = new Map()));
   let name = keys.get(key);

@@ -5,8 +5,10 @@ import { SHAPE, type MemoryLog } from '../../scheduler/memory.ts';
 // What builtin functions do to memory, for the calls instrumented code makes (tracking.ts). A
 // function not listed here and not made by instrumented code has unknown effects.
 //
-// Conventions (see memory.ts): a Map's or a Set's entry for key k is location k; every change of
-// an entry also writes the SHAPE, which iteration and size read; an array is one location.
+// Conventions (see memory.ts): a Map's or a Set's entry for key k is location k; adding or
+// removing a key also writes the SHAPE (the set of keys), which size and keys() read; what reads
+// a Map's values as a whole (values(), entries(), forEach, iteration, a deep read) reads the SHAPE
+// and every entry. An array is one location.
 
 type ReadAll = (m: MemoryLog, o: object) => void;
 export type Effect = 'pure' | ((m: MemoryLog, self: unknown, args: readonly unknown[], readAll: ReadAll) => void);
@@ -34,10 +36,29 @@ const writeSelf: Effect = (m, self) => {
 const readKey: Effect = (m, self, args) => {
   if (isObject(self)) m.read(self, args[0]);
 };
-const writeKey: Effect = (m, self, args) => {
+/** set / add: the entry is written; the set of keys too when the key is new (run before the call). */
+const addKey: Effect = (m, self, args) => {
   if (!isObject(self)) return;
   m.write(self, args[0]);
-  m.write(self, SHAPE);
+  if (!hasKey(self, args[0])) m.write(self, SHAPE);
+};
+/** delete: the entry is written; the set of keys too when the key was there. */
+const removeKey: Effect = (m, self, args) => {
+  if (!isObject(self)) return;
+  m.write(self, args[0]);
+  if (hasKey(self, args[0])) m.write(self, SHAPE);
+};
+/** Whether a Map, Set, WeakMap or WeakSet holds `key` (the builtin's own has, not an override). */
+function hasKey(self: object, key: unknown): boolean {
+  const has = self instanceof Map ? Map.prototype.has : self instanceof Set ? Set.prototype.has
+    : self instanceof WeakMap ? WeakMap.prototype.has : self instanceof WeakSet ? WeakSet.prototype.has : undefined;
+  return has === undefined || (has as (this: object, k: unknown) => boolean).call(self, key);
+}
+/** A Map's values as a whole: the set of keys and every entry. */
+const readEntries: Effect = (m, self) => {
+  if (!(self instanceof Map)) return readSelf(m, self, [], () => {});
+  m.read(self, SHAPE);
+  for (const k of Map.prototype.keys.call(self)) m.read(self, k);
 };
 const clearAll: Effect = (m, self) => {
   if (!(self instanceof Map || self instanceof Set)) return;
@@ -51,17 +72,22 @@ const readArgs: Effect = (m, _self, args, readAll) => {
 
 const ITERATION = ['forEach', 'keys', 'values', 'entries', Symbol.iterator];
 each(Map.prototype, ['get', 'has'], readKey);
-each(Map.prototype, ['set', 'delete'], writeKey);
+each(Map.prototype, ['set'], addKey);
+each(Map.prototype, ['delete'], removeKey);
 each(Map.prototype, ['clear'], clearAll);
-each(Map.prototype, ITERATION, readSelf);
+each(Map.prototype, ['keys'], readSelf);
+each(Map.prototype, ['forEach', 'values', 'entries', Symbol.iterator], readEntries);
 each(WeakMap.prototype, ['get', 'has'], readKey);
-each(WeakMap.prototype, ['set', 'delete'], writeKey);
+each(WeakMap.prototype, ['set'], addKey);
+each(WeakMap.prototype, ['delete'], removeKey);
 each(Set.prototype, ['has'], readKey);
-each(Set.prototype, ['add', 'delete'], writeKey);
+each(Set.prototype, ['add'], addKey);
+each(Set.prototype, ['delete'], removeKey);
 each(Set.prototype, ['clear'], clearAll);
 each(Set.prototype, ITERATION, readSelf);
 each(WeakSet.prototype, ['has'], readKey);
-each(WeakSet.prototype, ['add', 'delete'], writeKey);
+each(WeakSet.prototype, ['add'], addKey);
+each(WeakSet.prototype, ['delete'], removeKey);
 
 const ARRAY_WRITES = ['push', 'pop', 'shift', 'unshift', 'splice', 'sort', 'reverse', 'fill', 'copyWithin'];
 each(Array.prototype, ARRAY_WRITES, writeSelf);

@@ -58,6 +58,7 @@ function keyOf(o: object, k: PropertyKey): unknown {
 /** Every own key of `o`, read (and the set of keys itself). */
 function readAll(m: MemoryLog, o: object): void {
   m.read(o, SHAPE);
+  if (o instanceof Map) for (const k of Map.prototype.keys.call(o)) m.read(o, k); // its values (see builtins.ts)
   if (Array.isArray(o) || o instanceof Map || o instanceof Set || ArrayBuffer.isView(o)) return;
   for (const k of Reflect.ownKeys(o)) m.read(o, k);
 }

@@ -129,6 +129,63 @@ function classLastzero(n: number): Scenario {
   }, { races: false });
 }
 
+/**
+ * lastzero(N) with the cells as entries of one Map keyed by objects (one literal per cell): an
+ * entry keyed by an object made in the execution is named by the key's birth (scheduler/memory.ts).
+ * Before, such entries were named at first use: lastzero(3) ran 16 executions for its 12 traces.
+ */
+function mapLastzero(n: number): Scenario {
+  return scenario(`plain/lastzero-${n}-map`, async () => {
+    const keys = Array.from({ length: n + 1 }, (_, i) => ({ cell: i }));
+    const cells = new Map<object, number>();
+    for (const k of keys) cells.set(k, 0);
+    const seen = Array.from({ length: n + 1 }, () => [] as number[]);
+    const reader = async () => {
+      for (let i = n; ; i--) {
+        await null;
+        const v = cells.get(keys[i]!)!;
+        seen[0]!.push(v);
+        if (v === 0) break;
+      }
+    };
+    const writer = async (j: number) => {
+      await null;
+      const x = cells.get(keys[j - 1]!)!;
+      seen[j]!.push(x);
+      await null;
+      cells.set(keys[j]!, x + 1);
+    };
+    await Promise.all([reader(), ...Array.from({ length: n }, (_, j) => writer(j + 1))]);
+    return JSON.stringify(seen);
+  }, { races: false });
+}
+
+/**
+ * A Map's entries against its set of keys: setting a key it has changes a value, not the keys;
+ * reading the values (values(), iteration, forEach, a deep read) reads every entry; size and keys()
+ * read the keys only. Every order of each reader against each writer shows in the outcome.
+ */
+function mapViews(): Scenario {
+  return scenario('plain/map-views', async () => {
+    const m = new Map<string, number>([['a', 1], ['b', 1]]);
+    const out: string[] = ['', '', '', ''];
+    const t = (f: () => void) => (async () => {
+      await null;
+      f();
+    })();
+    await Promise.all([
+      t(() => void m.set('a', 2)),
+      t(() => void m.delete('b')),
+      t(() => void m.set('c', 3)),
+      t(() => (out[0] = [...m.values()].join())),
+      t(() => (out[1] = String(m.size))),
+      t(() => m.forEach((v, k) => (out[2] += `${k}${v}`))),
+      t(() => (out[3] = JSON.stringify(structuredClone(m).get('a')))),
+    ]);
+    return out.join('|');
+  }, { races: false });
+}
+
 async function search(s: Scenario, strategy: 'dfs' | 'dpor') {
   const outcomes = new Set<string>();
   const r = await explore(s, { strategyInstance: new Observing(makeStrategy(strategy, { seed: '1' }), (e: ExecutionResult) => void outcomes.add(String(e.value))),
@@ -227,6 +284,22 @@ describe('dpor over plain code: one execution per trace, none cut short', () => 
     const dpor = await search(classLastzero(4), 'dpor');
     expect(dpor.traces).toBe(28);
     expect(dpor.outcomes.size).toBe(28);
+    expect(dpor.blocked).toBe(0);
+  });
+
+  it("a Map's values, keys and size against set and delete: dpor reaches every outcome dfs reaches", async () => {
+    const dfs = await search(mapViews(), 'dfs');
+    const dpor = await search(mapViews(), 'dpor');
+    expect([...dpor.outcomes].sort()).toEqual([...dfs.outcomes].sort());
+    expect(dpor.blocked).toBe(0);
+  });
+
+  it('plain lastzero(3) over Map entries keyed by objects: exactly 12 executions, the outcomes DFS sees, none cut short', async () => {
+    const dfs = await search(mapLastzero(3), 'dfs');
+    const dpor = await search(mapLastzero(3), 'dpor');
+    expect(dfs.outcomes.size).toBe(12);
+    expect([...dpor.outcomes].sort()).toEqual([...dfs.outcomes].sort());
+    expect(dpor.traces).toBe(12);
     expect(dpor.blocked).toBe(0);
   });
 
