@@ -83,6 +83,12 @@ export interface ModuleHandle {
   has(k: unknown, o: unknown): boolean;
   /** `o` is read as a whole (spread, rest, array destructuring, for-in, for-of): returns `o`. */
   rall<T>(o: T): T;
+  /**
+   * The value a `for…of` whose body awaits iterates: a Map, Set or array is iterated through a
+   * wrapper whose every next() reads, in the step it runs in, what it takes (an entry and the set
+   * of keys; an array as a whole); anything else is returned as it is.
+   */
+  live<T>(o: T): T;
   /** A read / write of private member `#name` of `o` (recorded only: the access itself stays native). */
   pr(o: unknown, name: string): void;
   pw(o: unknown, name: string): void;

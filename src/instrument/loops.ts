@@ -46,7 +46,11 @@ export function forInOf(rw: Rewriter, node: AnyNode, st: State, c: Callback): vo
   }
   // for-in iterates keys (strings): a pattern there destructures a string, not the object.
   const elements = node.type === 'ForOfStatement' && !isAwait ? rw.views.elements(target) : undefined;
-  rw.edit.wrap(node.right, `${elements ?? `${H}.rall`}(`, ')');
+  // A body that suspends (await, yield) lets other tasks run between two next() calls of the
+  // iterator: each then reads what it takes in its own step (H.live).
+  const live = node.type === 'ForOfStatement' && !isAwait && suspends(node.body);
+  const [open, close] = live ? [`${H}.live(${H}.rall(`, '))'] : [elements === undefined ? `${H}.rall(` : '', elements === undefined ? ')' : ''];
+  rw.edit.wrap(node.right, `${elements === undefined ? '' : `${elements}(`}${open}`, `${close}${elements === undefined ? '' : ')'}`);
 
   // Statements every iteration starts with: the head's token, then the head's tracked writes.
   const token = rw.facts.tokens.get(node);
@@ -62,4 +66,18 @@ export function forInOf(rw: Rewriter, node: AnyNode, st: State, c: Callback): vo
   else if (target.type === 'MemberExpression') forwarder(rw, left, target, st, c);
   else c(left, st, 'Pattern');
   c(node.body, st, 'Statement');
+}
+
+/** Whether `node` awaits or yields outside any function nested in it. */
+function suspends(node: AnyNode): boolean {
+  if (node.type === 'AwaitExpression' || node.type === 'YieldExpression' || (node.type === 'ForOfStatement' && node.await)) return true;
+  if (node.type === 'FunctionExpression' || node.type === 'FunctionDeclaration' || node.type === 'ArrowFunctionExpression'
+    || node.type === 'ClassDeclaration' || node.type === 'ClassExpression') return false;
+  for (const value of Object.values(node)) {
+    const children = Array.isArray(value) ? value : [value];
+    for (const child of children) {
+      if (child !== null && typeof child === 'object' && typeof (child as { type?: unknown }).type === 'string' && suspends(child as AnyNode)) return true;
+    }
+  }
+  return false;
 }

@@ -45,6 +45,7 @@ export const PASSTHROUGH: ModuleHandle = {
   del: (o, k) => delete (o as Record<PropertyKey, unknown>)[k],
   has: (k, o) => (k as PropertyKey) in (o as object),
   rall: (o) => o,
+  live: (o) => o,
   pr: () => {},
   pw: () => {},
   mc: (o, k, ...args) => ((o as Record<PropertyKey, Callback>)[k] as Callback).apply(o, args),

@@ -11,7 +11,7 @@ import { substituteOf } from './substitutes.ts';
 // builtin table does not know (a library's), may touch anything: its step is marked as having
 // effects heddle cannot see, and is ordered against every step that touches memory.
 
-type Tracking = Pick<ModuleHandle, 'r' | 'w' | 'upd' | 'del' | 'has' | 'rall' | 'pr' | 'pw' | 'mc' | 'fc' | 'f' | 'fs' | 'cls' | 'obj' | 'o' | 'scope' | 'vr' | 'vw'>;
+type Tracking = Pick<ModuleHandle, 'r' | 'w' | 'upd' | 'del' | 'has' | 'rall' | 'live' | 'pr' | 'pw' | 'mc' | 'fc' | 'f' | 'fs' | 'cls' | 'obj' | 'o' | 'scope' | 'vr' | 'vw'>;
 type Callback = (...args: unknown[]) => unknown;
 type Bag = Record<PropertyKey, unknown>;
 
@@ -55,6 +55,24 @@ function keyOf(o: object, k: PropertyKey): unknown {
   return typeof k === 'string' || typeof k === 'symbol' ? k : String(k);
 }
 
+/** Iterators of Maps, Sets and arrays (values(), entries(), keys()), to what they iterate (see `live`). */
+const iterated = new WeakMap<object, object>();
+const ITERATOR_METHODS: ReadonlySet<unknown> = new Set([Map.prototype.values, Map.prototype.entries, Map.prototype.keys,
+  Set.prototype.values, Set.prototype.entries, Array.prototype.values, Array.prototype.entries, Array.prototype.keys]);
+const NOTHING = Symbol('nothing');
+
+/**
+ * What one next() of a loop's iterator over `source` read, in the step it ran in: the set of keys
+ * (an array: the whole), and of a Map the entry it took — `taken` when the loop iterates the Map
+ * itself; through values() or the like, every entry.
+ */
+function readTaken(m: MemoryLog, source: object, taken: unknown): void {
+  m.read(source, SHAPE);
+  if (!(source instanceof Map)) return;
+  if (taken !== NOTHING) m.read(source, (taken as [unknown, unknown])[0]);
+  else for (const k of Map.prototype.keys.call(source)) m.read(source, k);
+}
+
 /** Every own key of `o`, read (and the set of keys itself). */
 function readAll(m: MemoryLog, o: object): void {
   m.read(o, SHAPE);
@@ -64,8 +82,9 @@ function readAll(m: MemoryLog, o: object): void {
 }
 
 /** What a builtin that returns a new object (Array.from, xs.map, JSON.parse) returned, made by the running step. */
-function madeBy(m: MemoryLog, fn: unknown, args: readonly unknown[], result: unknown): unknown {
+function madeBy(m: MemoryLog, fn: unknown, args: readonly unknown[], result: unknown, self?: unknown): unknown {
   if (!isObject(result)) return result;
+  if (ITERATOR_METHODS.has(fn) && isObject(self)) iterated.set(result, self as object);
   if (deepMaker(fn, args)) madeDeep(m, result);
   else if (returnsNew(fn, result)) m.made(result);
   return result;
@@ -138,6 +157,28 @@ export const TRACKING: Tracking = {
     if (m !== null) m.read(o as object, keyOf(o as object, k as PropertyKey));
     return (k as PropertyKey) in (o as object);
   },
+  live(o) {
+    const source = o instanceof Map || o instanceof Set || Array.isArray(o) || ArrayBuffer.isView(o) ? o as object : isObject(o) ? iterated.get(o) : undefined;
+    if (source === undefined) return o;
+    const iterable = o as Iterable<unknown>;
+    return {
+      [Symbol.iterator]() {
+        const it = iterable[Symbol.iterator]();
+        return {
+          next() {
+            const r = it.next();
+            const m = log();
+            if (m !== null) readTaken(m, source, iterable === source && !r.done ? r.value : NOTHING);
+            return r;
+          },
+          return(value?: unknown) {
+            it.return?.(value);
+            return { done: true, value };
+          },
+        };
+      },
+    } as typeof o;
+  },
   rall(o) {
     const m = isObject(o) ? log() : null;
     if (m !== null) readAll(m, o as object);
@@ -158,7 +199,7 @@ export const TRACKING: Tracking = {
     if (sub !== undefined) return (sub as Callback).apply(o, args);
     if (m === null) return fn.apply(o, args);
     called(m, fn, o, args); // the method itself is not a location: methods live on prototypes
-    return madeBy(m, fn, args, fn.apply(o, args));
+    return madeBy(m, fn, args, fn.apply(o, args), o);
   },
   fc(f, ...args) {
     const m = log();

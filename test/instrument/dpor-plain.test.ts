@@ -186,6 +186,52 @@ function mapViews(): Scenario {
   }, { races: false });
 }
 
+/**
+ * A loop over a Map, an array and a Set whose body awaits: each next() of the iterator runs in the
+ * step the previous iteration's await resumed in, and sees what other tasks did meanwhile — so each
+ * iteration reads, in its own step, the entry it takes (and the set of keys). Read once at the
+ * loop's head, DPOR took the later iterations for independent of a concurrent write.
+ */
+function iterateAcrossAwaits(): Scenario {
+  return scenario('plain/iterate-across-awaits', async () => {
+    const m = new Map([['a', 0], ['b', 0]]);
+    const xs = [0, 0];
+    const set = new Set(['a', 'b']);
+    const seen: string[] = [];
+    const reader = (async () => {
+      for (const [k, v] of m) {
+        await null;
+        seen.push(`${k}${v}`);
+      }
+      for (const x of xs) {
+        await null;
+        seen.push(`x${x}`);
+      }
+      for (const k of set) {
+        await null;
+        seen.push(`s${k}`);
+      }
+      for (const v of m.values()) {
+        await null;
+        seen.push(`v${v}`);
+      }
+    })();
+    const writer = (async () => {
+      await null;
+      await null;
+      m.set('b', 1);
+      xs[1] = 1;
+      set.delete('b');
+      await null;
+      await null;
+      await null;
+      m.set('b', 2);
+    })();
+    await Promise.all([reader, writer]);
+    return seen.join();
+  }, { races: false });
+}
+
 async function search(s: Scenario, strategy: 'dfs' | 'dpor') {
   const outcomes = new Set<string>();
   const r = await explore(s, { strategyInstance: new Observing(makeStrategy(strategy, { seed: '1' }), (e: ExecutionResult) => void outcomes.add(String(e.value))),
@@ -285,6 +331,12 @@ describe('dpor over plain code: one execution per trace, none cut short', () => 
     expect(dpor.traces).toBe(28);
     expect(dpor.outcomes.size).toBe(28);
     expect(dpor.blocked).toBe(0);
+  });
+
+  it('a loop whose body awaits reads each entry it takes in its own step: dpor reaches every outcome dfs reaches', async () => {
+    const dfs = await search(iterateAcrossAwaits(), 'dfs');
+    const dpor = await search(iterateAcrossAwaits(), 'dpor');
+    expect([...dpor.outcomes].sort()).toEqual([...dfs.outcomes].sort());
   });
 
   it("a Map's values, keys and size against set and delete: dpor reaches every outcome dfs reaches", async () => {
