@@ -187,7 +187,12 @@ export function newExpression(rw: Rewriter, node: AnyNode, st: State, c: Callbac
   const callee = node.callee;
   if (callee.type === 'MemberExpression' && !isSuper(callee) && callee.property.type !== 'PrivateIdentifier') rw.edit.wrap(callee, '(', ')');
   // `new Map()` and the like make a new object (MemoryLog.made); another constructor may return any object.
-  if (callee.type === 'Identifier' && COLLECTIONS.has(callee.name) && rw.facts.isFree(callee)) rw.made(node, st);
+  if (callee.type === 'Identifier' && COLLECTIONS.has(callee.name) && rw.facts.isFree(callee)) {
+    rw.made(node, st);
+    // `new Map(m)`, `new Set(xs)`: the constructor reads what it copies, as a spread would.
+    const source = node.arguments[0];
+    if (source !== undefined && source.type !== 'SpreadElement') rw.edit.wrap(source, `${rw.H}.rall(`, ')');
+  }
   c(callee, st, 'Expression');
   node.arguments.forEach((a) => c(a, st, 'Expression'));
 }

@@ -232,6 +232,27 @@ function iterateAcrossAwaits(): Scenario {
   }, { races: false });
 }
 
+/** `new Map(m)`, `new Set(xs)`: the constructor reads its argument as a whole, as a spread would. */
+function copiedByConstructor(): Scenario {
+  return scenario('plain/copied-by-constructor', async () => {
+    const shared = new Map([['a', 1]]);
+    const xs = [1];
+    let copies = '';
+    await Promise.all([
+      (async () => {
+        await null;
+        shared.set('a', 2);
+        xs[0] = 2;
+      })(),
+      (async () => {
+        await null;
+        copies = `${new Map(shared).get('a')} ${[...new Set(xs)].join()}`;
+      })(),
+    ]);
+    return copies;
+  }, { races: false });
+}
+
 async function search(s: Scenario, strategy: 'dfs' | 'dpor') {
   const outcomes = new Set<string>();
   const r = await explore(s, { strategyInstance: new Observing(makeStrategy(strategy, { seed: '1' }), (e: ExecutionResult) => void outcomes.add(String(e.value))),
@@ -331,6 +352,13 @@ describe('dpor over plain code: one execution per trace, none cut short', () => 
     expect(dpor.traces).toBe(28);
     expect(dpor.outcomes.size).toBe(28);
     expect(dpor.blocked).toBe(0);
+  });
+
+  it('new Map(m) and new Set(xs) read their argument: dpor reaches every outcome dfs reaches', async () => {
+    const dfs = await search(copiedByConstructor(), 'dfs');
+    const dpor = await search(copiedByConstructor(), 'dpor');
+    expect(dfs.outcomes.size).toBe(2);
+    expect([...dpor.outcomes].sort()).toEqual([...dfs.outcomes].sort());
   });
 
   it('a loop whose body awaits reads each entry it takes in its own step: dpor reaches every outcome dfs reaches', async () => {
