@@ -46,9 +46,9 @@ export function forInOf(rw: Rewriter, node: AnyNode, st: State, c: Callback): vo
   }
   // for-in iterates keys (strings): a pattern there destructures a string, not the object.
   const elements = node.type === 'ForOfStatement' && !isAwait ? rw.views.elements(target) : undefined;
-  // A body that suspends (await, yield) lets other tasks run between two next() calls of the
-  // iterator: each then reads what it takes in its own step (H.live).
-  const live = node.type === 'ForOfStatement' && !isAwait && suspends(node.body);
+  // A body that suspends (await, yield), or a for-await (it awaits each element), lets other tasks
+  // run between two next() calls of the iterator: each then reads what it takes in its own step (H.live).
+  const live = node.type === 'ForOfStatement' && (isAwait || suspends(node.body));
   const [open, close] = live ? [`${H}.live(${H}.rall(`, '))'] : [elements === undefined ? `${H}.rall(` : '', elements === undefined ? ')' : ''];
   rw.edit.wrap(node.right, `${elements === undefined ? '' : `${elements}(`}${open}`, `${close}${elements === undefined ? '' : ')'}`);
 

@@ -253,6 +253,27 @@ function copiedByConstructor(): Scenario {
   }, { races: false });
 }
 
+/** `for await` over an array: each next() runs after the previous element's await, in a later step. */
+function forAwaitArray(): Scenario {
+  return scenario('plain/for-await-array', async () => {
+    const xs = [0, 0];
+    const seen: number[] = [];
+    let started = false;
+    await Promise.all([
+      (async () => {
+        await null;
+        started = true;
+        for await (const x of xs) seen.push(x);
+      })(),
+      (async () => {
+        await null;
+        if (started) xs[1] = 1;
+      })(),
+    ]);
+    return seen.join();
+  }, { races: false });
+}
+
 async function search(s: Scenario, strategy: 'dfs' | 'dpor') {
   const outcomes = new Set<string>();
   const r = await explore(s, { strategyInstance: new Observing(makeStrategy(strategy, { seed: '1' }), (e: ExecutionResult) => void outcomes.add(String(e.value))),
@@ -357,6 +378,13 @@ describe('dpor over plain code: one execution per trace, none cut short', () => 
   it('new Map(m) and new Set(xs) read their argument: dpor reaches every outcome dfs reaches', async () => {
     const dfs = await search(copiedByConstructor(), 'dfs');
     const dpor = await search(copiedByConstructor(), 'dpor');
+    expect(dfs.outcomes.size).toBe(2);
+    expect([...dpor.outcomes].sort()).toEqual([...dfs.outcomes].sort());
+  });
+
+  it('for await over an array reads each element it takes in its own step: dpor reaches every outcome dfs reaches', async () => {
+    const dfs = await search(forAwaitArray(), 'dfs');
+    const dpor = await search(forAwaitArray(), 'dpor');
     expect(dfs.outcomes.size).toBe(2);
     expect([...dpor.outcomes].sort()).toEqual([...dfs.outcomes].sort());
   });

@@ -90,10 +90,15 @@ describe('awaits, returns, for await', () => {
     expect(r.code).toContain('return 2;');
   });
 
-  it('for await (v of it) iterates H.iter(F, it, S)', () => {
+  it('for await (v of it) iterates H.iter(F, H.live(H.rall(it)), S): each next() reads in its own step', () => {
     const r = rewrite('async function f(it) { for await (const v of it) use(v); }');
-    expect(handleCalls(tree(r.code), 'iter').map((c) => text(r.code, c))).toEqual(['__heddle.iter(__heddleFrame, __heddle.rall(it), 1)']);
+    expect(handleCalls(tree(r.code), 'iter').map((c) => text(r.code, c))).toEqual(['__heddle.iter(__heddleFrame, __heddle.live(__heddle.rall(it)), 1)']);
     expect(r.sites[1]!.slice(0, 2)).toEqual(['for-await', 'f']);
+  });
+
+  it('for (x of xs) goes through H.live only when its body awaits or yields (not in a nested function)', () => {
+    const r = rewrite('async function f(xs) { for (const x of xs) { await x; } for (const y of xs) { use(async () => { await y; }); } }');
+    expect(handleCalls(tree(r.code), 'live').map((c) => text(r.code, c))).toEqual(['__heddle.live(__heddle.rall(xs))']);
   });
 
   it('minified code keeps its keywords apart from the inserted calls', () => {
