@@ -18,10 +18,39 @@ import { Observing } from '../support/observing.ts';
 // its final reads raced with the other tasks' writes and DPOR planned reversals that could not
 // run (3 executions cut short in lastzero(3)).
 
+/** Where a lastzero variant keeps its cells and its logs of the values read. */
+interface Cells {
+  get(i: number): number;
+  set(i: number, v: number): void;
+  log(j: number, x: number): void;
+}
+
 /**
- * lastzero(N) in plain code: a reader scans a[N..0] for the last zero while writers j = 1..N set
- * a[j] := a[j-1] + 1, each cell a plain object, each access after an await.
- * (N + 3)·2^(N−2) traces (the DPOR literature's count for the same program).
+ * The tasks of lastzero(N) over `cells`: a reader scans cells N..0 for the last zero while writers
+ * j = 1..N set cell j := cell j−1 + 1, each access after an await; every value read is logged.
+ */
+function lastzeroTasks(n: number, cells: Cells): Promise<void>[] {
+  const reader = async () => {
+    for (let i = n; ; i--) {
+      await null;
+      const v = cells.get(i);
+      cells.log(0, v);
+      if (v === 0) break;
+    }
+  };
+  const writer = async (j: number) => {
+    await null;
+    const x = cells.get(j - 1);
+    cells.log(j, x);
+    await null;
+    cells.set(j, x + 1);
+  };
+  return [reader(), ...Array.from({ length: n }, (_, j) => writer(j + 1))];
+}
+
+/**
+ * lastzero(N) in plain code, each cell a plain object: (N + 3)·2^(N−2) traces (the DPOR
+ * literature's count for the same program).
  */
 function plainLastzero(n: number, objects: 'literals' | 'parsed' | 'unnamed' = 'literals', joinAll = false): Scenario {
   return scenario(`plain/lastzero-${n}-${objects}${joinAll ? '-all' : ''}`, async () => {
@@ -32,22 +61,7 @@ function plainLastzero(n: number, objects: 'literals' | 'parsed' | 'unnamed' = '
       : objects === 'parsed' ? JSON.parse(JSON.stringify(value)) : JSON.parse(JSON.stringify(value), (_k, v: unknown) => v);
     const a: { v: number }[] = make(Array.from({ length: n + 1 }, () => ({ v: 0 })));
     const seen: number[][] = make(Array.from({ length: n + 1 }, () => []));
-    const reader = async () => {
-      for (let i = n; ; i--) {
-        await null;
-        seen[0]!.push(a[i]!.v);
-        if (a[i]!.v === 0) break;
-      }
-    };
-    const writer = async (j: number) => {
-      await null;
-      const x = a[j - 1]!.v;
-      seen[j]!.push(x);
-      await null;
-      a[j]!.v = x + 1;
-    };
-    const tasks = [reader()];
-    for (let j = 1; j <= n; j++) tasks.push(writer(j));
+    const tasks = lastzeroTasks(n, { get: (i) => a[i]!.v, set: (i, v) => void (a[i]!.v = v), log: (j, x) => void seen[j]!.push(x) });
     if (joinAll) await Promise.all(tasks);
     else for (const t of tasks) await t;
     return JSON.stringify(seen);
@@ -110,21 +124,7 @@ function classLastzero(n: number): Scenario {
   return scenario(`plain/lastzero-${n}-classes`, async () => {
     const a = Array.from({ length: n + 1 }, () => new Cell());
     const logs = Array.from({ length: n + 1 }, (_, j) => new Log(j));
-    const reader = async () => {
-      for (let i = n; ; i--) {
-        await null;
-        logs[0]!.add(a[i]!.v);
-        if (a[i]!.v === 0) break;
-      }
-    };
-    const writer = async (j: number) => {
-      await null;
-      const x = a[j - 1]!.v;
-      logs[j]!.add(x);
-      await null;
-      a[j]!.v = x + 1;
-    };
-    await Promise.all([reader(), ...Array.from({ length: n }, (_, j) => writer(j + 1))]);
+    await Promise.all(lastzeroTasks(n, { get: (i) => a[i]!.v, set: (i, v) => void (a[i]!.v = v), log: (j, x) => logs[j]!.add(x) }));
     return JSON.stringify(logs.map((l) => l.seen));
   }, { races: false });
 }
@@ -140,22 +140,8 @@ function mapLastzero(n: number): Scenario {
     const cells = new Map<object, number>();
     for (const k of keys) cells.set(k, 0);
     const seen = Array.from({ length: n + 1 }, () => [] as number[]);
-    const reader = async () => {
-      for (let i = n; ; i--) {
-        await null;
-        const v = cells.get(keys[i]!)!;
-        seen[0]!.push(v);
-        if (v === 0) break;
-      }
-    };
-    const writer = async (j: number) => {
-      await null;
-      const x = cells.get(keys[j - 1]!)!;
-      seen[j]!.push(x);
-      await null;
-      cells.set(keys[j]!, x + 1);
-    };
-    await Promise.all([reader(), ...Array.from({ length: n }, (_, j) => writer(j + 1))]);
+    await Promise.all(lastzeroTasks(n, { get: (i) => cells.get(keys[i]!)!, set: (i, v) => void cells.set(keys[i]!, v),
+      log: (j, x) => void seen[j]!.push(x) }));
     return JSON.stringify(seen);
   }, { races: false });
 }
