@@ -3,24 +3,8 @@ import { explore, type ChoiceContext, type Scenario, type SearchStrategy } from 
 import { makeStrategy } from '../../src/strategies.ts';
 import { filesystem, indexer, lastzero, readers } from '../../scenarios/benchmarks/programs.ts';
 import { median, type Section } from '../lib.ts';
-import type { ExecutionResult, TaskId } from '../../scheduler/types.ts';
-
-/** DPOR, keeping the schedule of every execution it counts. */
-class Recording implements SearchStrategy {
-  readonly schedules: TaskId[][] = [];
-  constructor(private readonly inner: SearchStrategy) {}
-  get name() { return this.inner.name; }
-  get complete() { return this.inner.complete; }
-  get lookahead() { return this.inner.lookahead; }
-  get executionIndex() { return this.inner.executionIndex; }
-  newExecution() { return this.inner.newExecution(); }
-  nextTask(ctx: ChoiceContext) { return this.inner.nextTask(ctx); }
-  nextRandom() { return this.inner.nextRandom(); }
-  endExecution(result: ExecutionResult) {
-    this.inner.endExecution?.(result);
-    if (!result.pruned) this.schedules.push([...result.schedule.choices]);
-  }
-}
+import { Observing } from '../../test/support/observing.ts';
+import type { TaskId } from '../../scheduler/types.ts';
 
 /** Runs given schedules and nothing else: the program's own share of a search. */
 class Following implements SearchStrategy {
@@ -54,10 +38,11 @@ export async function dporShareSection(rounds = 3): Promise<Section> {
     const follow: number[] = [];
     let executions = 0;
     for (let r = 0; r < rounds; r++) {
-      const recording = new Recording(makeStrategy('dpor', { seed: '1' }));
+      const schedules: TaskId[][] = [];
+      const recording = new Observing(makeStrategy('dpor', { seed: '1' }), (e) => void schedules.push([...e.schedule.choices]), { lookaheads: true });
       search.push(await timed(s, recording));
-      executions = recording.schedules.length;
-      follow.push(await timed(s, new Following(recording.schedules)));
+      executions = schedules.length;
+      follow.push(await timed(s, new Following(schedules)));
     }
     const share = median(follow) / median(search);
     rows.push([label, executions, Math.round(median(search)), Math.round(median(follow)), `${Math.round(share * 100)}%`,
