@@ -2,6 +2,7 @@ import type { AnyNode, Expression, Pattern } from 'acorn';
 import { forwarder } from './patterns.ts';
 import type { Callback, Rewriter, State } from './rewrite.ts';
 import { unparenthesized } from './scope.ts';
+import { suspends } from './temps.ts';
 
 // Loop heads (api.ts, "Tracking"):
 //   for (x of xs) / for (k in o)   → the iterated value is read whole: H.rall(xs), H.rall(o)
@@ -66,18 +67,4 @@ export function forInOf(rw: Rewriter, node: AnyNode, st: State, c: Callback): vo
   else if (target.type === 'MemberExpression') forwarder(rw, left, target, st, c);
   else c(left, st, 'Pattern');
   c(node.body, st, 'Statement');
-}
-
-/** Whether `node` awaits or yields outside any function nested in it. */
-function suspends(node: AnyNode): boolean {
-  if (node.type === 'AwaitExpression' || node.type === 'YieldExpression' || (node.type === 'ForOfStatement' && node.await)) return true;
-  if (node.type === 'FunctionExpression' || node.type === 'FunctionDeclaration' || node.type === 'ArrowFunctionExpression'
-    || node.type === 'ClassDeclaration' || node.type === 'ClassExpression') return false;
-  for (const value of Object.values(node)) {
-    const children = Array.isArray(value) ? value : [value];
-    for (const child of children) {
-      if (child !== null && typeof child === 'object' && typeof (child as { type?: unknown }).type === 'string' && suspends(child as AnyNode)) return true;
-    }
-  }
-  return false;
 }

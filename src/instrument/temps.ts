@@ -54,12 +54,12 @@ export function needsTemps(body: Expression): boolean {
   }
 }
 
-/** The value may be evaluated across an await or yield (not counting nested functions). */
+/** The value (or statement) may be evaluated across an await, a yield or a `for await` (not counting nested functions). */
 export function suspends(node: Node): boolean {
   let found = false;
   const visit = (n: Node | null | undefined): void => {
     if (!n || found || typeof n !== 'object') return;
-    if (n.type === 'AwaitExpression' || n.type === 'YieldExpression') {
+    if (n.type === 'AwaitExpression' || n.type === 'YieldExpression' || (n.type === 'ForOfStatement' && (n as { await?: boolean }).await)) {
       found = true;
       return;
     }
