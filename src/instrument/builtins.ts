@@ -54,11 +54,9 @@ function hasKey(self: object, key: unknown): boolean {
     : self instanceof WeakMap ? WeakMap.prototype.has : self instanceof WeakSet ? WeakSet.prototype.has : undefined;
   return has === undefined || (has as (this: object, k: unknown) => boolean).call(self, key);
 }
-/** A Map's values as a whole: the set of keys and every entry. */
-const readEntries: Effect = (m, self) => {
-  if (!(self instanceof Map)) return readSelf(m, self, [], () => {});
-  m.read(self, SHAPE);
-  for (const k of Map.prototype.keys.call(self)) m.read(self, k);
+/** A Map's values as a whole: the set of keys and every entry (readAll). */
+const readEntries: Effect = (m, self, _args, readAll) => {
+  if (isObject(self)) readAll(m, self);
 };
 const clearAll: Effect = (m, self) => {
   if (!(self instanceof Map || self instanceof Set)) return;
@@ -155,11 +153,18 @@ const readDeep: Effect = (m, _self, args, readAll) => {
     if (seen.size >= DEEP_LIMIT) return m.unseen();
     seen.add(o);
     readAll(m, o);
-    const values = o instanceof Map ? [...o.keys(), ...o.values()] : o instanceof Set ? [...o] : Array.isArray(o) ? o
-      : Reflect.ownKeys(o).map((k) => (o as Record<PropertyKey, unknown>)[k]);
-    for (const v of values) if (isObject(v) && typeof v !== 'function') todo.push(v);
+    for (const v of inside(o)) if (isObject(v) && typeof v !== 'function') todo.push(v);
   }
 };
+
+/**
+ * The values an object holds: a Map's keys and values, a Set's or an array's elements, other
+ * objects' own properties (a typed array's are numbers: none listed).
+ */
+export function inside(o: object): unknown[] {
+  return o instanceof Map ? [...o.keys(), ...o.values()] : o instanceof Set ? [...o] : Array.isArray(o) ? o
+    : ArrayBuffer.isView(o) ? [] : Reflect.ownKeys(o).map((k) => (o as Record<PropertyKey, unknown>)[k]);
+}
 for (const owner of [assert, assert.strict] as unknown as Record<string, unknown>[]) {
   table.set(owner, readDeep);
   for (const name of Object.keys(owner)) if (typeof owner[name] === 'function') table.set(owner[name], readDeep);

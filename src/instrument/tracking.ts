@@ -2,7 +2,7 @@ import { currentExecution } from '../../scheduler/execution.ts';
 import { SHAPE, type MemoryLog } from '../../scheduler/memory.ts';
 import type { ModuleHandle } from './api.ts';
 import { update } from './passthrough.ts';
-import { builtinEffect, deepMaker, returnsNew } from './builtins.ts';
+import { builtinEffect, deepMaker, inside, returnsNew } from './builtins.ts';
 import { substituteOf } from './substitutes.ts';
 
 // The memory-effects half of the handle (see "Tracking" in api.ts): what instrumented code
@@ -67,10 +67,9 @@ const NOTHING = Symbol('nothing');
  * itself; through values() or the like, every entry.
  */
 function readTaken(m: MemoryLog, source: object, taken: unknown): void {
+  if (!(source instanceof Map) || taken === NOTHING) return readAll(m, source);
   m.read(source, SHAPE);
-  if (!(source instanceof Map)) return;
-  if (taken !== NOTHING) m.read(source, (taken as [unknown, unknown])[0]);
-  else for (const k of Map.prototype.keys.call(source)) m.read(source, k);
+  m.read(source, (taken as [unknown, unknown])[0]);
 }
 
 /** Every own key of `o`, read (and the set of keys itself). */
@@ -99,9 +98,8 @@ function madeDeep(m: MemoryLog, root: object): void {
     if (!isObject(o) || seen.has(o)) continue;
     seen.add(o);
     m.made(o);
-    const inside = o instanceof Map ? [...o.keys(), ...o.values()] : o instanceof Set ? [...o] : Array.isArray(o) ? o
-      : ArrayBuffer.isView(o) ? [] : Reflect.ownKeys(o).map((k) => Object.getOwnPropertyDescriptor(o, k)?.value);
-    for (let i = inside.length - 1; i >= 0; i--) todo.push(inside[i]);
+    const values = inside(o);
+    for (let i = values.length - 1; i >= 0; i--) todo.push(values[i]);
   }
 }
 
