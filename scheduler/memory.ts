@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { LOCATION_NAMES } from './dependence.ts';
 import type { Execution } from './execution.ts';
 import type { ObjectId, PendingOp } from './types.ts';
@@ -23,6 +24,8 @@ type Key = unknown;
 interface Location {
   readonly load: PendingOp;
   readonly store: PendingOp;
+  /** Of a Proxy heddle did not see being made: what an access does to its target is not known. */
+  readonly wild?: true;
   /** The step index of its latest load and store (one note per step). */
   loaded: number;
   stored: number;
@@ -42,6 +45,7 @@ export class MemoryLog {
     const step = this.ex.stepIndex;
     if (step < 0) return;
     const at = this.location(o, key);
+    if (at.wild) this.unseen();
     if (at.loaded === step || at.stored === step) return;
     at.loaded = step;
     this.ex.note(at.load);
@@ -52,6 +56,7 @@ export class MemoryLog {
     const step = this.ex.stepIndex;
     if (step < 0) return;
     const at = this.location(o, key);
+    if (at.wild) this.unseen();
     if (at.stored === step) return;
     at.stored = step;
     this.ex.note(at.store);
@@ -85,14 +90,30 @@ export class MemoryLog {
     this.ex.noteEffects();
   }
 
+  /** Proxies of unknown targets seen in this execution (see Location.wild). */
+  private readonly wild = new WeakSet<object>();
+  /** Objects seen in this execution whose locations are other objects' (see aliasLocations). */
+  private readonly aliased = new WeakMap<object, Alias>();
+
   private location(o: object, key: Key, scope = false): Location {
     let keys = this.locations.get(o);
     if (keys === undefined) {
+      const alias = this.aliased.get(o) ?? aliases.get(o);
+      if (alias !== undefined) {
+        this.aliased.set(o, alias);
+        const to = alias(key);
+        if (to !== undefined) return this.location(to[0], to[1]);
+      } else if (!scope && types.isProxy(o)) {
+        this.wild.add(o);
+      }
       keys = new Map();
       this.locations.set(o, keys);
     }
     let at = keys.get(key);
     if (at === undefined) {
+      const alias = this.aliased.get(o);
+      const to = alias === undefined ? undefined : alias(key);
+      if (to !== undefined) return this.location(to[0], to[1]);
       let n = this.numbers.get(o);
       if (n === undefined) this.numbers.set(o, (n = ++this.objects));
       // A scope's location is made with the scope; an object's, at its first use (see enterScope).
@@ -100,7 +121,7 @@ export class MemoryLog {
       const id: ObjectId = scope ? this.ex.madeObject('scope', `scope#${n}`)
         : this.ex.registerLocation('memory', locationName(o, key, n), birth === undefined ? undefined : nameOfLocation(birth, key, this.births));
       at = scope ? { load: { kind: 'var-read', object: id }, store: { kind: 'var-write', object: id }, loaded: -1, stored: -1 }
-        : { load: { kind: 'load', object: id }, store: { kind: 'store', object: id }, loaded: -1, stored: -1 };
+        : { load: { kind: 'load', object: id }, store: { kind: 'store', object: id }, loaded: -1, stored: -1, ...(this.wild.has(o) ? { wild: true } : {}) };
       keys.set(key, at);
     }
     return at;
@@ -141,4 +162,16 @@ function locationName(o: object, key: Key, n: number): string {
   if (typeof key === 'number') return `${base}[${key}]`;
   if (typeof key === 'symbol') return `${base}[${key.description ?? 'symbol'}]`;
   return `${base}[…]`;
+}
+
+/** Where an object's key lives instead: another object's key (undefined: its own). */
+export type Alias = (key: Key) => readonly [object, Key] | undefined;
+const aliases = new WeakMap<object, Alias>();
+
+/**
+ * The locations of `o` are others' (in every execution): a Proxy instrumented code made is its
+ * target's; a module namespace's live bindings are the exporting module's scope.
+ */
+export function aliasLocations(o: object, alias: Alias): void {
+  aliases.set(o, alias);
 }

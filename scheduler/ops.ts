@@ -191,6 +191,10 @@ export const OPS: Readonly<Record<OpKind, OpDescriptor>> = {
     acquires: { from: 'object', edge: 'promise' }, blocks: { waits: 'on', reorderable: true } },
   // Settling changes the promise: of two settlings the first wins, so they conflict.
   settle: { ...PLAIN, target: ['promise'], role: 'update', verb: 'settle', releases: 'object', progress: true, label: 'hidden' },
+  // Promise.race, Promise.any and Promise.all look at which inputs have settled (those settled
+  // already decide in the inputs' order, the others by who settles first): a read of each input.
+  // An input's settling also settles the combined promise (first wins) when it may decide it.
+  observe: { ...PLAIN, target: ['promise'], role: 'read', verb: 'observe', label: 'hidden' },
   // A step of instrumented code that may read and write any state heddle cannot see: an rmw of
   // all memory (wildcard), so it is ordered against every other effect, load and store, and
   // progress, so a loop of them is never called spinning.

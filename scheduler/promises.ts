@@ -46,11 +46,26 @@ export class Tracker {
     readonly origin?: string,
   ) {}
 
-  static combine(kind: Combinator, inputs: readonly Tracker[]): Tracker {
+  /**
+   * Combined promises this one is an input of whose outcome its settling may decide (first wins):
+   * a race; an any, if it fulfils; an all, if it rejects.
+   */
+  decides: Tracker[] | null = null;
+  /** Of a combined promise: how many settlements there had been when it was made (see `combined`). */
+  private born = 0;
+
+  static combine(kind: Combinator, inputs: readonly Tracker[], born: number): Tracker {
     const t = new Tracker(inputs.every((i) => i.isControlled()));
     t.combinator = kind;
     t.inputs = inputs;
+    t.born = born;
+    if (kind !== 'allSettled') for (const i of inputs) (i.decides ??= []).push(t);
     return t;
+  }
+
+  /** Whether this settlement (rejected or not) of one of its inputs may decide this combined promise. */
+  decidedBy(rejected: boolean): boolean {
+    return this.combinator === 'race' || (this.combinator === 'any' && !rejected) || (this.combinator === 'all' && rejected);
   }
 
   /** What it settled with: its value, or the rejection's reason. */
@@ -107,7 +122,7 @@ export class Tracker {
   settlement(): number {
     if (this.follows !== null) return this.follows.settlement();
     if (this.inputs === null) return this.state === PENDING ? -1 : this.order;
-    return combined(this.combinator!, this.inputs);
+    return combined(this.combinator!, this.inputs, this.born);
   }
 
   /** Settled and rejected (used for `all`, `any` short-circuits). */
@@ -150,12 +165,17 @@ export class Tracker {
   }
 }
 
-/** When a combined promise settles: the settlement order that decides it, or -1 while pending. */
-function combined(kind: Combinator, inputs: readonly Tracker[]): number {
+/**
+ * When a combined promise settles: the settlement order that decides it, or -1 while pending.
+ * Inputs that had settled before it was made (`born`) come first, in the inputs' order, as the
+ * promise's reactions to them run in that order.
+ */
+function combined(kind: Combinator, inputs: readonly Tracker[], born: number): number {
   if (kind === 'race') {
     let first = -1;
     for (const i of inputs) {
       const at = i.settlement();
+      if (at >= 0 && at < born) return at;
       if (at >= 0 && (first < 0 || at < first)) first = at;
     }
     return first;
@@ -173,6 +193,7 @@ function combined(kind: Combinator, inputs: readonly Tracker[]): number {
     }
     const rejected = i.rejected;
     if ((kind === 'all' && rejected) || (kind === 'any' && !rejected)) {
+      if (at < born) return at;
       if (decisive < 0 || at < decisive) decisive = at;
     }
     if (at > last) last = at;

@@ -183,8 +183,11 @@ export class Strands {
    * `await value` in `frame` (an instrumented await): returns what the frame's native await is
    * on. A fresh item the value names is taken up (`adopt`): the frame's strand runs it.
    */
-  awaitIn(frame: Frame, value: unknown, site: number, adopt = true): unknown {
+  awaitIn(frame: Frame, awaited: unknown, site: number, adopt = true): unknown {
     if (frame.owner !== this.ex || this.ex.finished) return NEVER_SETTLES;
+    // A thenable that is not a promise: the await calls its then once, as the language's does (a
+    // promise of it; watching it and resuming with it would call then twice).
+    const value = isThenable(awaited) && !(awaited instanceof Promise) ? Promise.resolve(awaited) : awaited;
     let adopted: Frame[] | null = null;
     let waiting: Waiting;
     const item = adopt && value instanceof Promise ? this.takeFresh(value) : null;
@@ -469,7 +472,18 @@ export class Strands {
     const items = Array.from(values as Iterable<unknown>);
     const inputs = items.map((v) => this.trackerOf(v, site));
     const promise = (Promise[kind] as (xs: unknown[]) => Promise<unknown>).call(Promise, items);
-    this.trackers.set(promise, Tracker.combine(kind, inputs));
+    const tracker = Tracker.combine(kind, inputs, this.settled);
+    this.trackers.set(promise, tracker);
+    if (kind !== 'allSettled' && this.ex.runningTask !== null) {
+      // Which inputs have settled already decides it (see `combined`): a look at each. Its own
+      // object is made now, where the step that made it is known (see shareable).
+      this.shareable(tracker);
+      for (const input of new Set(inputs)) {
+        if (input === SETTLED || !input.controlled) continue;
+        this.shareable(input);
+        this.ex.noteBy(this.ex.runningTask, { kind: 'observe', object: input.object });
+      }
+    }
     return promise;
   }
 
@@ -513,6 +527,15 @@ export class Strands {
   announceSettled(tracker: Tracker, by: TaskState): void {
     this.shareable(tracker);
     this.ex.noteBy(by, { kind: 'settle', object: tracker.object });
+    // It may settle the combined promises it is an input of (first wins): of two inputs' settlings,
+    // the order decides which one does, so they conflict.
+    if (tracker.decides === null) return;
+    const rejected = tracker.rejected;
+    for (const combined of tracker.decides) {
+      if (!combined.decidedBy(rejected)) continue;
+      this.shareable(combined);
+      this.ex.noteBy(by, { kind: 'settle', object: combined.object });
+    }
   }
 
   // ---- helpers ----

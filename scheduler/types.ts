@@ -40,6 +40,7 @@ export type OpKind =
   | 'await' // instrumented code resumes after awaiting a promise
   | 'await-input' // and, awaiting Promise.all and friends, acquires from each input that decided it (in place)
   | 'settle' // instrumented code resolves or rejects a promise
+  | 'observe' // Promise.race and friends look at whether an input has settled (in place)
   | 'effect' // a step of instrumented code with effects on state heddle cannot see
   | 'load' // instrumented code reads a location (a property, a Map entry, a captured variable)
   | 'store' // instrumented code writes one

@@ -90,9 +90,13 @@ export function findRaces(events: readonly DporEvent[], firstNew: number, depend
     const blocks = describeOp(op.kind).blocks;
     if (blocks === null) return true;
     // A start, a join, a wake-up: never put before what enabled it; it can go first only where
-    // it could already run (two sleepers woken together), as the task's first step in the sequence.
+    // its task could already run (two sleepers woken together), as the task's first step in the
+    // sequence — or, a wake-up, after the task's earlier steps there (a timer's task that starts,
+    // then sleeps until a time already past): time is not an event, and if it has not come, the
+    // plan cannot be followed and every runnable task becomes a branch there (DporStrategy).
     if (!blocks.reorderable) {
       if (!runnableAt(i, ej.task)) return false;
+      if (describeOp(op.kind).role === 'time') return true;
       for (let k = i + 1; k < j; k++) if (all[k]!.task === ej.task && !hb(i, k)) return false;
       return true;
     }

@@ -89,6 +89,21 @@ export interface ModuleHandle {
    * of keys; an array as a whole); anything else is returned as it is.
    */
   live<T>(o: T): T;
+  /**
+   * The keys a `for (k in o)` whose body suspends visits, for a for-of: each next() takes the next
+   * key `o` still has (one deleted before its turn is skipped, as for-in skips it) and reads, in
+   * the step it runs in, the set of keys.
+   */
+  ki(o: unknown): Iterable<string>;
+  /**
+   * A read of a name imported from `ns`'s module (a live binding): a read of that module's scope
+   * when the module assigns the name in its functions (its `__heddleLive` export says so).
+   */
+  il(ns: object, name: string): void;
+  /** At a module's start, for each `import * as ns` of another module of the program: `ns.name` reads what H.il reads. */
+  ns(ns: object): void;
+  /** `new Proxy(target, handler)`: returns the proxy, whose accesses are its target's. */
+  px(target: object, handler: ProxyHandler<object>): object;
   /** A read / write of private member `#name` of `o` (recorded only: the access itself stays native). */
   pr(o: unknown, name: string): void;
   pw(o: unknown, name: string): void;
@@ -137,6 +152,9 @@ export interface ModuleHandle {
  *   scope, and vr/vw at each read and write (then the native access).
  * Each call evaluates its operands once, in the language's order (temporaries where needed).
  */
+
+/** The export through which a module names the scopes of its live bindings (see Rewriter.liveBindings). */
+export const LIVE_EXPORTS = '__heddleLive';
 
 /** What `globalThis[RUNTIME_KEY]` holds. */
 export interface Runtime {

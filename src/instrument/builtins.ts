@@ -120,24 +120,62 @@ for (const owner of [Math, Number, String, JSON, console, Date, BigInt, Symbol, 
     if (typeof fn === 'function' && !(owner === JSON && name === 'stringify')) table.set(fn, 'pure');
   }
 }
-each(String.prototype, Object.getOwnPropertyNames(String.prototype), 'pure');
 each(Number.prototype, Object.getOwnPropertyNames(Number.prototype), 'pure');
-each(Date.prototype, Object.getOwnPropertyNames(Date.prototype), 'pure');
-each(RegExp.prototype, ['test', 'exec', Symbol.match, Symbol.replace, Symbol.search, Symbol.split], 'pure');
+// A Date is one location: its setters write it, everything else reads it.
+const dateNames = Object.getOwnPropertyNames(Date.prototype).filter((n) => n !== 'constructor');
+each(Date.prototype, dateNames.filter((n) => n.startsWith('set')), writeSelf);
+each(Date.prototype, dateNames.filter((n) => !n.startsWith('set')).concat([Symbol.toPrimitive] as never), readSelf);
+/**
+ * A global or sticky RegExp keeps where its last match ended (lastIndex) and every match reads and
+ * writes it, also one made through a string's match, replace, search or split.
+ */
+const lastIndex: Effect = (m, self, args) => {
+  for (const re of [self, ...args]) {
+    if (re instanceof RegExp && (re.global || re.sticky)) {
+      m.read(re, 'lastIndex');
+      m.write(re, 'lastIndex');
+    }
+  }
+};
+each(RegExp.prototype, ['test', 'exec', Symbol.match, Symbol.matchAll, Symbol.replace, Symbol.search, Symbol.split], lastIndex);
+const regexpTaking = ['match', 'matchAll', 'replace', 'replaceAll', 'search', 'split'];
+each(String.prototype, regexpTaking, lastIndex);
+each(String.prototype, Object.getOwnPropertyNames(String.prototype).filter((n) => !regexpTaking.includes(n)), 'pure');
 each(Function.prototype, ['bind', 'toString'], 'pure');
 for (const fn of [parseInt, parseFloat, isNaN, isFinite, encodeURIComponent, decodeURIComponent, encodeURI, decodeURI, String, Number,
   Boolean, Symbol, BigInt]) table.set(fn, 'pure');
 each(Promise.prototype, ['then', 'catch', 'finally'], 'pure');
 each(Promise, ['all', 'allSettled', 'race', 'any', 'resolve', 'reject'], 'pure');
 each(Error, ['captureStackTrace'], 'pure');
-// Iterators of builtins: the read of what they iterate was noted when they were made (map.keys()).
-// Generators' next runs the generator's own (instrumented) code, which notes its own effects.
-for (const iterable of [new Map(), new Set(), [], '', new Map().keys()] as Iterable<unknown>[]) {
+// Iterators of builtins: each next() reads what it iterates, in the step it runs in (an iterator
+// may be kept and advanced across awaits), as a loop's next() does (tracking.ts, iterated).
+for (const iterable of [new Map(), new Set(), []] as Iterable<unknown>[]) {
   const proto = Object.getPrototypeOf(iterable[Symbol.iterator]()) as object;
-  each(proto, ['next'], 'pure');
+  each(proto, ['next'], (m, self, _args, readAll) => {
+    const source = isObject(self) ? iteratedBy(self) : undefined;
+    if (source !== undefined) readAll(m, source);
+  });
 }
-each(Object.getPrototypeOf(function* generator() {}).prototype as object, ['next', 'return', 'throw'], 'pure');
-each(Object.getPrototypeOf(async function* generator() {}).prototype as object, ['next', 'return', 'throw'], 'pure');
+for (const iterable of [''] as Iterable<unknown>[]) each(Object.getPrototypeOf(iterable[Symbol.iterator]()) as object, ['next'], 'pure');
+// A generator's next runs its own (instrumented) code, which notes its own effects; the generator
+// also keeps its place and its locals from one call to the next: a call reads and writes it.
+each(Object.getPrototypeOf(function* generator() {}).prototype as object, ['next', 'return', 'throw'], writeSelf);
+each(Object.getPrototypeOf(async function* generator() {}).prototype as object, ['next', 'return', 'throw'], writeSelf);
+
+/** Iterators of Maps, Sets and arrays (values(), entries(), keys()), to what they iterate. */
+const iterated = new WeakMap<object, object>();
+const ITERATOR_METHODS: ReadonlySet<unknown> = new Set([Map.prototype.values, Map.prototype.entries, Map.prototype.keys,
+  Set.prototype.values, Set.prototype.entries, Array.prototype.values, Array.prototype.entries, Array.prototype.keys]);
+
+/** Notes what `iterator`, returned by builtin `fn` called on `self`, iterates (if it is such an iterator). */
+export function noteIterator(fn: unknown, self: unknown, iterator: object): void {
+  if (ITERATOR_METHODS.has(fn) && isObject(self)) iterated.set(iterator, self);
+}
+
+/** What an iterator of a Map, a Set or an array iterates (undefined for any other object). */
+export function iteratedBy(iterator: object): object | undefined {
+  return iterated.get(iterator);
+}
 
 /**
  * Reads its arguments through and through (assertions, JSON.stringify, structuredClone): every

@@ -6,6 +6,7 @@ import { suspends } from './temps.ts';
 
 // Loop heads (api.ts, "Tracking"):
 //   for (x of xs) / for (k in o)   → the iterated value is read whole: H.rall(xs), H.rall(o)
+//   for (k in o) whose body suspends → for (k of H.ki(o)): each next() reads the set of keys
 //   for (const { a } of xs)        → its elements through a generator of views (patterns.ts)
 //   for (o.k of xs)                → the target is a forwarder (patterns.ts)
 //   for (x of xs), x captured      → `H.vw(S, i);` first in the body, on every iteration
@@ -50,8 +51,16 @@ export function forInOf(rw: Rewriter, node: AnyNode, st: State, c: Callback): vo
   // A body that suspends (await, yield), or a for-await (it awaits each element), lets other tasks
   // run between two next() calls of the iterator: each then reads what it takes in its own step (H.live).
   const live = node.type === 'ForOfStatement' && (isAwait || suspends(node.body));
-  const [open, close] = live ? [`${H}.live(${H}.rall(`, '))'] : [elements === undefined ? `${H}.rall(` : '', elements === undefined ? ')' : ''];
-  rw.edit.wrap(node.right, `${elements === undefined ? '' : `${elements}(`}${open}`, `${close}${elements === undefined ? '' : ')'}`);
+  if (node.type === 'ForInStatement' && suspends(node.body)) {
+    // A key deleted before its turn is skipped, which the later turns decide: a for-of over the
+    // keys (H.ki), whose every next() reads the set of keys in the step it runs in.
+    const keyword = rw.edit.find(left.end, 'in', ')');
+    rw.edit.replace(keyword, keyword + 2, 'of');
+    rw.edit.wrap(node.right, `${H}.ki(`, ')');
+  } else {
+    const [open, close] = live ? [`${H}.live(${H}.rall(`, '))'] : [elements === undefined ? `${H}.rall(` : '', elements === undefined ? ')' : ''];
+    rw.edit.wrap(node.right, `${elements === undefined ? '' : `${elements}(`}${open}`, `${close}${elements === undefined ? '' : ')'}`);
+  }
 
   // Statements every iteration starts with: the head's token, then the head's tracked writes.
   const token = rw.facts.tokens.get(node);

@@ -46,9 +46,13 @@ export const PASSTHROUGH: ModuleHandle = {
   has: (k, o) => (k as PropertyKey) in (o as object),
   rall: (o) => o,
   live: (o) => o,
+  px: (target, handler) => new Proxy(target, handler),
+  il: () => {},
+  ns: () => {},
+  ki: (o) => keysIn(o, () => {}),
   pr: () => {},
   pw: () => {},
-  mc: (o, k, ...args) => ((o as Record<PropertyKey, Callback>)[k] as Callback).apply(o, args),
+  mc: (o, k, ...args) => method(o, k).apply(o, args),
   fc: (f, ...args) => (f as Callback)(...args),
   f: (fn) => fn,
   fs: () => {},
@@ -67,4 +71,38 @@ export function update(o: Record<PropertyKey, unknown>, k: PropertyKey, delta: 1
   const after = typeof before === 'bigint' ? before + BigInt(delta) : before + delta;
   o[k] = after;
   return prefix ? after : before;
+}
+
+/**
+ * The keys `for (k in o)` visits, as an iterable for a for-of: collected as the loop starts, each
+ * taken only if `o` still has it when its turn comes (for-in skips a key deleted before its turn
+ * and does not visit keys added meanwhile). `onNext` runs at every next().
+ */
+export function keysIn(o: unknown, onNext: () => void): Iterable<string> {
+  const keys: string[] = [];
+  if (o !== null && o !== undefined) for (const k in o as object) keys.push(k);
+  const holder = Object(o) as object;
+  let i = 0;
+  const iterator: Iterator<string> = {
+    next() {
+      onNext();
+      while (i < keys.length) {
+        const k = keys[i++]!;
+        if (k in holder) return { done: false, value: k };
+      }
+      return { done: true, value: undefined };
+    },
+    return(value?: unknown) {
+      i = keys.length;
+      return { done: true, value };
+    },
+  };
+  return { [Symbol.iterator]: () => iterator };
+}
+
+/** `o[k]`, to be called as a method: a TypeError as the language's own when it is not a function. */
+export function method(o: unknown, k: PropertyKey): Callback {
+  const fn = (o as Record<PropertyKey, unknown>)[k];
+  if (typeof fn !== 'function') throw new TypeError(`${String(k)} is not a function`);
+  return fn as Callback;
 }

@@ -1,7 +1,7 @@
 import type { AnyNode, BlockStatement, Class, Expression, Function as FunctionNode, Node, Pattern, Program, Statement, StaticBlock } from 'acorn';
 import { base, recursive, type RecursiveVisitors } from 'acorn-walk';
 import type { MagicString } from 'magic-string';
-import type { Site } from './api.ts';
+import { LIVE_EXPORTS, type Site } from './api.ts';
 import { AsyncRewrite, bodyStart, keyName, TOP_LEVEL, type FunctionContext, type Names } from './async.ts';
 import { chain } from './chain.ts';
 import { Editor } from './edit.ts';
@@ -65,7 +65,7 @@ export function rewrite(program: Program, source: string, out: MagicString, name
   recursive(program as AnyNode, { fn: TOP_LEVEL, className: '', owner, inWith: false } satisfies State, rw.visitors());
   rw.separateStatements();
   const temps = owner.temps.length > 0 ? `var ${owner.temps.join(', ')}; ` : '';
-  const prologue = temps + rw.scopeStart(program, program.body, true) + rw.views.definitions();
+  const prologue = temps + rw.scopeStart(program, program.body, true) + rw.views.definitions() + (script ? '' : rw.liveBindings(program));
   return { sites: rw.async.sites, instrument: rw.async.instrument, prologue };
 }
 
@@ -101,6 +101,46 @@ export class Rewriter {
     this.async = new AsyncRewrite(edit, names, positions, facts);
     this.views = new Views(names.handle);
     this.H = names.handle;
+  }
+
+  /** Namespace imports added for live bindings (see namespaceOf), by source. */
+  private readonly namespaces = new Map<string, string>();
+
+  /** A namespace import of `source`, added to the module (`import * as HNs0 from "./x"`): its name. */
+  namespaceOf(source: string): string {
+    let name = this.namespaces.get(source);
+    if (name === undefined) this.namespaces.set(source, (name = `${this.H}Ns${this.namespaces.size}`));
+    return name;
+  }
+
+  /**
+   * What the module's prologue adds for live bindings: the namespace imports of namespaceOf, and
+   * `export var __heddleLive = { name: token }` for each exported variable the module's functions
+   * assign (a tracked captured variable): importers read it through H.il.
+   */
+  liveBindings(program: Program): string {
+    let imports = [...this.namespaces].map(([source, name]) => `import * as ${name} from ${JSON.stringify(source)}; `).join('');
+    // The program's own namespace imports: `ns.count` reads the exporter's scope (H.ns).
+    for (const s of program.body) {
+      if (s.type !== 'ImportDeclaration' || typeof s.source.value !== 'string' || !/^\.\.?(\/|$)/.test(s.source.value)) continue;
+      for (const spec of s.specifiers) if (spec.type === 'ImportNamespaceSpecifier') imports += `${this.H}.ns(${spec.local.name}); `;
+    }
+    const live: string[] = [];
+    const add = (local: string, exported: string) => {
+      const slot = this.facts.moduleBinding(local)?.slot;
+      if (slot !== undefined) live.push(`${JSON.stringify(exported)}: ${this.facts.tokens.get(slot.scope)}`);
+    };
+    for (const s of program.body) {
+      if (s.type !== 'ExportNamedDeclaration' || s.source) continue;
+      if (s.declaration?.type === 'VariableDeclaration') {
+        for (const d of s.declaration.declarations) if (d.id.type === 'Identifier') add(d.id.name, d.id.name);
+      }
+      for (const spec of s.specifiers) {
+        const local = spec.local.type === 'Identifier' ? spec.local.name : String(spec.local.value);
+        add(local, spec.exported.type === 'Identifier' ? spec.exported.name : String(spec.exported.value));
+      }
+    }
+    return imports + (live.length > 0 ? `export var ${LIVE_EXPORTS} = { ${live.join(', ')} }; ` : '');
   }
 
   /** A fresh temporary, declared by the nearest open owner. */

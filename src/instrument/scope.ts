@@ -34,6 +34,8 @@ export interface Binding {
   init: Expression | null;
   /** The import's specifier, for import bindings. */
   importSource: string | undefined;
+  /** Of an import: the name it imports ('default', or '*' for a namespace). */
+  importName: string | undefined;
   /** `var` declarators with an initializer that assign it (the first is its declaration). */
   inits: number;
   initInLoop: boolean;
@@ -90,6 +92,8 @@ export interface ScopeFacts {
   binding(id: Identifier): Binding | undefined;
   /** Whether a reference is a free name. */
   isFree(id: Identifier): boolean;
+  /** The binding a name has at the module's top level. */
+  moduleBinding(name: string): Binding | undefined;
 }
 
 /** Analyses `program`; tokens are named `${tokenPrefix}0`, `${tokenPrefix}1`, … */
@@ -97,7 +101,7 @@ export function analyzeScopes(program: Program, tokenPrefix: string): ScopeFacts
   const analysis = new Analysis();
   const root: Scope = { node: program, parent: null, function: true, context: program, names: new Map() };
   recursive(program as AnyNode, { scope: root, context: program, declare: null, write: null, loop: false, params: [] } satisfies State, analysis.visitors());
-  return analysis.resolve(tokenPrefix);
+  return analysis.resolve(tokenPrefix, root);
 }
 
 const TRACKED_KINDS = new Set<BindingKind>(['var', 'let', 'param', 'function', 'class', 'catch']);
@@ -166,6 +170,8 @@ class Analysis {
         for (const spec of node.specifiers) {
           const binding = this.declare(st.scope, spec.local.name, 'import');
           binding.importSource = typeof node.source.value === 'string' ? node.source.value : undefined;
+          binding.importName = spec.type === 'ImportNamespaceSpecifier' ? '*' : spec.type === 'ImportDefaultSpecifier' ? 'default'
+            : spec.imported.type === 'Identifier' ? spec.imported.name : String(spec.imported.value);
         }
       },
       // `export { a as b }` reads nothing at run time: its specifiers are not references.
@@ -264,7 +270,7 @@ class Analysis {
       return existing;
     }
     const binding: Binding = {
-      name, kind, scope, init: null, importSource: undefined, inits: 0, initInLoop: false, writes: 0, captured: false, references: [], slot: undefined,
+      name, kind, scope, init: null, importSource: undefined, importName: undefined, inits: 0, initInLoop: false, writes: 0, captured: false, references: [], slot: undefined,
     };
     scope.names.set(name, binding);
     return binding;
@@ -274,7 +280,7 @@ class Analysis {
     this.references.push({ id, scope: st.scope, context: st.context, write, params: st.params });
   }
 
-  resolve(tokenPrefix: string): ScopeFacts {
+  resolve(tokenPrefix: string, root: Scope): ScopeFacts {
     const tracked: Binding[] = [];
     for (const ref of this.references) {
       let scope: Scope | null = ref.scope;
@@ -320,6 +326,7 @@ class Analysis {
       reads, writes, tokens,
       binding: (id) => this.bindings.get(id),
       isFree: (id) => this.free.has(id),
+      moduleBinding: (name) => root.names.get(name),
     };
   }
 }
@@ -346,7 +353,7 @@ export function unparenthesized<T extends Expression | Pattern>(node: T): T {
 export function isStaticFunction(b: Binding | undefined): boolean {
   if (!b || b.writes > 0) return false;
   if (b.kind === 'function') return true;
-  if (b.kind === 'import') return b.importSource !== undefined && /^\.\.?(\/|$)/.test(b.importSource);
+  if (b.kind === 'import') return isRelativeImport(b);
   if (b.kind !== 'const' && b.kind !== 'let' && b.kind !== 'var') return false;
   if (b.inits > 1 || b.initInLoop || b.init === null) return false;
   return isFunctionValue(b.init);
@@ -360,3 +367,8 @@ export function isFunctionValue(node: Expression): boolean {
     && e.arguments.length === 2 && e.arguments[0]!.type !== 'SpreadElement' && isFunctionValue(e.arguments[0] as Expression);
 }
 
+
+/** An import from another module of the program (a relative path). */
+export function isRelativeImport(b: Binding): boolean {
+  return b.importSource !== undefined && /^\.\.?(\/|$)/.test(b.importSource);
+}

@@ -3,7 +3,7 @@ import { argumentParts, keyName } from './async.ts';
 import type { Part } from './edit.ts';
 import { assignmentPattern } from './patterns.ts';
 import type { Callback, Rewriter, State } from './rewrite.ts';
-import { isStaticFunction, unparenthesized } from './scope.ts';
+import { isRelativeImport, isStaticFunction, unparenthesized } from './scope.ts';
 import { suspends } from './temps.ts';
 
 // Memory effects of member accesses, calls, assignments and updates (api.ts, "Tracking"):
@@ -115,6 +115,7 @@ export function update(rw: Rewriter, node: AnyNode, st: State, c: Callback): voi
 export function unary(rw: Rewriter, node: AnyNode, st: State, c: Callback): void {
   if (node.type !== 'UnaryExpression') return;
   const target = unparenthesized(node.argument);
+
   if (node.operator === 'delete') {
     // `delete x` of a name must stay one: `delete (H.vr(…), x)` deletes nothing and says true.
     if (target.type === 'Identifier') return;
@@ -193,6 +194,12 @@ export function newExpression(rw: Rewriter, node: AnyNode, st: State, c: Callbac
     const source = node.arguments[0];
     if (source !== undefined && source.type !== 'SpreadElement') rw.edit.wrap(source, `${rw.H}.rall(`, ')');
   }
+  // `new Proxy(target, handler)`: the proxy stands for its target (MemoryLog.aliased).
+  if (callee.type === 'Identifier' && callee.name === 'Proxy' && rw.facts.isFree(callee) && node.arguments.length === 2
+    && node.arguments.every((a) => a.type !== 'SpreadElement')) {
+    rw.edit.template(node, [`${rw.H}.px(`, node.arguments[0]!, ', ', node.arguments[1]!, ')']);
+    return node.arguments.forEach((a) => c(a, st, 'Expression'));
+  }
   c(callee, st, 'Expression');
   node.arguments.forEach((a) => c(a, st, 'Expression'));
 }
@@ -209,7 +216,13 @@ export function tagged(_rw: Rewriter, node: AnyNode, st: State, c: Callback): vo
 export function identifier(rw: Rewriter, node: AnyNode, _st: State): void {
   if (node.type !== 'Identifier') return;
   const slot = rw.facts.reads.get(node);
-  if (slot && !rw.unreported.has(node)) rw.edit.wrap(node, `(${rw.vr(slot)}, `, ')');
+  if (slot && !rw.unreported.has(node)) return rw.edit.wrap(node, `(${rw.vr(slot)}, `, ')');
+  // A name imported from another module of the program is a live binding: that module may assign
+  // it (`export let count`), in a step of another task (H.il, with the exporter's liveExports).
+  const b = rw.facts.binding(node);
+  if (b?.kind === 'import' && b.importName !== '*' && isRelativeImport(b) && !rw.unreported.has(node)) {
+    rw.edit.wrap(node, `(${rw.H}.il(${rw.namespaceOf(b.importSource!)}, ${JSON.stringify(b.importName)}), `, ')');
+  }
 }
 
 /** `, "k"` or `, k` (in parentheses when it is a sequence), then `tail`. */
@@ -295,4 +308,5 @@ function isObjectDefineProperty(callee: MemberExpression): boolean {
 function isFree(rw: Rewriter, node: Expression, name: string): boolean {
   return node.type === 'Identifier' && node.name === name && rw.facts.isFree(node as Identifier);
 }
+
 

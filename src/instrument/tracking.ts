@@ -1,8 +1,9 @@
+import { types } from 'node:util';
 import { currentExecution } from '../../scheduler/execution.ts';
-import { SHAPE, type MemoryLog } from '../../scheduler/memory.ts';
-import type { ModuleHandle } from './api.ts';
-import { update } from './passthrough.ts';
-import { builtinEffect, deepMaker, inside, returnsNew } from './builtins.ts';
+import { aliasLocations, SHAPE, type MemoryLog } from '../../scheduler/memory.ts';
+import { LIVE_EXPORTS, type ModuleHandle } from './api.ts';
+import { keysIn, method, update } from './passthrough.ts';
+import { builtinEffect, deepMaker, inside, iteratedBy, noteIterator, returnsNew } from './builtins.ts';
 import { substituteOf } from './substitutes.ts';
 
 // The memory-effects half of the handle (see "Tracking" in api.ts): what instrumented code
@@ -11,7 +12,7 @@ import { substituteOf } from './substitutes.ts';
 // builtin table does not know (a library's), may touch anything: its step is marked as having
 // effects heddle cannot see, and is ordered against every step that touches memory.
 
-type Tracking = Pick<ModuleHandle, 'r' | 'w' | 'upd' | 'del' | 'has' | 'rall' | 'live' | 'pr' | 'pw' | 'mc' | 'fc' | 'f' | 'fs' | 'cls' | 'obj' | 'o' | 'scope' | 'vr' | 'vw'>;
+type Tracking = Pick<ModuleHandle, 'r' | 'w' | 'upd' | 'del' | 'has' | 'rall' | 'live' | 'ki' | 'px' | 'il' | 'ns' | 'pr' | 'pw' | 'mc' | 'fc' | 'f' | 'fs' | 'cls' | 'obj' | 'o' | 'scope' | 'vr' | 'vw'>;
 type Callback = (...args: unknown[]) => unknown;
 type Bag = Record<PropertyKey, unknown>;
 
@@ -55,10 +56,6 @@ function keyOf(o: object, k: PropertyKey): unknown {
   return typeof k === 'string' || typeof k === 'symbol' ? k : String(k);
 }
 
-/** Iterators of Maps, Sets and arrays (values(), entries(), keys()), to what they iterate (see `live`). */
-const iterated = new WeakMap<object, object>();
-const ITERATOR_METHODS: ReadonlySet<unknown> = new Set([Map.prototype.values, Map.prototype.entries, Map.prototype.keys,
-  Set.prototype.values, Set.prototype.entries, Array.prototype.values, Array.prototype.entries, Array.prototype.keys]);
 const NOTHING = Symbol('nothing');
 
 /**
@@ -72,8 +69,33 @@ function readTaken(m: MemoryLog, source: object, taken: unknown): void {
   m.read(source, (taken as [unknown, unknown])[0]);
 }
 
-/** Every own key of `o`, read (and the set of keys itself). */
+/** Prototypes of builtins: a program that changes them at run time is not modelled. */
+const BUILTIN_PROTOTYPES: ReadonlySet<object | null> = new Set([null, Object.prototype, Function.prototype, Array.prototype,
+  Map.prototype, Set.prototype, Promise.prototype, String.prototype, Number.prototype, Boolean.prototype, Error.prototype,
+  Date.prototype, RegExp.prototype, Object.getPrototypeOf(function* generator() {}) as object,
+  Object.getPrototypeOf(async function* generator() {}) as object]);
+
+/**
+ * A property `o` does not have itself is read where it is found, up its prototype chain (`defaults`
+ * of `Object.create(defaults)`, a base class's static field): a write there changes what `o.key`
+ * reads. The chain itself is the objects' SHAPE (setPrototypeOf writes it).
+ */
+function readInherited(m: MemoryLog, o: object, key: unknown): void {
+  if (Object.hasOwn(o, key as PropertyKey)) return;
+  let holder = Object.getPrototypeOf(o) as object | null;
+  if (BUILTIN_PROTOTYPES.has(holder)) return;
+  m.read(o, SHAPE);
+  while (holder !== null && !BUILTIN_PROTOTYPES.has(holder)) {
+    m.read(holder, key);
+    if (Object.hasOwn(holder, key as PropertyKey)) return;
+    holder = Object.getPrototypeOf(holder) as object | null;
+  }
+}
+
+/** Every own key of `o`, read (and the set of keys itself); of an iterator of a Map, a Set or an array, of what it iterates. */
 function readAll(m: MemoryLog, o: object): void {
+  const source = iteratedBy(o);
+  if (source !== undefined) return readAll(m, source);
   m.read(o, SHAPE);
   if (o instanceof Map) for (const k of Map.prototype.keys.call(o)) m.read(o, k); // its values (see builtins.ts)
   if (Array.isArray(o) || o instanceof Map || o instanceof Set || ArrayBuffer.isView(o)) return;
@@ -83,7 +105,7 @@ function readAll(m: MemoryLog, o: object): void {
 /** What a builtin that returns a new object (Array.from, xs.map, JSON.parse) returned, made by the running step. */
 function madeBy(m: MemoryLog, fn: unknown, args: readonly unknown[], result: unknown, self?: unknown): unknown {
   if (!isObject(result)) return result;
-  if (ITERATOR_METHODS.has(fn) && isObject(self)) iterated.set(result, self as object);
+  noteIterator(fn, self, result);
   if (deepMaker(fn, args)) madeDeep(m, result);
   else if (returnsNew(fn, result)) m.made(result);
   return result;
@@ -125,7 +147,11 @@ export const TRACKING: Tracking = {
   r(o, k) {
     const value = (o as Bag)[k];
     const m = isObject(o) ? log() : null;
-    if (m !== null) m.read(o as object, keyOf(o as object, k));
+    if (m !== null) {
+      const key = keyOf(o as object, k);
+      m.read(o as object, key);
+      if (key !== SHAPE) readInherited(m, o as object, key);
+    }
     return value;
   },
   w(o, k, v) {
@@ -156,7 +182,8 @@ export const TRACKING: Tracking = {
     return (k as PropertyKey) in (o as object);
   },
   live(o) {
-    const source = o instanceof Map || o instanceof Set || Array.isArray(o) || ArrayBuffer.isView(o) ? o as object : isObject(o) ? iterated.get(o) : undefined;
+    if (types.isGeneratorObject(o)) return generatorLive(o);
+    const source = o instanceof Map || o instanceof Set || Array.isArray(o) || ArrayBuffer.isView(o) ? o as object : isObject(o) ? iteratedBy(o) : undefined;
     if (source === undefined) return o;
     const iterable = o as Iterable<unknown>;
     return {
@@ -177,6 +204,27 @@ export const TRACKING: Tracking = {
       },
     } as typeof o;
   },
+  ki(o) {
+    return keysIn(o, () => {
+      const m = isObject(o) ? log() : null;
+      if (m !== null) m.read(o as object, SHAPE);
+    });
+  },
+  il(ns, name) {
+    const scope = liveScope(ns, name);
+    if (scope !== undefined) TRACKING.vr(scope, 0);
+  },
+  ns(ns) {
+    aliasLocations(ns, (key) => {
+      const scope = typeof key === 'string' ? liveScope(ns, key) : undefined;
+      return scope === undefined ? undefined : [scope, SHAPE];
+    });
+  },
+  px(target, handler) {
+    const proxy = new Proxy(target, handler);
+    aliasLocations(proxy, (key) => [target, key]);
+    return proxy;
+  },
   rall(o) {
     const m = isObject(o) ? log() : null;
     if (m !== null) readAll(m, o as object);
@@ -191,7 +239,7 @@ export const TRACKING: Tracking = {
     if (m !== null) m.write(o as object, name);
   },
   mc(o, k, ...args) {
-    const fn = (o as Record<PropertyKey, Callback>)[k];
+    const fn = method(o, k);
     const m = log();
     const sub = m === null ? undefined : substituteOf(fn);
     if (sub !== undefined) return (sub as Callback).apply(o, args);
@@ -254,6 +302,26 @@ export const TRACKING: Tracking = {
     if (m !== null) m.write(scope, SHAPE);
   },
 };
+
+/**
+ * A generator a loop whose body suspends iterates: each next() (the loop's, which instrumented
+ * code does not call itself) reads and writes the generator, as a call of its next() does
+ * (builtins.ts), so that two strands taking from one generator are ordered.
+ */
+function generatorLive<T>(g: T): T {
+  const step = (name: 'next' | 'return' | 'throw') => (value?: unknown) => {
+    const m = log();
+    if (m !== null) m.write(g as object, SHAPE);
+    return (g as unknown as Generator)[name](value);
+  };
+  const iterator = { next: step('next'), return: step('return'), throw: step('throw') };
+  return (Symbol.asyncIterator in (g as object) ? { [Symbol.asyncIterator]: () => iterator } : { [Symbol.iterator]: () => iterator }) as T;
+}
+
+/** The scope token of the module whose namespace is `ns` that holds live binding `name`, if it assigns it. */
+export function liveScope(ns: object, name: string): object | undefined {
+  return ((ns as Record<string, Record<string, object> | undefined>)[LIVE_EXPORTS])?.[name];
+}
 
 /** Modules' own scope tokens (made outside any execution), in the order they were made. */
 const outside: WeakRef<object>[] = [];

@@ -198,3 +198,22 @@ describe('caches that only break off plain Node order', () => {
     }
   });
 });
+
+describe('an awaited thenable that is not a promise', () => {
+  // The language calls its then once, in a microtask; heddle watched it with a then of its own and
+  // resumed the await with it, a second call: a then with an effect ran twice.
+  const once = scenario('semantics/thenable-once', async () => {
+    let calls = 0;
+    const thenable = { then(resolve: (v: number) => void) { calls++; resolve(1); } };
+    const value = await thenable;
+    assert.equal(value, 1);
+    assert.equal(calls, 1, `then ran ${calls} times`);
+  });
+
+  it('has its then called once, as in plain Node, and the search says it is not a proof', async () => {
+    await expect(once.body()).resolves.toBeUndefined();
+    const r = await explore(once, { strategy: 'dfs' });
+    expect(r.failure?.message).toBeUndefined();
+    expect(r.complete).toBe(false);
+  });
+});
