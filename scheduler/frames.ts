@@ -62,6 +62,8 @@ export class Frame {
   /** The promise the async function returned (known once its synchronous prefix ended). */
   promise: Promise<unknown> | null = null;
   readonly tracker = new Tracker(true);
+  /** It returned a thenable that is not a promise before its promise was known: what watches that promise. */
+  returned: Tracker | null = null;
   /** For a suspended frame that no strand owns yet: itself and the frames it adopted, outermost first. */
   chain: Frame[] | null = null;
   /** The site of the await it is suspended at (-1 before its first await). */

@@ -171,6 +171,7 @@ export class Strands {
     frame.onStack = false;
     frame.promise = promise;
     (promise as Tagged)[TRACKER] = frame.tracker;
+    if (frame.returned !== null) this.watch(frame.returned, promise);
     if (frame.done) {
       if (frame.threw) this.rejected(promise);
       return;
@@ -240,6 +241,7 @@ export class Strands {
     frame.done = true;
     const tracker = frame.tracker;
     if (frame.threw) tracker.settle(true, this.settled++, this.ex.runningTask?.id ?? -1, frame.error);
+    else if (isThenable(frame.result) && !(frame.result instanceof Promise)) this.followReturnedThenable(frame);
     else if (isThenable(frame.result)) tracker.follow(this.trackerOf(frame.result, frame.site));
     else tracker.settle(false, this.settled++, this.ex.runningTask?.id ?? -1, frame.result);
     if (frame.onStack) return; // completed in its synchronous prefix: part of the caller's step
@@ -385,6 +387,12 @@ export class Strands {
     this.trackers.set(value, tracker);
     this.ex.addUncontrolled(`an await${where ? ` at ${where}` : ''} of a promise heddle did not see being made ` +
       '(uninstrumented code or real I/O): when it settles is not under heddle\'s control');
+    this.watch(tracker, Promise.resolve(value));
+    return tracker;
+  }
+
+  /** Settles `tracker` (one heddle does not control) when `promise` settles, from outside any step. */
+  private watch(tracker: Tracker, promise: Promise<unknown>): void {
     this.unknownPending++;
     const settle = (rejected: boolean) => (outcome: unknown) => {
       tracker.settle(rejected, this.settled++, -1, outcome);
@@ -392,8 +400,21 @@ export class Strands {
       for (const wake of this.unknownWaiters.splice(0)) wake();
       this.ex.wake();
     };
-    void Promise.resolve(value).then(settle(false), settle(true));
-    return tracker;
+    void promise.then(settle(false), settle(true));
+  }
+
+  /**
+   * An async function returned a thenable that is not a promise: the language calls its then (once)
+   * to settle the function's promise, so heddle watches that promise instead of calling it again.
+   */
+  private followReturnedThenable(frame: Frame): void {
+    const where = siteLocation(frame.site);
+    const watched = new Tracker(false, where);
+    this.ex.addUncontrolled(`'${frame.name}'${where ? ` at ${where}` : ''} returned a thenable that is not a promise: ` +
+      'the language calls its then outside any step, so when it settles is not under heddle\'s control');
+    frame.tracker.follow(watched);
+    if (frame.promise !== null) this.watch(watched, frame.promise);
+    else frame.returned = watched; // its promise is known when its synchronous prefix ends (exitFrame)
   }
 
   /** `new Promise(executor)` in instrumented code: settled at the moment the code settles it. */

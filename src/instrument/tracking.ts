@@ -133,6 +133,7 @@ function called(m: MemoryLog, fn: unknown, self: unknown, args: readonly unknown
   const effect = builtinEffect(fn);
   if (effect === 'pure') return;
   if (effect !== undefined) return effect(m, self, args, readAll);
+  if (fn === Reflect.apply) return called(m, args[0], args[1], Array.from((args[2] ?? []) as ArrayLike<unknown>));
   if (fn === Function.prototype.call || fn === Function.prototype.apply) {
     // f.call(this, …) / f.apply(this, args): what f does.
     const inner = fn === Function.prototype.call ? args.slice(1) : Array.from((args[1] ?? []) as ArrayLike<unknown>);

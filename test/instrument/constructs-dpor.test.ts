@@ -5,6 +5,7 @@
 // through one construct, each recording what it saw in an array of its own), a complete DPOR
 // search must reach exactly the final values DFS reaches. Each of the programs marked below failed
 // before its fix (DPOR reached fewer outcomes and said complete).
+import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { explore, scenario, type Scenario } from 'heddle';
@@ -588,14 +589,87 @@ const PROGRAMS: Record<string, Body> = {
       async () => { await null; sb.push(s.busy); });
     return JSON.stringify(sb);
   },
+  'Reflect.apply of a builtin': async () => {
+    const m = new Map<string, number>();
+    const sb: unknown[] = [];
+    await two(async () => { await null; Reflect.apply(Map.prototype.set, m, ['a', 1]); },
+      async () => { await null; sb.push(m.has('a')); });
+    return JSON.stringify(sb);
+  },
+  'method borrowed with call': async () => {
+    const arr: number[] = [];
+    const sb: unknown[] = [];
+    await two(async () => { await null; Array.prototype.push.call(arr, 1); },
+      async () => { await null; sb.push(arr.length); });
+    return JSON.stringify(sb);
+  },
+  'returned thenable': async () => {
+    let calls = 0;
+    const sb: unknown[] = [];
+    const f = async () => { await null; return { then(r: (v: number) => void) { calls++; r(1); } }; };
+    await two(async () => { sb.push(await f()); }, async () => { await null; });
+    assert.equal(calls, 1, `then ran ${calls} times`);
+    return JSON.stringify([sb, calls]);
+  },
+  'JSON.stringify with a replacer': async () => {
+    const o = { a: 1 };
+    const flags = { hide: false };
+    const sb: unknown[] = [];
+    await two(async () => { await null; flags.hide = true; },
+      async () => { await null; sb.push(JSON.stringify(o, (k, v) => (k === 'a' && flags.hide ? undefined : v))); });
+    return JSON.stringify(sb);
+  },
+  'structuredClone of a Map': async () => {
+    const m = new Map([['a', { n: 1 }]]);
+    const sb: unknown[] = [];
+    await two(async () => { await null; m.get('a')!.n = 2; },
+      async () => { await null; sb.push(structuredClone(m).get('a')!.n); });
+    return JSON.stringify(sb);
+  },
+  'array destructuring from a Map': async () => {
+    const m = new Map([['a', 1]]);
+    const sb: unknown[] = [];
+    await two(async () => { await null; m.set('a', 2); },
+      async () => { await null; const [[, v]] = m; sb.push(v); });
+    return JSON.stringify(sb);
+  },
+  'entries snapshot across awaits': async () => {
+    const o: Record<string, number> = { a: 1, b: 2 };
+    const sa: unknown[] = [];
+    await two(async () => { for (const [k, v] of Object.entries(o)) { await null; sa.push(k, v, o[k]); } },
+      async () => { await null; o.b = 5; });
+    return JSON.stringify(sa);
+  },
+  'WeakRef deref': async () => {
+    const target = { n: 1 };
+    const ref = new WeakRef(target);
+    const sb: unknown[] = [];
+    await two(async () => { await null; target.n = 2; }, async () => { await null; sb.push(ref.deref()?.n); });
+    return JSON.stringify(sb);
+  },
+  'Object.defineProperty getter': async () => {
+    const state = { v: 1 };
+    const o = {};
+    Object.defineProperty(o, 'v', { get: () => state.v, enumerable: true });
+    const sb: unknown[] = [];
+    await two(async () => { await null; state.v = 2; }, async () => { await null; sb.push((o as { v: number }).v); });
+    return JSON.stringify(sb);
+  },
+  'error objects shared': async () => {
+    const errors: Error[] = [];
+    const sb: unknown[] = [];
+    await two(async () => { await null; errors.push(new Error('x')); },
+      async () => { await null; sb.push(errors.length, errors.map((e) => e.message).join()); });
+    return JSON.stringify(sb);
+  },
 };
 
 /**
- * Programs heddle cannot prove, and must not say it did: an awaited thenable that is not a
- * promise has its then called by the language in a microtask of its own (outside any step); an
+ * Programs heddle cannot prove, and must not say it did: an awaited or returned thenable that is
+ * not a promise has its then called by the language in a microtask of its own (outside any step); an
  * await inside an async generator is not a scheduling point.
  */
-const UNPROVABLE = new Set(['thenable object', 'shared async generator']);
+const UNPROVABLE = new Set(['thenable object', 'returned thenable', 'shared async generator']);
 
 describe('constructs of plain code: a complete dpor search reaches every outcome dfs reaches', () => {
   for (const [name, body] of Object.entries(PROGRAMS)) {
