@@ -1,7 +1,8 @@
 // DPOR over plain code relies on what the transform and the runtime say each step reads and
 // writes. If they missed an access, DPOR would treat two conflicting steps as commuting and skip
 // an order that leads somewhere else. The oracle here is DFS without any bound, which uses no
-// dependence at all: on random programs over plain objects, a Map, an array and a captured
+// dependence at all: on random programs over plain objects, a Map (by key and through values()),
+// an array, a Set, a class instance, a property inherited from a prototype and a captured
 // variable, DPOR must reach exactly the final states DFS reaches.
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
@@ -10,11 +11,11 @@ import { makeStrategy } from '../../src/strategies.ts';
 import type { ExecutionResult } from '../../scheduler/types.ts';
 import { Observing } from '../support/observing.ts';
 
-type Place = 'obj.a' | 'obj.b' | 'other.a' | 'map.k1' | 'map.k2' | 'arr' | 'captured' | 'keys';
+type Place = 'obj.a' | 'obj.b' | 'other.a' | 'map.k1' | 'map.k2' | 'arr' | 'captured' | 'keys' | 'set' | 'inst.f' | 'proto' | 'entries';
 type Op = { readonly kind: 'read' | 'write'; readonly place: Place };
 type Program = readonly (readonly (readonly Op[])[])[]; // strands × steps × accesses
 
-const PLACES: readonly Place[] = ['obj.a', 'obj.b', 'other.a', 'map.k1', 'map.k2', 'arr', 'captured', 'keys'];
+const PLACES: readonly Place[] = ['obj.a', 'obj.b', 'other.a', 'map.k1', 'map.k2', 'arr', 'captured', 'keys', 'set', 'inst.f', 'proto', 'entries'];
 
 function generate(seed: string, strands: number, steps: number): Program {
   const rnd = seedrandom(seed);
@@ -33,6 +34,11 @@ function asScenario(program: Program) {
     const map = new Map<string, number>();
     const arr: number[] = [];
     let captured = 0;
+    const set = new Set<number>();
+    class Holder { f = 0; }
+    const inst = new Holder();
+    const defaults = { v: 0 };
+    const child = Object.create(defaults) as { v: number };
     const seen: number[][] = program.map(() => []); // what each strand read, its own array: no shared state
     const access = (strand: number, op: Op, acc: number): number => {
       const w = acc * 7 + strand + 1;
@@ -53,6 +59,14 @@ function asScenario(program: Program) {
           break;
         case 'keys': if (op.kind === 'write') obj[`x${strand}`] = w; else return Object.keys(obj).length;
           break;
+        case 'set': if (op.kind === 'write') set.add(w % 3); else return set.size * 10 + (set.has(1) ? 1 : 0);
+          break;
+        case 'inst.f': if (op.kind === 'write') inst.f = w; else return inst.f;
+          break;
+        case 'proto': if (op.kind === 'write') defaults.v = w; else return child.v;
+          break;
+        case 'entries': if (op.kind === 'write') map.set(`e${w % 2}`, w); else return [...map.values()].reduce((x, y) => x + y, 0);
+          break;
       }
       return acc;
     };
@@ -66,7 +80,7 @@ function asScenario(program: Program) {
       }
     };
     await Promise.all(program.map((steps, strand) => run(strand, steps)));
-    return JSON.stringify({ obj, other, map: [...map], arr, captured, seen });
+    return JSON.stringify({ obj, other, map: [...map], arr, captured, set: [...set], f: inst.f, v: defaults.v, seen });
   }, { races: false });
 }
 
