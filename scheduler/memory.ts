@@ -25,7 +25,7 @@ interface Location {
   readonly load: PendingOp;
   readonly store: PendingOp;
   /** Of a Proxy heddle did not see being made: what an access does to its target is not known. */
-  readonly wild?: true;
+  readonly wild: boolean;
   /** The step index of its latest load and store (one note per step). */
   loaded: number;
   stored: number;
@@ -92,27 +92,20 @@ export class MemoryLog {
 
   /** Proxies of unknown targets seen in this execution (see Location.wild). */
   private readonly wild = new WeakSet<object>();
-  /** Objects seen in this execution whose locations are other objects' (see aliasLocations). */
-  private readonly aliased = new WeakMap<object, Alias>();
 
   private location(o: object, key: Key, scope = false): Location {
     let keys = this.locations.get(o);
     if (keys === undefined) {
-      const alias = this.aliased.get(o) ?? aliases.get(o);
-      if (alias !== undefined) {
-        this.aliased.set(o, alias);
-        const to = alias(key);
-        if (to !== undefined) return this.location(to[0], to[1]);
-      } else if (!scope && types.isProxy(o)) {
-        this.wild.add(o);
-      }
+      const alias = aliases.get(o);
+      const to = alias?.(key);
+      if (to !== undefined) return this.location(to[0], to[1]);
+      if (alias === undefined && !scope && types.isProxy(o)) this.wild.add(o);
       keys = new Map();
       this.locations.set(o, keys);
     }
     let at = keys.get(key);
     if (at === undefined) {
-      const alias = this.aliased.get(o);
-      const to = alias === undefined ? undefined : alias(key);
+      const to = aliases.get(o)?.(key);
       if (to !== undefined) return this.location(to[0], to[1]);
       let n = this.numbers.get(o);
       if (n === undefined) this.numbers.set(o, (n = ++this.objects));
@@ -120,8 +113,8 @@ export class MemoryLog {
       const birth = this.births.get(o);
       const id: ObjectId = scope ? this.ex.madeObject('scope', `scope#${n}`)
         : this.ex.registerLocation('memory', locationName(o, key, n), birth === undefined ? undefined : nameOfLocation(birth, key, this.births));
-      at = scope ? { load: { kind: 'var-read', object: id }, store: { kind: 'var-write', object: id }, loaded: -1, stored: -1 }
-        : { load: { kind: 'load', object: id }, store: { kind: 'store', object: id }, loaded: -1, stored: -1, ...(this.wild.has(o) ? { wild: true } : {}) };
+      at = scope ? { load: { kind: 'var-read', object: id }, store: { kind: 'var-write', object: id }, loaded: -1, stored: -1, wild: false }
+        : { load: { kind: 'load', object: id }, store: { kind: 'store', object: id }, loaded: -1, stored: -1, wild: this.wild.has(o) };
       keys.set(key, at);
     }
     return at;
