@@ -44,9 +44,14 @@ export interface Frame {
  *   async function f({ a }, b = 1) { BODY }     (parameters that can throw: the throw must reject, not throw)
  *     → function f(...A) { return H.fn(S, (F) => (async (F, { a }, b = 1) => { try { BODY' } … })(F, ...A)); }
  *   async (x) => EXPR       → (x) => { return H.fn(S, async (F) => { try { return H.ret(F, EXPR); } … }); }
- *   await x                 → await H.aw(F, x, S)       (F: the enclosing async function's frame; null at top level and in async generators, which stay unwrapped)
+ *   await x                 → await H.aw(F, x, S)       (F: the enclosing async function's frame; null at top level)
  *   return x (in async fn)  → return H.ret(F, x)
  *   for await (v of it)     → for await (v of H.iter(F, it, S))
+ *   async function* g(a) { BODY }   (an async generator: each resumption is a frame, see gs)
+ *     → async function* g(a) { const G = H.gs(S); try { BODY' } catch (e) { H.gt(G, e); throw e; } finally { H.gl(G); } }
+ *       with, in BODY': await x → await H.aw(H.gf(G), x, S); yield v → H.gr(G, yield H.gy(G, await H.aw(H.gf(G), v, S)));
+ *       return v → return H.gv(G, await H.aw(H.gf(G), v, S)); for await (v of it) → for await (v of H.iter(G, it, S))
+ *       (one with a `yield*` of its own stays as it is: its awaits are not scheduling points)
  *   p.then(a, b)            → H.then(p, S, a, b)         (also .catch(b) → H.catch(p, S, b), .finally(c) → H.finally(p, S, c))
  *   new Promise(ex)         → H.promise(S, ex)
  *   Promise.all(xs)         → H.all(S, xs)               (allSettled, race, any, resolve, reject alike)
@@ -57,7 +62,26 @@ export interface ModuleHandle {
   ret<T>(frame: Frame, value: T): T;
   threw(frame: Frame, error: unknown): void;
   leave(frame: Frame): void;
-  iter(frame: Frame | null, iterable: unknown, site: number): AsyncIterable<unknown>;
+  iter(frame: Frame | Generation | null, iterable: unknown, site: number): AsyncIterable<unknown>;
+  /**
+   * An async generator's body starts (at its first next()): the state of this run of it. Each
+   * resumption (by next, return or throw) is a frame of its own, entered in the caller's step and
+   * ended at the next yield or at the end, as an async function's call would be: whoever awaits
+   * the promise next() returned runs it.
+   */
+  gs(site: number): Generation;
+  /** The frame of the resumption running now (entered on demand: a return() or throw() that resumed the body). */
+  gf(g: Generation): Frame | null;
+  /** `yield` of `value` (awaited already): the resumption ends with { value, done: false }. */
+  gy<T>(g: Generation, value: T): T;
+  /** The body resumed after a `yield` (with `sent`): a new resumption starts. */
+  gr<T>(g: Generation, sent: T): T;
+  /** `return value` (awaited already). */
+  gv<T>(g: Generation, value: T): T;
+  /** The body throws `error`. */
+  gt(g: Generation, error: unknown): void;
+  /** The body ended (returned or threw): its last resumption ends. */
+  gl(g: Generation): void;
   then(receiver: unknown, site: number, onFulfilled?: unknown, onRejected?: unknown): unknown;
   catch(receiver: unknown, site: number, onRejected?: unknown): unknown;
   finally(receiver: unknown, site: number, onFinally?: unknown): unknown;
@@ -155,6 +179,11 @@ export interface ModuleHandle {
 
 /** The export through which a module names the scopes of its live bindings (see Rewriter.liveBindings). */
 export const LIVE_EXPORTS = '__heddleLive';
+
+/** A run of an async generator's body, as the runtime tracks it (opaque to instrumented code). */
+export interface Generation {
+  readonly __generation: true;
+}
 
 /** What `globalThis[RUNTIME_KEY]` holds. */
 export interface Runtime {

@@ -1,4 +1,4 @@
-import { tokenizer, type CallExpression, type Class, type Expression, type Function as FunctionNode, type Identifier, type NewExpression, type Node, type PrivateIdentifier, type SpreadElement } from 'acorn';
+import { tokenizer, type BlockStatement, type CallExpression, type Class, type Expression, type Function as FunctionNode, type Identifier, type NewExpression, type Node, type PrivateIdentifier, type SpreadElement } from 'acorn';
 import type { Site, SiteKind } from './api.ts';
 import type { Editor, Part } from './edit.ts';
 import type { ScopeFacts } from './scope.ts';
@@ -22,6 +22,8 @@ export interface FunctionContext {
   readonly async: boolean;
   /** The name sites inside it report. */
   readonly name: string;
+  /** In an async generator whose resumptions are frames: the variable holding its Generation. */
+  readonly gen?: string;
 }
 
 export const TOP_LEVEL: FunctionContext = { frame: 'null', async: false, name: '(top level)' };
@@ -98,6 +100,22 @@ export class AsyncRewrite {
     // Line breaks between `=>` and the body stay before `return`: after it, they would end the statement.
     const breaks = this.edit.source.slice(arrow + 2, node.body.start).replace(/[^\n]/g, '');
     this.edit.out.update(arrow, node.body.start, `=> ${open}${breaks}${statements}`);
+  }
+
+  /**
+   * An async generator's body: `const G = H.gs(S); try { BODY } catch (e) { H.gt(G, e); throw e; }
+   * finally { H.gl(G); }`, `prologue` first inside the try (see api.ts).
+   */
+  wrapGenerator(node: FunctionNode, name: string, generation: string, prologue: string): void {
+    const H = this.names.handle;
+    const body = node.body as BlockStatement;
+    const head = this.methodStart.get(node) ?? node.start;
+    const site = this.site('fn', name, head, head, body.start + 1);
+    const { at, separator } = bodyStart(body, this.edit.source);
+    const tail = ` } catch (e) { ${H}.gt(${generation}, e); throw e; } finally { ${H}.gl(${generation}); }`;
+    this.edit.out.appendLeft(at, `${separator} const ${generation} = ${H}.gs(${site}); try {${prologue === '' ? '' : ` ${prologue}`}`);
+    if (at === body.end - 1) this.edit.out.appendLeft(at, tail);
+    else this.edit.close(body.end - 1, tail);
   }
 
   /** `X.then(a, b)` → `H.then(X, S, a, b)`; `.catch`, `.finally` alike. Returns whether it rewrote. */

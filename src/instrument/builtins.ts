@@ -251,3 +251,9 @@ export function builtinEffect(fn: unknown): Effect | undefined {
 export function markPure(...fns: unknown[]): void {
   for (const fn of fns) if (typeof fn === 'function') table.set(fn, 'pure');
 }
+
+/** `fn` does what `original` does (a wrapper of it). */
+export function sameEffect(fn: unknown, original: unknown): void {
+  const effect = table.get(original);
+  if (effect !== undefined) table.set(fn, effect);
+}

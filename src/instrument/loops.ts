@@ -44,7 +44,7 @@ export function forInOf(rw: Rewriter, node: AnyNode, st: State, c: Callback): vo
   const isAwait = node.type === 'ForOfStatement' && node.await;
   if (isAwait) {
     const site = rw.async.site('for-await', st.fn.name, node.start, node.start, node.right.end);
-    rw.edit.wrap(node.right, `${H}.iter(${st.fn.frame}, `, `, ${site})`);
+    rw.edit.wrap(node.right, `${H}.iter(${st.fn.gen ?? st.fn.frame}, `, `, ${site})`);
   }
   // for-in iterates keys (strings): a pattern there destructures a string, not the object.
   const elements = node.type === 'ForOfStatement' && !isAwait ? rw.views.elements(target) : undefined;

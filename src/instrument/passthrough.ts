@@ -1,9 +1,11 @@
-import type { Frame, ModuleHandle } from './api.ts';
+import type { Frame, Generation, ModuleHandle } from './api.ts';
 
 // The handle's behaviour when no exploration is running: every method does exactly what the
 // construct it replaced does, so instrumented code runs as ordinary JavaScript.
 
 const NO_FRAME: Frame = Object.freeze({ __frame: true as const });
+/** An async generator's run outside any exploration: its awaits are the language's. */
+export const NO_GENERATION: Generation = Object.freeze({ __generation: true as const });
 
 type Then = (onFulfilled?: unknown, onRejected?: unknown) => unknown;
 type Callback = (...args: unknown[]) => unknown;
@@ -28,6 +30,13 @@ export const PASSTHROUGH: ModuleHandle = {
   threw: () => {},
   leave: () => {},
   iter: (_frame, iterable) => asyncIterable(iterable),
+  gs: () => NO_GENERATION,
+  gf: () => null,
+  gy: (_g, value) => value,
+  gr: (_g, sent) => sent,
+  gv: (_g, value) => value,
+  gt: () => {},
+  gl: () => {},
   then: (receiver, _site, onFulfilled, onRejected) =>
     (receiver as { then: Then }).then(onFulfilled as Callback, onRejected as Callback),
   catch: (receiver, _site, onRejected) => (receiver as { catch: (r?: unknown) => unknown }).catch(onRejected),

@@ -9,7 +9,7 @@ import { forStatement, forInOf } from './loops.ts';
 import { declarator, pattern, Views } from './patterns.ts';
 import { analyzeScopes, unparenthesized, type ScopeFacts, type Slot } from './scope.ts';
 import type { Positions } from './source-map.ts';
-import { needsTemps } from './temps.ts';
+import { containsOwn, needsTemps } from './temps.ts';
 import { assignment, binary, call, identifier, member, newExpression, tagged, unary, update } from './track.ts';
 
 // The rewrite: one pre-order walk over the module's syntax tree that edits the text in place
@@ -320,7 +320,24 @@ export class Rewriter {
       ReturnStatement: v((node, st, c) => {
         if (node.type !== 'ReturnStatement' || !node.argument) return;
         if (st.fn.async) this.edit.wrap(node.argument, `${this.H}.ret(${this.names.frame}, `, ')');
+        // An async generator's return awaits its value.
+        if (st.fn.gen !== undefined) this.edit.wrap(node.argument, `${this.H}.gv(${st.fn.gen}, await ${this.H}.aw(${st.fn.frame}, `, `, ${this.async.site('await', st.fn.name, node.start, node.start, node.end)}))`);
         c(node.argument, st, 'Expression');
+      }),
+      // In an async generator whose resumptions are frames: a yield awaits its value, ends the
+      // resumption, and the body goes on in a new one.
+      YieldExpression: v((node, st, c) => {
+        if (node.type !== 'YieldExpression') return;
+        const g = st.fn.gen;
+        if (g !== undefined && !node.delegate) {
+          const H = this.H;
+          const site = this.async.site('await', st.fn.name, node.start, node.start, node.end);
+          this.edit.wrap(node, `${H}.gr(${g}, `, ')');
+          const [open, close] = [`${H}.gy(${g}, await ${H}.aw(${st.fn.frame}, `, `, ${site}))`];
+          if (node.argument) this.edit.wrap(node.argument, open, close);
+          else this.edit.close(node.start + 'yield'.length, ` ${open}undefined${close}`);
+        }
+        if (node.argument) c(node.argument, st, 'Expression');
       }),
     };
   }
@@ -343,6 +360,11 @@ export class Rewriter {
       }
       prologue = '';
       fn = { frame: this.names.frame, async: true, name };
+    } else if (node.async && node.generator && block && !containsOwn(body, (n) => n.type === 'YieldExpression' && (n as unknown as { delegate: boolean }).delegate)) {
+      const generation = `${this.H}Gen`;
+      this.async.wrapGenerator(node, name, generation, prologue);
+      prologue = '';
+      fn = { frame: `${this.H}.gf(${generation})`, async: false, name, gen: generation };
     } else if (block) {
       const { at, separator } = bodyStart(body, this.edit.source);
       if (prologue !== '') this.edit.out.appendLeft(at, `${separator} ${prologue}`);

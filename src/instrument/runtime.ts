@@ -6,6 +6,7 @@ import { registerSites, siteInfo, siteLocation, type SiteInfo } from '../../sche
 import { RUNTIME_KEY, type Frame as FrameHandle, type ModuleHandle, type Runtime, type Site } from './api.ts';
 import { PASSTHROUGH } from './passthrough.ts';
 import { TRACKING } from './tracking.ts';
+import { generationFrame, generatorHandle, wrapAsyncGenerators } from './generators.ts';
 
 // What instrumented code calls (see api.ts). Outside an exploration every method behaves as the
 // construct it replaced (the passthrough); inside one, async frames, awaits and promises are
@@ -109,10 +110,15 @@ function handle(base: number): ModuleHandle {
       if (f !== null) (f.owner as Execution).strands.leave(f);
     },
     iter(frame, iterable, site) {
-      const f = frameOf(frame);
-      if (f === null) return PASSTHROUGH.iter(frame, iterable, site);
-      return iterate((f.owner as Execution), f, iterable, base + site);
+      const f = frameOf(frame as FrameHandle | null);
+      if (f !== null) return iterate(f.owner as Execution, () => f, iterable, base + site);
+      // In an async generator: the frame of whichever resumption runs each next().
+      const resumption = generationFrame(frame);
+      const ex = active();
+      if (resumption !== null && ex !== null) return iterate(ex, resumption, iterable, base + site);
+      return PASSTHROUGH.iter(frame as FrameHandle | null, iterable, site);
     },
+    ...generatorHandle(base, active),
     then,
     catch: (receiver, site, onRejected) => (receiver instanceof Promise && active() !== null
       ? then(receiver, site, undefined, onRejected) : PASSTHROUGH.catch(receiver, site, onRejected)),
@@ -157,16 +163,21 @@ function handle(base: number): ModuleHandle {
 }
 
 /** `for await (v of iterable)` in an instrumented frame: every step of the iteration is an await. */
-function iterate(ex: Execution, frame: Frame, iterable: unknown, site: number): AsyncIterable<unknown> {
+function iterate(ex: Execution, frameAt: () => Frame | null, iterable: unknown, site: number): AsyncIterable<unknown> {
   const strands = ex.strands;
+  // Awaits `value` in the frame running now (none: an async generator heddle no longer follows).
+  const awaitIn = (value: unknown): Promise<unknown> => {
+    const frame = frameAt();
+    return frame === null ? Promise.resolve(value) : strands.awaitIn(frame, value, site) as Promise<unknown>;
+  };
   const it = iterable as Partial<AsyncIterable<unknown> & Iterable<unknown>> | null | undefined;
   if (it != null && typeof it[Symbol.asyncIterator] === 'function') {
     const source = it[Symbol.asyncIterator]!();
     return {
       [Symbol.asyncIterator]: () => ({
-        next: (v?: unknown) => strands.awaitIn(frame, source.next(v), site) as Promise<IteratorResult<unknown>>,
+        next: (v?: unknown) => awaitIn(source.next(v)) as Promise<IteratorResult<unknown>>,
         return: (v?: unknown) => (source.return
-          ? strands.awaitIn(frame, source.return(v), site) as Promise<IteratorResult<unknown>>
+          ? awaitIn(source.return(v)) as Promise<IteratorResult<unknown>>
           : Promise.resolve({ done: true as const, value: v })),
       }),
     };
@@ -177,8 +188,8 @@ function iterate(ex: Execution, frame: Frame, iterable: unknown, site: number): 
     [Symbol.asyncIterator]: () => ({
       next: () => {
         const r = source.next();
-        if (r.done) return strands.awaitIn(frame, r, site) as Promise<IteratorResult<unknown>>;
-        return (strands.awaitIn(frame, r.value, site) as Promise<unknown>).then((value) => ({ done: false as const, value }));
+        if (r.done) return awaitIn(r) as Promise<IteratorResult<unknown>>;
+        return awaitIn(r.value).then((value) => ({ done: false as const, value }));
       },
       return: (v?: unknown) => {
         source.return?.(v);
@@ -210,7 +221,9 @@ const runtime: Runtime = {
 /** Installs the runtime (once per thread); instrumented modules find it through the global. */
 export function installRuntime(): void {
   const global = globalThis as unknown as Record<symbol, Runtime | undefined>;
-  global[RUNTIME_KEY] ??= runtime;
+  if (global[RUNTIME_KEY] !== undefined) return;
+  global[RUNTIME_KEY] = runtime;
+  wrapAsyncGenerators(active);
 }
 
 /**

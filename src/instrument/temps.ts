@@ -56,10 +56,16 @@ export function needsTemps(body: Expression): boolean {
 
 /** The value (or statement) may be evaluated across an await, a yield or a `for await` (not counting nested functions). */
 export function suspends(node: Node): boolean {
+  return containsOwn(node, (n) => n.type === 'AwaitExpression' || n.type === 'YieldExpression'
+    || (n.type === 'ForOfStatement' && (n as { await?: boolean }).await === true));
+}
+
+/** Whether `node` holds a node for which `test` holds, not counting nested functions and classes. */
+export function containsOwn(node: Node, test: (n: Node) => boolean): boolean {
   let found = false;
   const visit = (n: Node | null | undefined): void => {
     if (!n || found || typeof n !== 'object') return;
-    if (n.type === 'AwaitExpression' || n.type === 'YieldExpression' || (n.type === 'ForOfStatement' && (n as { await?: boolean }).await)) {
+    if (test(n)) {
       found = true;
       return;
     }

@@ -662,6 +662,47 @@ const PROGRAMS: Record<string, Body> = {
       async () => { await null; sb.push(errors.length, errors.map((e) => e.message).join()); });
     return JSON.stringify(sb);
   },
+
+  // Missed before: an await inside an async generator was not a scheduling point (not a proof).
+  'async generator consumed by for await': async () => {
+    const s = { n: 0 };
+    async function* counts() { for (let i = 0; i < 2; i++) { await null; yield s.n; } }
+    const sa: unknown[] = [];
+    await two(async () => { for await (const v of counts()) sa.push(v); },
+      async () => { await null; s.n = 1; await null; s.n = 2; });
+    return JSON.stringify(sa);
+  },
+  'async generator left early, awaiting in finally': async () => {
+    const s = { open: 0, closed: 0 };
+    async function* rows() { s.open++; try { for (let i = 0; ; i++) { await null; yield i; } } finally { await null; s.closed++; } }
+    const sb: unknown[] = [];
+    await two(async () => { for await (const v of rows()) if (v === 1) break; },
+      async () => { await null; sb.push(s.open - s.closed); await null; sb.push(s.open - s.closed); });
+    return JSON.stringify([sb, s]);
+  },
+  'async generator advanced by hand, past its end': async () => {
+    const s = { n: 0 };
+    async function* once() { await null; yield s.n; return 'end'; }
+    const sa: unknown[] = [];
+    await two(async () => { const g = once(); sa.push(await g.next(), await g.next(), await g.next()); },
+      async () => { await null; s.n = 1; });
+    return JSON.stringify(sa);
+  },
+  'async generator thrown into': async () => {
+    const s = { caught: 0, n: 0 };
+    async function* g() { while (true) { try { await null; yield s.n; } catch { s.caught++; } } }
+    const sa: unknown[] = [];
+    await two(async () => { const it = g(); sa.push((await it.next()).value); sa.push((await it.throw(new Error('x'))).value); await it.return(undefined); },
+      async () => { await null; s.n = 5; });
+    return JSON.stringify([sa, s.caught]);
+  },
+  'async generator returning a value': async () => {
+    const s = { n: 0 };
+    async function* g() { await null; return s.n; }
+    const sa: unknown[] = [];
+    await two(async () => { sa.push(await g().next()); }, async () => { await null; s.n = 3; });
+    return JSON.stringify(sa);
+  },
 };
 
 /**

@@ -217,3 +217,38 @@ describe('an awaited thenable that is not a promise', () => {
     expect(r.complete).toBe(false);
   });
 });
+
+describe('awaits inside an async generator', () => {
+  // Two consumers drain one queue through a generator each; the generator takes the cursor, awaits
+  // (a fetch), then moves it: in plain Node's order the second consumer starts late and sees the
+  // moved cursor, so every item comes once; another order of the generator's awaits delivers one
+  // twice. Before, an await inside an async generator was no scheduling point: the search ran the
+  // plain order only and said it was not a proof.
+  const drainTwice = scenario('semantics/async-generator-cursor', async () => {
+    const queue = { items: ['a', 'b', 'c'], cursor: 0 };
+    async function* drain() {
+      while (queue.cursor < queue.items.length) {
+        const at = queue.cursor;
+        await null;
+        queue.cursor = at + 1;
+        yield queue.items[at]!;
+      }
+    }
+    const seen: string[] = [];
+    const consume = async (late: boolean) => {
+      if (late) for (let i = 0; i < 16; i++) await null;
+      for await (const item of drain()) seen.push(item);
+    };
+    await Promise.all([consume(false), consume(true)]);
+    assert.equal(new Set(seen).size, seen.length, `an item came twice: ${seen.join(' ')}`);
+  });
+
+  for (const strategy of STRATEGIES) {
+    it(`plain Node's order passes; ${strategy} finds the item delivered twice`, async () => {
+      await expect(drainTwice.body()).resolves.toBeUndefined();
+      const r = await explore(drainTwice, { strategy, seed: 1, iterations: 1000 });
+      expect(r.failure?.kind, r.coverage).toBe('assertion');
+      expect(r.failure?.message).toMatch(/an item came twice/);
+    });
+  }
+});
