@@ -583,7 +583,7 @@ export class Execution {
         if (waiting.tracker.combines) this.noteContributors(task, waiting.tracker, op.object);
         if (task.finishes) {
           // A strand whose function returned a promise: it ends with it, now settled.
-          this.strands.announceSettled(waiting.tracker, task);
+          this.strands.promises.announceSettled(waiting.tracker, task);
           this.taskEnded(task, isThenable(waiting.value) ? waiting.tracker.settledValue() : waiting.value);
           continue;
         }

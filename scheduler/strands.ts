@@ -1,6 +1,7 @@
 import type { Execution } from './execution.ts';
 import { AwaitedPromise, Frame, FreshOp, type Waiting } from './frames.ts';
-import { isThenable, SETTLED, Tracker, TRACKER, type Combinator, type Tagged } from './promises.ts';
+import { markHandled, PromiseTable } from './promise-table.ts';
+import { isThenable, type Tagged, TRACKER } from './promises.ts';
 import { siteInfo, siteLocation } from './sites.ts';
 import type { TaskState, TaskTable } from './task-table.ts';
 
@@ -27,17 +28,15 @@ export class Strands {
   private readonly stack: Frame[] = [];
   /** Fresh items of the current step: suspended frames (chain roots) and requested operations. */
   private readonly fresh: (Frame | FreshOp)[] = [];
-  private readonly trackers = new WeakMap<object, Tracker>();
-  /** Order of settlements (for Promise.race). */
-  private settled = 0;
   /** While the engine calls a task's body: the code running is the task's first step. */
   private bodyDepth = 0;
   private readonly names = new Map<string, number>();
-  /** Awaited promises heddle did not see being made that have not settled yet. */
-  unknownPending = 0;
-  private readonly unknownWaiters: (() => void)[] = [];
+  /** What heddle knows of the promises of this execution (promise-table.ts). */
+  readonly promises: PromiseTable;
 
-  constructor(private readonly ex: Execution, private readonly table: TaskTable) {}
+  constructor(private readonly ex: Execution, private readonly table: TaskTable) {
+    this.promises = new PromiseTable(ex, () => this.inBody);
+  }
 
   get inBody(): boolean {
     return this.bodyDepth > 0 || this.stack.length > 0;
@@ -72,7 +71,7 @@ export class Strands {
       // An instrumented async body: its frames are the task's. What it throws fails the execution
       // (reported by heddle), so its promise's rejection is handled here.
       (value as Promise<unknown>).then(undefined, NOOP);
-      this.shareable(root.tracker);
+      this.promises.shareable(root.tracker);
       task.frames = root.chain!;
       root.chain = null;
       this.setPending(task);
@@ -84,7 +83,7 @@ export class Strands {
       // It returned a promise made elsewhere (a cached call in flight, a combinator) and asked
       // for no operation: the task ends when that promise settles, as a frame returning it would
       // — at once if it has (an async body that never awaited).
-      const tracker = this.trackerOf(value, -1);
+      const tracker = this.promises.trackerOf(value, -1);
       if (tracker.settled && tracker.isControlled()) {
         if (tracker.rejected) return this.ex.taskThrew(task, tracker.settledValue());
         this.ex.taskEnded(task, tracker.settledValue());
@@ -171,9 +170,9 @@ export class Strands {
     frame.onStack = false;
     frame.promise = promise;
     (promise as Tagged)[TRACKER] = frame.tracker;
-    if (frame.returned !== null) this.watch(frame.returned, promise);
+    if (frame.returned !== null) this.promises.watch(frame.returned, promise);
     if (frame.done) {
-      if (frame.threw) this.rejected(promise);
+      if (frame.threw) markHandled(promise);
       return;
     }
     this.fresh.push(frame);
@@ -199,7 +198,7 @@ export class Strands {
         adopted = item.chain!;
         item.chain = null;
       }
-      waiting = new AwaitedPromise(item instanceof Frame ? item.tracker : this.trackerOf(value, site), value, site);
+      waiting = new AwaitedPromise(item instanceof Frame ? item.tracker : this.promises.trackerOf(value, site), value, site);
     }
     frame.waiting = waiting;
     frame.awaitSite = site;
@@ -240,10 +239,10 @@ export class Strands {
     if (frame.owner !== this.ex || this.ex.finished || frame.done) return;
     frame.done = true;
     const tracker = frame.tracker;
-    if (frame.threw) tracker.settle(true, this.settled++, this.ex.runningTask?.id ?? -1, frame.error);
-    else if (isThenable(frame.result) && !(frame.result instanceof Promise)) this.followReturnedThenable(frame);
-    else if (isThenable(frame.result)) tracker.follow(this.trackerOf(frame.result, frame.site));
-    else tracker.settle(false, this.settled++, this.ex.runningTask?.id ?? -1, frame.result);
+    if (frame.threw) tracker.settle(true, this.promises.nextSettlement(), this.ex.runningTask?.id ?? -1, frame.error);
+    else if (isThenable(frame.result) && !(frame.result instanceof Promise)) this.promises.followReturnedThenable(frame);
+    else if (isThenable(frame.result)) tracker.follow(this.promises.trackerOf(frame.result, frame.site));
+    else tracker.settle(false, this.promises.nextSettlement(), this.ex.runningTask?.id ?? -1, frame.result);
     if (frame.onStack) return; // completed in its synchronous prefix: part of the caller's step
     const task = this.ex.runningTask;
     if (task === null || task.frames[task.frames.length - 1] !== frame) {
@@ -265,12 +264,12 @@ export class Strands {
       task.resume = null;
       return this.ex.endStep();
     }
-    this.announceSettled(tracker, task);
+    this.promises.announceSettled(tracker, task);
     if (task.legacy) return; // a legacy task awaited the frame natively: its own code goes on in this step
     // The strand's first frame: the strand is over.
     if (frame.threw) {
       if (task.root) return this.ex.taskThrew(task, frame.error);
-      if (frame.promise !== null) this.rejected(frame.promise);
+      if (frame.promise !== null) markHandled(frame.promise);
     }
     this.ex.taskEnded(task, isThenable(frame.result) ? tracker.settledValue() : frame.result);
   }
@@ -290,9 +289,9 @@ export class Strands {
 
   /** The chosen task performed its pending fresh operation. */
   performed(task: TaskState, op: FreshOp, threw: boolean, value: unknown): void {
-    op.tracker.settle(threw, this.settled++, task.id, value);
-    if (task.finishes) this.announceSettled(op.tracker, task);
-    if (threw) this.rejected(op.promise);
+    op.tracker.settle(threw, this.promises.nextSettlement(), task.id, value);
+    if (task.finishes) this.promises.announceSettled(op.tracker, task);
+    if (threw) markHandled(op.promise);
   }
 
   /** A legacy task ended without awaiting the operation it had requested: the operation goes on alone. */
@@ -330,7 +329,7 @@ export class Strands {
         }
       });
       if (item instanceof Frame && item.promise !== null) item.promise.then(undefined, NOOP); // its rejection is reported by heddle
-      this.shareable(item.tracker);
+      this.promises.shareable(item.tracker);
       this.ex.announce(parent?.id ?? null, task.id);
     }
     if (parent === null) {
@@ -373,166 +372,7 @@ export class Strands {
     return w instanceof AwaitedPromise ? siteLocation(w.site) : undefined;
   }
 
-  // ---- promises ----
-
-  /** What heddle knows about an awaited value; an unknown promise is watched from outside. */
-  trackerOf(value: unknown, site: number): Tracker {
-    if (!isThenable(value)) return SETTLED;
-    const own = (value as Tagged)[TRACKER];
-    if (own !== undefined) return own;
-    const known = this.trackers.get(value);
-    if (known !== undefined) return known;
-    const where = siteLocation(site);
-    const tracker = new Tracker(false, where);
-    this.trackers.set(value, tracker);
-    this.ex.addUncontrolled(`an await${where ? ` at ${where}` : ''} of a promise heddle did not see being made ` +
-      '(uninstrumented code or real I/O): when it settles is not under heddle\'s control');
-    this.watch(tracker, Promise.resolve(value));
-    return tracker;
-  }
-
-  /** Settles `tracker` (one heddle does not control) when `promise` settles, from outside any step. */
-  private watch(tracker: Tracker, promise: Promise<unknown>): void {
-    this.unknownPending++;
-    const settle = (rejected: boolean) => (outcome: unknown) => {
-      tracker.settle(rejected, this.settled++, -1, outcome);
-      this.unknownPending--;
-      for (const wake of this.unknownWaiters.splice(0)) wake();
-      this.ex.wake();
-    };
-    void promise.then(settle(false), settle(true));
-  }
-
-  /**
-   * An async function returned a thenable that is not a promise: the language calls its then (once)
-   * to settle the function's promise, so heddle watches that promise instead of calling it again.
-   */
-  private followReturnedThenable(frame: Frame): void {
-    const where = siteLocation(frame.site);
-    const watched = new Tracker(false, where);
-    this.ex.addUncontrolled(`'${frame.name}'${where ? ` at ${where}` : ''} returned a thenable that is not a promise: ` +
-      'the language calls its then outside any step, so when it settles is not under heddle\'s control');
-    frame.tracker.follow(watched);
-    if (frame.promise !== null) this.watch(watched, frame.promise);
-    else frame.returned = watched; // its promise is known when its synchronous prefix ends (exitFrame)
-  }
-
-  /** `new Promise(executor)` in instrumented code: settled at the moment the code settles it. */
-  makePromise(executor: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => void, site: number): Promise<unknown> {
-    const tracker = new Tracker(true, siteLocation(site));
-    let promise!: Promise<unknown>;
-    const settle = (value: unknown, rejected: boolean) => {
-      if (tracker.settled || this.ex.finished) return;
-      const task = this.ex.runningTask;
-      if (task === null && !this.inBody) {
-        const where = siteLocation(site);
-        this.ex.addUncontrolled(`a promise made${where ? ` at ${where}` : ''} was settled by code heddle does not control (real I/O or uninstrumented code)`);
-        for (const wake of this.unknownWaiters.splice(0)) wake();
-      }
-      if (!rejected && isThenable(value)) tracker.follow(this.trackerOf(value, site));
-      else tracker.settle(rejected, this.settled++, task?.id ?? -1, value);
-      if (task !== null) this.announceSettled(tracker, task);
-      if (rejected) this.rejected(promise);
-      this.ex.wake();
-    };
-    promise = new Promise((resolve, reject) => {
-      const onResolve = (v: unknown) => {
-        settle(v, false);
-        resolve(v);
-      };
-      const onReject = (e: unknown) => {
-        settle(e, true);
-        reject(e);
-      };
-      this.resolvers.set(onResolve, tracker);
-      this.resolvers.set(onReject, tracker);
-      try {
-        executor(onResolve, onReject);
-      } catch (e) {
-        settle(e, true);
-        throw e; // the constructor rejects the promise
-      }
-    });
-    this.trackers.set(promise, tracker);
-    this.shareable(tracker);
-    return promise;
-  }
-
-  /**
-   * A promise another strand may await: its synchronisation object is made now, in the step that
-   * made the promise (or the strand), so that it has the same id in every execution that shares
-   * that step — made at its settling, its id would depend on the order of everything before it,
-   * and DPOR would have to assume it may be any later object.
-   */
-  private shareable(tracker: Tracker): void {
-    // Made now, or settled now by a step of the task that runs it (a promise another task may
-    // settle or await was made shareable where it was made): either way at a point of the
-    // registering task's own steps, so it gets a birth (ObjectInfo.birth).
-    if (tracker.object < 0) tracker.object = this.ex.madeObject('promise', undefined);
-  }
-
-  /** Resolve and reject functions of promises made in instrumented code, to the promise's tracker. */
-  private readonly resolvers = new WeakMap<object, Tracker>();
-
-  /** Whether `fn` is the resolve or reject function of a promise made in instrumented code. */
-  isResolver(fn: unknown): boolean {
-    return typeof fn === 'function' && this.resolvers.has(fn);
-  }
-
-  /** Functions handed to code heddle does not see into: a promise's resolver among them escapes. */
-  handedOut(values: readonly unknown[]): void {
-    for (const v of values) {
-      if (typeof v !== 'function') continue;
-      const tracker = this.resolvers.get(v);
-      if (tracker !== undefined) tracker.escaped = true;
-    }
-  }
-
-  /** `Promise.all(values)` and friends: settled when the inputs decide it. */
-  combine(kind: Combinator, values: unknown, site: number): Promise<unknown> {
-    const items = Array.from(values as Iterable<unknown>);
-    const inputs = items.map((v) => this.trackerOf(v, site));
-    const promise = (Promise[kind] as (xs: unknown[]) => Promise<unknown>).call(Promise, items);
-    const tracker = Tracker.combine(kind, inputs, this.settled);
-    this.trackers.set(promise, tracker);
-    if (kind !== 'allSettled' && this.ex.runningTask !== null) {
-      // Which inputs have settled already decides it (see `combined`): a look at each. Its own
-      // object is made now, where the step that made it is known (see shareable).
-      this.shareable(tracker);
-      for (const input of new Set(inputs)) {
-        if (input === SETTLED || !input.controlled) continue;
-        this.shareable(input);
-        this.ex.noteBy(this.ex.runningTask, { kind: 'observe', object: input.object });
-      }
-    }
-    return promise;
-  }
-
-  /** `Promise.resolve(value)` / `Promise.reject(reason)`. */
-  settledPromise(value: unknown, rejected: boolean, site: number): Promise<unknown> {
-    const promise = rejected ? Promise.reject(value) : Promise.resolve(value);
-    if (promise === value) return promise; // Promise.resolve(p) is p itself
-    const tracker = new Tracker(true, siteLocation(site));
-    if (!rejected && isThenable(value)) tracker.follow(this.trackerOf(value, site));
-    else tracker.settle(rejected, this.settled++, this.ex.runningTask?.id ?? -1, value);
-    this.trackers.set(promise, tracker);
-    if (rejected) this.rejected(promise);
-    return promise;
-  }
-
-  /**
-   * A rejected promise heddle made or tracks. Node would report it as an unhandled rejection if
-   * nothing handled it, but uninstrumented code (assert.rejects) may handle it where heddle cannot
-   * see: heddle marks it handled so that it never crashes the checker.
-   */
-  private rejected(promise: Promise<unknown>): void {
-    promise.then(undefined, NOOP);
-  }
-
-  /** Resolves when one of the pending unknown promises settles. */
-  unknownSettled(): Promise<void> {
-    return new Promise((resolve) => this.unknownWaiters.push(resolve));
-  }
+  // ---- promises heddle does not make itself ----
 
   /** The first live task awaiting a promise heddle does not control, if any. */
   awaitingUnknown(): TaskState | undefined {
@@ -542,21 +382,6 @@ export class Strands {
   /** Whether some live task awaits a promise that code outside heddle may still settle. */
   get awaitsOutside(): boolean {
     return this.awaitingUnknown() !== undefined;
-  }
-
-  /** Happens-before: the settling task's step releases to the promise (a note, when it is shared). */
-  announceSettled(tracker: Tracker, by: TaskState): void {
-    this.shareable(tracker);
-    this.ex.noteBy(by, { kind: 'settle', object: tracker.object });
-    // It may settle the combined promises it is an input of (first wins): of two inputs' settlings,
-    // the order decides which one does, so they conflict.
-    if (tracker.decides === null) return;
-    const rejected = tracker.rejected;
-    for (const combined of tracker.decides) {
-      if (!combined.decidedBy(rejected)) continue;
-      this.shareable(combined);
-      this.ex.noteBy(by, { kind: 'settle', object: combined.object });
-    }
   }
 
   // ---- helpers ----

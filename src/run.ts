@@ -65,7 +65,7 @@ function ioPending(): boolean {
 function waitForUnknown(ex: Execution): void {
   const limit = realSetTimeout(() => ex.fail({ kind: 'nondeterminism',
     message: `an awaited promise heddle does not control did not settle within ${EXTERNAL_LIMIT_MS / 1000} s of real time` }), EXTERNAL_LIMIT_MS);
-  void ex.strands.unknownSettled().then(() => {
+  void ex.strands.promises.unknownSettled().then(() => {
     realClearTimeout(limit);
     if (!ex.finished) watch(ex);
   });

@@ -150,14 +150,14 @@ function handle(base: number): ModuleHandle {
     promise(site, executor) {
       const ex = active();
       if (ex === null || typeof executor !== 'function') return PASSTHROUGH.promise(site, executor);
-      return ex.strands.makePromise(executor as Executor, base + site);
+      return ex.strands.promises.makePromise(executor as Executor, base + site);
     },
-    all: (site, values) => active()?.strands.combine('all', values, base + site) ?? PASSTHROUGH.all(site, values),
-    allSettled: (site, values) => active()?.strands.combine('allSettled', values, base + site) ?? PASSTHROUGH.allSettled(site, values),
-    race: (site, values) => active()?.strands.combine('race', values, base + site) ?? PASSTHROUGH.race(site, values),
-    any: (site, values) => active()?.strands.combine('any', values, base + site) ?? PASSTHROUGH.any(site, values),
-    resolve: (site, value) => active()?.strands.settledPromise(value, false, base + site) ?? PASSTHROUGH.resolve(site, value),
-    reject: (site, reason) => active()?.strands.settledPromise(reason, true, base + site) ?? PASSTHROUGH.reject(site, reason),
+    all: (site, values) => active()?.strands.promises.combine('all', values, base + site) ?? PASSTHROUGH.all(site, values),
+    allSettled: (site, values) => active()?.strands.promises.combine('allSettled', values, base + site) ?? PASSTHROUGH.allSettled(site, values),
+    race: (site, values) => active()?.strands.promises.combine('race', values, base + site) ?? PASSTHROUGH.race(site, values),
+    any: (site, values) => active()?.strands.promises.combine('any', values, base + site) ?? PASSTHROUGH.any(site, values),
+    resolve: (site, value) => active()?.strands.promises.settledPromise(value, false, base + site) ?? PASSTHROUGH.resolve(site, value),
+    reject: (site, reason) => active()?.strands.promises.settledPromise(reason, true, base + site) ?? PASSTHROUGH.reject(site, reason),
     ...TRACKING,
   };
 }

@@ -129,7 +129,7 @@ function madeDeep(m: MemoryLog, root: object): void {
 function called(m: MemoryLog, fn: unknown, self: unknown, args: readonly unknown[]): void {
   if (typeof fn !== 'function' || isMarked(fn)) return;
   const ex = currentExecution();
-  if (ex?.strands.isResolver(fn)) return; // a promise's resolve or reject: its effect is the settling
+  if (ex?.strands.promises.isResolver(fn)) return; // a promise's resolve or reject: its effect is the settling
   const effect = builtinEffect(fn);
   if (effect === 'pure') return;
   if (effect !== undefined) return effect(m, self, args, readAll);
@@ -141,7 +141,7 @@ function called(m: MemoryLog, fn: unknown, self: unknown, args: readonly unknown
   }
   m.unseen();
   // A resolve function handed to such code (setTimeout(resolve, 10)) may be called from outside.
-  ex?.strands.handedOut(args);
+  ex?.strands.promises.handedOut(args);
 }
 
 export const TRACKING: Tracking = {
