@@ -26,8 +26,12 @@ function generate(seed: string, strands: number, steps: number): Program {
     Array.from({ length: 1 + Math.floor(rnd() * 3) }, (): Op => ({ kind: rnd() < 0.5 ? 'read' : 'write', place: pick(places) }))));
 }
 
-/** The program as a scenario: each strand an async function, each step its accesses then an await. */
-function asScenario(program: Program) {
+/**
+ * The program as a scenario: each strand an async function, each step its accesses then an await;
+ * `generators`: each strand's steps run in an async generator's body, one per resumption, and the
+ * strand takes their results with a `for await`.
+ */
+function asScenario(program: Program, generators = false) {
   return scenario('tracking/random-program', async () => {
     const obj: Record<string, number> = { a: 0, b: 0 };
     const other: Record<string, number> = { a: 0 };
@@ -79,25 +83,44 @@ function asScenario(program: Program) {
         await null;
       }
     };
-    await Promise.all(program.map((steps, strand) => run(strand, steps)));
+    async function* resumptions(strand: number, steps: readonly (readonly Op[])[]) {
+      let acc = 0;
+      for (const step of steps) {
+        for (const op of step) acc = access(strand, op, acc);
+        yield acc;
+      }
+    }
+    const take = async (strand: number, steps: readonly (readonly Op[])[]) => {
+      for await (const acc of resumptions(strand, steps)) seen[strand]!.push(acc);
+    };
+    await Promise.all(program.map((steps, strand) => (generators ? take : run)(strand, steps)));
     return JSON.stringify({ obj, other, map: [...map], arr, captured, set: [...set], f: inst.f, v: defaults.v, seen });
   }, { races: false });
 }
 
-async function finals(program: Program, strategy: 'dfs' | 'dpor'): Promise<{ states: Set<string>; executions: number }> {
+async function finals(program: Program, strategy: 'dfs' | 'dpor', generators = false): Promise<{ states: Set<string>; executions: number }> {
   const states = new Set<string>();
   let executions = 0;
   const see = (r: ExecutionResult) => {
     executions++;
     states.add(r.value as string);
   };
-  const r = await explore(asScenario(program), { strategyInstance: new Observing(makeStrategy(strategy, { seed: '1' }), see), shrink: false, iterations: 1e9 });
+  const r = await explore(asScenario(program, generators), { strategyInstance: new Observing(makeStrategy(strategy, { seed: '1' }), see), shrink: false, iterations: 1e9 });
   expect(r.failure?.message).toBeUndefined();
   expect(r.complete, `${strategy}: ${r.coverage}`).toBe(true);
   return { states, executions };
 }
 
 describe('DPOR over tracked plain code reaches what DFS reaches', () => {
+  it('10 random programs of 2 strands × up to 3 steps, each strand taking its steps from an async generator', async () => {
+    for (let i = 0; i < 10; i++) {
+      const program = generate(`gen-${i}`, 2, 3);
+      const dfs = await finals(program, 'dfs', true);
+      const dpor = await finals(program, 'dpor', true);
+      expect([...dpor.states].sort(), `program ${i}: ${JSON.stringify(program)}`).toEqual([...dfs.states].sort());
+    }
+  });
+
   for (const [strands, steps, count] of [[2, 4, 60], [3, 3, 30]] as const) {
     it(`${count} random programs of ${strands} strands × up to ${steps} steps`, async () => {
       let [dfsRuns, dporRuns] = [0, 0];
