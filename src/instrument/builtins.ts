@@ -87,10 +87,48 @@ each(WeakSet.prototype, ['has'], readKey);
 each(WeakSet.prototype, ['add'], addKey);
 each(WeakSet.prototype, ['delete'], removeKey);
 
+/**
+ * Reads `o` and, an array, the arrays nested in it (join and toString turn each element into a
+ * string: a nested array is joined too; so are the arrays flat takes apart and concat appends).
+ */
+function readNested(m: MemoryLog, o: unknown, readAll: ReadAll, depth = DEEP_LIMIT): void {
+  if (!isObject(o) || typeof o === 'function') return;
+  const seen = new Set<object>();
+  const todo: [object, number][] = [[o, 0]];
+  while (todo.length > 0) {
+    const [x, d] = todo.pop()!;
+    if (seen.has(x)) continue;
+    if (seen.size >= DEEP_LIMIT) return m.unseen();
+    seen.add(x);
+    if (x instanceof Date) m.read(x, SHAPE);
+    if (!Array.isArray(x)) continue;
+    readAll(m, x);
+    if (d < depth) for (const v of x) if (Array.isArray(v) || v instanceof Date) todo.push([v, d + 1]);
+  }
+}
+const readSelfNested: Effect = (m, self, _args, readAll) => readNested(m, self, readAll);
 const ARRAY_WRITES = ['push', 'pop', 'shift', 'unshift', 'splice', 'sort', 'reverse', 'fill', 'copyWithin'];
+const ARRAY_NESTED = ['join', 'toString', 'toLocaleString', 'flat', 'concat', 'flatMap', 'sort'];
 each(Array.prototype, ARRAY_WRITES, writeSelf);
-each(Array.prototype, Object.getOwnPropertyNames(Array.prototype).filter((n) => !ARRAY_WRITES.includes(n) && n !== 'constructor')
+each(Array.prototype, Object.getOwnPropertyNames(Array.prototype).filter((n) => !ARRAY_WRITES.includes(n) && !ARRAY_NESTED.includes(n) && n !== 'constructor')
   .concat([Symbol.iterator] as never), readSelf);
+each(Array.prototype, ['join', 'toString', 'toLocaleString'], readSelfNested);
+each(Array.prototype, ['flat'], (m, self, args, readAll) => readNested(m, self, readAll, args[0] === undefined ? 1 : Number(args[0])));
+// concat appends its array arguments' elements.
+each(Array.prototype, ['concat'], (m, self, args, readAll) => {
+  readAll(m, self as object);
+  for (const a of args) if (Array.isArray(a)) readAll(m, a);
+});
+// sort without a comparator compares elements as strings.
+each(Array.prototype, ['sort'], (m, self, args, readAll) => {
+  if (args[0] === undefined) readNested(m, self, readAll);
+  writeSelf(m, self, args, readAll);
+});
+// flatMap flattens whatever arrays its callback returns, which may be any array: unknown effects.
+each(Array.prototype, ['flatMap'], (m, self, _args, readAll) => {
+  readAll(m, self as object);
+  m.unseen();
+});
 each(Object.getPrototypeOf(Int8Array.prototype) as object, ['set', 'fill', 'sort', 'reverse', 'copyWithin'], writeSelf);
 each(Object.getPrototypeOf(Int8Array.prototype) as object, ['at', 'includes', 'indexOf', 'join', 'slice', 'subarray', 'every', 'some',
   'find', 'findIndex', 'forEach', 'map', 'filter', 'reduce', 'keys', 'values', 'entries'], readSelf);
@@ -145,6 +183,10 @@ each(String.prototype, Object.getOwnPropertyNames(String.prototype).filter((n) =
 each(Function.prototype, ['bind', 'toString'], 'pure');
 for (const fn of [parseInt, parseFloat, isNaN, isFinite, encodeURIComponent, decodeURIComponent, encodeURI, decodeURI, String, Number,
   Boolean, Symbol, BigInt]) table.set(fn, 'pure');
+// Turning an array (or a Date) into a string or a number reads it, nested arrays too.
+for (const fn of [String, Number, parseInt, parseFloat, isNaN, isFinite, encodeURIComponent, encodeURI]) {
+  table.set(fn, (m, _self, args, readAll) => { for (const a of args) readNested(m, a, readAll); });
+}
 each(Promise.prototype, ['then', 'catch', 'finally'], 'pure');
 each(Promise, ['all', 'allSettled', 'race', 'any', 'resolve', 'reject'], 'pure');
 each(Error, ['captureStackTrace'], 'pure');
@@ -256,4 +298,9 @@ export function markPure(...fns: unknown[]): void {
 export function sameEffect(fn: unknown, original: unknown): void {
   const effect = table.get(original);
   if (effect !== undefined) table.set(fn, effect);
+}
+
+/** What turning `o` into a string reads (a template literal's `${o}`): an array's elements, nested arrays too; a Date. */
+export function stringOf(m: MemoryLog, o: object, readAll: ReadAll): void {
+  readNested(m, o, readAll);
 }

@@ -57,6 +57,7 @@ export const PASSTHROUGH: ModuleHandle = {
   live: (o) => o,
   px: (target, handler) => new Proxy(target, handler),
   il: () => {},
+  ts: (x) => x,
   ns: () => {},
   ki: (o) => keysIn(o, () => {}),
   pr: () => {},

@@ -307,6 +307,14 @@ export class Rewriter {
         c(node.argument, st, 'Expression');
       }),
       Identifier: v((node, st) => identifier(this, node, st)),
+      // `${x}` turns x into a string: of an array, a join of its elements (nested arrays too).
+      TemplateLiteral: v((node, st, c) => {
+        if (node.type !== 'TemplateLiteral') return;
+        for (const e of node.expressions) {
+          if (e.type !== 'Literal' && e.type !== 'TemplateLiteral') this.edit.wrap(e, `${this.H}.ts(`, ')');
+          c(e, st, 'Expression');
+        }
+      }),
       ForInit: v((node, st, c) => {
         if (node.type === 'VariableDeclaration') c(node, st);
         else c(node, st, 'Expression');

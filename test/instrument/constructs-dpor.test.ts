@@ -703,6 +703,81 @@ const PROGRAMS: Record<string, Body> = {
     await two(async () => { sa.push(await g().next()); }, async () => { await null; s.n = 3; });
     return JSON.stringify(sa);
   },
+
+  'LRU by Map order, oldest through keys().next()': async () => {
+    const lru = new Map([['a', 1], ['b', 2]]);
+    const touch = (k: string) => { const v = lru.get(k)!; lru.delete(k); lru.set(k, v); };
+    const sb: unknown[] = [];
+    await two(async () => { await null; touch('a'); },
+      async () => { await null; sb.push(lru.keys().next().value); });
+    return JSON.stringify(sb);
+  },
+  'custom async iterable class': async () => {
+    class Feed { items = [1, 2]; i = 0; [Symbol.asyncIterator]() { return this; } async next() { await null; return this.i < this.items.length ? { value: this.items[this.i++], done: false } : { value: undefined, done: true }; } }
+    const f = new Feed();
+    const sa: unknown[] = [], sb: unknown[] = [];
+    await two(async () => { for await (const x of f) sa.push(x); }, async () => { await null; f.items.push(3); sb.push(f.i); });
+    return JSON.stringify([sa, sb]);
+  },
+  'var in a loop captured by async callbacks': async () => {
+    const s = { log: [] as number[] };
+    const fns: (() => Promise<void>)[] = [];
+    for (var i = 0; i < 2; i++) fns.push(async () => { await null; s.log.push(i); });
+    await Promise.all(fns.map((f) => f()));
+    return JSON.stringify(s.log);
+  },
+  'async function stored in a Map and called by another task': async () => {
+    const handlers = new Map<string, () => Promise<number>>();
+    const state = { n: 0 };
+    const sb: unknown[] = [];
+    await two(async () => { await null; handlers.set('h', async () => { await null; return state.n; }); state.n = 1; },
+      async () => { await null; const h = handlers.get('h'); sb.push(h ? await h() : -1); });
+    return JSON.stringify(sb);
+  },
+  'recursive async function over a shared tree': async () => {
+    const tree = { v: 1, kids: [{ v: 2, kids: [] as unknown[] }] };
+    const sum = async (t: { v: number; kids: unknown[] }): Promise<number> => { await null; let x = t.v; for (const k of t.kids) x += await sum(k as typeof t); return x; };
+    const sa: unknown[] = [];
+    await two(async () => { sa.push(await sum(tree)); }, async () => { await null; tree.kids[0]!.v = 5; });
+    return JSON.stringify(sa);
+  },
+  // Missed before: flat, join, concat and String read only the outer array, not the arrays in it.
+  'Array.from with a length and fill': async () => {
+    const grid = Array.from({ length: 2 }, () => new Array<number>(2).fill(0));
+    const sb: unknown[] = [];
+    await two(async () => { await null; grid[1]!.fill(7); }, async () => { await null; sb.push(grid.flat().join()); });
+    return JSON.stringify(sb);
+  },
+  'getter-only view over a Map': async () => {
+    class Stats { private readonly counts = new Map<string, number>(); bump(k: string) { this.counts.set(k, (this.counts.get(k) ?? 0) + 1); } get total() { let t = 0; for (const v of this.counts.values()) t += v; return t; } }
+    const st = new Stats();
+    const sb: unknown[] = [];
+    await two(async () => { await null; st.bump('a'); await null; st.bump('a'); }, async () => { await null; sb.push(st.total); });
+    return JSON.stringify(sb);
+  },
+  'splice while another task iterates with awaits': async () => {
+    const queue = [1, 2, 3];
+    const sa: unknown[] = [];
+    await two(async () => { for (const x of queue) { sa.push(x); await null; } }, async () => { await null; queue.splice(0, 1); });
+    return JSON.stringify(sa);
+  },
+
+  'nested arrays joined, concatenated and turned into strings': async () => {
+    const rows = [[1], [2]];
+    const tail = [3];
+    const sb: unknown[] = [];
+    await two(async () => { await null; rows[0]!.push(9); await null; tail.push(4); },
+      async () => { await null; sb.push(rows.join(';'), String(rows)); await null; sb.push(rows.concat(tail).length); });
+    return JSON.stringify(sb);
+  },
+
+  // Missed before: a template literal turned an array into a string natively, reading nothing.
+  'array in a template literal': async () => {
+    const tags = ['a'];
+    const sb: unknown[] = [];
+    await two(async () => { await null; tags.push('b'); }, async () => { await null; sb.push(`tags: ${tags}`); });
+    return JSON.stringify(sb);
+  },
 };
 
 /**
