@@ -90,6 +90,11 @@ export class MemoryLog {
     this.ex.noteEffects();
   }
 
+  /** The running step took a value heddle does not control (the real clock, real randomness). */
+  uncontrolled(reason: string): void {
+    this.ex.addUncontrolled(reason);
+  }
+
   /** Proxies of unknown targets seen in this execution (see Location.wild). */
   private readonly wild = new WeakSet<object>();
 

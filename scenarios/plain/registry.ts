@@ -31,4 +31,8 @@ export const doubleCreate = pair('plain/registry/double-create', models, async (
   const kept = await registry.get('openai', 'key-1');
   assert.ok(a === kept && b === kept, 'two breakers were created for one key: one of them, and its failure, is lost');
   assert.equal(kept.state, 'open', 'two failures with a threshold of 2 must open the circuit');
-}, 'assertion', { description: 'plain code: if (!map.has(k)) { await settings; map.set(k, new breaker) } — two callers create two breakers' });
+}, 'assertion', {
+  description: 'plain code: if (!map.has(k)) { await settings; map.set(k, new breaker) } — two callers create two breakers',
+  // A breaker reads Date.now() (when it opened): virtual time, the same in every execution.
+  environment: { clock: true },
+});

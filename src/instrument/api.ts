@@ -126,6 +126,8 @@ export interface ModuleHandle {
   il(ns: object, name: string): void;
   /** At a module's start, for each `import * as ns` of another module of the program: `ns.name` reads what H.il reads. */
   ns(ns: object): void;
+  /** `new Date()`: returns it; the real clock was read unless the scenario's environment replaced Date. */
+  clk<T>(date: T): T;
   /** `${x}` in a template literal: returns x, which the language then turns into a string (an array: joined, read). */
   ts<T>(x: T): T;
   /** `new Proxy(target, handler)`: returns the proxy, whose accesses are its target's. */

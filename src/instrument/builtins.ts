@@ -1,4 +1,5 @@
 import assert from 'node:assert';
+import * as nodeCrypto from 'node:crypto';
 import { isDeepStrictEqual, inspect, format } from 'node:util';
 import { SHAPE, type MemoryLog } from '../../scheduler/memory.ts';
 
@@ -186,6 +187,21 @@ for (const fn of [parseInt, parseFloat, isNaN, isFinite, encodeURIComponent, dec
 // Turning an array (or a Date) into a string or a number reads it, nested arrays too.
 for (const fn of [String, Number, parseInt, parseFloat, isNaN, isFinite, encodeURIComponent, encodeURI]) {
   table.set(fn, (m, _self, args, readAll) => { for (const a of args) readNested(m, a, readAll); });
+}
+// Values heddle does not control unless the scenario's environment replaces them (then these
+// are not the functions called): a run that takes one is not a proof.
+const uncontrolled = (what: string, environment: string) => (m: MemoryLog): void =>
+  m.uncontrolled(`${what} took a value heddle does not control: turn on the scenario's environment (${environment}) to explore and replay it`);
+table.set(Math.random, uncontrolled('Math.random()', 'random'));
+for (const [fn, what] of [[Date.now, 'Date.now()'], [Date, 'Date()'], [performance.now, 'performance.now()'], [process.hrtime, 'process.hrtime()'],
+  [process.hrtime.bigint, 'process.hrtime.bigint()']] as const) table.set(fn, uncontrolled(what, 'clock'));
+each(Object.getPrototypeOf(globalThis.crypto) as object, ['randomUUID', 'getRandomValues'], uncontrolled('crypto', 'random'));
+each(nodeCrypto, ['randomUUID', 'randomBytes', 'randomInt', 'randomFillSync', 'getRandomValues', 'pseudoRandomBytes'], uncontrolled('node:crypto', 'random'));
+/** `new Date()`: the real clock, unless the environment replaced Date. */
+const RealDate = Date;
+const newDate = uncontrolled('new Date()', 'clock');
+export function clockRead(m: MemoryLog): void {
+  if (globalThis.Date === RealDate) newDate(m);
 }
 each(Promise.prototype, ['then', 'catch', 'finally'], 'pure');
 each(Promise, ['all', 'allSettled', 'race', 'any', 'resolve', 'reject'], 'pure');

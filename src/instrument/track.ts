@@ -194,6 +194,11 @@ export function newExpression(rw: Rewriter, node: AnyNode, st: State, c: Callbac
     const source = node.arguments[0];
     if (source !== undefined && source.type !== 'SpreadElement') rw.edit.wrap(source, `${rw.H}.rall(`, ')');
   }
+  // `new Date()` reads the clock: the real one unless the environment replaced Date (H.clk).
+  if (callee.type === 'Identifier' && callee.name === 'Date' && rw.facts.isFree(callee) && node.arguments.length === 0) {
+    rw.edit.wrap(node, `${rw.H}.clk(`, ')');
+    return c(callee, st, 'Expression');
+  }
   // `new Proxy(target, handler)`: the proxy stands for its target (MemoryLog.aliased).
   if (callee.type === 'Identifier' && callee.name === 'Proxy' && rw.facts.isFree(callee) && node.arguments.length === 2
     && node.arguments.every((a) => a.type !== 'SpreadElement')) {

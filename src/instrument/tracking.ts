@@ -3,7 +3,7 @@ import { currentExecution } from '../../scheduler/execution.ts';
 import { aliasLocations, SHAPE, type MemoryLog } from '../../scheduler/memory.ts';
 import { LIVE_EXPORTS, type ModuleHandle } from './api.ts';
 import { keysIn, method, update } from './passthrough.ts';
-import { builtinEffect, deepMaker, inside, iteratedBy, noteIterator, returnsNew, stringOf } from './builtins.ts';
+import { builtinEffect, deepMaker, inside, iteratedBy, noteIterator, returnsNew, stringOf, clockRead } from './builtins.ts';
 import { substituteOf } from './substitutes.ts';
 
 // The memory-effects half of the handle (see "Tracking" in api.ts): what instrumented code
@@ -12,7 +12,7 @@ import { substituteOf } from './substitutes.ts';
 // builtin table does not know (a library's), may touch anything: its step is marked as having
 // effects heddle cannot see, and is ordered against every step that touches memory.
 
-type Tracking = Pick<ModuleHandle, 'r' | 'w' | 'upd' | 'del' | 'has' | 'rall' | 'live' | 'ki' | 'px' | 'il' | 'ns' | 'ts' | 'pr' | 'pw' | 'mc' | 'fc' | 'f' | 'fs' | 'cls' | 'obj' | 'o' | 'scope' | 'vr' | 'vw'>;
+type Tracking = Pick<ModuleHandle, 'r' | 'w' | 'upd' | 'del' | 'has' | 'rall' | 'live' | 'ki' | 'px' | 'il' | 'ns' | 'ts' | 'clk' | 'pr' | 'pw' | 'mc' | 'fc' | 'f' | 'fs' | 'cls' | 'obj' | 'o' | 'scope' | 'vr' | 'vw'>;
 type Callback = (...args: unknown[]) => unknown;
 type Bag = Record<PropertyKey, unknown>;
 
@@ -210,6 +210,11 @@ export const TRACKING: Tracking = {
       const m = isObject(o) ? log() : null;
       if (m !== null) m.read(o as object, SHAPE);
     });
+  },
+  clk(date) {
+    const m = log();
+    if (m !== null) clockRead(m);
+    return date;
   },
   ts(x) {
     if (typeof x === 'object' && x !== null) {

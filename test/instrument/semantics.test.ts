@@ -252,3 +252,35 @@ describe('awaits inside an async generator', () => {
     });
   }
 });
+
+describe('the real clock and real randomness in plain code', () => {
+  // A branch on Math.random() that fails one run in a hundred: DPOR said "verified: 1 trace,
+  // complete", though the draw was real and the failing branch never taken.
+  const rare = scenario('semantics/real-random', async () => {
+    const s = { n: 0 };
+    await Promise.all([(async () => { await null; if (Math.random() < 0.01) s.n = 1; })(), (async () => { await null; s.n += 0; })()]);
+    assert.equal(s.n, 0, 'the rare branch ran');
+  });
+  const stamps = (environment: boolean) => scenario(`semantics/real-clock${environment ? '-virtual' : ''}`, async () => {
+    const log: number[] = [];
+    await Promise.all([(async () => { await null; log.push(Date.now()); })(), (async () => { await null; log.push(new Date().getTime()); })()]);
+    assert.equal(log.length, 2);
+  }, environment ? { environment: { clock: true } } : {});
+
+  for (const strategy of ['dfs', 'dpor'] as const) {
+    it(`${strategy}: a run that drew from Math.random is not a proof, and says which call`, async () => {
+      const r = await explore(rare, { strategy });
+      expect(r.complete).toBe(false);
+      expect(r.coverage).toMatch(/Math\.random\(\) took a value heddle does not control: turn on the scenario's environment \(random\)/);
+    });
+
+    it(`${strategy}: Date.now() and new Date() read the real clock unless the environment's clock replaces them`, async () => {
+      const real = await explore(stamps(false), { strategy });
+      expect(real.complete).toBe(false);
+      expect(real.coverage).toMatch(/Date\.now\(\)|new Date\(\)/);
+      const virtual = await explore(stamps(true), { strategy });
+      expect(virtual.failure?.message).toBeUndefined();
+      expect(virtual.complete, virtual.coverage).toBe(true);
+    });
+  }
+});
