@@ -4,7 +4,7 @@ import { SETTLED, TRACKER, type Tagged } from '../../scheduler/promises.ts';
 import { siteInfo } from '../../scheduler/sites.ts';
 import type { Generation, ModuleHandle } from './api.ts';
 import { sameEffect } from './builtins.ts';
-import { NO_GENERATION, PASSTHROUGH } from './passthrough.ts';
+import { NO_GENERATION } from './passthrough.ts';
 
 // Async generators (api.ts, "async function*"). The body stays a native async generator; each of
 // its resumptions — the run of the body that one next(), return() or throw() starts, up to the
