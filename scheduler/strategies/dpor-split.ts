@@ -73,7 +73,6 @@ export class SubtreeSplit {
   private prefix: Frame[] = [];
   private options: TaskId[] = [];
   private readonly events = new Map<TaskId, DporEvent>();
-  private probing = -1;
   private subtree = -1;
   private local = 0;
   private stopAt = -1;

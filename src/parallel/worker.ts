@@ -11,7 +11,6 @@ import { exploreSlice, type CheckJob, type ReplayJob, type WorkerJob, type Worke
 import type { ExecutionObserver } from '../../scheduler/execution-types.ts';
 import type { Execution } from '../../scheduler/execution.ts';
 import type { ExecutionResult } from '../../scheduler/types.ts';
-import type { Failure } from '../failure.ts';
 
 // A long-lived worker: it runs one job per request (a slice of a split search, a scenario's
 // check, a replay), for as many requests as the pool sends, so start-up (loading tsx, heddle
