@@ -134,6 +134,12 @@ export function binary(rw: Rewriter, node: AnyNode, st: State, c: Callback): voi
   if (node.operator === 'in' && node.left.type !== 'PrivateIdentifier') {
     rw.edit.template(node, [`${rw.H}.has(`, node.left, ', ', node.right, ')']);
   }
+  // `'tags: ' + tags` turns tags into a string (an array: joined, read), as `${tags}` does (H.ts).
+  // Only beside a string the code spells out: arithmetic `+` stays a plain operator.
+  if (node.operator === '+' && node.left.type !== 'PrivateIdentifier') {
+    if (spelledString(node.left) && !isConstant(node.right)) rw.edit.wrap(node.right, `${rw.H}.ts(`, ')');
+    if (spelledString(node.right) && !isConstant(node.left)) rw.edit.wrap(node.left, `${rw.H}.ts(`, ')');
+  }
   if (node.left.type !== 'PrivateIdentifier') c(node.left, st, 'Expression');
   c(node.right, st, 'Expression');
 }
@@ -314,4 +320,14 @@ function isFree(rw: Rewriter, node: Expression, name: string): boolean {
   return node.type === 'Identifier' && node.name === name && rw.facts.isFree(node as Identifier);
 }
 
+/** A string literal, a template, or a `+` with one of them: its value is a string. */
+function spelledString(node: AnyNode): boolean {
+  if (node.type === 'Literal') return typeof node.value === 'string';
+  if (node.type === 'TemplateLiteral') return true;
+  return node.type === 'BinaryExpression' && node.operator === '+' && (spelledString(node.left) || spelledString(node.right));
+}
 
+/** A literal or a template: nothing to turn into a string. */
+function isConstant(node: AnyNode): boolean {
+  return node.type === 'Literal' || node.type === 'TemplateLiteral';
+}

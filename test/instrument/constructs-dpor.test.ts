@@ -778,6 +778,16 @@ const PROGRAMS: Record<string, Body> = {
     await two(async () => { await null; tags.push('b'); }, async () => { await null; sb.push(`tags: ${tags}`); });
     return JSON.stringify(sb);
   },
+
+  // Missed before: `'…' + xs` turned an array into a string natively, reading nothing.
+  'array added to a string': async () => {
+    const tags = ['a'];
+    const rows = [[1]];
+    const sb: unknown[] = [];
+    await two(async () => { await null; tags.push('b'); await null; rows[0]!.push(2); },
+      async () => { await null; sb.push('tags: ' + tags); await null; sb.push('n' + 1 + rows); });
+    return JSON.stringify(sb);
+  },
 };
 
 /**
