@@ -36,6 +36,11 @@ const OPTIONAL: Record<string, string> = {
 };
 
 const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !(name in SECTIONS) && !(name in OPTIONAL));
+if (unknown.length > 0) {
+  console.error(`bench: no section ${unknown.map((n) => `'${n}'`).join(', ')}; the sections: ${[...Object.keys(SECTIONS), ...Object.keys(OPTIONAL)].join(', ')}`);
+  process.exit(2);
+}
 const pick = (name: string) => wanted.length === 0 || wanted.includes(name);
 interface Result { name: string; date?: string; machine?: string; sections: Section[] }
 const results: Result[] = [];
