@@ -8,6 +8,7 @@ import type { ObjectId, PendingOp } from './types.ts';
 // 'memory', read by a `load` and written by a `store` noted in the step that did it (once per
 // location and step). An array is one location, and so is the set of keys of an object or a
 // Map (its SHAPE): adding or deleting a key writes it, and reading the object as a whole reads it.
+// A typed array or a DataView is the buffer it views (views of one buffer share its bytes).
 //
 // A location's id follows the order in which steps first touch it, which differs between
 // executions. When instrumented code made the object in a step (a literal, a builtin that returns
@@ -101,6 +102,8 @@ export class MemoryLog {
   private location(o: object, key: Key, scope = false): Location {
     let keys = this.locations.get(o);
     if (keys === undefined) {
+      // Typed arrays and DataViews over one buffer share its bytes: each is its buffer, one location.
+      if (ArrayBuffer.isView(o)) return this.location(o.buffer, SHAPE);
       const alias = aliases.get(o);
       const to = alias?.(key);
       if (to !== undefined) return this.location(to[0], to[1]);

@@ -134,6 +134,11 @@ each(Object.getPrototypeOf(Int8Array.prototype) as object, ['set', 'fill', 'sort
 each(Object.getPrototypeOf(Int8Array.prototype) as object, ['at', 'includes', 'indexOf', 'join', 'slice', 'subarray', 'every', 'some',
   'find', 'findIndex', 'forEach', 'map', 'filter', 'reduce', 'keys', 'values', 'entries'], readSelf);
 
+// A DataView's get… and set… read and write the buffer it views (memory.ts: a view is its buffer).
+const dataView = Object.getOwnPropertyNames(DataView.prototype);
+each(DataView.prototype, dataView.filter((n) => n.startsWith('get')), readSelf);
+each(DataView.prototype, dataView.filter((n) => n.startsWith('set')), writeSelf);
+
 each(Object, ['keys', 'values', 'entries', 'getOwnPropertyNames', 'getOwnPropertySymbols', 'fromEntries', 'is', 'getPrototypeOf',
   'isFrozen', 'isSealed', 'isExtensible', 'hasOwn', 'getOwnPropertyDescriptor', 'getOwnPropertyDescriptors'], readArgs);
 each(Object, ['assign'], (m, _self, args, readAll) => {

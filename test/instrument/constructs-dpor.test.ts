@@ -788,6 +788,36 @@ const PROGRAMS: Record<string, Body> = {
       async () => { await null; sb.push('tags: ' + tags); await null; sb.push('n' + 1 + rows); });
     return JSON.stringify(sb);
   },
+
+  // Missed before: a typed array written through a subarray of it was another location.
+  'typed arrays over one buffer': async () => {
+    const t = new Int32Array(2);
+    const head = t.subarray(0, 1);
+    const view = new DataView(t.buffer);
+    const sb: unknown[] = [];
+    await two(async () => { await null; head[0] = 5; await null; view.setInt32(4, 7, true); },
+      async () => { await null; sb.push(t[0]); await null; sb.push(t[1]); });
+    return JSON.stringify(sb);
+  },
+  'Map values mutated in place and spread': async () => {
+    const m = new Map([['a', { n: 0 }]]);
+    const sb: unknown[] = [];
+    await two(async () => { await null; m.get('a')!.n++; }, async () => { await null; sb.push(JSON.stringify([...m])); });
+    return JSON.stringify(sb);
+  },
+  'array entries iterator by hand': async () => {
+    const arr = ['x', 'y'];
+    const sa: unknown[] = [];
+    await two(async () => { const it = arr.entries(); sa.push(it.next().value); await null; sa.push(it.next().value); },
+      async () => { await null; arr[1] = 'z'; });
+    return JSON.stringify(sa);
+  },
+  'Set forEach after add and delete': async () => {
+    const s = new Set([1, 2]);
+    const sb: unknown[] = [];
+    await two(async () => { await null; s.delete(1); await null; s.add(1); }, async () => { await null; const xs: number[] = []; s.forEach((x) => xs.push(x)); sb.push(xs.join()); });
+    return JSON.stringify(sb);
+  },
 };
 
 /**
