@@ -213,3 +213,8 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null
     && typeof (value as { then?: unknown }).then === 'function';
 }
+
+/** A thenable that is not a promise: the language calls its then itself, once, in a microtask. */
+export function isForeignThenable(value: unknown): value is PromiseLike<unknown> {
+  return isThenable(value) && !(value instanceof Promise);
+}

@@ -1,12 +1,11 @@
 import type { Execution } from './execution.ts';
 import { AwaitedPromise, Frame, FreshOp, type Waiting } from './frames.ts';
 import { markHandled, PromiseTable } from './promise-table.ts';
-import { isThenable, type Tagged, TRACKER } from './promises.ts';
+import { isForeignThenable, isThenable, type Tagged, TRACKER } from './promises.ts';
 import { siteInfo, siteLocation } from './sites.ts';
 import type { TaskState, TaskTable } from './task-table.ts';
 
 
-const NOOP = (): void => {};
 
 /**
  * The strands of one execution: how instrumented code's frames, awaits and requested operations
@@ -70,7 +69,7 @@ export class Strands {
     if (root instanceof Frame) {
       // An instrumented async body: its frames are the task's. What it throws fails the execution
       // (reported by heddle), so its promise's rejection is handled here.
-      (value as Promise<unknown>).then(undefined, NOOP);
+      markHandled(value as Promise<unknown>);
       this.promises.shareable(root.tracker);
       task.frames = root.chain!;
       root.chain = null;
@@ -187,7 +186,7 @@ export class Strands {
     if (frame.owner !== this.ex || this.ex.finished) return NEVER_SETTLES;
     // A thenable that is not a promise: the await calls its then once, as the language's does (a
     // promise of it; watching it and resuming with it would call then twice).
-    const value = isThenable(awaited) && !(awaited instanceof Promise) ? Promise.resolve(awaited) : awaited;
+    const value = isForeignThenable(awaited) ? Promise.resolve(awaited) : awaited;
     let adopted: Frame[] | null = null;
     let waiting: Waiting;
     const item = adopt && value instanceof Promise ? this.takeFresh(value) : null;
@@ -240,7 +239,7 @@ export class Strands {
     frame.done = true;
     const tracker = frame.tracker;
     if (frame.threw) tracker.settle(true, this.promises.nextSettlement(), this.ex.runningTask?.id ?? -1, frame.error);
-    else if (isThenable(frame.result) && !(frame.result instanceof Promise)) this.promises.followReturnedThenable(frame);
+    else if (isForeignThenable(frame.result)) this.promises.followReturnedThenable(frame);
     else if (isThenable(frame.result)) tracker.follow(this.promises.trackerOf(frame.result, frame.site));
     else tracker.settle(false, this.promises.nextSettlement(), this.ex.runningTask?.id ?? -1, frame.result);
     if (frame.onStack) return; // completed in its synchronous prefix: part of the caller's step
@@ -328,7 +327,7 @@ export class Strands {
           this.parkLegacy(t, item);
         }
       });
-      if (item instanceof Frame && item.promise !== null) item.promise.then(undefined, NOOP); // its rejection is reported by heddle
+      if (item instanceof Frame && item.promise !== null) markHandled(item.promise); // its rejection is reported by heddle
       this.promises.shareable(item.tracker);
       this.ex.announce(parent?.id ?? null, task.id);
     }
