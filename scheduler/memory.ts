@@ -104,10 +104,7 @@ export class MemoryLog {
     if (keys === undefined) {
       // Typed arrays and DataViews over one buffer share its bytes: each is its buffer, one location.
       if (ArrayBuffer.isView(o)) return this.location(o.buffer, SHAPE);
-      const alias = aliases.get(o);
-      const to = alias?.(key);
-      if (to !== undefined) return this.location(to[0], to[1]);
-      if (alias === undefined && !scope && types.isProxy(o)) this.wild.add(o);
+      if (!scope && !aliases.has(o) && types.isProxy(o)) this.wild.add(o);
       keys = new Map();
       this.locations.set(o, keys);
     }
