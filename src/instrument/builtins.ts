@@ -91,8 +91,9 @@ each(WeakSet.prototype, ['delete'], removeKey);
 /**
  * Reads `o` and, an array, the arrays nested in it (join and toString turn each element into a
  * string: a nested array is joined too; so are the arrays flat takes apart and concat appends).
+ * Also what turning `o` into a string reads (a template literal's `${o}`): a Date too.
  */
-function readNested(m: MemoryLog, o: unknown, readAll: ReadAll, depth = DEEP_LIMIT): void {
+export function readNested(m: MemoryLog, o: unknown, readAll: ReadAll, depth = DEEP_LIMIT): void {
   if (!isObject(o) || typeof o === 'function') return;
   const seen = new Set<object>();
   const todo: [object, number][] = [[o, 0]];
@@ -187,8 +188,7 @@ const regexpTaking = ['match', 'matchAll', 'replace', 'replaceAll', 'search', 's
 each(String.prototype, regexpTaking, lastIndex);
 each(String.prototype, Object.getOwnPropertyNames(String.prototype).filter((n) => !regexpTaking.includes(n)), 'pure');
 each(Function.prototype, ['bind', 'toString'], 'pure');
-for (const fn of [parseInt, parseFloat, isNaN, isFinite, encodeURIComponent, decodeURIComponent, encodeURI, decodeURI, String, Number,
-  Boolean, Symbol, BigInt]) table.set(fn, 'pure');
+for (const fn of [decodeURIComponent, decodeURI, Boolean, Symbol, BigInt]) table.set(fn, 'pure');
 // Turning an array (or a Date) into a string or a number reads it, nested arrays too.
 for (const fn of [String, Number, parseInt, parseFloat, isNaN, isFinite, encodeURIComponent, encodeURI]) {
   table.set(fn, (m, _self, args, readAll) => { for (const a of args) readNested(m, a, readAll); });
@@ -220,7 +220,7 @@ for (const iterable of [new Map(), new Set(), []] as Iterable<unknown>[]) {
     if (source !== undefined) readAll(m, source);
   });
 }
-for (const iterable of [''] as Iterable<unknown>[]) each(Object.getPrototypeOf(iterable[Symbol.iterator]()) as object, ['next'], 'pure');
+each(Object.getPrototypeOf(''[Symbol.iterator]()) as object, ['next'], 'pure');
 // A generator's next runs its own (instrumented) code, which notes its own effects; the generator
 // also keeps its place and its locals from one call to the next: a call reads and writes it.
 each(Object.getPrototypeOf(function* generator() {}).prototype as object, ['next', 'return', 'throw'], writeSelf);
@@ -319,9 +319,4 @@ export function markPure(...fns: unknown[]): void {
 export function sameEffect(fn: unknown, original: unknown): void {
   const effect = table.get(original);
   if (effect !== undefined) table.set(fn, effect);
-}
-
-/** What turning `o` into a string reads (a template literal's `${o}`): an array's elements, nested arrays too; a Date. */
-export function stringOf(m: MemoryLog, o: object, readAll: ReadAll): void {
-  readNested(m, o, readAll);
 }

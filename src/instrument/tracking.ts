@@ -3,7 +3,7 @@ import { currentExecution } from '../../scheduler/execution.ts';
 import { aliasLocations, SHAPE, type MemoryLog } from '../../scheduler/memory.ts';
 import { LIVE_EXPORTS, type ModuleHandle } from './api.ts';
 import { keysIn, method, update } from './passthrough.ts';
-import { builtinEffect, deepMaker, inside, iteratedBy, noteIterator, returnsNew, stringOf, clockRead } from './builtins.ts';
+import { builtinEffect, deepMaker, inside, iteratedBy, noteIterator, readNested, returnsNew, clockRead } from './builtins.ts';
 import { substituteOf } from './substitutes.ts';
 
 // The memory-effects half of the handle (see "Tracking" in api.ts): what instrumented code
@@ -219,7 +219,7 @@ export const TRACKING: Tracking = {
   ts(x) {
     if (typeof x === 'object' && x !== null) {
       const m = log();
-      if (m !== null) stringOf(m, x, readAll);
+      if (m !== null) readNested(m, x, readAll);
     }
     return x;
   },
