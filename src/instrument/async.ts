@@ -54,9 +54,8 @@ export class AsyncRewrite {
    */
   wrapFunction(node: FunctionNode, name: string, prologue: string): ((more: string) => void) | undefined {
     const { handle: H, frame: F, args: A } = this.names;
-    const source = this.edit.source;
     const head = this.methodStart.get(node) ?? node.start;
-    const site = this.site('fn', name, head, head, node.body.type === 'BlockStatement' ? node.body.start + 1 : node.body.end);
+    const site = this.functionSite(node, name, head);
     const keyword = this.asyncKeyword(head, node.params[0]?.start ?? node.body.start);
     this.edit.out.remove(keyword, keyword + 'async'.length);
     const body = node.body;
@@ -67,11 +66,7 @@ export class AsyncRewrite {
         this.edit.close(body.end, `); ${tail} }); }`);
         return (more) => this.arrowHead(node, `{`, ` ${more}return ${H}.fn(${site}, async (${F}) => { try { ${prologue}return ${H}.ret(${F}, `);
       }
-      const { at, separator } = bodyStart(body, source);
-      this.edit.out.appendLeft(at, `${separator} return ${H}.fn(${site}, async (${F}) => { try {${prologue === '' ? '' : ` ${prologue}`}`);
-      // An empty body has nothing between the two: the closer must then follow the opener.
-      if (at === body.end - 1) this.edit.out.appendLeft(at, ` ${tail} });`);
-      else this.edit.close(body.end - 1, ` ${tail} });`);
+      this.wrapBody(body, ` return ${H}.fn(${site}, async (${F}) => { try {${prologue === '' ? '' : ` ${prologue}`}`, ` ${tail} });`);
       return undefined;
     }
     // Defaults and destructuring can throw; an async function turns that into a rejection. So the
@@ -108,14 +103,22 @@ export class AsyncRewrite {
    */
   wrapGenerator(node: FunctionNode, name: string, generation: string, prologue: string): void {
     const H = this.names.handle;
-    const body = node.body as BlockStatement;
-    const head = this.methodStart.get(node) ?? node.start;
-    const site = this.site('fn', name, head, head, body.start + 1);
+    this.wrapBody(node.body as BlockStatement, ` const ${generation} = ${H}.gs(${this.functionSite(node, name)}); try {${prologue === '' ? '' : ` ${prologue}`}`,
+      ` } catch (e) { ${H}.gt(${generation}, e); throw e; } finally { ${H}.gl(${generation}); }`);
+  }
+
+  /** The site of a function's head (a method's starts before `static`, `async`). */
+  private functionSite(node: FunctionNode, name: string, head = this.methodStart.get(node) ?? node.start): number {
+    return this.site('fn', name, head, head, node.body.type === 'BlockStatement' ? node.body.start + 1 : node.body.end);
+  }
+
+  /** `open` first in a block body (after its directives), `close` last. */
+  private wrapBody(body: BlockStatement, open: string, close: string): void {
     const { at, separator } = bodyStart(body, this.edit.source);
-    const tail = ` } catch (e) { ${H}.gt(${generation}, e); throw e; } finally { ${H}.gl(${generation}); }`;
-    this.edit.out.appendLeft(at, `${separator} const ${generation} = ${H}.gs(${site}); try {${prologue === '' ? '' : ` ${prologue}`}`);
-    if (at === body.end - 1) this.edit.out.appendLeft(at, tail);
-    else this.edit.close(body.end - 1, tail);
+    this.edit.out.appendLeft(at, `${separator}${open}`);
+    // An empty body has nothing between the two: the closer must then follow the opener.
+    if (at === body.end - 1) this.edit.out.appendLeft(at, close);
+    else this.edit.close(body.end - 1, close);
   }
 
   /** `X.then(a, b)` → `H.then(X, S, a, b)`; `.catch`, `.finally` alike. Returns whether it rewrote. */
