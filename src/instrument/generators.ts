@@ -17,15 +17,14 @@ import { NO_GENERATION } from './passthrough.ts';
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
 
-/** The frame entered by an async generator's body during the wrapped call running now (see wrap). */
-let entered: Frame | null = null;
+/** The resumption an async generator's body entered during the wrapped call running now, and its run (see wrap). */
+let entered: Resumption | null = null;
+type Resumption = { readonly run: Run; readonly frame: Frame };
 /** How many wrapped calls are running (nested: a body that advances another generator). */
 let calling = 0;
 
 /** The runs of instrumented bodies, by generator object (known from its first resumption). */
 const runs = new WeakMap<object, Run>();
-/** Which run entered each frame (for `tie`). */
-const frameRuns = new WeakMap<Frame, Run>();
 
 /** One run of an async generator's body in an execution. */
 class Run implements Generation {
@@ -56,8 +55,7 @@ class Run implements Generation {
       return;
     }
     this.frame = this.ex.strands.enterFrame(this.name, this.site);
-    entered = this.frame;
-    frameRuns.set(this.frame, this);
+    entered = { run: this, frame: this.frame };
   }
 
   /** The resumption running now; one starts if none does (a return() or throw() resumed the body). Null once native. */
@@ -171,10 +169,10 @@ export function wrapAsyncGenerators(current: () => Execution | null): void {
           promise = run?.atYield() ? run.returnAt(this as object, original, args[0]) : original.apply(this, args);
         } finally {
           calling--;
-          const frame = entered;
+          const resumption = entered as Resumption | null; // set by the body during the call
           entered = outer;
-          if (frame !== null && promise instanceof Promise) tie(ex, this, frame, promise);
-          else if (frame === null && promise instanceof Promise) settledAlready(this, promise);
+          if (resumption !== null && promise instanceof Promise) tie(ex, this, resumption.run, resumption.frame, promise);
+          else if (resumption === null && promise instanceof Promise) settledAlready(this, promise);
         }
         return promise;
       },
@@ -186,10 +184,9 @@ export function wrapAsyncGenerators(current: () => Execution | null): void {
 }
 
 /** The body ran a resumption in the call: its frame settles the promise the call returned. */
-function tie(ex: Execution, generator: unknown, frame: Frame, promise: Promise<unknown>): void {
+function tie(ex: Execution, generator: unknown, run: Run, frame: Frame, promise: Promise<unknown>): void {
   ex.strands.exitFrame(frame, promise);
-  const run = frameRuns.get(frame);
-  if (run !== undefined && typeof generator === 'object' && generator !== null) runs.set(generator, run);
+  if (typeof generator === 'object' && generator !== null) runs.set(generator, run);
 }
 
 /** A call on an instrumented generator that has finished: its promise is settled already (the language's, at once). */
