@@ -181,7 +181,7 @@ export interface ModuleHandle {
  * Each call evaluates its operands once, in the language's order (temporaries where needed).
  */
 
-/** The export through which a module names the scopes of its live bindings (see Rewriter.liveBindings). */
+/** The export through which a module names the scopes of its live bindings (see live.ts). */
 export const LIVE_EXPORTS = '__heddleLive';
 
 /** A run of an async generator's body, as the runtime tracks it (opaque to instrumented code). */

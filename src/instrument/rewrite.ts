@@ -1,16 +1,17 @@
 import type { AnyNode, BlockStatement, Class, Expression, Function as FunctionNode, Node, Pattern, Program, Statement, StaticBlock } from 'acorn';
 import { base, recursive, type RecursiveVisitors } from 'acorn-walk';
 import type { MagicString } from 'magic-string';
-import { LIVE_EXPORTS, type Site } from './api.ts';
+import type { Site } from './api.ts';
 import { AsyncRewrite, bodyStart, keyName, TOP_LEVEL, type FunctionContext, type Names } from './async.ts';
 import { chain } from './chain.ts';
 import { Editor } from './edit.ts';
 import { forStatement, forInOf } from './loops.ts';
 import { declarator, pattern, Views } from './patterns.ts';
+import { LiveBindings } from './live.ts';
 import { analyzeScopes, unparenthesized, type ScopeFacts, type Slot } from './scope.ts';
 import type { Positions } from './source-map.ts';
 import { containsOwn, needsTemps } from './temps.ts';
-import { assignment, binary, call, identifier, member, newExpression, tagged, unary, update } from './track.ts';
+import { assignment, binary, call, identifier, member, newExpression, tagged, templateLiteral, unary, update } from './track.ts';
 
 // The rewrite: one pre-order walk over the module's syntax tree that edits the text in place
 // (edit.ts says how edits nest) and lists the sites. Two halves, both shaped by api.ts: the
@@ -65,7 +66,7 @@ export function rewrite(program: Program, source: string, out: MagicString, name
   recursive(program as AnyNode, { fn: TOP_LEVEL, className: '', owner, inWith: false } satisfies State, rw.visitors());
   rw.separateStatements();
   const temps = owner.temps.length > 0 ? `var ${owner.temps.join(', ')}; ` : '';
-  const prologue = temps + rw.scopeStart(program, program.body, true) + rw.views.definitions() + (script ? '' : rw.liveBindings(program));
+  const prologue = temps + rw.scopeStart(program, program.body, true) + rw.views.definitions() + (script ? '' : rw.live.prologue(program, rw.facts));
   return { sites: rw.async.sites, instrument: rw.async.instrument, prologue };
 }
 
@@ -86,6 +87,8 @@ export class Rewriter {
   readonly unreported = new Set<Node>();
   /** Object literals left as they are written (where a module lexer reads their names). */
   readonly asWritten = new Set<Node>();
+  /** Live bindings: what this module imports and exports (live.ts). */
+  readonly live: LiveBindings;
   private temps = 0;
   /** Expression statements after a statement that ends without `;` (ended by a line break). */
   private readonly afterNoSemicolon: Node[] = [];
@@ -101,46 +104,7 @@ export class Rewriter {
     this.async = new AsyncRewrite(edit, names, positions, facts);
     this.views = new Views(names.handle);
     this.H = names.handle;
-  }
-
-  /** Namespace imports added for live bindings (see namespaceOf), by source. */
-  private readonly namespaces = new Map<string, string>();
-
-  /** A namespace import of `source`, added to the module (`import * as HNs0 from "./x"`): its name. */
-  namespaceOf(source: string): string {
-    let name = this.namespaces.get(source);
-    if (name === undefined) this.namespaces.set(source, (name = `${this.H}Ns${this.namespaces.size}`));
-    return name;
-  }
-
-  /**
-   * What the module's prologue adds for live bindings: the namespace imports of namespaceOf, and
-   * `export var __heddleLive = { name: token }` for each exported variable the module's functions
-   * assign (a tracked captured variable): importers read it through H.il.
-   */
-  liveBindings(program: Program): string {
-    let imports = [...this.namespaces].map(([source, name]) => `import * as ${name} from ${JSON.stringify(source)}; `).join('');
-    // The program's own namespace imports: `ns.count` reads the exporter's scope (H.ns).
-    for (const s of program.body) {
-      if (s.type !== 'ImportDeclaration' || typeof s.source.value !== 'string' || !/^\.\.?(\/|$)/.test(s.source.value)) continue;
-      for (const spec of s.specifiers) if (spec.type === 'ImportNamespaceSpecifier') imports += `${this.H}.ns(${spec.local.name}); `;
-    }
-    const live: string[] = [];
-    const add = (local: string, exported: string) => {
-      const slot = this.facts.moduleBinding(local)?.slot;
-      if (slot !== undefined) live.push(`${JSON.stringify(exported)}: ${this.facts.tokens.get(slot.scope)}`);
-    };
-    for (const s of program.body) {
-      if (s.type !== 'ExportNamedDeclaration' || s.source) continue;
-      if (s.declaration?.type === 'VariableDeclaration') {
-        for (const d of s.declaration.declarations) if (d.id.type === 'Identifier') add(d.id.name, d.id.name);
-      }
-      for (const spec of s.specifiers) {
-        const local = spec.local.type === 'Identifier' ? spec.local.name : String(spec.local.value);
-        add(local, spec.exported.type === 'Identifier' ? spec.exported.name : String(spec.exported.value));
-      }
-    }
-    return imports + (live.length > 0 ? `export var ${LIVE_EXPORTS} = { ${live.join(', ')} }; ` : '');
+    this.live = new LiveBindings(names.handle);
   }
 
   /** A fresh temporary, declared by the nearest open owner. */
@@ -307,14 +271,7 @@ export class Rewriter {
         c(node.argument, st, 'Expression');
       }),
       Identifier: v((node, st) => identifier(this, node, st)),
-      // `${x}` turns x into a string: of an array, a join of its elements (nested arrays too).
-      TemplateLiteral: v((node, st, c) => {
-        if (node.type !== 'TemplateLiteral') return;
-        for (const e of node.expressions) {
-          if (e.type !== 'Literal' && e.type !== 'TemplateLiteral') this.edit.wrap(e, `${this.H}.ts(`, ')');
-          c(e, st, 'Expression');
-        }
-      }),
+      TemplateLiteral: v((node, st, c) => templateLiteral(this, node, st, c)),
       ForInit: v((node, st, c) => {
         if (node.type === 'VariableDeclaration') c(node, st);
         else c(node, st, 'Expression');

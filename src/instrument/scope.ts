@@ -370,5 +370,10 @@ export function isFunctionValue(node: Expression): boolean {
 
 /** An import from another module of the program (a relative path). */
 export function isRelativeImport(b: Binding): boolean {
-  return b.importSource !== undefined && /^\.\.?(\/|$)/.test(b.importSource);
+  return b.importSource !== undefined && isRelativePath(b.importSource);
+}
+
+/** A module specifier that names another module of the program: `./x`, `../x`, `.`, `..`. */
+export function isRelativePath(source: string): boolean {
+  return /^\.\.?(\/|$)/.test(source);
 }

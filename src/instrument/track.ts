@@ -215,6 +215,15 @@ export function newExpression(rw: Rewriter, node: AnyNode, st: State, c: Callbac
   node.arguments.forEach((a) => c(a, st, 'Expression'));
 }
 
+/** `${x}` turns x into a string (H.ts): of an array, a join of its elements (nested arrays too). */
+export function templateLiteral(rw: Rewriter, node: AnyNode, st: State, c: Callback): void {
+  if (node.type !== 'TemplateLiteral') return;
+  for (const e of node.expressions) {
+    if (!isConstant(e)) rw.edit.wrap(e, `${rw.H}.ts(`, ')');
+    c(e, st, 'Expression');
+  }
+}
+
 /** A tag is called with its object as `this`: a member tag stays as it is. */
 export function tagged(_rw: Rewriter, node: AnyNode, st: State, c: Callback): void {
   if (node.type !== 'TaggedTemplateExpression') return;
@@ -232,7 +241,7 @@ export function identifier(rw: Rewriter, node: AnyNode, _st: State): void {
   // it (`export let count`), in a step of another task (H.il, with the exporter's liveExports).
   const b = rw.facts.binding(node);
   if (b?.kind === 'import' && b.importName !== '*' && isRelativeImport(b) && !rw.unreported.has(node)) {
-    rw.edit.wrap(node, `(${rw.H}.il(${rw.namespaceOf(b.importSource!)}, ${JSON.stringify(b.importName)}), `, ')');
+    rw.edit.wrap(node, `(${rw.H}.il(${rw.live.namespaceOf(b.importSource!)}, ${JSON.stringify(b.importName)}), `, ')');
   }
 }
 
