@@ -94,9 +94,11 @@ describe('the fixed job store, outside heddle', () => {
 
   it('concurrent creates never exceed the limit; cleanup drops only expired jobs', async () => {
     for (let i = 0; i < RUNS; i++) {
-      const store = new SafeJobStore(3, 20);
+      // Real time: the new jobs must still be live at the cleanup a few ms after they are made. With
+      // 20 ms to live, a pause of the test worker (GC, a busy CI machine) expired them (failed in CI).
+      const store = new SafeJobStore(3, 100);
       const old = await store.create();
-      await sleep(25); // `old` expires (real time)
+      await sleep(110); // `old` expires (real time)
       const created = await Promise.all([1, 2, 3, 4].map(() => arrive(async () => {
         try {
           return (await store.create()).id;
