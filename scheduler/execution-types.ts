@@ -14,6 +14,11 @@ export interface ExecutionOptions {
    * task settles the promise (a timer callback, an emitter listener).
    */
   readonly tasks?: TaskContext;
+  /**
+   * The parts of the Node environment (timers, fs, events) the scenario left off: the advice for
+   * a task that awaits a promise heddle does not control names these (default: all three).
+   */
+  readonly environmentOff?: readonly string[];
 }
 
 export interface TaskContext {

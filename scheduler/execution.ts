@@ -6,7 +6,7 @@ import { ExecutionRecord } from './record.ts';
 import { PruneExecution, ScheduleDivergence, type Strategy } from './strategy.ts';
 import { Context, TaskTable, type TaskState } from './task-table.ts';
 import { ExternalWork } from './external.ts';
-import { stallMessage } from './detectors/stall.ts';
+import { ENVIRONMENT, stallMessage, turnOn } from './detectors/stall.ts';
 import { AwaitedPromise, Frame, FreshOp } from './frames.ts';
 import { Strands } from './strands.ts';
 import { isThenable, type Tracker } from './promises.ts';
@@ -411,11 +411,11 @@ export class Execution {
     if (task?.pending instanceof AwaitedPromise) {
       return this.finish({ kind: 'nondeterminism', task: task.id, message: `task ${task.id} '${task.name}' awaited something heddle does not ` +
         `control (a timer, real I/O, or a promise of uninstrumented code): ${task.pending.waitsFor}; wrap the call with controlled(), ` +
-        `turn on the scenario's environment (timers, fs, events), instrument the package that makes it (--instrument NAME), ` +
+        `${turnOn(this.options.environmentOff ?? ENVIRONMENT)}instrument the package that makes it (--instrument NAME), ` +
         `or use heddle's primitives` });
     }
     const last = task ? this.record.lastStepOf(task.id) : null;
-    this.finish({ kind: 'nondeterminism', task: task?.id, message: stallMessage(task, last, this.options.tasks !== undefined) });
+    this.finish({ kind: 'nondeterminism', task: task?.id, message: stallMessage(task, last, this.options.tasks !== undefined, this.options.environmentOff) });
   }
 
   // ---- the loop ----

@@ -1,12 +1,13 @@
 import { Execution } from '../scheduler/execution.ts';
 import { withFailure } from '../scheduler/record.ts';
 import { describeRace, RaceDetector } from '../scheduler/detectors/race.ts';
+import { ENVIRONMENT } from '../scheduler/detectors/stall.ts';
 import { AtomicityDetector, describeAtomicity } from '../scheduler/detectors/atomicity.ts';
 import type { Strategy } from '../scheduler/strategy.ts';
 import type { ExecutionObserver } from '../scheduler/execution-types.ts';
 import type { ExecutionResult } from '../scheduler/types.ts';
 import type { Scenario } from './scenario.ts';
-import { installEnvironment } from './environment/index.ts';
+import { installEnvironment, type Environment } from './environment/index.ts';
 import { asyncTaskContext, attributeTasks } from './environment/context.ts';
 import { enterOutsideScopes } from './instrument/tracking.ts';
 import { ModelKeyError } from './linearizability/checker.ts';
@@ -125,7 +126,8 @@ export async function runExecution(s: Scenario, strategy: Strategy, maxSteps: nu
 async function runOne(s: Scenario, strategy: Strategy, maxSteps: number, captureLocations: boolean, policy: RacePolicy,
   watcher: ExecutionMonitor | null): Promise<ExecutionResult> {
   const tracked = s.options.environment ? asyncTaskContext() : null;
-  const ex = new Execution(strategy, { maxSteps, captureLocations, ...(tracked ? { tasks: tracked.context } : {}) });
+  const ex = new Execution(strategy, { maxSteps, captureLocations, environmentOff: environmentOff(s.options.environment),
+    ...(tracked ? { tasks: tracked.context } : {}) });
   if (tracked !== null) attributeTasks(ex, tracked.context);
   if (policy !== 'off') ex.observers.push(new RaceDetector(), new AtomicityDetector());
   const watching = watcher?.observe(ex) ?? null;
@@ -153,6 +155,12 @@ async function runOne(s: Scenario, strategy: Strategy, maxSteps: number, capture
     verdict = { kind: 'uncaught' as const, message: `the scenario's verify hook threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` };
   }
   return verdict === null ? result : withFailure(result, { kind: verdict.kind, message: verdict.message });
+}
+
+/** The parts of the environment (timers, fs, events) a scenario's options leave off. */
+function environmentOff(env: Environment | boolean | undefined): readonly string[] {
+  if (env === true) return [];
+  return ENVIRONMENT.filter((part) => env === false || env === undefined || !env[part as keyof Environment]);
 }
 
 export function maxStepsOf(s: Scenario, options: { maxSteps?: number }): number {

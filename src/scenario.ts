@@ -70,7 +70,10 @@ export interface Scenario {
 
 export function scenario(name: string, body: () => unknown, options: ScenarioOptions = {}): Scenario {
   if (typeof name !== 'string' || name.trim() === '') throw new TypeError('scenario(name, body): name must be a non-empty string');
-  if (typeof body !== 'function') throw new TypeError(`scenario '${name}': body must be a function`);
+  if (typeof body !== 'function') {
+    const swapped = typeof options === 'function' ? ': the options come after it, scenario(name, body, options)' : '';
+    throw new TypeError(`scenario '${name}': body must be a function${swapped}`);
+  }
   const made = Object.freeze({ name, body, options: Object.freeze({ ...options }), [BRAND]: true as const });
   definedIn.set(made, callerFiles(scenario));
   return made;

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
+import { settledOrAborted, signalOf } from './abort.ts';
 import { callingExecution } from './context.ts';
 import { spawn } from '../primitives/task.ts';
-import type { Patches } from './patch.ts';
+import { builtin, type Patches } from './patch.ts';
 
 type Listener = ((...args: unknown[]) => unknown) & { listener?: (...args: unknown[]) => unknown };
 
@@ -10,6 +11,11 @@ type Listener = ((...args: unknown[]) => unknown) & { listener?: (...args: unkno
  * which listeners run — and what other tasks do in between — is explored instead of fixed.
  * `once` listeners are removed at emit time, as Node does, so an emit racing a `once`
  * registration behaves as it would for real. An 'error' event with no listener still throws.
+ *
+ * `events.once(emitter, name)` (also EventEmitter.once) is a promise of heddle's: the caller waits
+ * for the event as a scheduling point, so an emit that came before the call leaves it waiting
+ * where heddle sees it — a deadlock it reports — instead of on a promise it cannot see. An
+ * 'error' event rejects it, as does its `signal` aborting. EventTargets go to the real one.
  */
 export function installEvents(patches: Patches): void {
   const proto = EventEmitter.prototype as unknown as Record<string, unknown>;
@@ -24,5 +30,26 @@ export function installEvents(patches: Patches): void {
       spawn(() => listener.apply(this, args), `listener ${String(event)}${listener.name ? ` ${listener.name}` : ''}`);
     }
     return true;
+  });
+  const events = builtin('node:events');
+  const realOnce = events.once as (emitter: unknown, name: string | symbol, options?: unknown) => Promise<unknown[]>;
+  patches.set(events, 'once', function once(emitter: unknown, name: string | symbol, options?: unknown): Promise<unknown[]> {
+    if (callingExecution() === null || !(emitter instanceof EventEmitter)) return realOnce(emitter, name, options);
+    return settledOrAborted<unknown[]>(`once ${String(name)}`, signalOf(options), (settle) => {
+      const onEvent = (...args: unknown[]) => {
+        if (name !== 'error') emitter.removeListener('error', onError);
+        settle({ ok: true, value: args });
+      };
+      const onError = (error: unknown) => {
+        emitter.removeListener(name, onEvent);
+        settle({ ok: false, error });
+      };
+      emitter.once(name, onEvent);
+      if (name !== 'error') emitter.once('error', onError);
+      return () => {
+        emitter.removeListener(name, onEvent);
+        emitter.removeListener('error', onError);
+      };
+    });
   });
 }

@@ -16,7 +16,8 @@ export interface Environment {
   /**
    * setTimeout/setInterval/setImmediate (and their clear…), node:timers/promises,
    * process.nextTick and queueMicrotask: each callback runs in a task of its own, in virtual
-   * time, in an explored order. Brings the virtual clock too, unless `clock: false`.
+   * time, in an explored order; an abort signal ends a timers/promises wait at once, and
+   * AbortSignal.timeout aborts in virtual time. Brings the virtual clock too, unless `clock: false`.
    */
   readonly timers?: boolean;
   /**
@@ -32,7 +33,7 @@ export interface Environment {
   readonly random?: boolean;
   /** A fresh in-memory filesystem (memfs) behind node:fs and node:fs/promises; optional initial files. */
   readonly fs?: boolean | Readonly<Record<string, string>>;
-  /** EventEmitter listeners each run in a task of their own, in an explored order. */
+  /** EventEmitter listeners each run in a task of their own, in an explored order; events.once is a wait heddle sees. */
   readonly events?: boolean;
 }
 

@@ -2,6 +2,7 @@ import { ownAsync } from '../instrument/own.ts';
 import { currentExecution } from '../../scheduler/execution.ts';
 import { Controlled } from '../primitives/control.ts';
 import { spawn, sleep } from '../primitives/task.ts';
+import { settledOrAborted, signalOf } from './abort.ts';
 import { callingExecution } from './context.ts';
 import { builtin, type Patches } from './patch.ts';
 
@@ -100,6 +101,7 @@ export function installTimers(patches: Patches): void {
   const timers = builtin('node:timers');
   const promises = builtin('node:timers/promises');
   const realPromises = { ...promises } as Record<string, (...a: unknown[]) => unknown>;
+  const realTimeout = AbortSignal.timeout;
   const replace = { setTimeout: vSetTimeout, setInterval: vSetInterval, setImmediate: vSetImmediate,
     clearTimeout: clear(real.clearTimeout as never), clearInterval: clear(real.clearInterval as never),
     clearImmediate: clear(real.clearImmediate as never) };
@@ -107,23 +109,45 @@ export function installTimers(patches: Patches): void {
     patches.shadow(globalThis, key, value);
     patches.set(timers, key, value);
   }
-  const after = (ms: number, value: unknown) => ownAsync('setTimeout', function* delay() {
-    yield sleep(ms);
-    return value;
-  });
+  // With a signal (or ref: false) a delay is a timer of its own that the caller waits for, so an
+  // abort can end the wait at once, before the timer is due, as Node's does.
+  const after = (ms: number, value: unknown, options?: unknown) => {
+    const signal = signalOf(options);
+    const unref = (options as { ref?: unknown } | undefined)?.ref === false;
+    if (signal === undefined && !unref) {
+      return ownAsync('setTimeout', function* delay() {
+        yield sleep(ms);
+        return value;
+      });
+    }
+    return settledOrAborted('setTimeout', signal, (settle) => {
+      const timer = start(`setTimeout ${ms}ms`, ms, false, () => settle({ ok: true, value }), []);
+      if (unref) timer.unref();
+      return () => timer.clear();
+    });
+  };
   patches.set(promises, 'setTimeout', (ms = 0, value?: unknown, options?: unknown) =>
-    inExploration() ? after(Number(ms), value) : realPromises.setTimeout!(ms, value, options));
+    inExploration() ? after(Number(ms), value, options) : realPromises.setTimeout!(ms, value, options));
   patches.set(promises, 'setImmediate', (value?: unknown, options?: unknown) =>
-    inExploration() ? after(0, value) : realPromises.setImmediate!(value, options));
+    inExploration() ? after(0, value, options) : realPromises.setImmediate!(value, options));
   patches.set(promises, 'setInterval', (ms = 0, value?: unknown, options?: unknown) => {
     if (!inExploration()) return realPromises.setInterval!(ms, value, options);
     // An async iterator whose every next() is a frame of heddle's own: each tick is a sleep.
     const period = Math.max(1, Number(ms));
-    const next = () => ownAsync('setInterval', function* tick() {
+    const signal = signalOf(options);
+    const next = () => (signal === undefined ? ownAsync('setInterval', function* tick() {
       yield sleep(period);
       return { done: false, value };
-    });
+    }) : after(period, { done: false, value }, options));
     return { next, return: () => Promise.resolve({ done: true, value: undefined }), [Symbol.asyncIterator]() { return this; } };
+  });
+  // AbortSignal.timeout aborts on a timer of Node's own: a virtual one instead, unref'd as Node's is.
+  patches.set(AbortSignal as unknown as Record<string, unknown>, 'timeout', function timeout(ms: number): AbortSignal {
+    if (!inExploration()) return realTimeout.call(AbortSignal, ms);
+    const controller = new AbortController();
+    const reason = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    start(`AbortSignal.timeout ${ms}ms`, Number(ms), false, () => controller.abort(reason), []).unref();
+    return controller.signal;
   });
   patches.shadow(process, 'nextTick', function nextTick(cb: Callback, ...args: unknown[]): void {
     // A non-function goes to the real one, which throws Node's own TypeError.

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { existsSync } from 'node:fs';
 import * as fsPromises from 'node:fs/promises';
 import * as timersPromises from 'node:timers/promises';
@@ -12,6 +12,7 @@ import { Observing } from '../support/observing.ts';
 import { opLabel } from '../../src/report/text.ts';
 
 const realSetTimeout = globalThis.setTimeout;
+const realAbortTimeout = AbortSignal.timeout;
 
 describe('virtual timers', () => {
   it('a 24-hour setTimeout costs nothing and fires in virtual time order', async () => {
@@ -63,6 +64,80 @@ describe('virtual timers', () => {
     const r = await explore(s, { iterations: 5 });
     expect(r.failure?.kind).toBe('nondeterminism');
     expect(r.failure?.message).toMatch(/wrap the call with controlled\(\), turn on the scenario's environment/);
+  });
+});
+
+describe('aborting a wait', () => {
+  it('an abort ends a node:timers/promises wait at once (AbortError), before the timer is due', async () => {
+    const s = scenario('t/abort', async () => {
+      const ac = new AbortController();
+      let state = 'idle';
+      const worker = (async () => {
+        try {
+          await timersPromises.setTimeout(10_000, undefined, { signal: ac.signal });
+          state = 'done';
+        } catch (e) {
+          state = (e as Error).name;
+        }
+      })();
+      await spawn(() => ac.abort(), 'aborter').join();
+      await worker;
+      assert.equal(state, 'AbortError');
+      assert.equal(Date.now() - VIRTUAL_EPOCH, 0); // no time passed: the abort, not the timer, ended it
+      await assert.rejects(timersPromises.setTimeout(5, 'v', { signal: ac.signal }), { name: 'AbortError', code: 'ABORT_ERR' });
+      await assert.rejects(timersPromises.setImmediate('v', { signal: ac.signal }), { name: 'AbortError' });
+    }, { environment: { timers: true } });
+    const r = await explore(s, { strategy: 'dfs' });
+    expect(r.failure?.message).toBeUndefined();
+    expect(r.complete).toBe(true);
+  });
+
+  it('AbortSignal.timeout aborts in virtual time, with a TimeoutError as the reason', async () => {
+    const s = scenario('t/abort-timeout', async () => {
+      await assert.rejects(timersPromises.setTimeout(10, undefined, { signal: AbortSignal.timeout(5) }),
+        (e: Error) => e.name === 'AbortError' && (e.cause as Error).name === 'TimeoutError');
+      assert.equal(await timersPromises.setTimeout(5, 'v', { signal: AbortSignal.timeout(10) }), 'v');
+      assert.equal(Date.now() - VIRTUAL_EPOCH, 10);
+    }, { environment: { timers: true } });
+    const r = await explore(s, { strategy: 'dfs' });
+    expect(r.failure?.message).toBeUndefined();
+    expect(AbortSignal.timeout).toBe(realAbortTimeout); // put back after every execution
+  });
+});
+
+describe('events.once', () => {
+  it('resolves with the arguments of the emit, and rejects on an error event', async () => {
+    const s = scenario('t/once', async () => {
+      const e = new EventEmitter();
+      setTimeout(() => e.emit('ready', 1, 2), 1);
+      assert.deepEqual(await once(e, 'ready'), [1, 2]);
+      setTimeout(() => e.emit('error', new Error('boom')), 1);
+      await assert.rejects(once(e, 'ready'), /boom/);
+      assert.equal(e.listenerCount('ready') + e.listenerCount('error'), 0);
+    }, { environment: { events: true, timers: true } });
+    const r = await explore(s, { strategy: 'dfs' });
+    expect(r.failure?.message).toBeUndefined();
+  });
+
+  it('an emit that came before the call leaves it waiting where heddle sees it: a deadlock', async () => {
+    const s = scenario('t/once-late', async () => {
+      const e = new EventEmitter();
+      setTimeout(() => e.emit('ready'), 0);
+      await timersPromises.setTimeout(1);
+      await once(e, 'ready');
+    }, { environment: { events: true, timers: true } });
+    const r = await explore(s, { iterations: 5 });
+    expect(r.failure?.kind).toBe('deadlock');
+    expect(r.failure?.message).toMatch(/once ready/);
+  });
+
+  it('the advice for a promise heddle does not control names only the parts of the environment left off', async () => {
+    const s = scenario('t/advice', async () => {
+      await new Promise((r) => realSetTimeout(r, 1));
+    }, { environment: { events: true } });
+    const r = await explore(s, { iterations: 1 });
+    expect(r.failure?.kind).toBe('nondeterminism');
+    expect(r.failure?.message).toMatch(/turn on the scenario's environment \(timers, fs\), /);
   });
 });
 
