@@ -15,6 +15,8 @@ export class ExecutionRecord {
   preemptions = 0;
   /** Scheduling points where two or more tasks could run (the strategy had a choice). */
   branches = 0;
+  /** Choices where a spinning task was made to let another run (Execution.fair). */
+  fairSwitches = 0;
 
   /** A scheduling point: the strategy chose `task`, which performs `op`. */
   chose(task: TaskId, op: PendingOp, preempted: boolean, location: string | undefined): void {

@@ -1,4 +1,5 @@
 import type { PendingOp, TaskId, TraceStep } from './types.ts';
+import { OPS } from './ops.ts';
 
 const CHOICE = 1;
 const PREEMPTED = 2;
@@ -45,6 +46,20 @@ export class TraceLog {
     let i = this.flagsOf.length - 1;
     while (i >= 0 && (this.flagsOf[i]! & CHOICE) === 0) i--;
     return i < 0 ? [] : this.opOf.slice(i);
+  }
+
+  /**
+   * Whether the last step (from the last scheduling point on) changed state another task could
+   * see: an op of OPS's `progress` kind other than a promise's settling (a loop that only awaits
+   * settles its own promises every turn).
+   */
+  lastStepChanged(): boolean {
+    for (let i = this.flagsOf.length - 1; i >= 0; i--) {
+      const kind = this.opOf[i]!.kind;
+      if (OPS[kind].progress && kind !== 'settle') return true;
+      if ((this.flagsOf[i]! & CHOICE) !== 0) return false;
+    }
+    return false;
   }
 
   lastIndexOf(task: TaskId): number {

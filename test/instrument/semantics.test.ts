@@ -9,6 +9,7 @@ import { explore, scenario, Shared, spawn } from 'heddle';
 import { makeStrategy } from '../../src/strategies.ts';
 import type { ExecutionResult } from '../../scheduler/types.ts';
 import { Observing } from '../support/observing.ts';
+import { FAIR_SPIN } from '../../scheduler/execution.ts';
 
 const STRATEGIES = ['random', 'dfs', 'dpor'] as const;
 
@@ -284,4 +285,58 @@ describe('the real clock and real randomness in plain code', () => {
       expect(virtual.complete, virtual.coverage).toBe(true);
     });
   }
+});
+
+describe('a polling loop while another task can run', () => {
+  // Plain Node ends these: the other continuation was queued before the poller's next turn. A
+  // search that keeps the running task spun them to maxSteps and reported a livelock.
+  const poll = scenario('semantics/poll', async () => {
+    let ready = false;
+    const init = async () => { await null; ready = true; };
+    const waiter = async () => { while (!ready) await null; return 'ok'; };
+    const [w] = await Promise.all([waiter(), init()]);
+    assert.equal(w, 'ok');
+  });
+  // A concurrency limit that waits with Promise.race until the finished job's .finally() removes
+  // it: the waiters spin on a settled race until that callback runs.
+  const pool = scenario('semantics/race-pool', async () => {
+    const running = new Set<Promise<void>>();
+    let active = 0, peak = 0;
+    const run = async () => {
+      while (running.size >= 1) await Promise.race(running);
+      const p = (async () => { active++; peak = Math.max(peak, active); await null; active--; })();
+      running.add(p);
+      void p.finally(() => running.delete(p));
+      return p;
+    };
+    await Promise.all([run(), run(), run()]);
+    assert.equal(peak, 1);
+  });
+  // Two tasks each waiting for the other's flag: no task can end the spin, a livelock.
+  const stuck = scenario('semantics/stuck', async () => {
+    const f = { a: false, b: false };
+    const one = async () => { while (!f.b) await null; f.a = true; };
+    const two = async () => { while (!f.a) await null; f.b = true; };
+    await Promise.all([one(), two()]);
+  });
+
+  it('a spinning task lets the task that ends its spin run (dpor keeps the running task while it can)', async () => {
+    const r = await explore(poll, { strategy: 'dpor', maxSchedules: 50, shrink: false });
+    expect(r.failure?.message).toBeUndefined();
+    const p = await explore(pool, { strategy: 'dpor', maxSchedules: 5, shrink: false });
+    expect(p.failure?.message).toBeUndefined();
+  });
+
+  it('dpor proves the polling loop: every number of turns before the flag is set, up to the fairness bound', async () => {
+    const r = await explore(poll, { strategy: 'dpor', shrink: false });
+    expect(r.failure?.message).toBeUndefined();
+    expect(r.complete).toBe(true);
+    expect(r.schedulesRun).toBe(FAIR_SPIN + 1);
+  });
+
+  it('a spin no other task can end is still a livelock', async () => {
+    const r = await explore(stuck, { strategy: 'dpor', maxSchedules: 1, shrink: false, maxSteps: 3000 });
+    expect(r.failure?.kind).toBe('livelock');
+    expect(r.failure?.message).toMatch(/without changing anything/);
+  });
 });
