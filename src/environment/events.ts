@@ -1,8 +1,17 @@
 import { EventEmitter } from 'node:events';
 import { settledOrAborted, signalOf } from './abort.ts';
 import { callingExecution } from './context.ts';
+import { ownAsync } from '../instrument/own.ts';
+import { Event as Flag } from '../primitives/event.ts';
 import { spawn } from '../primitives/task.ts';
+import { isThenable } from '../../scheduler/promises.ts';
 import { builtin, type Patches } from './patch.ts';
+
+/** A delivery of an emit to a listener: whether its task has called the listener yet. */
+interface Delivery {
+  started: boolean;
+  readonly flag: Flag;
+}
 
 type Listener = ((...args: unknown[]) => unknown) & { listener?: (...args: unknown[]) => unknown };
 
@@ -18,6 +27,25 @@ type Listener = ((...args: unknown[]) => unknown) & { listener?: (...args: unkno
  * 'error' event rejects it, as does its `signal` aborting. EventTargets go to the real one.
  */
 export function installEvents(patches: Patches): void {
+  // Node calls a listener inside each emit, so one listener sees the emits in their order (a
+  // stream's chunks, a job's progress): a delivery waits for the one before it to the same
+  // listener to have started. Deliveries to different listeners run in any order.
+  const last = new WeakMap<object, Delivery>();
+  const deliver = (emitter: EventEmitter, listener: (...args: unknown[]) => unknown, args: unknown[], label: string) => {
+    const before = last.get(listener);
+    const mine: Delivery = { started: false, flag: new Flag(label) };
+    last.set(listener, mine);
+    const call = () => {
+      mine.started = true;
+      mine.flag.set();
+      return listener.apply(emitter, args);
+    };
+    spawn(() => (before === undefined || before.started ? call() : ownAsync(label, function* inOrder() {
+      yield before.flag.wait();
+      const result = call();
+      return isThenable(result) ? yield result : result;
+    })), label);
+  };
   const proto = EventEmitter.prototype as unknown as Record<string, unknown>;
   const realEmit = EventEmitter.prototype.emit;
   patches.set(proto, 'emit', function emit(this: EventEmitter, event: string | symbol, ...args: unknown[]): boolean {
@@ -27,7 +55,7 @@ export function installEvents(patches: Patches): void {
     for (const raw of listeners) {
       const listener = raw.listener ?? raw;
       if (raw.listener !== undefined) this.removeListener(event, raw.listener);
-      spawn(() => listener.apply(this, args), `listener ${String(event)}${listener.name ? ` ${listener.name}` : ''}`);
+      deliver(this, listener, args, `listener ${String(event)}${listener.name ? ` ${listener.name}` : ''}`);
     }
     return true;
   });

@@ -1,3 +1,4 @@
+import { promisify } from 'node:util';
 import { ownAsync } from '../instrument/own.ts';
 import { currentExecution } from '../../scheduler/execution.ts';
 import { Controlled } from '../primitives/control.ts';
@@ -126,10 +127,15 @@ export function installTimers(patches: Patches): void {
       return () => timer.clear();
     });
   };
-  patches.set(promises, 'setTimeout', (ms = 0, value?: unknown, options?: unknown) =>
-    inExploration() ? after(Number(ms), value, options) : realPromises.setTimeout!(ms, value, options));
-  patches.set(promises, 'setImmediate', (value?: unknown, options?: unknown) =>
-    inExploration() ? after(0, value, options) : realPromises.setImmediate!(value, options));
+  const pSetTimeout = (ms = 0, value?: unknown, options?: unknown) =>
+    inExploration() ? after(Number(ms), value, options) : realPromises.setTimeout!(ms, value, options);
+  const pSetImmediate = (value?: unknown, options?: unknown) =>
+    inExploration() ? after(0, value, options) : realPromises.setImmediate!(value, options);
+  patches.set(promises, 'setTimeout', pSetTimeout);
+  patches.set(promises, 'setImmediate', pSetImmediate);
+  // util.promisify(setTimeout) takes Node's promise version from this symbol, as for the real ones.
+  Object.defineProperty(vSetTimeout, promisify.custom, { value: pSetTimeout });
+  Object.defineProperty(vSetImmediate, promisify.custom, { value: pSetImmediate });
   patches.set(promises, 'setInterval', (ms = 0, value?: unknown, options?: unknown) => {
     if (!inExploration()) return realPromises.setInterval!(ms, value, options);
     // An async iterator whose every next() is a frame of heddle's own: each tick is a sleep.

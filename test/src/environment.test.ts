@@ -3,6 +3,7 @@ import { EventEmitter, once } from 'node:events';
 import { existsSync } from 'node:fs';
 import * as fsPromises from 'node:fs/promises';
 import * as timersPromises from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { controlled, controlledCallback, explore, replay, scenario, spawn, VIRTUAL_EPOCH } from 'heddle';
 import { racy as mkdirRace, safe as mkdirSafe } from '../../scenarios/node/mkdir-race.ts';
@@ -64,6 +65,20 @@ describe('virtual timers', () => {
     const r = await explore(s, { iterations: 5 });
     expect(r.failure?.kind).toBe('nondeterminism');
     expect(r.failure?.message).toMatch(/wrap the call with controlled\(\), turn on the scenario's environment/);
+  });
+});
+
+describe('util.promisify of the virtual timers', () => {
+  it('waits in virtual time, as Node\'s promise versions do', async () => {
+    const s = scenario('t/promisify', async () => {
+      const sleep = promisify(setTimeout);
+      const order: string[] = [];
+      await Promise.all([sleep(10).then(() => order.push('a')), sleep(5, 'v').then((v) => order.push(`b${v}`)), promisify(setImmediate)()]);
+      assert.deepEqual(order, ['bv', 'a']);
+      assert.equal(Date.now() - VIRTUAL_EPOCH, 10);
+    }, { environment: { timers: true } });
+    const r = await explore(s, { strategy: 'dfs' });
+    expect(r.failure?.message).toBeUndefined();
   });
 });
 
@@ -206,6 +221,28 @@ describe('events', () => {
     }, { environment: { events: true, timers: true } });
     await explore(s, { strategy: 'random', iterations: 100 });
     expect(orders.size).toBeGreaterThan(2);
+  });
+});
+
+describe('emits to one listener', () => {
+  it('reach it in the order of the emits (Node calls it inside each emit)', async () => {
+    const orders = new Set<string>();
+    const s = scenario('t/emit-order', async () => {
+      const e = new EventEmitter();
+      const got: string[] = [];
+      e.on('data', (x: number) => got.push(`a${x}`));
+      e.on('data', (x: number) => got.push(`b${x}`));
+      e.emit('data', 1);
+      e.emit('data', 2);
+      await timersPromises.setTimeout(1);
+      assert.deepEqual(got.filter((x) => x.startsWith('a')), ['a1', 'a2']);
+      assert.deepEqual(got.filter((x) => x.startsWith('b')), ['b1', 'b2']);
+      orders.add(got.join(' '));
+    }, { environment: { events: true, timers: true } });
+    const r = await explore(s, { strategy: 'dfs' });
+    expect(r.failure?.message).toBeUndefined();
+    expect(r.complete).toBe(true);
+    expect(orders.size).toBeGreaterThan(1); // the two listeners still interleave
   });
 });
 
