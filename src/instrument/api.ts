@@ -130,6 +130,8 @@ export interface ModuleHandle {
   clk<T>(date: T): T;
   /** `${x}` in a template literal: returns x, which the language then turns into a string (an array: joined, read). */
   ts<T>(x: T): T;
+  /** The code string of a direct `eval(code)`: returns it; the step runs code heddle does not see into (unseen effects). */
+  ev<T>(code: T): T;
   /** `new Proxy(target, handler)`: returns the proxy, whose accesses are its target's. */
   px(target: object, handler: ProxyHandler<object>): object;
   /** A read / write of private member `#name` of `o` (recorded only: the access itself stays native). */

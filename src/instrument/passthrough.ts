@@ -58,6 +58,7 @@ export const PASSTHROUGH: ModuleHandle = {
   px: (target, handler) => new Proxy(target, handler),
   il: () => {},
   ts: (x) => x,
+  ev: (x) => x,
   clk: (date) => date,
   ns: () => {},
   ki: (o) => keysIn(o, () => {}),

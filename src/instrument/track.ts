@@ -182,6 +182,9 @@ export function call(rw: Rewriter, node: AnyNode, st: State, c: Callback): void 
     walkChainNatively(callee.expression, st, c);
     return walkArgs();
   }
+  // A direct eval runs code the transform never saw (H.ev: a step with unseen effects); it must stay `eval(…)`.
+  if (callee.type === 'Identifier' && callee.name === 'eval' && rw.facts.isFree(callee) && node.arguments[0] !== undefined &&
+    node.arguments[0].type !== 'SpreadElement') rw.edit.wrap(node.arguments[0], `${rw.H}.ev(`, ')');
   if (!isStaticCallee(rw, callee, st)) rw.edit.template(node, [`${rw.H}.fc(`, node.callee, ...argumentParts(node.arguments), ')']);
   c(node.callee, st, 'Expression');
   walkArgs();

@@ -12,7 +12,7 @@ import { substituteOf } from './substitutes.ts';
 // builtin table does not know (a library's), may touch anything: its step is marked as having
 // effects heddle cannot see, and is ordered against every step that touches memory.
 
-type Tracking = Pick<ModuleHandle, 'r' | 'w' | 'upd' | 'del' | 'has' | 'rall' | 'live' | 'ki' | 'px' | 'il' | 'ns' | 'ts' | 'clk' | 'pr' | 'pw' | 'mc' | 'fc' | 'f' | 'fs' | 'cls' | 'obj' | 'o' | 'scope' | 'vr' | 'vw'>;
+type Tracking = Pick<ModuleHandle, 'r' | 'w' | 'upd' | 'del' | 'has' | 'rall' | 'live' | 'ki' | 'px' | 'il' | 'ns' | 'ts' | 'ev' | 'clk' | 'pr' | 'pw' | 'mc' | 'fc' | 'f' | 'fs' | 'cls' | 'obj' | 'o' | 'scope' | 'vr' | 'vw'>;
 type Callback = (...args: unknown[]) => unknown;
 type Bag = Record<PropertyKey, unknown>;
 
@@ -222,6 +222,11 @@ export const TRACKING: Tracking = {
       if (m !== null) readNested(m, x, readAll);
     }
     return x;
+  },
+  ev(code) {
+    // Direct eval runs code the transform never saw, with the caller's scope: any effect at all.
+    if (typeof code === 'string') log()?.unseen();
+    return code;
   },
   il(ns, name) {
     const scope = liveScope(ns, name);

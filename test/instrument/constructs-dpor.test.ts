@@ -29,6 +29,13 @@ const two = async (a: () => Promise<unknown>, b: () => Promise<unknown>) => { aw
 
 const PROGRAMS: Record<string, Body> = {
   // Missed before: an iterator's next() read nothing (its reads were noted where it was made).
+  // Missed before: a direct eval's code is never instrumented, and its step looked pure.
+  'direct eval': async () => {
+    const state = { n: 0 };
+    const inc = async () => { await null; const v = eval('state.n') as number; await null; eval('state.n = v + 1'); };
+    await two(inc, inc);
+    return JSON.stringify(state.n);
+  },
   'hand-advanced iterator': async () => {
     const m = new Map([['a', 1], ['b', 2]]);
     const sa: unknown[] = [], sb: unknown[] = [];

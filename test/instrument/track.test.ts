@@ -139,7 +139,9 @@ describe('calls', () => {
     const t = tree(r.code);
     expect(handleCalls(t, 'fc').map((c) => text(r.code, c.arguments[0]!))).toEqual(['__defProp', 'pkg', 'changed', 'unknown']);
     expect(handleCalls(t, 'mc').map((c) => c.arguments.slice(0, 2).map((a) => text(r.code, a)))).toEqual([['ns', '"f"'], ['obj', '"m"'], ['obj', 'k']]);
-    for (const kept of ['decl();', 'arrow();', 'named();', '(() => {}))();', "require('x');", "eval('1');"]) expect(r.code).toContain(kept);
+    for (const kept of ['decl();', 'arrow();', 'named();', '(() => {}))();', "require('x');"]) expect(r.code).toContain(kept);
+    // A direct eval stays one; its code, which the transform never sees, makes the step's effects unseen (H.ev).
+    expect(r.code).toMatch(/[^.\w]eval\(\w+\.ev\('1'\)\);/);
     // An imported name is a live binding: read through H.il first, then called as it is.
     expect(r.code).toMatch(/\(\w+\.il\(\w+Ns0, "rel"\), rel\)\(\);/);
     expect(r.code).toMatch(/import \* as \w+Ns0 from "\.\/rel\.js";/);
