@@ -58,6 +58,9 @@ const SUSPENDED: PendingOp = { kind: 'wait', object: -1, enabled: () => false,
  * reaches its next scheduling point or ends; all of that happens in microtasks: no macrotask is
  * ever needed to make progress.
  */
+/** How a message names state that leaked between executions (MemoryLog.leak). */
+export const LEFT_BY_EARLIER = 'state left by an earlier execution';
+
 /** Steps a task may spin, changing nothing, while another task could run (see Execution.fair). */
 export const FAIR_SPIN = 500;
 
@@ -586,7 +589,10 @@ export class Execution {
       try {
         choice = this.strategy.nextTask(ctx);
       } catch (e) {
-        if (e instanceof ScheduleDivergence) return this.finish({ kind: 'nondeterminism', message: e.message });
+        if (e instanceof ScheduleDivergence) {
+          const leak = this.memory.leak === null ? '' : ` (${LEFT_BY_EARLIER}: ${this.memory.leak})`;
+          return this.finish({ kind: 'nondeterminism', message: e.message + leak });
+        }
         if (e instanceof PruneExecution) return this.finish(null, true);
         throw e;
       }
@@ -701,6 +707,12 @@ export class Execution {
   private finish(failure: ExecutionFailure | null, pruned = false): void {
     if (this.finished) return;
     const tasks = this.table.all.map((t): TaskInfo => ({ id: t.id, name: t.name }));
+    const leak = this.memory.leak;
+    if (leak !== null) {
+      // It did not start from the state the others started from: no verdict of it is a proof.
+      this.record.leak = leak;
+      this.addUncontrolled(`${LEFT_BY_EARLIER} (${leak}): build all state inside the scenario body, or reset it there`);
+    }
     const blockedOps = pruned ? [] : this.table.all.flatMap((t) => (t.done || t.pending === null ? [] : [{ task: t.id, kind: t.pending.kind, object: t.pending.object }]));
     const result = this.record.result(failure, tasks, this.objects, this.table.get(0)?.result, pruned, blockedOps.length > 0 ? blockedOps : undefined);
     this.finishedWith = result;

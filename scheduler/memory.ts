@@ -1,5 +1,6 @@
 import { types } from 'node:util';
 import { LOCATION_NAMES } from './dependence.ts';
+import { captureLocation } from './location.ts';
 import type { Execution } from './execution.ts';
 import type { ObjectId, PendingOp } from './types.ts';
 
@@ -32,7 +33,26 @@ interface Location {
   stored: number;
 }
 
+/** The execution (a MemoryLog's serial) that last wrote each object, kept across executions (see MemoryLog.leak). */
+const writtenIn = new WeakMap<object, number>();
+let serials = 0;
+/** The tokens of scopes whose captured variables are tracked (enterScope). */
+const scopeTokens = new WeakSet<object>();
+
+/** `a Map`, `an Array`, `a Cache`: an object by its constructor, for reports. */
+function describeObject(o: object): string {
+  const name = (o as { constructor?: { name?: string } }).constructor?.name || 'object';
+  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name === 'Object' ? 'object' : name}`;
+}
+
 export class MemoryLog {
+  private readonly serial = ++serials;
+  /**
+   * The first read of state that an earlier execution wrote and this one had not written yet (a
+   * module-level Map, a module's `let`): every execution must start from the same state, so this
+   * names what leaks between them, for the report of a schedule that ran differently twice.
+   */
+  leak: string | null = null;
   private readonly locations = new WeakMap<object, Map<Key, Location>>();
   private readonly numbers = new WeakMap<object, number>();
   /** Births of the objects the steps of this execution made (see `made`). */
@@ -47,6 +67,7 @@ export class MemoryLog {
     if (step < 0) return;
     const at = this.location(o, key);
     if (at.wild) this.unseen();
+    if (at.loaded === -1 && at.stored === -1 && this.leak === null) this.checkLeak(o, key);
     if (at.loaded === step || at.stored === step) return;
     at.loaded = step;
     this.ex.note(at.load);
@@ -58,6 +79,7 @@ export class MemoryLog {
     if (step < 0) return;
     const at = this.location(o, key);
     if (at.wild) this.unseen();
+    if (at.stored === -1) writtenIn.set(o, this.serial);
     if (at.stored === step) return;
     at.stored = step;
     this.ex.note(at.store);
@@ -71,6 +93,7 @@ export class MemoryLog {
    * execution (a module's) are made at the start of each execution, in the order they were entered.
    */
   enterScope(token: object): void {
+    scopeTokens.add(token);
     this.location(token, SHAPE, true);
   }
 
@@ -94,6 +117,16 @@ export class MemoryLog {
   /** The running step took a value heddle does not control (the real clock, real randomness). */
   uncontrolled(reason: string): void {
     this.ex.addUncontrolled(reason);
+  }
+
+  /** A first read of `o`: leaked when an earlier execution wrote `o` and this one has not (see `leak`). */
+  private checkLeak(o: object, key: Key): void {
+    const by = writtenIn.get(o);
+    if (by === undefined || by === this.serial) return;
+    const what = scopeTokens.has(o) ? 'a variable of a module (or of a closure made before the execution)'
+      : `${describeObject(o)} made before the execution`;
+    const at = captureLocation();
+    this.leak = `${what} was read${at === undefined ? '' : ` at ${at}`}, written by an earlier execution and not yet by this one`;
   }
 
   /** Proxies of unknown targets seen in this execution (see Location.wild). */

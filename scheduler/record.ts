@@ -17,6 +17,8 @@ export class ExecutionRecord {
   branches = 0;
   /** Choices where a spinning task was made to let another run (Execution.fair). */
   fairSwitches = 0;
+  /** State an earlier execution wrote that this one read first (MemoryLog.leak). */
+  leak: string | undefined;
 
   /** A scheduling point: the strategy chose `task`, which performs `op`. */
   chose(task: TaskId, op: PendingOp, preempted: boolean, location: string | undefined): void {
@@ -37,8 +39,10 @@ export class ExecutionRecord {
   /** The result; TraceStep objects are built only if someone reads `trace`. */
   result(failure: ExecutionFailure | null, tasks: TaskInfo[], objects: readonly ObjectInfo[], value: unknown,
     pruned: boolean, blockedOps?: ExecutionResult['blockedOps']): ExecutionResult {
-    return new RecordedResult(this.trace, failure, { choices: this.choices, randoms: this.randoms }, tasks, objects,
+    const r = new RecordedResult(this.trace, failure, { choices: this.choices, randoms: this.randoms }, tasks, objects,
       this.preemptions, this.races, this.atomicity, value, pruned, this.uncontrolled, this.unseen, this.branches, blockedOps);
+    r.leak = this.leak;
+    return r;
   }
 }
 
@@ -51,6 +55,7 @@ export class ExecutionRecord {
  */
 export class RecordedResult implements ExecutionResult {
   private built: TraceStep[] | null = null;
+  leak: string | undefined;
 
   constructor(
     private readonly log: TraceLog,
@@ -79,8 +84,10 @@ export class RecordedResult implements ExecutionResult {
 
   /** The same execution, ended by another failure (a verdict, a race reported as the failure). */
   withFailure(failure: ExecutionFailure | null): RecordedResult {
-    return new RecordedResult(this.log, failure, this.schedule, this.tasks, this.objects, this.preemptions, this.races,
+    const r = new RecordedResult(this.log, failure, this.schedule, this.tasks, this.objects, this.preemptions, this.races,
       this.atomicity, this.value, this.pruned, this.uncontrolled, this.unseen, this.branches, this.blockedOps);
+    r.leak = this.leak;
+    return r;
   }
 }
 

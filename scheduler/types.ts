@@ -220,4 +220,6 @@ export interface ExecutionResult {
   readonly blockedOps?: readonly { readonly task: TaskId; readonly kind: OpKind; readonly object: ObjectId }[];
   /** Scheduling points where two or more tasks could run: 0 when the strategy never had a choice. */
   readonly branches?: number;
+  /** State an earlier execution wrote that this one read before writing it: what leaks between executions. */
+  readonly leak?: string;
 }

@@ -1,3 +1,4 @@
+import { LEFT_BY_EARLIER } from '../scheduler/execution.ts';
 import { encodeToken, traceHash } from '../scheduler/codec.ts';
 import { ReplayStrategy } from '../scheduler/strategies/replay.ts';
 import { withFailure } from '../scheduler/record.ts';
@@ -311,16 +312,20 @@ function sameOutcome(a: ExecutionResult, b: ExecutionResult): boolean {
 function leakFailure(first: ExecutionResult, again: ExecutionResult, schedule?: number): ExecutionFailure {
   const outcome = (r: ExecutionResult) => (r.failure ? `failed with ${r.failure.kind}` : 'passed');
   const which = schedule === undefined ? '' : ` (schedule ${schedule} of the search)`;
+  // What the rerun read that the first run had written (MemoryLog.leak): the state that leaks.
+  const leak = again.leak === undefined ? '' : ` (${LEFT_BY_EARLIER}: ${again.leak})`;
+  const fix = `Build all state inside the scenario body (heddle starts every execution from scratch), or reset it there.`;
   // The rerun itself stalled or leaked: its own message names the cause.
   if (again.failure?.kind === 'nondeterminism') {
-    return { kind: 'nondeterminism', message: `the same schedule${which} did not run the same way twice: ${again.failure.message}` };
+    const named = again.failure.message.includes(LEFT_BY_EARLIER) ? '' : leak;
+    const leaked = again.leak === undefined ? '' : `: state leaks between executions${named}. ${fix}`;
+    return { kind: 'nondeterminism', message: `the same schedule${which} did not run the same way twice: ${again.failure.message}${leaked}` };
   }
   const what = `the first run ${outcome(first)} in ${plural(first.steps, 'step')}, the rerun ${outcome(again)} in ${plural(again.steps, 'step')}`;
   return {
     kind: 'nondeterminism',
     message: `the same schedule${which} gave a different execution when run twice (${what}): state leaks between ` +
-      `executions — a module-level object, cache or registry survives from one run to the next. Build all ` +
-      `state inside the scenario body (heddle starts every execution from scratch), or reset it there.`,
+      `executions — a module-level object, cache or registry survives from one run to the next${leak}. ${fix}`,
   };
 }
 

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { describe, expect, it } from 'vitest';
 import { explore, Mutex, scenario, Shared, spawn, yieldNow, type Scenario } from 'heddle';
 import { RECHECK_EVERY } from '../../src/explore.ts';
@@ -59,6 +60,36 @@ describe('determinism, rechecked on a sample', () => {
     expect(r.schedulesRun).toBe(64);
     const random = await explore(lastzero(3), { strategy: 'random', iterations: 300 });
     expect(random.verdict).toBe('pass');
+  });
+});
+
+// A get-or-create on a module-level registry: the first execution fills it, the next ones find it full.
+const registry = new Map<string, object>();
+let registered = 0;
+const leakyRegistry = scenario('determinism/module-registry', async () => {
+  const get = async (name: string) => {
+    const found = registry.get(name);
+    if (found) return found;
+    await null;
+    const made = { name, n: ++registered };
+    registry.set(name, made);
+    return made;
+  };
+  const [a, b] = await Promise.all([get('db'), get('db')]);
+  assert.equal(a, b, 'two entries for one name');
+});
+
+describe('a leak is named', () => {
+  it('the report says which state an earlier execution left, and where it was read', async () => {
+    for (const strategy of ['dpor', 'random'] as const) {
+      const r = await explore(leakyRegistry, { strategy, iterations: 50 });
+      // The first search fails on its rerun; the second starts with the registry the first filled,
+      // so it meets no failure, but says it is not a proof, and why.
+      const said = strategy === 'dpor' ? r.failure?.message : r.uncontrolled?.join('; ');
+      expect(strategy === 'dpor' ? r.failure?.kind : r.verdict).toBe(strategy === 'dpor' ? 'nondeterminism' : 'pass');
+      expect(said).toMatch(/state left by an earlier execution.*a Map made before the execution was read at test\/src\/determinism\.test\.ts:\d+/);
+      if (strategy === 'random') expect(r.complete).toBe(false);
+    }
   });
 });
 
