@@ -301,6 +301,8 @@ function withFlags(failure: Failure, flags: readonly string[] | undefined): Fail
 async function checkRerun(s: Scenario, first: ExecutionResult, maxSteps: number, schedule: number, policy: RacePolicy): Promise<ExecutionResult | null> {
   const again = await runExecution(s, new ReplayStrategy(first.schedule), maxSteps, false, policy);
   if (sameOutcome(first, again)) return null;
+  // A failure of an execution that started clean stands though it leaves state behind (see report).
+  if (first.failure !== null && first.leak === undefined && again.leak !== undefined) return null;
   return withFailure(again, leakFailure(first, again, schedule));
 }
 
@@ -341,6 +343,14 @@ async function report(s: Scenario, result: ExecutionResult, strategyName: string
   if (failure.kind !== 'nondeterminism') {
     const again = withDeferredFailure(await runExecution(s, new ReplayStrategy(result.schedule), maxSteps, true, policy), policy);
     if (again.failure?.kind !== failure.kind) {
+      // The rerun read state the failing execution left (a module-level registry it filled), but
+      // the failing execution itself started from the state every execution should: its failure
+      // stands. It is reported as found — its token replays it in a fresh process, as `replay` does.
+      if (again.leak !== undefined && result.leak === undefined) {
+        const note = ` (this process cannot run it again: it leaves state the next execution reads — ${again.leak}; ` +
+          `build all state inside the scenario body, or reset it there)`;
+        return toFailure(s.name, withFailure(result, { ...failure, message: failure.message + note }), strategyName, seed);
+      }
       return toFailure(s.name, withFailure(again, leakFailure(result, again)), strategyName, seed);
     }
     shown = again;

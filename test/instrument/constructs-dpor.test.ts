@@ -12,7 +12,7 @@ import { explore, scenario, type Scenario } from 'heddle';
 import { makeStrategy } from '../../src/strategies.ts';
 import type { ExecutionResult } from '../../scheduler/types.ts';
 import { Observing } from '../support/observing.ts';
-import { bump, count, label, rename } from './fixtures/live-binding.ts';
+import { bump, count, label, rename, reset } from './fixtures/live-binding.ts';
 import * as live from './fixtures/live-binding.ts';
 
 /** Every final value of an exhaustive search, and whether it says it is complete. */
@@ -520,6 +520,7 @@ const PROGRAMS: Record<string, Body> = {
   },
   // Missed before: a read of an imported `export let` read nothing.
   'imported live binding': async () => {
+    reset();
     const sb: unknown[] = [];
     const before = count;
     await two(async () => { await null; bump(); rename('x'); },
@@ -529,6 +530,7 @@ const PROGRAMS: Record<string, Body> = {
   },
   // Missed before: as above, through `import * as`.
   'live binding through a namespace import': async () => {
+    live.reset();
     const sb: unknown[] = [];
     const before = live.count;
     await two(async () => { await null; live.bump(); },
