@@ -2,6 +2,7 @@ import { findBlocked, deadlockMessage, objectDescriber, type Describer } from '.
 import { classifyThrown, describeThrown } from './detectors/thrown.ts';
 import { livelockMessage } from './detectors/livelock.ts';
 import { captureLocation } from './location.ts';
+import { Fairness } from './fairness.ts';
 import { ExecutionRecord } from './record.ts';
 import { PruneExecution, ScheduleDivergence, type Strategy } from './strategy.ts';
 import { Context, TaskTable, type TaskState } from './task-table.ts';
@@ -60,9 +61,6 @@ const SUSPENDED: PendingOp = { kind: 'wait', object: -1, enabled: () => false,
  */
 /** How a message names state that leaked between executions (MemoryLog.leak). */
 export const LEFT_BY_EARLIER = 'state left by an earlier execution';
-
-/** Steps a task may spin, changing nothing, while another task could run (see Execution.fair). */
-export const FAIR_SPIN = 500;
 
 export class Execution {
   private readonly table = new TaskTable();
@@ -510,41 +508,8 @@ export class Execution {
       message: `task ${task.id} '${task.name}' threw: ${describeThrown(error)}` });
   }
 
-  /** Per task: its steps since the last change anywhere that changed nothing while another task could run (see `fair`). */
-  private readonly quiet: number[] = [];
-  /** Tasks that spun FAIR_SPIN such steps since the last change: they let the others run first. */
-  private readonly spun = new Set<TaskId>();
-
-  /**
-   * Fairness. A task that took FAIR_SPIN steps changing nothing (only reads and awaits) while
-   * another task could run, with no change anywhere since, is spinning on something only another
-   * task can change — a polling loop, `while (!ready) await null`. Node would have run that
-   * other continuation long before (microtasks run in the order they were queued), so such tasks
-   * leave the runnable set while any task that did not spin can run, until some step changes
-   * something. Without this, a search that keeps the running task (dfs, dpor, pct) ran the spin
-   * to maxSteps and reported a livelock no Node run can have. Only a spin no other task can end
-   * is a livelock (every runnable task spun).
-   */
-  private fair(runnable: TaskId[]): TaskId[] {
-    const last = this.lastRan;
-    if (last === null) return runnable;
-    if (this.trace.lastStepChanged()) {
-      if (this.spun.size > 0) this.spun.clear();
-      this.quiet.length = 0;
-      return runnable;
-    }
-    if (runnable.length > 1 || runnable[0] !== last) {
-      const n = (this.quiet[last] ?? 0) + 1;
-      this.quiet[last] = n;
-      if (n >= FAIR_SPIN && !this.spun.has(last)) {
-        this.spun.add(last);
-        this.record.fairSwitches++;
-      }
-    }
-    if (this.spun.size === 0) return runnable;
-    const fresh = runnable.filter((t) => !this.spun.has(t));
-    return fresh.length > 0 ? fresh : runnable;
-  }
+  /** Spinning tasks let the others run first (see Fairness). */
+  private readonly fairness = new Fairness();
 
   /** Picks and resumes the next task, or ends the execution. */
   private schedule(): void {
@@ -579,7 +544,7 @@ export class Execution {
       if (this.record.steps >= this.options.maxSteps) {
         return this.finish({ kind: 'livelock', message: livelockMessage(this.trace.steps(this.trace.length - 1000), this.options.maxSteps, this.describer().task) });
       }
-      runnable = this.fair(runnable);
+      runnable = this.fairness.filter(runnable, this.lastRan, this.trace.lastStepChanged());
       const ctx = this.context;
       ctx.runnable = runnable;
       ctx.current = this.lastRan;

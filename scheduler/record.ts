@@ -15,8 +15,6 @@ export class ExecutionRecord {
   preemptions = 0;
   /** Scheduling points where two or more tasks could run (the strategy had a choice). */
   branches = 0;
-  /** Choices where a spinning task was made to let another run (Execution.fair). */
-  fairSwitches = 0;
   /** State an earlier execution wrote that this one read first (MemoryLog.leak). */
   leak: string | undefined;
 

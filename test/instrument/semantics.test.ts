@@ -9,7 +9,7 @@ import { explore, scenario, Shared, spawn } from 'heddle';
 import { makeStrategy } from '../../src/strategies.ts';
 import type { ExecutionResult } from '../../scheduler/types.ts';
 import { Observing } from '../support/observing.ts';
-import { FAIR_SPIN } from '../../scheduler/execution.ts';
+import { FAIR_SPIN } from '../../scheduler/fairness.ts';
 
 const STRATEGIES = ['random', 'dfs', 'dpor'] as const;
 
