@@ -51,7 +51,8 @@ export interface Frame {
  *     → async function* g(a) { const G = H.gs(S); try { BODY' } catch (e) { H.gt(G, e); throw e; } finally { H.gl(G); } }
  *       with, in BODY': await x → await H.aw(H.gf(G), x, S); yield v → H.gr(G, yield H.gy(G, await H.aw(H.gf(G), v, S)));
  *       return v → return H.gv(G, await H.aw(H.gf(G), v, S)); for await (v of it) → for await (v of H.iter(G, it, S))
- *       (one with a `yield*` of its own stays as it is: its awaits are not scheduling points)
+ *       yield* x; → a for-await over x that yields each value (loops.ts); one whose yield* gives a
+ *       value stays as it is: its awaits are not scheduling points
  *   p.then(a, b)            → H.then(p, S, a, b)         (also .catch(b) → H.catch(p, S, b), .finally(c) → H.finally(p, S, c))
  *   new Promise(ex)         → H.promise(S, ex)
  *   Promise.all(xs)         → H.all(S, xs)               (allSettled, race, any, resolve, reject alike)

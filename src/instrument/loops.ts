@@ -1,8 +1,8 @@
-import type { AnyNode, Expression, Pattern } from 'acorn';
+import type { AnyNode, Expression, Node, Pattern } from 'acorn';
 import { forwarder } from './patterns.ts';
 import type { Callback, Rewriter, State } from './rewrite.ts';
 import { unparenthesized } from './scope.ts';
-import { suspends } from './temps.ts';
+import { containsOwn, suspends } from './temps.ts';
 
 // Loop heads (api.ts, "Tracking"):
 //   for (x of xs) / for (k in o)   → the iterated value is read whole: H.rall(xs), H.rall(o)
@@ -13,6 +13,8 @@ import { suspends } from './temps.ts';
 //   for (let i = 0; …; i++), i captured → a token per iteration: `for (let S = H.scope(), i = 0; …; S = H.scope(), i++)`
 //     (the update runs in the new iteration's copy of the bindings, so each closure keeps its own)
 //   for (let x of xs), x captured  → `const S = H.scope();` first in the body
+//   yield* x;  (a statement of an async generator whose resumptions are frames)
+//                                  → for await (const D of H.live(H.rall(H.iter(G, x, S)))) H.gr(G, yield H.gy(G, await H.aw(H.gf(G), D, S)))
 
 export function forStatement(rw: Rewriter, node: AnyNode, st: State, c: Callback): void {
   if (node.type !== 'ForStatement') return;
@@ -76,4 +78,36 @@ export function forInOf(rw: Rewriter, node: AnyNode, st: State, c: Callback): vo
   else if (target.type === 'MemberExpression') forwarder(rw, left, target, st, c);
   else c(left, st, 'Pattern');
   c(node.body, st, 'Statement');
+}
+
+/**
+ * The `yield* x;` statements (their result unused) of a function body, not of functions inside
+ * it. An async generator whose every yield* is one of them has resumptions heddle follows: each
+ * becomes a for-await over x that yields every value (delegate). What differs from the language's
+ * delegation: next(v) and throw(e) on the outer generator reach the loop, not x (a throw at the
+ * yield ends the loop, which returns x as a for-await does); values x yields are awaited once more.
+ */
+export function standaloneDelegates(body: Node): Set<Node> {
+  const out = new Set<Node>();
+  containsOwn(body, (n) => {
+    if (n.type === 'ExpressionStatement') {
+      const e = unparenthesized((n as unknown as { expression: Expression }).expression);
+      if (e.type === 'YieldExpression' && e.delegate) out.add(e);
+    }
+    return false;
+  });
+  return out;
+}
+
+/** `yield* x;` in an async generator whose resumptions are frames: a for-await yielding each value of x (see standaloneDelegates). */
+export function delegate(rw: Rewriter, node: AnyNode, st: State, c: Callback): void {
+  if (node.type !== 'YieldExpression' || st.fn.gen === undefined || node.argument == null) return;
+  const H = rw.H;
+  const g = st.fn.gen;
+  const value = `${H}Dv`;
+  const each = rw.async.site('for-await', st.fn.name, node.start, node.start, node.end);
+  const site = rw.async.site('await', st.fn.name, node.start, node.start, node.end);
+  rw.edit.template(node, [`for await (const ${value} of ${H}.live(${H}.rall(${H}.iter(${g}, `, node.argument,
+    `, ${each})))) ${H}.gr(${g}, yield ${H}.gy(${g}, await ${H}.aw(${st.fn.frame}, ${value}, ${site})))`]);
+  c(node.argument, st, 'Expression');
 }

@@ -5,7 +5,7 @@ import type { Site } from './api.ts';
 import { AsyncRewrite, bodyStart, keyName, TOP_LEVEL, type FunctionContext, type Names } from './async.ts';
 import { chain } from './chain.ts';
 import { Editor } from './edit.ts';
-import { forStatement, forInOf } from './loops.ts';
+import { delegate, forStatement, forInOf, standaloneDelegates } from './loops.ts';
 import { declarator, pattern, Views } from './patterns.ts';
 import { LiveBindings } from './live.ts';
 import { analyzeScopes, unparenthesized, type ScopeFacts, type Slot } from './scope.ts';
@@ -294,7 +294,8 @@ export class Rewriter {
       YieldExpression: v((node, st, c) => {
         if (node.type !== 'YieldExpression') return;
         const g = st.fn.gen;
-        if (g !== undefined && !node.delegate) {
+        if (g !== undefined && node.delegate) return delegate(this, node, st, c);
+        if (g !== undefined) {
           const H = this.H;
           const site = this.async.site('await', st.fn.name, node.start, node.start, node.end);
           this.edit.wrap(node, `${H}.gr(${g}, `, ')');
@@ -325,7 +326,7 @@ export class Rewriter {
       }
       prologue = '';
       fn = { frame: this.names.frame, async: true, name };
-    } else if (node.async && node.generator && block && !containsOwn(body, (n) => n.type === 'YieldExpression' && (n as unknown as { delegate: boolean }).delegate)) {
+    } else if (node.async && node.generator && block && followsDelegates(body)) {
       const generation = `${this.H}Gen`;
       this.async.wrapGenerator(node, name, generation, prologue);
       prologue = '';
@@ -416,4 +417,10 @@ export class Rewriter {
 function isAnonymousFunction(node: Node): boolean {
   const v = unparenthesized(node as Expression);
   return v.type === 'ArrowFunctionExpression' || ((v.type === 'FunctionExpression' || v.type === 'ClassExpression') && v.id === null);
+}
+
+/** Whether every `yield*` of an async generator's body is a statement of its own (see standaloneDelegates). */
+function followsDelegates(body: Node): boolean {
+  const standalone = standaloneDelegates(body);
+  return !containsOwn(body, (n) => n.type === 'YieldExpression' && (n as unknown as { delegate: boolean }).delegate && !standalone.has(n));
 }

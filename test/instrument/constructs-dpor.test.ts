@@ -36,6 +36,24 @@ const PROGRAMS: Record<string, Body> = {
     await two(inc, inc);
     return JSON.stringify(state.n);
   },
+  // Not a proof before: an async generator with a yield* ran as the language runs it.
+  'async generator delegating with yield*': async () => {
+    const store = { items: [1, 2, 3] };
+    async function* page(from: number) {
+      for (let i = from; i < from + 2 && i < store.items.length; i++) {
+        await null;
+        yield store.items[i];
+      }
+    }
+    async function* all() {
+      yield* page(0);
+      yield* [9];
+      yield* page(2);
+    }
+    const sa: unknown[] = [];
+    await two(async () => { for await (const x of all()) sa.push(x); }, async () => { await null; store.items.splice(0, 1); });
+    return JSON.stringify(sa);
+  },
   'hand-advanced iterator': async () => {
     const m = new Map([['a', 1], ['b', 2]]);
     const sa: unknown[] = [], sb: unknown[] = [];

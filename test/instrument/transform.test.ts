@@ -75,15 +75,23 @@ describe('async functions', () => {
 
 describe('awaits, returns, for await', () => {
   it('await x becomes await H.aw(F, x, S): the enclosing frame, null at top level, the running resumption in async generators', () => {
-    const source = 'await top();\nasync function f() { await inner(); }\nasync function* g() { await gen(); }\nasync function* d() { yield* g(); await gen(); }\n';
+    const source = 'await top();\nasync function f() { await inner(); }\nasync function* g() { await gen(); }\nasync function* d() { const r = yield* g(); await gen(); }\n';
     const r = rewrite(source);
     const t = tree(r.code);
     const aws = handleCalls(t, 'aw').map((c) => c.arguments.map((a) => text(r.code, a)));
-    // One with a yield* of its own stays as it was (null: its awaits are not scheduling points).
+    // One whose yield* gives a value stays as it was (null: its awaits are not scheduling points).
     expect(aws).toEqual([['null', '__heddle.fc(top)', '0'], ['__heddleFrame', '__heddle.fc(inner)', '2'], ['__heddle.gf(__heddleGen)', '__heddle.fc(gen)', '4'],
       ['null', '__heddle.fc(gen)', '5']]);
     expect(r.sites.map((s) => s.slice(0, 3))).toEqual([['await', '(top level)', 1], ['fn', 'f', 2], ['await', 'f', 2], ['fn', 'g', 3], ['await', 'g', 3], ['await', 'd', 4]]);
     for (const a of nodes(t, 'AwaitExpression')) expect(text(r.code, a.argument)).toMatch(/^__heddle\.aw\(/);
+  });
+
+  it('a yield* statement of an async generator is a for-await that yields each value, in resumptions heddle follows', () => {
+    const r = rewrite('async function* d() { yield* g(); if (x) yield* [1, 2]; await gen(); }\n');
+    expect(r.code).toMatch(/for await \(const __heddleDv of __heddle\.live\(__heddle\.rall\(__heddle\.iter\(__heddleGen, __heddle\.fc\(g\), \d+\)\)\)\) __heddle\.gr\(__heddleGen, yield __heddle\.gy\(__heddleGen, await __heddle\.aw\(__heddle\.gf\(__heddleGen\), __heddleDv, \d+\)\)\);/);
+    expect(r.code).toMatch(/if \(x\) for await \(const __heddleDv of __heddle\.live\(__heddle\.rall\(__heddle\.iter\(__heddleGen, __heddle\.o\(\[1, 2\]\)/);
+    expect(r.code).toContain('await __heddle.aw(__heddle.gf(__heddleGen), __heddle.fc(gen)');
+    expect(r.code.slice(r.code.lastIndexOf('async function* d'))).not.toContain('yield*');
   });
 
   it('returns are rewritten in async functions, not in functions nested in them; in async generators they await their value', () => {
