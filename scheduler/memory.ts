@@ -39,6 +39,12 @@ let serials = 0;
 /** The tokens of scopes whose captured variables are tracked (enterScope). */
 const scopeTokens = new WeakSet<object>();
 
+/** The object whose state an access to `o[key]` touches: a view's buffer, an alias's target (see `location`). */
+function owner(o: object, key: Key): object {
+  if (ArrayBuffer.isView(o)) return o.buffer;
+  return aliases.get(o)?.(key)?.[0] ?? o;
+}
+
 /** `a Map`, `an Array`, `a Cache`: an object by its constructor, for reports. */
 function describeObject(o: object): string {
   const name = (o as { constructor?: { name?: string } }).constructor?.name || 'object';
@@ -67,7 +73,7 @@ export class MemoryLog {
     if (step < 0) return;
     const at = this.location(o, key);
     if (at.wild) this.unseen();
-    if (at.loaded === -1 && at.stored === -1 && this.leak === null) this.checkLeak(o, key);
+    if (at.loaded === -1 && at.stored === -1 && this.leak === null) this.checkLeak(owner(o, key));
     if (at.loaded === step || at.stored === step) return;
     at.loaded = step;
     this.ex.note(at.load);
@@ -79,7 +85,7 @@ export class MemoryLog {
     if (step < 0) return;
     const at = this.location(o, key);
     if (at.wild) this.unseen();
-    if (at.stored === -1) writtenIn.set(o, this.serial);
+    if (at.stored === -1) writtenIn.set(owner(o, key), this.serial);
     if (at.stored === step) return;
     at.stored = step;
     this.ex.note(at.store);
@@ -120,7 +126,7 @@ export class MemoryLog {
   }
 
   /** A first read of `o`: leaked when an earlier execution wrote `o` and this one has not (see `leak`). */
-  private checkLeak(o: object, key: Key): void {
+  private checkLeak(o: object): void {
     const by = writtenIn.get(o);
     if (by === undefined || by === this.serial) return;
     const what = scopeTokens.has(o) ? 'a variable of a module (or of a closure made before the execution)'
