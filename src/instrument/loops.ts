@@ -81,25 +81,25 @@ export function forInOf(rw: Rewriter, node: AnyNode, st: State, c: Callback): vo
 }
 
 /**
- * The `yield* x;` statements (their result unused) of a function body, not of functions inside
- * it. An async generator whose every yield* is one of them has resumptions heddle follows: each
+ * Whether every `yield*` of a function body (not of functions inside it) is a statement of its
+ * own, its result unused. Such an async generator has resumptions heddle follows: each `yield* x;`
  * becomes a for-await over x that yields every value (delegate). What differs from the language's
  * delegation: next(v) and throw(e) on the outer generator reach the loop, not x (a throw at the
  * yield ends the loop, which returns x as a for-await does); values x yields are awaited once more.
  */
-export function standaloneDelegates(body: Node): Set<Node> {
-  const out = new Set<Node>();
+export function followsDelegates(body: Node): boolean {
+  const standalone = new Set<Node>();
   containsOwn(body, (n) => {
     if (n.type === 'ExpressionStatement') {
       const e = unparenthesized((n as unknown as { expression: Expression }).expression);
-      if (e.type === 'YieldExpression' && e.delegate) out.add(e);
+      if (e.type === 'YieldExpression' && e.delegate) standalone.add(e);
     }
     return false;
   });
-  return out;
+  return !containsOwn(body, (n) => n.type === 'YieldExpression' && (n as unknown as { delegate: boolean }).delegate && !standalone.has(n));
 }
 
-/** `yield* x;` in an async generator whose resumptions are frames: a for-await yielding each value of x (see standaloneDelegates). */
+/** `yield* x;` in an async generator whose resumptions are frames: a for-await yielding each value of x (see followsDelegates). */
 export function delegate(rw: Rewriter, node: AnyNode, st: State, c: Callback): void {
   if (node.type !== 'YieldExpression' || st.fn.gen === undefined || node.argument == null) return;
   const H = rw.H;

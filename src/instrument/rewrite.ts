@@ -5,7 +5,7 @@ import type { Site } from './api.ts';
 import { AsyncRewrite, bodyStart, keyName, TOP_LEVEL, type FunctionContext, type Names } from './async.ts';
 import { chain } from './chain.ts';
 import { Editor } from './edit.ts';
-import { delegate, forStatement, forInOf, standaloneDelegates } from './loops.ts';
+import { delegate, followsDelegates, forStatement, forInOf } from './loops.ts';
 import { declarator, pattern, Views } from './patterns.ts';
 import { LiveBindings } from './live.ts';
 import { analyzeScopes, unparenthesized, type ScopeFacts, type Slot } from './scope.ts';
@@ -417,10 +417,4 @@ export class Rewriter {
 function isAnonymousFunction(node: Node): boolean {
   const v = unparenthesized(node as Expression);
   return v.type === 'ArrowFunctionExpression' || ((v.type === 'FunctionExpression' || v.type === 'ClassExpression') && v.id === null);
-}
-
-/** Whether every `yield*` of an async generator's body is a statement of its own (see standaloneDelegates). */
-function followsDelegates(body: Node): boolean {
-  const standalone = standaloneDelegates(body);
-  return !containsOwn(body, (n) => n.type === 'YieldExpression' && (n as unknown as { delegate: boolean }).delegate && !standalone.has(n));
 }
