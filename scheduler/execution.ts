@@ -7,7 +7,7 @@ import { ExecutionRecord } from './record.ts';
 import { PruneExecution, ScheduleDivergence, type Strategy } from './strategy.ts';
 import { Context, TaskTable, type TaskState } from './task-table.ts';
 import { ExternalWork } from './external.ts';
-import { ENVIRONMENT, stallMessage, turnOn } from './detectors/stall.ts';
+import { stallMessage, turnOn } from './detectors/stall.ts';
 import { AwaitedPromise, Frame, FreshOp } from './frames.ts';
 import { Strands } from './strands.ts';
 import { isThenable, type Tracker } from './promises.ts';
@@ -46,6 +46,9 @@ export const NEVER: Promise<never> = new Promise<never>(() => {});
 const SUSPENDED: PendingOp = { kind: 'wait', object: -1, enabled: () => false,
   waitsFor: 'it awaits a promise heddle does not control, and no task left will settle it' };
 
+/** How a message names state that leaked between executions (MemoryLog.leak). */
+export const LEFT_BY_EARLIER = 'state left by an earlier execution';
+
 /**
  * One execution = one schedule. Runs the scenario body as task 0; tasks park at every
  * scheduling point and the strategy picks which one resumes.
@@ -59,9 +62,6 @@ const SUSPENDED: PendingOp = { kind: 'wait', object: -1, enabled: () => false,
  * reaches its next scheduling point or ends; all of that happens in microtasks: no macrotask is
  * ever needed to make progress.
  */
-/** How a message names state that leaked between executions (MemoryLog.leak). */
-export const LEFT_BY_EARLIER = 'state left by an earlier execution';
-
 export class Execution {
   private readonly table = new TaskTable();
   private readonly objects: ObjectInfo[] = [];
@@ -415,7 +415,7 @@ export class Execution {
     if (task?.pending instanceof AwaitedPromise) {
       return this.finish({ kind: 'nondeterminism', task: task.id, message: `task ${task.id} '${task.name}' awaited something heddle does not ` +
         `control (a timer, real I/O, or a promise of uninstrumented code): ${task.pending.waitsFor}; wrap the call with controlled(), ` +
-        `${turnOn(this.options.environmentOff ?? ENVIRONMENT)}instrument the package that makes it (--instrument NAME), ` +
+        `${turnOn(this.options.environmentOff)}instrument the package that makes it (--instrument NAME), ` +
         `or use heddle's primitives` });
     }
     const last = task ? this.record.lastStepOf(task.id) : null;

@@ -31,6 +31,8 @@ interface Location {
   /** The step index of its latest load and store (one note per step). */
   loaded: number;
   stored: number;
+  /** The object it belongs to (past views and aliases): what the leak check keys on. */
+  readonly owner: object;
 }
 
 /** The execution (a MemoryLog's serial) that last wrote each object, kept across executions (see MemoryLog.leak). */
@@ -38,12 +40,6 @@ const writtenIn = new WeakMap<object, number>();
 let serials = 0;
 /** The tokens of scopes whose captured variables are tracked (enterScope). */
 const scopeTokens = new WeakSet<object>();
-
-/** The object whose state an access to `o[key]` touches: a view's buffer, an alias's target (see `location`). */
-function owner(o: object, key: Key): object {
-  if (ArrayBuffer.isView(o)) return o.buffer;
-  return aliases.get(o)?.(key)?.[0] ?? o;
-}
 
 /** `a Map`, `an Array`, `a Cache`: an object by its constructor, for reports. */
 function describeObject(o: object): string {
@@ -73,7 +69,7 @@ export class MemoryLog {
     if (step < 0) return;
     const at = this.location(o, key);
     if (at.wild) this.unseen();
-    if (at.loaded === -1 && at.stored === -1 && this.leak === null) this.checkLeak(owner(o, key));
+    if (at.loaded === -1 && at.stored === -1 && this.leak === null) this.checkLeak(at.owner);
     if (at.loaded === step || at.stored === step) return;
     at.loaded = step;
     this.ex.note(at.load);
@@ -85,7 +81,7 @@ export class MemoryLog {
     if (step < 0) return;
     const at = this.location(o, key);
     if (at.wild) this.unseen();
-    if (at.stored === -1) writtenIn.set(owner(o, key), this.serial);
+    if (at.stored === -1) writtenIn.set(at.owner, this.serial);
     if (at.stored === step) return;
     at.stored = step;
     this.ex.note(at.store);
@@ -157,8 +153,8 @@ export class MemoryLog {
       const birth = this.births.get(o);
       const id: ObjectId = scope ? this.ex.madeObject('scope', `scope#${n}`)
         : this.ex.registerLocation('memory', locationName(o, key, n), birth === undefined ? undefined : nameOfLocation(birth, key, this.births));
-      at = scope ? { load: { kind: 'var-read', object: id }, store: { kind: 'var-write', object: id }, loaded: -1, stored: -1, wild: false }
-        : { load: { kind: 'load', object: id }, store: { kind: 'store', object: id }, loaded: -1, stored: -1, wild: this.wild.has(o) };
+      at = scope ? { load: { kind: 'var-read', object: id }, store: { kind: 'var-write', object: id }, loaded: -1, stored: -1, wild: false, owner: o }
+        : { load: { kind: 'load', object: id }, store: { kind: 'store', object: id }, loaded: -1, stored: -1, wild: this.wild.has(o), owner: o };
       keys.set(key, at);
     }
     return at;

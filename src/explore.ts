@@ -302,8 +302,13 @@ async function checkRerun(s: Scenario, first: ExecutionResult, maxSteps: number,
   const again = await runExecution(s, new ReplayStrategy(first.schedule), maxSteps, false, policy);
   if (sameOutcome(first, again)) return null;
   // A failure of an execution that started clean stands though it leaves state behind (see report).
-  if (first.failure !== null && first.leak === undefined && again.leak !== undefined) return null;
+  if (first.failure !== null && onlyRerunLeaked(first, again)) return null;
   return withFailure(again, leakFailure(first, again, schedule));
+}
+
+/** The rerun read state an earlier execution left, where the first run had started clean. */
+function onlyRerunLeaked(first: ExecutionResult, again: ExecutionResult): boolean {
+  return first.leak === undefined && again.leak !== undefined;
 }
 
 function sameOutcome(a: ExecutionResult, b: ExecutionResult): boolean {
@@ -311,12 +316,15 @@ function sameOutcome(a: ExecutionResult, b: ExecutionResult): boolean {
     && a.steps === b.steps;
 }
 
+/** What to do about state that leaks between executions. */
+const LEAK_FIX = 'build all state inside the scenario body (heddle starts every execution from scratch), or reset it there';
+
 function leakFailure(first: ExecutionResult, again: ExecutionResult, schedule?: number): ExecutionFailure {
   const outcome = (r: ExecutionResult) => (r.failure ? `failed with ${r.failure.kind}` : 'passed');
   const which = schedule === undefined ? '' : ` (schedule ${schedule} of the search)`;
+  const fix = `${LEAK_FIX[0]!.toUpperCase()}${LEAK_FIX.slice(1)}.`;
   // What the rerun read that the first run had written (MemoryLog.leak): the state that leaks.
   const leak = again.leak === undefined ? '' : ` (${LEFT_BY_EARLIER}: ${again.leak})`;
-  const fix = `Build all state inside the scenario body (heddle starts every execution from scratch), or reset it there.`;
   // The rerun itself stalled or leaked: its own message names the cause.
   if (again.failure?.kind === 'nondeterminism') {
     const named = again.failure.message.includes(LEFT_BY_EARLIER) ? '' : leak;
@@ -346,9 +354,8 @@ async function report(s: Scenario, result: ExecutionResult, strategyName: string
       // The rerun read state the failing execution left (a module-level registry it filled), but
       // the failing execution itself started from the state every execution should: its failure
       // stands. It is reported as found — its token replays it in a fresh process, as `replay` does.
-      if (again.leak !== undefined && result.leak === undefined) {
-        const note = ` (this process cannot run it again: it leaves state the next execution reads — ${again.leak}; ` +
-          `build all state inside the scenario body, or reset it there)`;
+      if (onlyRerunLeaked(result, again)) {
+        const note = ` (this process cannot run it again: it leaves state the next execution reads — ${again.leak}; ${LEAK_FIX})`;
         return toFailure(s.name, withFailure(result, { ...failure, message: failure.message + note }), strategyName, seed);
       }
       return toFailure(s.name, withFailure(again, leakFailure(result, again)), strategyName, seed);

@@ -7,10 +7,10 @@ import { spawn } from '../primitives/task.ts';
 import { isThenable } from '../../scheduler/promises.ts';
 import { builtin, type Patches } from './patch.ts';
 
-/** A delivery of an emit to a listener: whether its task has called the listener yet. */
+/** A delivery of an emit to a listener: whether its task has called the listener yet, and the flag a later delivery waits on. */
 interface Delivery {
   started: boolean;
-  readonly flag: Flag;
+  flag: Flag | null;
 }
 
 type Listener = ((...args: unknown[]) => unknown) & { listener?: (...args: unknown[]) => unknown };
@@ -29,19 +29,20 @@ type Listener = ((...args: unknown[]) => unknown) & { listener?: (...args: unkno
 export function installEvents(patches: Patches): void {
   // Node calls a listener inside each emit, so one listener sees the emits in their order (a
   // stream's chunks, a job's progress): a delivery waits for the one before it to the same
-  // listener to have started. Deliveries to different listeners run in any order.
+  // listener to have started. Deliveries to different listeners run in any order. The flag is
+  // made only when a delivery has to wait: most never do.
   const last = new WeakMap<object, Delivery>();
   const deliver = (emitter: EventEmitter, listener: (...args: unknown[]) => unknown, args: unknown[], label: string) => {
     const before = last.get(listener);
-    const mine: Delivery = { started: false, flag: new Flag(label) };
+    const mine: Delivery = { started: false, flag: null };
     last.set(listener, mine);
     const call = () => {
       mine.started = true;
-      mine.flag.set();
+      mine.flag?.set();
       return listener.apply(emitter, args);
     };
     spawn(() => (before === undefined || before.started ? call() : ownAsync(label, function* inOrder() {
-      yield before.flag.wait();
+      yield (before.flag ??= new Flag(label)).wait();
       const result = call();
       return isThenable(result) ? yield result : result;
     })), label);

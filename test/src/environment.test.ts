@@ -222,10 +222,8 @@ describe('events', () => {
     await explore(s, { strategy: 'random', iterations: 100 });
     expect(orders.size).toBeGreaterThan(2);
   });
-});
 
-describe('emits to one listener', () => {
-  it('reach it in the order of the emits (Node calls it inside each emit)', async () => {
+  it('emits to one listener reach it in the order of the emits (Node calls it inside each emit)', async () => {
     const orders = new Set<string>();
     const s = scenario('t/emit-order', async () => {
       const e = new EventEmitter();
