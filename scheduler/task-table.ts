@@ -131,13 +131,23 @@ export class TaskTable {
   }
 
   /**
-   * While every runnable op is flexible (may happen at any later time), the earliest sleepers are
-   * runnable too: choosing one lets virtual time pass to its wake-up before any response arrives.
+   * While every runnable op is flexible (may happen later), the earliest sleepers are runnable
+   * too, when they wake before every runnable op's `flexibleUntil`: choosing one lets virtual
+   * time pass to its wake-up before any response arrives (or an immediate runs).
    */
   withTimeAdvances(runnable: TaskId[]): TaskId[] {
-    for (const id of runnable) if (!this.all[id]!.pending!.flexible) return runnable;
-    const wake = this.earliestWake();
-    if (wake === null) return runnable;
+    let until = Number.POSITIVE_INFINITY;
+    for (const id of runnable) {
+      const op = this.all[id]!.pending!;
+      if (!op.flexible) return runnable;
+      if (op.flexibleUntil !== undefined && op.flexibleUntil < until) until = op.flexibleUntil;
+    }
+    let wake: number | null = null; // the earliest wake-up of a task not runnable yet
+    for (const t of this.all) {
+      const at = t.pending?.wakeAt;
+      if (!t.done && at !== undefined && t.runnableIn !== this.round && (wake === null || at < wake)) wake = at;
+    }
+    if (wake === null || wake > until) return runnable;
     for (const t of this.all) {
       if (t.done || t.pending?.wakeAt !== wake || t.runnableIn === this.round) continue;
       t.runnableIn = this.round;

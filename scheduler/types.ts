@@ -70,6 +70,11 @@ export interface PendingOp {
    * lets time pass to its wake-up — so a timeout can beat a response.
    */
   readonly flexible?: boolean;
+  /**
+   * For a flexible op: the latest virtual time it may wait for (absent: any). A setImmediate
+   * callback may be overtaken only by timers due within Node's 1 ms granularity.
+   */
+  readonly flexibleUntil?: number;
 }
 
 /** One row of a trace: a task performed an op. `choice` marks scheduling points. */

@@ -6,6 +6,7 @@ import { spawn, sleep } from '../primitives/task.ts';
 import { settledOrAborted, signalOf } from './abort.ts';
 import { callingExecution } from './context.ts';
 import { builtin, type Patches } from './patch.ts';
+import type { PendingOp } from '../../scheduler/types.ts';
 
 type Callback = (...args: unknown[]) => void;
 
@@ -23,11 +24,13 @@ export class VirtualTimer extends Controlled {
     super('timer', label);
   }
 
-  /** Sleeps until the timer is due; true when it should fire (it was not cleared meanwhile). */
-  due(ms: number): Promise<boolean> {
+  /**
+   * Sleeps until the timer is due (`delay` as nodeDelay gives it, or an immediate's turn); true
+   * when it should fire (it was not cleared meanwhile).
+   */
+  due(delay: Delay): Promise<boolean> {
     const ex = this.control()!;
-    const wakeAt = ex.now + Math.max(0, Number.isFinite(ms) ? ms : 0);
-    return ex.point({ kind: 'sleep', object: this.id, wakeAt, enabled: () => ex.now >= wakeAt, detail: `${ms} ms` }, () => !this.cleared);
+    return ex.point(wait(ex, delay, this.id), () => !this.cleared);
   }
 
   clear(): void {
@@ -63,6 +66,39 @@ export class VirtualTimer extends Controlled {
   }
 }
 
+/** A timer's delay in whole milliseconds, or the turn of a setImmediate callback. */
+type Delay = number | 'immediate';
+
+/** Node's longest delay; a longer one, like a shorter than 1 ms or one that is not a number, becomes 1 ms. */
+const TIMEOUT_MAX = 2 ** 31 - 1;
+
+/**
+ * The delay Node gives a timer asked for `ms`: whole milliseconds from 1 to TIMEOUT_MAX, anything
+ * else 1 (setTimeout(fn, 0) and setTimeout(fn, 1) are due together and fire in creation order).
+ */
+export function nodeDelay(ms: unknown): number {
+  const n = Number(ms);
+  return n >= 1 && n <= TIMEOUT_MAX ? Math.trunc(n) : 1;
+}
+
+/**
+ * The op that waits for a delay from `now`. An immediate runs at once, but time may pass first up
+ * to Node's 1 ms granularity (flexible): Node's loop may reach its due timers first (a
+ * setTimeout(fn, 0) and a setImmediate set together fire in either order).
+ */
+function wait(ex: { readonly now: number }, delay: Delay, object: number): PendingOp {
+  const now = ex.now;
+  if (delay === 'immediate') return { kind: 'sleep', object, wakeAt: now, flexible: true, flexibleUntil: now + 1, detail: 'immediate' };
+  const wakeAt = now + delay;
+  return { kind: 'sleep', object, wakeAt, enabled: () => ex.now >= wakeAt, detail: `${delay} ms` };
+}
+
+/** An immediate's wait outside a timer of its own (node:timers/promises' setImmediate without a signal). */
+function immediate(): Promise<void> {
+  const ex = currentExecution()!;
+  return ex.point(wait(ex, 'immediate', -1));
+}
+
 function inExploration(): boolean {
   return callingExecution() !== null;
 }
@@ -77,11 +113,11 @@ function inExploration(): boolean {
 export function installTimers(patches: Patches): void {
   const real = { setTimeout, setInterval, setImmediate, clearTimeout, clearInterval, clearImmediate,
     nextTick: process.nextTick, queueMicrotask };
-  const start = (label: string, ms: number, repeat: boolean, cb: Callback, args: unknown[]): VirtualTimer => {
+  const start = (label: string, delay: Delay, repeat: boolean, cb: Callback, args: unknown[]): VirtualTimer => {
     const timer = new VirtualTimer(label);
     const task = spawn(() => ownAsync(label, function* timerTask() {
       do {
-        if (!(yield timer.due(ms))) return;
+        if (!(yield timer.due(delay))) return;
         cb(...args);
       } while (repeat && !timer.cleared);
     }), label);
@@ -90,11 +126,11 @@ export function installTimers(patches: Patches): void {
   };
   const name = (cb: Callback) => (cb.name ? ` ${cb.name}` : '');
   const vSetTimeout = (cb: Callback, ms = 0, ...args: unknown[]) =>
-    inExploration() ? start(`setTimeout ${ms}ms${name(cb)}`, ms, false, cb, args) : real.setTimeout(cb, ms, ...args);
+    inExploration() ? start(`setTimeout ${ms}ms${name(cb)}`, nodeDelay(ms), false, cb, args) : real.setTimeout(cb, ms, ...args);
   const vSetInterval = (cb: Callback, ms = 0, ...args: unknown[]) =>
-    inExploration() ? start(`setInterval ${ms}ms${name(cb)}`, Math.max(1, ms), true, cb, args) : real.setInterval(cb, ms, ...args);
+    inExploration() ? start(`setInterval ${ms}ms${name(cb)}`, nodeDelay(ms), true, cb, args) : real.setInterval(cb, ms, ...args);
   const vSetImmediate = (cb: Callback, ...args: unknown[]) =>
-    inExploration() ? start(`setImmediate${name(cb)}`, 0, false, cb, args) : real.setImmediate(cb, ...args);
+    inExploration() ? start(`setImmediate${name(cb)}`, 'immediate', false, cb, args) : real.setImmediate(cb, ...args);
   const clear = (realClear: (h: never) => void) => (h: unknown) => {
     if (h instanceof VirtualTimer) h.clear();
     else if (h !== undefined && h !== null) realClear(h as never);
@@ -112,25 +148,26 @@ export function installTimers(patches: Patches): void {
   }
   // With a signal (or ref: false) a delay is a timer of its own that the caller waits for, so an
   // abort can end the wait at once, before the timer is due, as Node's does.
-  const after = (ms: number, value: unknown, options?: unknown) => {
+  const after = (delay: Delay, value: unknown, options?: unknown) => {
     const signal = signalOf(options);
     const unref = (options as { ref?: unknown } | undefined)?.ref === false;
+    const label = delay === 'immediate' ? 'setImmediate' : 'setTimeout';
     if (signal === undefined && !unref) {
-      return ownAsync('setTimeout', function* delay() {
-        yield sleep(ms);
+      return ownAsync(label, function* waitFor() {
+        yield delay === 'immediate' ? immediate() : sleep(delay);
         return value;
       });
     }
-    return settledOrAborted('setTimeout', signal, (settle) => {
-      const timer = start(`setTimeout ${ms}ms`, ms, false, () => settle({ ok: true, value }), []);
+    return settledOrAborted(label, signal, (settle) => {
+      const timer = start(delay === 'immediate' ? label : `${label} ${delay}ms`, delay, false, () => settle({ ok: true, value }), []);
       if (unref) timer.unref();
       return () => timer.clear();
     });
   };
   const pSetTimeout = (ms = 0, value?: unknown, options?: unknown) =>
-    inExploration() ? after(Number(ms), value, options) : realPromises.setTimeout!(ms, value, options);
+    inExploration() ? after(nodeDelay(ms), value, options) : realPromises.setTimeout!(ms, value, options);
   const pSetImmediate = (value?: unknown, options?: unknown) =>
-    inExploration() ? after(0, value, options) : realPromises.setImmediate!(value, options);
+    inExploration() ? after('immediate', value, options) : realPromises.setImmediate!(value, options);
   patches.set(promises, 'setTimeout', pSetTimeout);
   patches.set(promises, 'setImmediate', pSetImmediate);
   // util.promisify(setTimeout) takes Node's promise version from this symbol, as for the real ones.
@@ -139,7 +176,7 @@ export function installTimers(patches: Patches): void {
   patches.set(promises, 'setInterval', (ms = 0, value?: unknown, options?: unknown) => {
     if (!inExploration()) return realPromises.setInterval!(ms, value, options);
     // An async iterator whose every next() is a frame of heddle's own: each tick is a sleep.
-    const period = Math.max(1, Number(ms));
+    const period = nodeDelay(ms);
     const signal = signalOf(options);
     const next = () => (signal === undefined ? ownAsync('setInterval', function* tick() {
       yield sleep(period);
@@ -152,7 +189,7 @@ export function installTimers(patches: Patches): void {
     if (!inExploration()) return realTimeout.call(AbortSignal, ms);
     const controller = new AbortController();
     const reason = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
-    start(`AbortSignal.timeout ${ms}ms`, Number(ms), false, () => controller.abort(reason), []).unref();
+    start(`AbortSignal.timeout ${ms}ms`, nodeDelay(ms), false, () => controller.abort(reason), []).unref();
     return controller.signal;
   });
   patches.shadow(process, 'nextTick', function nextTick(cb: Callback, ...args: unknown[]): void {

@@ -5,7 +5,7 @@ import * as fsPromises from 'node:fs/promises';
 import * as timersPromises from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { controlled, controlledCallback, explore, replay, scenario, spawn, VIRTUAL_EPOCH } from 'heddle';
+import { controlled, controlledCallback, explore, replay, scenario, sleep, spawn, VIRTUAL_EPOCH } from 'heddle';
 import { racy as mkdirRace, safe as mkdirSafe } from '../../scenarios/node/mkdir-race.ts';
 import { racy as timeoutRace, safe as timeoutSafe } from '../../scenarios/node/timeout-cache.ts';
 import { makeStrategy } from '../../src/strategies.ts';
@@ -36,8 +36,11 @@ describe('virtual timers', () => {
     const outcomes = new Set<boolean>();
     const s = scenario('t/clear', async () => {
       let fired = false;
-      const t = setTimeout(() => { fired = true; }, 0);
-      await spawn(() => clearTimeout(t), 'clearer').join();
+      const t = setTimeout(() => { fired = true; }, 5);
+      await spawn(async () => {
+        await sleep(5); // due together with the timer (a clear before it is due always wins)
+        clearTimeout(t);
+      }, 'clearer').join();
       outcomes.add(fired);
     }, { environment: { timers: true } });
     await explore(s, { strategy: 'random', iterations: 60 });

@@ -35,23 +35,36 @@ describe('callback scheduling', () => {
     expect(orders.size).toBe(6);
   });
 
-  it('a due timer and a nextTick run in either order; a timer not yet due never runs before the tick', async () => {
-    const due = new Set<string>();
+  it('delays are Node\'s: setTimeout(fn, 0) is 1 ms, after every tick; it races a setImmediate, a 2 ms timer does not', async () => {
+    const tick = new Set<string>();
+    const immediate = new Set<string>();
     const later = new Set<string>();
+    const together = new Set<string>();
     const s = scenario('scheduling/timer-vs-tick', async () => {
-      due.add(await orderOf(2, (done) => {
+      tick.add(await orderOf(2, (done) => {
         setTimeout(() => done('timeout'), 0);
         process.nextTick(() => done('tick'));
       }));
+      immediate.add(await orderOf(2, (done) => {
+        setTimeout(() => done('timeout'), 0);
+        setImmediate(() => done('immediate'));
+      }));
       later.add(await orderOf(2, (done) => {
-        setTimeout(() => done('timeout'), 10);
-        process.nextTick(() => done('tick'));
+        setTimeout(() => done('timeout'), 2);
+        setImmediate(() => done('immediate'));
+      }));
+      together.add(await orderOf(2, (done) => {
+        setTimeout(() => done('one'), 1);
+        setTimeout(() => done('zero'), 0); // both 1 ms: due together (Node fires them in creation order)
       }));
     }, { environment: { timers: true } });
     const r = await explore(s, { strategy: 'dfs', iterations: 10_000 });
     expect(r.failure?.message).toBeUndefined();
-    expect([...due].sort()).toEqual(['tick timeout', 'timeout tick']);
-    expect([...later]).toEqual(['tick timeout']);
+    expect(r.complete).toBe(true);
+    expect([...tick]).toEqual(['tick timeout']);
+    expect([...immediate].sort()).toEqual(['immediate timeout', 'timeout immediate']);
+    expect([...later]).toEqual(['immediate timeout']);
+    expect([...together].sort()).toEqual(['one zero', 'zero one']);
   });
 
   it('a throwing nextTick callback fails the execution, and the real functions are back after it', async () => {
