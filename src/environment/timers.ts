@@ -12,25 +12,40 @@ type Callback = (...args: unknown[]) => void;
 
 /**
  * A timer inside an exploration: its callback runs in a task of its own, woken in virtual time.
- * Firing and clearing touch the timer as one object, so every order of the two is explored.
+ * Firing, clearing and refreshing touch the timer as one object, so every order of them is explored.
  */
 export class VirtualTimer extends Controlled {
   private static nextId = 1;
   readonly handle = VirtualTimer.nextId++;
   cleared = false;
+  /** Virtual time the timer is due at (set when it starts waiting, and by refresh). */
+  private dueAt = 0;
+  private refed = true;
   private daemonTask = -1;
+  /** Starts the timer's task again (a refresh after a one-shot timer fired). */
+  private restart: () => void = () => {};
+  private running = false;
+  /** Refreshed while its callback ran: a one-shot timer fires again. */
+  again = false;
 
-  constructor(label: string) {
+  constructor(label: string, private readonly delay: Delay) {
     super('timer', label);
   }
 
   /**
-   * Sleeps until the timer is due (`delay` as nodeDelay gives it, or an immediate's turn); true
-   * when it should fire (it was not cleared meanwhile).
+   * Sleeps until the timer is due (an immediate: its turn); true when it should fire, false when
+   * it was cleared meanwhile. A refresh while it sleeps moves the due time: it sleeps again.
    */
-  due(delay: Delay): Promise<boolean> {
+  *due(): Generator<Promise<unknown>, boolean, unknown> {
     const ex = this.control()!;
-    return ex.point(wait(ex, delay, this.id), () => !this.cleared);
+    if (this.delay === 'immediate') return (yield ex.point(wait(ex, 'immediate', this.id), () => !this.cleared)) as boolean;
+    this.dueAt = ex.now + this.delay;
+    for (;;) {
+      const dueAt = this.dueAt;
+      const op: PendingOp = { kind: 'sleep', object: this.id, wakeAt: dueAt, enabled: () => ex.now >= dueAt, detail: `${this.delay} ms` };
+      const state = yield ex.point(op, () => (this.cleared ? 'cleared' : this.dueAt > ex.now ? 'refreshed' : 'due'));
+      if (state !== 'refreshed') return state === 'due';
+    }
   }
 
   clear(): void {
@@ -39,25 +54,51 @@ export class VirtualTimer extends Controlled {
     if (ex !== null && ex.inTask) ex.note({ kind: 'write', object: this.id, detail: 'clear' });
   }
 
-  attach(task: number): void {
+  /** Node's Timeout#close: clears it. */
+  close(): this {
+    this.clear();
+    return this;
+  }
+
+  /** The timer's task has started; `restart` starts another one. */
+  attach(task: number, restart: () => void): void {
     this.daemonTask = task;
+    this.restart = restart;
+    this.running = true;
+  }
+
+  /** The timer's task has ended (fired, or cleared). */
+  finish(): void {
+    this.running = false;
   }
 
   ref(): this {
+    this.refed = true;
     currentExecution()?.setDaemon(this.daemonTask, false);
     return this;
   }
 
   unref(): this {
+    this.refed = false;
     currentExecution()?.setDaemon(this.daemonTask, true);
     return this;
   }
 
   hasRef(): boolean {
-    return true;
+    return this.refed;
   }
 
+  /**
+   * Node's Timeout#refresh: due `delay` from now; a one-shot timer that already fired is armed
+   * again. A cleared timer stays cleared.
+   */
   refresh(): this {
+    const ex = this.control();
+    if (this.cleared || this.delay === 'immediate' || ex === null || !ex.inTask) return this;
+    ex.note({ kind: 'write', object: this.id, detail: 'refresh' });
+    this.dueAt = ex.now + this.delay;
+    this.again = true;
+    if (!this.running) this.restart();
     return this;
   }
 
@@ -114,14 +155,23 @@ export function installTimers(patches: Patches): void {
   const real = { setTimeout, setInterval, setImmediate, clearTimeout, clearInterval, clearImmediate,
     nextTick: process.nextTick, queueMicrotask };
   const start = (label: string, delay: Delay, repeat: boolean, cb: Callback, args: unknown[]): VirtualTimer => {
-    const timer = new VirtualTimer(label);
-    const task = spawn(() => ownAsync(label, function* timerTask() {
-      do {
-        if (!(yield timer.due(delay))) return;
-        cb(...args);
-      } while (repeat && !timer.cleared);
-    }), label);
-    timer.attach(task.id);
+    const timer = new VirtualTimer(label, delay);
+    const run = (): void => {
+      const task = spawn(() => ownAsync(label, function* timerTask() {
+        try {
+          do {
+            if (!(yield* timer.due())) return;
+            timer.again = false;
+            cb(...args);
+          } while ((repeat || timer.again) && !timer.cleared);
+        } finally {
+          timer.finish();
+        }
+      }), label);
+      timer.attach(task.id, run);
+      if (!timer.hasRef()) timer.unref();
+    };
+    run();
     return timer;
   };
   const name = (cb: Callback) => (cb.name ? ` ${cb.name}` : '');

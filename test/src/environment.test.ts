@@ -32,6 +32,36 @@ describe('virtual timers', () => {
     expect(globalThis.setTimeout).toBe(realSetTimeout); // put back after every execution
   });
 
+  it('refresh moves a timer as Node\'s does: again from its callback, a fired one armed again, a cleared one not', async () => {
+    const s = scenario('t/refresh', async () => {
+      let expired = false;
+      const idle = setTimeout(() => { expired = true; }, 100);
+      await timersPromises.setTimeout(50);
+      idle.refresh();
+      await timersPromises.setTimeout(80);
+      assert.equal(expired, false, 'refreshed at 50: due at 150');
+      await timersPromises.setTimeout(30);
+      assert.equal(expired, true);
+      let n = 0;
+      const t = setTimeout(() => { if (++n < 3) t.refresh(); }, 10);
+      await timersPromises.setTimeout(100);
+      assert.equal(n, 3, 'a refresh in its callback fires it again');
+      t.refresh();
+      await timersPromises.setTimeout(20);
+      assert.equal(n, 4, 'a refresh after it fired arms it again');
+      const c = setTimeout(() => { n = 99; }, 5);
+      c.close();
+      c.refresh();
+      await timersPromises.setTimeout(10);
+      assert.equal(n, 4, 'a closed timer stays cleared');
+      assert.equal(c.hasRef(), true);
+      assert.equal(c.unref().hasRef(), false);
+    }, { environment: { timers: true } });
+    const r = await explore(s, { strategy: 'dpor' });
+    expect(r.failure?.message).toBeUndefined();
+    expect(r.complete).toBe(true);
+  });
+
   it('clearTimeout racing the timer is explored both ways', async () => {
     const outcomes = new Set<boolean>();
     const s = scenario('t/clear', async () => {
