@@ -51,9 +51,9 @@ class FileSystemObject extends Controlled {
     super('fs', 'fs');
   }
 
-  op(name: string, run: () => unknown): Promise<unknown> {
+  op(name: string, run: () => unknown, detail = name): Promise<unknown> {
     const ex = this.control()!;
-    return ex.point({ kind: READS.has(name) ? 'read' : 'write', object: this.id, detail: name }, run);
+    return ex.point({ kind: READS.has(name) ? 'read' : 'write', object: this.id, detail }, run);
   }
 }
 
@@ -73,10 +73,34 @@ export function virtualFs(files: Record<string, string> = {}): VirtualFs {
     if (typeof impl !== 'function') continue;
     promises[name] = (...args: unknown[]) => {
       if (callingExecution() === null) return Promise.resolve().then(() => impl.apply(fs, args));
-      return target.op(name, () => impl.apply(fs, args));
+      const opened = name === 'writeFile' || name === 'appendFile' ? openFirst(fs, target, name, args) : null;
+      return opened ?? target.op(name, () => impl.apply(fs, args));
     };
   }
   return { fs, promises, volume };
+}
+
+/**
+ * writeFile and appendFile as Node runs them: open the file (creating it; writeFile's 'w'
+ * empties it), then write the data, two scheduling points — a readFile between them reads an
+ * empty file, as it can in Node (write to a temporary file and rename it for an atomic
+ * replace). Null for a file descriptor or data that is not bytes or a string: one step then.
+ */
+function openFirst(fs: Readonly<Record<string, SyncFn>>, target: FileSystemObject, name: string, args: unknown[]): Promise<unknown> | null {
+  const [path, data, options] = args;
+  const named = typeof path === 'string' || path instanceof URL || Buffer.isBuffer(path);
+  if (!named || (typeof data !== 'string' && !ArrayBuffer.isView(data))) return null;
+  const set = typeof options === 'object' && options !== null ? (options as { flag?: unknown; mode?: unknown }) : {};
+  const flag = set.flag === undefined ? (name === 'writeFile' ? 'w' : 'a') : set.flag;
+  const mode = set.mode ?? 0o666;
+  return ownAsync(`fs.${name}`, function* openThenWrite() {
+    const fd = (yield target.op(name, () => fs.openSync!(path, flag, mode), `${name}: open ${String(flag)}`)) as number;
+    try {
+      yield target.op(name, () => fs.writeFileSync!(fd, data, options), `${name}: write`);
+    } finally {
+      fs.closeSync!(fd);
+    }
+  });
 }
 
 /** Installs a fresh in-memory filesystem over node:fs, node:fs/promises and fs.promises. */

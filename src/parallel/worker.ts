@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { loadFile, type LoadedScenario } from '../cli/load.ts';
+import { InputError } from '../cli/input.ts';
 import { ModelKeyError } from '../linearizability/checker.ts';
 import { explore } from '../explore.ts';
 import { replay, TokenError, WrongScenarioError } from '../replay.ts';
@@ -41,8 +42,9 @@ async function run(job: WorkerJob): Promise<WorkerReply> {
     }
     return job.kind === 'check' ? await check(loaded, job) : await replayJob(loaded, job);
   } catch (e) {
-    // A linearizability spec whose key conflates states: the user's one-line error.
-    if (e instanceof ModelKeyError) return { ok: false, user: true, error: e.message };
+    // A linearizability spec whose key conflates states, or the project's setup (memfs missing
+    // for environment: { fs }): the user's one-line error.
+    if (e instanceof ModelKeyError || e instanceof InputError) return { ok: false, user: true, error: e.message };
     throw e;
   }
 }

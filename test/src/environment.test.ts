@@ -285,6 +285,30 @@ describe('in-memory filesystem', () => {
     expect((await explore(mkdirSafe, { seed: 1, iterations: 200 })).verdict).toBe('pass');
   });
 
+  it('writeFile opens (empties) the file, then writes: a read between sees it empty; a rename replaces it at once', async () => {
+    const seen = new Set<string>();
+    const config = (atomic: boolean) => scenario(`fs/config-${atomic}`, async () => {
+      const save = async () => {
+        if (!atomic) return fsPromises.writeFile('/cfg.json', '{"v":2}');
+        await fsPromises.writeFile('/cfg.tmp', '{"v":2}', { encoding: 'utf8' });
+        await fsPromises.rename('/cfg.tmp', '/cfg.json');
+      };
+      const [, text] = await Promise.all([save(), fsPromises.readFile('/cfg.json', 'utf8')]);
+      seen.add(`${atomic} ${text}`);
+      assert.ok(text === '{"v":1}' || text === '{"v":2}', `read ${JSON.stringify(text)}`);
+      await fsPromises.appendFile('/log', 'a');
+      await fsPromises.appendFile('/log', 'b');
+      assert.equal(await fsPromises.readFile('/log', 'utf8'), 'ab');
+    }, { environment: { fs: { '/cfg.json': '{"v":1}' } } });
+    const torn = await explore(config(false), { strategy: 'dpor' });
+    expect(torn.failure?.message).toMatch(/read ""/);
+    const atomic = await explore(config(true), { strategy: 'dpor' });
+    expect(atomic.failure?.message).toBeUndefined();
+    expect(atomic.complete).toBe(true);
+    expect(seen.has('false ')).toBe(true);
+    expect([...seen].filter((x) => x.startsWith('true')).sort()).toEqual(['true {"v":1}', 'true {"v":2}']);
+  });
+
   it('touches no real file and puts node:fs back', async () => {
     await explore(mkdirSafe, { iterations: 5 });
     expect(existsSync('/data')).toBe(false);
