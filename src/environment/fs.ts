@@ -43,7 +43,8 @@ export interface VirtualFs {
 // fs.promises methods and the synchronous memfs call that does the same work in one step.
 const OPERATIONS = ['access', 'appendFile', 'copyFile', 'lstat', 'mkdir', 'readdir', 'readFile', 'realpath', 'rename',
   'rm', 'rmdir', 'stat', 'truncate', 'unlink', 'writeFile', 'chmod', 'utimes', 'symlink', 'readlink', 'link', 'mkdtemp'] as const;
-const READS: ReadonlySet<string> = new Set(['access', 'lstat', 'readdir', 'readFile', 'realpath', 'stat', 'readlink']);
+const READS: ReadonlySet<string> = new Set(['access', 'lstat', 'readdir', 'readFile', 'realpath', 'stat', 'readlink',
+  'read', 'fstat', 'close', 'sync', 'fsync', 'fdatasync']);
 
 /** The filesystem as one object: every operation on it is a scheduling point that conflicts with writes. */
 class FileSystemObject extends Controlled {
@@ -51,9 +52,9 @@ class FileSystemObject extends Controlled {
     super('fs', 'fs');
   }
 
-  op(name: string, run: () => unknown, detail = name): Promise<unknown> {
+  op(name: string, run: () => unknown, detail = name, reads = READS.has(name)): Promise<unknown> {
     const ex = this.control()!;
-    return ex.point({ kind: READS.has(name) ? 'read' : 'write', object: this.id, detail }, run);
+    return ex.point({ kind: reads ? 'read' : 'write', object: this.id, detail }, run);
   }
 }
 
@@ -63,6 +64,11 @@ class FileSystemObject extends Controlled {
  * atomically. Synchronous calls (existsSync, readFileSync, …) go to the same volume directly.
  */
 export function virtualFs(files: Record<string, string> = {}): VirtualFs {
+  const { fs, promises, volume } = build(files);
+  return { fs, promises, volume };
+}
+
+function build(files: Record<string, string>): VirtualFs & { readonly target: FileSystemObject } {
   const { createFsFromVolume, Volume } = loadMemfs();
   const volume = Volume.fromJSON(files);
   const fs = createFsFromVolume(volume) as unknown as Record<string, SyncFn>;
@@ -77,7 +83,7 @@ export function virtualFs(files: Record<string, string> = {}): VirtualFs {
       return opened ?? target.op(name, () => impl.apply(fs, args));
     };
   }
-  return { fs, promises, volume };
+  return { fs, promises, volume, target };
 }
 
 /**
@@ -103,32 +109,106 @@ function openFirst(fs: Readonly<Record<string, SyncFn>>, target: FileSystemObjec
   });
 }
 
-/** Installs a fresh in-memory filesystem over node:fs, node:fs/promises and fs.promises. */
+/**
+ * A FileHandle of the virtual filesystem (fs.promises.open): each method is one scheduling
+ * point on the file's descriptor in the volume. `open(path, 'wx')` is thus an atomic
+ * create-if-absent, as a lock file needs.
+ */
+class VirtualFileHandle {
+  constructor(private readonly fs: Readonly<Record<string, SyncFn>>, private readonly target: FileSystemObject, readonly fd: number) {}
+
+  private on(name: string, run: (fs: Readonly<Record<string, SyncFn>>, fd: number) => unknown): Promise<unknown> {
+    return this.target.op(name, () => run(this.fs, this.fd), `filehandle.${name}`);
+  }
+
+  readFile(options?: unknown) { return this.on('readFile', (fs, fd) => fs.readFileSync!(fd, options)); }
+  writeFile(data: unknown, options?: unknown) { return this.on('writeFile', (fs, fd) => fs.writeFileSync!(fd, data, options)); }
+  appendFile(data: unknown, options?: unknown) { return this.on('appendFile', (fs, fd) => fs.appendFileSync!(fd, data, options)); }
+  stat(options?: unknown) { return this.on('stat', (fs, fd) => fs.fstatSync!(fd, options)); }
+  truncate(length?: number) { return this.on('truncate', (fs, fd) => fs.ftruncateSync!(fd, length)); }
+  chmod(mode: unknown) { return this.on('chmod', (fs, fd) => fs.fchmodSync!(fd, mode)); }
+  sync() { return this.on('sync', () => undefined); }
+  datasync() { return this.on('sync', () => undefined); }
+  close() { return this.on('close', (fs, fd) => fs.closeSync!(fd)); }
+  [Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose')]() { return this.close(); }
+
+  read(buffer?: unknown, offset?: number, length?: number, position?: number | null) {
+    const options = isBytes(buffer) ? { buffer, offset, length, position } : ((buffer ?? {}) as { buffer?: Uint8Array; offset?: number; length?: number; position?: number | null });
+    const into = options.buffer ?? Buffer.alloc(16_384);
+    const at = options.offset ?? 0;
+    return this.on('read', (fs, fd) => ({ bytesRead: fs.readSync!(fd, into, at, options.length ?? into.byteLength - at, options.position ?? null), buffer: into }));
+  }
+
+  write(data: unknown, ...rest: unknown[]) {
+    return this.on('write', (fs, fd) => ({ bytesWritten: fs.writeSync!(fd, data, ...rest), buffer: data }));
+  }
+}
+
+function isBytes(x: unknown): x is Uint8Array {
+  return ArrayBuffer.isView(x);
+}
+
+/** node:fs's callback functions on descriptors, each one scheduling point; `spread`: the callback takes several values. */
+const DESCRIPTOR_OPERATIONS: Readonly<Record<string, { sync: string; spread?: (value: unknown, args: unknown[]) => unknown[] }>> = {
+  open: { sync: 'openSync' },
+  close: { sync: 'closeSync' },
+  fstat: { sync: 'fstatSync' },
+  ftruncate: { sync: 'ftruncateSync' },
+  fsync: { sync: 'fsyncSync' },
+  fdatasync: { sync: 'fdatasyncSync' },
+  read: { sync: 'readSync', spread: (n, args) => [n, args[1]] },
+  write: { sync: 'writeSync', spread: (n, args) => [n, args[1]] },
+};
+
+/** The callback form of an operation: it and the callback run in a task of their own. */
+function withCallback(name: string, fn: (...args: unknown[]) => Promise<unknown>, spread?: (value: unknown, args: unknown[]) => unknown[]) {
+  return (...args: unknown[]) => {
+    const callback = args.pop() as (err: unknown, ...values: unknown[]) => void;
+    if (typeof callback !== 'function') throw new TypeError(`fs.${name}: the last argument must be a callback`);
+    spawn(() => ownAsync(`fs.${name} callback`, function* callbackTask() {
+      let value: unknown;
+      try {
+        value = yield fn(...args);
+      } catch (err) {
+        callback(err);
+        return;
+      }
+      callback(null, ...(spread ? spread(value, args) : [value]));
+    }), `fs.${name} callback`);
+  };
+}
+
+/**
+ * Installs a fresh in-memory filesystem over node:fs, node:fs/promises and fs.promises. What
+ * heddle does not make scheduling points of (streams, watch, opendir, cp …) is memfs's own, so
+ * nothing reaches the disk.
+ */
 export function installFs(patches: Patches, files: Record<string, string> = {}): void {
-  const { fs, promises } = virtualFs(files);
+  const { fs, promises, target } = build(files);
   const nodeFs = builtin('node:fs');
   const nodePromises = builtin('node:fs/promises');
-  for (const [name, fn] of Object.entries(promises)) {
+  const open = (path: unknown, flags: unknown = 'r', mode: unknown = 0o666) => {
+    if (callingExecution() === null) return (fs.promises as unknown as Record<string, SyncFn>).open!(path, flags, mode) as Promise<unknown>;
+    const reads = flags === 'r' || flags === 'rs';
+    return target.op('open', () => new VirtualFileHandle(fs, target, fs.openSync!(path, flags, mode) as number), `open ${String(flags)}`, reads);
+  };
+  const controlled: Record<string, (...a: unknown[]) => Promise<unknown>> = { ...promises, open };
+  const memfsPromises = fs.promises as unknown as Record<string, unknown>;
+  for (const name of Object.keys(nodePromises)) {
+    const fn = controlled[name] ?? (typeof memfsPromises[name] === 'function' ? (memfsPromises[name] as SyncFn).bind(memfsPromises) : undefined);
+    if (fn === undefined) continue;
     patches.set(nodePromises, name, fn);
     patches.set(nodeFs.promises as Record<string, unknown>, name, fn);
-    // Callback style: the operation and the callback run in a task of their own.
-    patches.set(nodeFs, name, (...args: unknown[]) => {
-      const callback = args.pop() as (err: unknown, value?: unknown) => void;
-      if (typeof callback !== 'function') throw new TypeError(`fs.${name}: the last argument must be a callback`);
-      spawn(() => ownAsync(`fs.${name} callback`, function* callbackTask() {
-        let value: unknown;
-        try {
-          value = yield fn(...args);
-        } catch (err) {
-          callback(err);
-          return;
-        }
-        callback(null, value);
-      }), `fs.${name} callback`);
-    });
+  }
+  for (const [name, fn] of Object.entries(promises)) patches.set(nodeFs, name, withCallback(name, fn));
+  for (const [name, { sync, spread }] of Object.entries(DESCRIPTOR_OPERATIONS)) {
+    const impl = fs[sync]!;
+    patches.set(nodeFs, name, withCallback(name, (...args) => (callingExecution() === null ? Promise.resolve().then(() => impl.apply(fs, args))
+      : target.op(name, () => impl.apply(fs, args), name, READS.has(name) || (name === 'open' && (args[1] ?? 'r') === 'r'))), spread));
   }
   for (const name of Object.keys(fs)) {
-    if (name.endsWith('Sync') && typeof fs[name] === 'function') patches.set(nodeFs, name, fs[name]!.bind(fs));
+    if (typeof fs[name] !== 'function' || name in promises || name in DESCRIPTOR_OPERATIONS || name === 'exists') continue;
+    patches.set(nodeFs, name, fs[name]!.bind(fs)); // the Sync functions, streams, watch …: memfs's own
   }
   patches.set(nodeFs, 'exists', (path: unknown, callback: (exists: boolean) => void) => {
     spawn(() => ownAsync('fs.exists callback', function* callbackTask() {

@@ -309,6 +309,44 @@ describe('in-memory filesystem', () => {
     expect([...seen].filter((x) => x.startsWith('true')).sort()).toEqual(['true {"v":1}', 'true {"v":2}']);
   });
 
+  it('a FileHandle is virtual: open(path, \'wx\') is an atomic create-if-absent, check-then-open is not', async () => {
+    const lockFile = (exclusive: boolean) => scenario(`fs/lock-${exclusive}`, async () => {
+      let inside = 0;
+      const work = async () => {
+        if (!exclusive && (await fsPromises.access('/app.lock').then(() => true, () => false))) return;
+        let fh: fsPromises.FileHandle;
+        try {
+          fh = await fsPromises.open('/app.lock', exclusive ? 'wx' : 'w');
+        } catch {
+          return; // EEXIST: held
+        }
+        inside++;
+        assert.equal(inside, 1, 'two holders');
+        await fh.writeFile('pid');
+        assert.equal((await fh.stat()).size, 3);
+        inside--;
+        await fh.close();
+      };
+      await Promise.all([work(), work()]);
+    }, { environment: { fs: {} } });
+    expect((await explore(lockFile(false), { strategy: 'dpor' })).failure?.message).toMatch(/two holders/);
+    const safe = await explore(lockFile(true), { strategy: 'dpor' });
+    expect(safe.failure?.message).toBeUndefined();
+    expect(safe.complete).toBe(true);
+  });
+
+  it('streams and the other functions heddle does not schedule stay in the volume', async () => {
+    const s = scenario('fs/stream', async () => {
+      const { createWriteStream, readFileSync } = await import('node:fs');
+      await new Promise<void>((done, fail) => createWriteStream('/heddle-probe.txt').on('error', fail).end('x', () => done()));
+      assert.equal(readFileSync('/heddle-probe.txt', 'utf8'), 'x');
+      await fsPromises.cp('/heddle-probe.txt', '/copy.txt');
+    }, { environment: { fs: {} } });
+    const r = await explore(s, { iterations: 2 });
+    expect(r.failure?.message).toBeUndefined();
+    expect(existsSync('/heddle-probe.txt')).toBe(false);
+  });
+
   it('touches no real file and puts node:fs back', async () => {
     await explore(mkdirSafe, { iterations: 5 });
     expect(existsSync('/data')).toBe(false);
