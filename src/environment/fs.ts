@@ -79,7 +79,8 @@ function build(files: Record<string, string>): VirtualFs & { readonly target: Fi
     if (typeof impl !== 'function') continue;
     promises[name] = (...args: unknown[]) => {
       if (callingExecution() === null) return Promise.resolve().then(() => impl.apply(fs, args));
-      const opened = name === 'writeFile' || name === 'appendFile' ? openFirst(fs, target, name, args) : null;
+      const opened = name === 'writeFile' || name === 'appendFile' ? openFirst(fs, target, name, args)
+        : name === 'copyFile' ? copyInTwo(fs, target, args) : null;
       return opened ?? target.op(name, () => impl.apply(fs, args));
     };
   }
@@ -104,6 +105,32 @@ function openFirst(fs: Readonly<Record<string, SyncFn>>, target: FileSystemObjec
     try {
       yield target.op(name, () => fs.writeFileSync!(fd, data, options), `${name}: write`);
     } finally {
+      fs.closeSync!(fd);
+    }
+  });
+}
+
+/**
+ * copyFile as libuv runs it: open the source and create (empty) the destination, then copy the
+ * bytes — a reader between them reads an empty destination, as it can in Node.
+ */
+function copyInTwo(fs: Readonly<Record<string, SyncFn>>, target: FileSystemObject, args: unknown[]): Promise<unknown> {
+  const [from, to, mode] = args;
+  const exclusive = ((Number(mode) || 0) & 1) !== 0; // COPYFILE_EXCL
+  return ownAsync('fs.copyFile', function* openThenCopy() {
+    const [source, fd] = (yield target.op('copyFile', () => {
+      const src = fs.openSync!(from, 'r') as number;
+      try {
+        return [src, fs.openSync!(to, exclusive ? 'wx' : 'w')];
+      } catch (err) {
+        fs.closeSync!(src);
+        throw err;
+      }
+    }, 'copyFile: open')) as [number, number];
+    try {
+      yield target.op('copyFile', () => fs.writeFileSync!(fd, fs.readFileSync!(source)), 'copyFile: copy');
+    } finally {
+      fs.closeSync!(source);
       fs.closeSync!(fd);
     }
   });

@@ -309,6 +309,20 @@ describe('in-memory filesystem', () => {
     expect([...seen].filter((x) => x.startsWith('true')).sort()).toEqual(['true {"v":1}', 'true {"v":2}']);
   });
 
+  it('copyFile creates the destination, then copies: a reader between sees it empty; COPYFILE_EXCL refuses an existing one', async () => {
+    const seen = new Set<string>();
+    const s = scenario('fs/copy', async () => {
+      const [, text] = await Promise.all([fsPromises.copyFile('/a', '/b'), fsPromises.readFile('/b', 'utf8').catch(() => 'absent')]);
+      seen.add(text);
+      await assert.rejects(fsPromises.copyFile('/a', '/b', 1), { code: 'EEXIST' });
+      await assert.rejects(fsPromises.copyFile('/missing', '/c'), { code: 'ENOENT' });
+      assert.equal(await fsPromises.access('/c').then(() => true, () => false), false);
+    }, { environment: { fs: { '/a': 'x' } } });
+    const r = await explore(s, { strategy: 'dpor' });
+    expect(r.failure?.message).toBeUndefined();
+    expect([...seen].sort()).toEqual(['', 'absent', 'x']);
+  });
+
   it('a FileHandle is virtual: open(path, \'wx\') is an atomic create-if-absent, check-then-open is not', async () => {
     const lockFile = (exclusive: boolean) => scenario(`fs/lock-${exclusive}`, async () => {
       let inside = 0;
