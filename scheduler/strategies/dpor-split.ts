@@ -79,7 +79,7 @@ export class SubtreeSplit {
   /** How many objects there were when the current probe stopped (after the root step). */
   private madeBy = Number.POSITIVE_INFINITY;
 
-  constructor(private readonly index: number, private readonly count: number) {
+  constructor(readonly index: number, readonly count: number) {
     checkSlice(index, count);
   }
 

@@ -215,7 +215,8 @@ export class DporStrategy implements SearchStrategy {
   }
 
   coverage(traces: number): string {
-    const n = `${traces.toLocaleString('en')} trace${traces === 1 ? '' : 's'}`;
+    const of = this.split === null ? '' : ` of slice ${this.split.index + 1}/${this.split.count}`;
+    const n = `${traces.toLocaleString('en')} trace${traces === 1 ? '' : 's'}${of}`;
     const drawn = this.draws.used ? this.draws.caveat() : '';
     if (!this.finished) return `no failure in ${n} (search cut by --max-schedules: not a proof)${drawn}`;
     return drawn ? `explored all ${n}${drawn}` : `verified: ${n}, complete`;
