@@ -33,7 +33,7 @@ export interface Environment {
   readonly random?: boolean;
   /** A fresh in-memory filesystem (memfs) behind node:fs and node:fs/promises; optional initial files. */
   readonly fs?: boolean | Readonly<Record<string, string>>;
-  /** EventEmitter listeners each run in a task of their own, in an explored order; events.once is a wait heddle sees. */
+  /** events.once (EventEmitter.once) is a wait heddle sees; emit stays Node's (listeners run inside it, in order). */
   readonly events?: boolean;
 }
 
