@@ -95,8 +95,11 @@ async function stallFailure(loaded: LoadedScenario, stall: Stall, options: { max
   const last = located && task !== undefined ? [...located.trace].reverse().find((s) => s.task === task && s.location !== undefined) : undefined;
   const who = task === undefined ? 'the execution' : `task ${task}${taskName ? ` '${taskName}'` : ''}`;
   const where = last?.location ? ` after resuming at ${last.location}` : '';
+  const env = loaded.scenario.options.environment;
+  const clock = env === true || (typeof env === 'object' && (env.clock ?? env.timers) === true);
   const message = `${who} ran for more than ${seconds} without reaching a scheduling point${where}, at step ${steps} — an endless synchronous ` +
-    `loop (or a very long computation): stopped by the watchdog (the per-execution limit, --timeout)`;
+    `loop (or a very long computation): stopped by the watchdog (the per-execution limit, --timeout)` +
+    (clock ? '. The virtual clock does not move inside synchronous code: a loop that waits for Date.now() or performance.now() to pass a time never ends (await a timer instead)' : '');
   const token = schedule === null ? '' : encodeToken(name, schedule, located ? traceHash(located.trace) : 0);
   const base: Failure = located ?? { kind: 'livelock', message, strategy, token, trace: [], tasks: [], objects: [], steps, preemptions: 0 };
   return { ...base, kind: 'livelock', message: schedule === null ? `${message} (the schedule so far was too long to keep: no token)` : message,

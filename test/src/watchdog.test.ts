@@ -27,6 +27,13 @@ describe('the watchdog', () => {
     expect(again.code).toBe(1);
     expect(again.out).toMatch(/task 1 'spinner' ran for more than 2 s without reaching a scheduling point after resuming at test\/fixtures\/spin\.ts:8/);
     expect(again.out).toMatch(/expected pass: NOT as declared/);
+    expect(r.out).not.toMatch(/virtual clock/);
+  }, 120_000);
+
+  it('says why a busy wait on the virtual clock never ends', async () => {
+    const r = await run('check', 'test/fixtures/spin.ts#fixture/busy-clock', '--timeout', '1');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/The virtual clock does not move inside synchronous code: a loop that waits for Date\.now\(\)/);
   }, 120_000);
 
   it('ends the process too (the bin, as a user runs it): exit 1, no hang', () => {
