@@ -38,6 +38,8 @@ export class Tracker {
    * an emitter, a library): it may be settled from outside, at a time heddle does not choose.
    */
   escaped = false;
+  /** Code heddle sees awaited it, chained on it (then/catch/finally), combined it or adopted it: a rejection of it is handled. */
+  handled = false;
 
   constructor(
     /** False for a promise heddle did not see being made: its settlement is not under heddle's control. */
@@ -58,6 +60,7 @@ export class Tracker {
     const t = new Tracker(inputs.every((i) => i.isControlled()));
     t.combinator = kind;
     t.inputs = inputs;
+    for (const i of inputs) i.handled = true;
     t.born = born;
     if (kind !== 'allSettled') for (const i of inputs) (i.decides ??= []).push(t);
     return t;
@@ -102,6 +105,7 @@ export class Tracker {
 
   /** Resolved with a thenable: from now on its state is that one's. */
   follow(other: Tracker): void {
+    other.handled = true;
     if (this.state !== PENDING || this.follows !== null) return;
     this.follows = other;
   }

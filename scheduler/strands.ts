@@ -4,6 +4,8 @@ import { markHandled, PromiseTable } from './promise-table.ts';
 import { isForeignThenable, isThenable, type Tagged, TRACKER } from './promises.ts';
 import { siteInfo, siteLocation } from './sites.ts';
 import type { TaskState, TaskTable } from './task-table.ts';
+import { describeThrown } from './detectors/thrown.ts';
+import type { ExecutionFailure, TaskId } from './types.ts';
 
 
 
@@ -32,6 +34,8 @@ export class Strands {
   private readonly names = new Map<string, number>();
   /** What heddle knows of the promises of this execution (promise-table.ts). */
   readonly promises: PromiseTable;
+  /** Frames whose promise rejected, other than a task's body (whose throw fails the execution). */
+  private readonly rejected: { task: TaskId | null; frame: Frame }[] = [];
 
   constructor(private readonly ex: Execution, private readonly table: TaskTable) {
     this.promises = new PromiseTable(ex, () => this.inBody);
@@ -171,7 +175,10 @@ export class Strands {
     (promise as Tagged)[TRACKER] = frame.tracker;
     if (frame.returned !== null) this.promises.watch(frame.returned, promise);
     if (frame.done) {
-      if (frame.threw) markHandled(promise);
+      if (frame.threw) {
+        markHandled(promise);
+        this.rejected.push({ task: this.ex.runningTask?.id ?? null, frame });
+      }
       return;
     }
     this.fresh.push(frame);
@@ -197,7 +204,9 @@ export class Strands {
         adopted = item.chain!;
         item.chain = null;
       }
-      waiting = new AwaitedPromise(item instanceof Frame ? item.tracker : this.promises.trackerOf(value, site), value, site);
+      const tracker = item instanceof Frame ? item.tracker : this.promises.trackerOf(value, site);
+      tracker.handled = true;
+      waiting = new AwaitedPromise(tracker, value, site);
     }
     frame.waiting = waiting;
     frame.awaitSite = site;
@@ -269,8 +278,26 @@ export class Strands {
     if (frame.threw) {
       if (task.root) return this.ex.taskThrew(task, frame.error);
       if (frame.promise !== null) markHandled(frame.promise);
+      this.rejected.push({ task: task.id, frame });
     }
     this.ex.taskEnded(task, isThenable(frame.result) ? tracker.settledValue() : frame.result);
+  }
+
+  /**
+   * The first rejected promise no code heddle sees awaited, chained on, combined or adopted, as a
+   * failure: Node ends the process on an unhandled rejection (fire-and-forget work that fails).
+   */
+  unhandledRejection(): ExecutionFailure | null {
+    const r = this.rejected.find((x) => !x.frame.tracker.handled);
+    if (r === undefined) return null;
+    const where = siteLocation(r.frame.site);
+    return {
+      kind: 'uncaught',
+      ...(r.task !== null ? { task: r.task } : {}),
+      error: r.frame.error,
+      message: `${r.frame.name}()${where ? ` at ${where}` : ''} rejected with ${describeThrown(r.frame.error)}, and no code awaited or ` +
+        'handled its promise: Node ends the process on an unhandled rejection (await the call, or add a .catch)',
+    };
   }
 
   // ---- requested operations ----

@@ -127,6 +127,34 @@ describe('a detached .then', () => {
   }
 });
 
+describe('a rejection nothing handles', () => {
+  // Plain Node ends the process on each of the failing ones ("passed" before: heddle handled
+  // every rejected promise itself); the others handle the rejection before Node looks.
+  const work = async () => {
+    await null;
+    throw new Error('background failure');
+  };
+  const cases: [string, () => Promise<void>, boolean][] = [
+    ['fire-and-forget', async () => { void work(); await null; }, true],
+    ['a .finally() alone passes the rejection on', async () => { void work().finally(() => undefined); await null; }, true],
+    ['a .catch()', async () => { work().catch(() => undefined); await null; }, false],
+    ['awaited later in the same run of microtasks', async () => { const p = work(); await null; await null; await p.catch(() => undefined); }, false],
+    ['Promise.allSettled', async () => { await Promise.allSettled([work(), work()]); }, false],
+    ['returned by the function that is awaited', async () => { await (async () => work())().catch(() => undefined); }, false],
+  ];
+  for (const [name, body, fails] of cases) {
+    it(`${name}: ${fails ? 'an uncaught failure naming the call' : 'passes'}`, async () => {
+      const r = await explore(scenario(`semantics/unhandled-${name}`, body), { strategy: 'dpor' });
+      if (fails) {
+        expect(r.failure?.kind).toBe('uncaught');
+        expect(r.failure?.message).toMatch(/rejected with Error: background failure, and no code awaited or handled its promise: Node ends the process/);
+      } else {
+        expect(r.failure?.message).toBeUndefined();
+      }
+    });
+  }
+});
+
 describe('caches that only break off plain Node order', () => {
   // A token cache whose "fix" shares the refresh in flight, clears it in .finally(), and stores
   // the token after the await: between the finally's clear and that store, a caller finds
