@@ -671,7 +671,7 @@ export class Execution {
 
   private finish(failure: ExecutionFailure | null, pruned = false): void {
     if (this.finished) return;
-    if (failure === null && !pruned) failure = this.strands.unhandledRejection();
+    if (failure === null && !pruned) failure = this.strands.promises.unhandledRejection();
     const tasks = this.table.all.map((t): TaskInfo => ({ id: t.id, name: t.name }));
     // For reports only: state an earlier execution wrote and put back (a reset at the end of the
     // body) reads the same, and only a rerun that differs shows that the state really leaked.

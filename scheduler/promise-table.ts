@@ -3,6 +3,8 @@ import type { Frame } from './frames.ts';
 import { isThenable, SETTLED, Tracker, TRACKER, type Combinator, type Tagged } from './promises.ts';
 import { siteLocation } from './sites.ts';
 import type { TaskState } from './task-table.ts';
+import { describeThrown } from './detectors/thrown.ts';
+import type { ExecutionFailure, TaskId } from './types.ts';
 
 const NOOP = (): void => {};
 
@@ -17,12 +19,36 @@ export class PromiseTable {
   /** Order of settlements (for Promise.race). */
   private settled = 0;
   private readonly unknownWaiters: (() => void)[] = [];
+  /** Frames whose promise rejected, other than a task's body (whose throw fails the execution). */
+  private readonly rejections: { task: TaskId | null; frame: Frame }[] = [];
 
   constructor(
     private readonly ex: Execution,
     /** Whether the engine is calling a task's body, or a frame runs its synchronous prefix (Strands.inBody). */
     private readonly inBody: () => boolean,
   ) {}
+
+  /** A frame's promise rejected (its task goes on, or it was a strand of its own). */
+  rejected(task: TaskId | null, frame: Frame): void {
+    this.rejections.push({ task, frame });
+  }
+
+  /**
+   * The first rejected promise no code heddle sees awaited, chained on, combined or adopted, as a
+   * failure: Node ends the process on an unhandled rejection (fire-and-forget work that fails).
+   */
+  unhandledRejection(): ExecutionFailure | null {
+    const r = this.rejections.find((x) => !x.frame.tracker.handled);
+    if (r === undefined) return null;
+    const where = siteLocation(r.frame.site);
+    return {
+      kind: 'uncaught',
+      ...(r.task !== null ? { task: r.task } : {}),
+      error: r.frame.error,
+      message: `${r.frame.name}()${where ? ` at ${where}` : ''} rejected with ${describeThrown(r.frame.error)}, and no code awaited or ` +
+        'handled its promise: Node ends the process on an unhandled rejection (await the call, or add a .catch)',
+    };
+  }
 
   /** The next number in the order of settlements. */
   nextSettlement(): number {

@@ -4,8 +4,6 @@ import { markHandled, PromiseTable } from './promise-table.ts';
 import { isForeignThenable, isThenable, type Tagged, TRACKER } from './promises.ts';
 import { siteInfo, siteLocation } from './sites.ts';
 import type { TaskState, TaskTable } from './task-table.ts';
-import { describeThrown } from './detectors/thrown.ts';
-import type { ExecutionFailure, TaskId } from './types.ts';
 
 
 
@@ -34,8 +32,6 @@ export class Strands {
   private readonly names = new Map<string, number>();
   /** What heddle knows of the promises of this execution (promise-table.ts). */
   readonly promises: PromiseTable;
-  /** Frames whose promise rejected, other than a task's body (whose throw fails the execution). */
-  private readonly rejected: { task: TaskId | null; frame: Frame }[] = [];
 
   constructor(private readonly ex: Execution, private readonly table: TaskTable) {
     this.promises = new PromiseTable(ex, () => this.inBody);
@@ -177,7 +173,7 @@ export class Strands {
     if (frame.done) {
       if (frame.threw) {
         markHandled(promise);
-        this.rejected.push({ task: this.ex.runningTask?.id ?? null, frame });
+        this.promises.rejected(this.ex.runningTask?.id ?? null, frame);
       }
       return;
     }
@@ -278,26 +274,9 @@ export class Strands {
     if (frame.threw) {
       if (task.root) return this.ex.taskThrew(task, frame.error);
       if (frame.promise !== null) markHandled(frame.promise);
-      this.rejected.push({ task: task.id, frame });
+      this.promises.rejected(task.id, frame);
     }
     this.ex.taskEnded(task, isThenable(frame.result) ? tracker.settledValue() : frame.result);
-  }
-
-  /**
-   * The first rejected promise no code heddle sees awaited, chained on, combined or adopted, as a
-   * failure: Node ends the process on an unhandled rejection (fire-and-forget work that fails).
-   */
-  unhandledRejection(): ExecutionFailure | null {
-    const r = this.rejected.find((x) => !x.frame.tracker.handled);
-    if (r === undefined) return null;
-    const where = siteLocation(r.frame.site);
-    return {
-      kind: 'uncaught',
-      ...(r.task !== null ? { task: r.task } : {}),
-      error: r.frame.error,
-      message: `${r.frame.name}()${where ? ` at ${where}` : ''} rejected with ${describeThrown(r.frame.error)}, and no code awaited or ` +
-        'handled its promise: Node ends the process on an unhandled rejection (await the call, or add a .catch)',
-    };
   }
 
   // ---- requested operations ----
