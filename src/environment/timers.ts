@@ -38,7 +38,7 @@ export class VirtualTimer extends Controlled {
    */
   *due(): Generator<Promise<unknown>, boolean, unknown> {
     const ex = this.control()!;
-    if (this.delay === 'immediate') return (yield ex.point(wait(ex, 'immediate', this.id), () => !this.cleared)) as boolean;
+    if (this.delay === 'immediate') return (yield ex.point(immediateTurn(ex.now, this.id), () => !this.cleared)) as boolean;
     this.dueAt = ex.now + this.delay;
     for (;;) {
       const dueAt = this.dueAt;
@@ -123,21 +123,18 @@ export function nodeDelay(ms: unknown): number {
 }
 
 /**
- * The op that waits for a delay from `now`. An immediate runs at once, but time may pass first up
- * to Node's 1 ms granularity (flexible): Node's loop may reach its due timers first (a
- * setTimeout(fn, 0) and a setImmediate set together fire in either order).
+ * The wait of an immediate: it may run at once, but time may pass first up to Node's 1 ms
+ * granularity (flexible): Node's loop may reach its due timers first (a setTimeout(fn, 0) and a
+ * setImmediate set together fire in either order).
  */
-function wait(ex: { readonly now: number }, delay: Delay, object: number): PendingOp {
-  const now = ex.now;
-  if (delay === 'immediate') return { kind: 'sleep', object, wakeAt: now, flexible: true, flexibleUntil: now + 1, detail: 'immediate' };
-  const wakeAt = now + delay;
-  return { kind: 'sleep', object, wakeAt, enabled: () => ex.now >= wakeAt, detail: `${delay} ms` };
+function immediateTurn(now: number, object: number): PendingOp {
+  return { kind: 'sleep', object, wakeAt: now, flexible: true, flexibleUntil: now + 1, detail: 'immediate' };
 }
 
 /** An immediate's wait outside a timer of its own (node:timers/promises' setImmediate without a signal). */
 function immediate(): Promise<void> {
   const ex = currentExecution()!;
-  return ex.point(wait(ex, 'immediate', -1));
+  return ex.point(immediateTurn(ex.now, -1));
 }
 
 function inExploration(): boolean {
