@@ -46,7 +46,7 @@ export class PromiseTable {
       ...(r.task !== null ? { task: r.task } : {}),
       error: r.frame.error,
       message: `${r.frame.name}()${where ? ` at ${where}` : ''} rejected with ${describeThrown(r.frame.error)}, and no code awaited or ` +
-        'handled its promise: Node ends the process on an unhandled rejection (await the call, or add a .catch)',
+        'handled its promise (none that heddle instruments): Node ends the process on an unhandled rejection (await the call, or add a .catch)',
     };
   }
 

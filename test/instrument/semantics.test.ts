@@ -147,7 +147,7 @@ describe('a rejection nothing handles', () => {
       const r = await explore(scenario(`semantics/unhandled-${name}`, body), { strategy: 'dpor' });
       if (fails) {
         expect(r.failure?.kind).toBe('uncaught');
-        expect(r.failure?.message).toMatch(/rejected with Error: background failure, and no code awaited or handled its promise: Node ends the process/);
+        expect(r.failure?.message).toMatch(/rejected with Error: background failure, and no code awaited or handled its promise \(none that heddle instruments\): Node ends the process/);
       } else {
         expect(r.failure?.message).toBeUndefined();
       }
