@@ -537,10 +537,18 @@ export class Execution {
           const blocked = findBlocked(table.all.filter((t) => !t.done).map((t) => ({ id: t.id, op: t.pending })));
           return this.finish({ kind: 'deadlock', blocked, message: deadlockMessage(blocked, this.describer()) });
         }
+        // Time passes only once every microtask ran: Node looks for unhandled rejections then.
+        const unhandled = this.strands.promises.unhandledRejection();
+        if (unhandled !== null) return this.finish(unhandled);
         this.now = wake;
         runnable = table.runnable();
       }
-      if (table.flexibleRunnable) runnable = table.withTimeAdvances(runnable);
+      if (table.flexibleRunnable && runnable.every((id) => table.get(id)!.pending!.flexible === true)) {
+        // Only responses and immediates can run: macrotasks, so every microtask ran (as above).
+        const unhandled = this.strands.promises.unhandledRejection();
+        if (unhandled !== null) return this.finish(unhandled);
+        runnable = table.withTimeAdvances(runnable);
+      }
       if (this.record.steps >= this.options.maxSteps) {
         return this.finish({ kind: 'livelock', message: livelockMessage(this.trace.steps(this.trace.length - 1000), this.options.maxSteps, this.describer().task) });
       }

@@ -5,7 +5,7 @@
 // primitives.
 import assert from 'node:assert/strict';
 import { describe, expect, it } from 'vitest';
-import { explore, scenario, Shared, spawn } from 'heddle';
+import { explore, scenario, Shared, sleep, spawn } from 'heddle';
 import { makeStrategy } from '../../src/strategies.ts';
 import type { ExecutionResult } from '../../scheduler/types.ts';
 import { Observing } from '../support/observing.ts';
@@ -139,6 +139,7 @@ describe('a rejection nothing handles', () => {
     ['a .finally() alone passes the rejection on', async () => { void work().finally(() => undefined); await null; }, true],
     ['a .catch()', async () => { work().catch(() => undefined); await null; }, false],
     ['awaited later in the same run of microtasks', async () => { const p = work(); await null; await null; await p.catch(() => undefined); }, false],
+    ['handled only after a timer (Node looks when its microtasks ran out)', async () => { const p = work(); await sleep(5); await p.catch(() => undefined); }, true],
     ['Promise.allSettled', async () => { await Promise.allSettled([work(), work()]); }, false],
     ['returned by the function that is awaited', async () => { await (async () => work())().catch(() => undefined); }, false],
   ];
