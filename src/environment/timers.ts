@@ -102,10 +102,15 @@ export class VirtualTimer extends Controlled {
     return this;
   }
 
+  /** Its number, by which clearTimeout finds it too (as Node's, once a timer was turned into its number). */
   [Symbol.toPrimitive](): number {
+    byNumber?.set(this.handle, this);
     return this.handle;
   }
 }
+
+/** The timers of this installation turned into their numbers (cleared by number: clearTimeout(+t)). */
+let byNumber: Map<number, VirtualTimer> | null = null;
 
 /** A timer's delay in whole milliseconds, or the turn of a setImmediate callback. */
 type Delay = number | 'immediate';
@@ -178,8 +183,10 @@ export function installTimers(patches: Patches): void {
     inExploration() ? start(`setInterval ${ms}ms${name(cb)}`, nodeDelay(ms), true, cb, args) : real.setInterval(cb, ms, ...args);
   const vSetImmediate = (cb: Callback, ...args: unknown[]) =>
     inExploration() ? start(`setImmediate${name(cb)}`, 'immediate', false, cb, args) : real.setImmediate(cb, ...args);
+  const known = (byNumber = new Map());
   const clear = (realClear: (h: never) => void) => (h: unknown) => {
-    if (h instanceof VirtualTimer) h.clear();
+    const timer = typeof h === 'number' || typeof h === 'string' ? known.get(Number(h)) : h;
+    if (timer instanceof VirtualTimer) timer.clear();
     else if (h !== undefined && h !== null) realClear(h as never);
   };
   const timers = builtin('node:timers');

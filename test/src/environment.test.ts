@@ -62,6 +62,19 @@ describe('virtual timers', () => {
     expect(r.complete).toBe(true);
   });
 
+  it('clearTimeout by a timer\'s number (+t, or its string) clears it, as Node\'s does', async () => {
+    const s = scenario('t/clear-by-number', async () => {
+      let fired = 0;
+      const t = setTimeout(() => { fired++; }, 10);
+      clearTimeout(+t);
+      const u = setTimeout(() => { fired++; }, 10);
+      clearTimeout(String(+u) as unknown as number);
+      await timersPromises.setTimeout(30);
+      assert.equal(fired, 0);
+    }, { environment: { timers: true } });
+    expect((await explore(s, { strategy: 'dpor' })).failure?.message).toBeUndefined();
+  });
+
   it('clearTimeout racing the timer is explored both ways', async () => {
     const outcomes = new Set<boolean>();
     const s = scenario('t/clear', async () => {
