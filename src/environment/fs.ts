@@ -75,16 +75,26 @@ function build(files: Record<string, string>): VirtualFs & { readonly target: Fi
   const target = new FileSystemObject();
   const promises: Record<string, (...a: unknown[]) => Promise<unknown>> = {};
   for (const name of OPERATIONS) {
-    const impl = fs[`${name}Sync`];
-    if (typeof impl !== 'function') continue;
+    if (typeof fs[`${name}Sync`] !== 'function') continue;
+    const step = oneStep(fs, target, name);
     promises[name] = (...args: unknown[]) => {
-      if (callingExecution() === null) return Promise.resolve().then(() => impl.apply(fs, args));
-      const opened = name === 'writeFile' || name === 'appendFile' ? openFirst(fs, target, name, args)
+      const opened = callingExecution() === null ? null : name === 'writeFile' || name === 'appendFile' ? openFirst(fs, target, name, args)
         : name === 'copyFile' ? copyInTwo(fs, target, args) : null;
-      return opened ?? target.op(name, () => impl.apply(fs, args));
+      return opened ?? step(...args);
     };
   }
   return { fs, promises, volume, target };
+}
+
+/**
+ * node:fs's `${name}Sync` as one scheduling point inside an execution (outside one, in a
+ * microtask); `reads`: whether this call only reads (default: by its name).
+ */
+function oneStep(fs: Readonly<Record<string, SyncFn>>, target: FileSystemObject, name: string,
+  reads: (args: unknown[]) => boolean = () => READS.has(name)): (...args: unknown[]) => Promise<unknown> {
+  const impl = fs[`${name}Sync`]!;
+  return (...args) => (callingExecution() === null ? Promise.resolve().then(() => impl.apply(fs, args))
+    : target.op(name, () => impl.apply(fs, args), name, reads(args)));
 }
 
 /**
@@ -175,17 +185,10 @@ function isBytes(x: unknown): x is Uint8Array {
   return ArrayBuffer.isView(x);
 }
 
-/** node:fs's callback functions on descriptors, each one scheduling point; `spread`: the callback takes several values. */
-const DESCRIPTOR_OPERATIONS: Readonly<Record<string, { sync: string; spread?: (value: unknown, args: unknown[]) => unknown[] }>> = {
-  open: { sync: 'openSync' },
-  close: { sync: 'closeSync' },
-  fstat: { sync: 'fstatSync' },
-  ftruncate: { sync: 'ftruncateSync' },
-  fsync: { sync: 'fsyncSync' },
-  fdatasync: { sync: 'fdatasyncSync' },
-  read: { sync: 'readSync', spread: (n, args) => [n, args[1]] },
-  write: { sync: 'writeSync', spread: (n, args) => [n, args[1]] },
-};
+/** node:fs's callback functions on descriptors, each one scheduling point. */
+const DESCRIPTOR_OPERATIONS: readonly string[] = ['open', 'close', 'fstat', 'ftruncate', 'fsync', 'fdatasync', 'read', 'write'];
+/** read and write call back with how many bytes, and the buffer (or string) they were given. */
+const BYTES_AND_DATA = (bytes: unknown, args: unknown[]): unknown[] => [bytes, args[1]];
 
 /** The callback form of an operation: it and the callback run in a task of their own. */
 function withCallback(name: string, fn: (...args: unknown[]) => Promise<unknown>, spread?: (value: unknown, args: unknown[]) => unknown[]) {
@@ -228,13 +231,12 @@ export function installFs(patches: Patches, files: Record<string, string> = {}):
     patches.set(nodeFs.promises as Record<string, unknown>, name, fn);
   }
   for (const [name, fn] of Object.entries(promises)) patches.set(nodeFs, name, withCallback(name, fn));
-  for (const [name, { sync, spread }] of Object.entries(DESCRIPTOR_OPERATIONS)) {
-    const impl = fs[sync]!;
-    patches.set(nodeFs, name, withCallback(name, (...args) => (callingExecution() === null ? Promise.resolve().then(() => impl.apply(fs, args))
-      : target.op(name, () => impl.apply(fs, args), name, READS.has(name) || (name === 'open' && (args[1] ?? 'r') === 'r'))), spread));
+  for (const name of DESCRIPTOR_OPERATIONS) {
+    const reads = (args: unknown[]) => READS.has(name) || (name === 'open' && (args[1] ?? 'r') === 'r');
+    patches.set(nodeFs, name, withCallback(name, oneStep(fs, target, name, reads), name === 'read' || name === 'write' ? BYTES_AND_DATA : undefined));
   }
   for (const name of Object.keys(fs)) {
-    if (typeof fs[name] !== 'function' || name in promises || name in DESCRIPTOR_OPERATIONS || name === 'exists') continue;
+    if (typeof fs[name] !== 'function' || name in promises || DESCRIPTOR_OPERATIONS.includes(name) || name === 'exists') continue;
     patches.set(nodeFs, name, fs[name]!.bind(fs)); // the Sync functions, streams, watch …: memfs's own
   }
   patches.set(nodeFs, 'exists', (path: unknown, callback: (exists: boolean) => void) => {
