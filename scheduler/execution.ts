@@ -511,6 +511,16 @@ export class Execution {
   /** Spinning tasks let the others run first (see Fairness). */
   private readonly fairness = new Fairness();
 
+  /**
+   * Node looks for unhandled rejections once every microtask ran: a rejection nothing handled by
+   * then ends the execution (true), as it ends Node's process.
+   */
+  private unhandledOnceMicrotasksRan(): boolean {
+    const unhandled = this.strands.promises.unhandledRejection();
+    if (unhandled !== null) this.finish(unhandled);
+    return unhandled !== null;
+  }
+
   /** Picks and resumes the next task, or ends the execution. */
   private schedule(): void {
     for (;;) {
@@ -537,16 +547,13 @@ export class Execution {
           const blocked = findBlocked(table.all.filter((t) => !t.done).map((t) => ({ id: t.id, op: t.pending })));
           return this.finish({ kind: 'deadlock', blocked, message: deadlockMessage(blocked, this.describer()) });
         }
-        // Time passes only once every microtask ran: Node looks for unhandled rejections then.
-        const unhandled = this.strands.promises.unhandledRejection();
-        if (unhandled !== null) return this.finish(unhandled);
+        if (this.unhandledOnceMicrotasksRan()) return; // time passes only once every microtask ran
         this.now = wake;
         runnable = table.runnable();
       }
-      if (table.flexibleRunnable && runnable.every((id) => table.get(id)!.pending!.flexible === true)) {
-        // Only responses and immediates can run: macrotasks, so every microtask ran (as above).
-        const unhandled = this.strands.promises.unhandledRejection();
-        if (unhandled !== null) return this.finish(unhandled);
+      if (table.onlyFlexible) {
+        // Only responses and immediates can run: macrotasks, so every microtask ran.
+        if (this.unhandledOnceMicrotasksRan()) return;
         runnable = table.withTimeAdvances(runnable);
       }
       if (this.record.steps >= this.options.maxSteps) {

@@ -43,8 +43,12 @@ export class TaskTable {
   private readonly runnableBuffer: TaskId[] = [];
   private daemons = 0;
   private round = 0;
-  /** Whether the latest `runnable()` found an op that may happen after any amount of time (see withTimeAdvances). */
-  flexibleRunnable = false;
+  /**
+   * Whether every task the latest `runnable()` found does an op that may happen later (a response,
+   * an immediate; see withTimeAdvances), and the latest time all of them may wait for.
+   */
+  onlyFlexible = false;
+  private flexibleUntil = Number.POSITIVE_INFINITY;
 
   add(name: string | undefined, pending: PendingOp | null = START): TaskState {
     const id = this.all.length;
@@ -92,7 +96,8 @@ export class TaskTable {
   runnable(): TaskId[] {
     const out = this.runnableBuffer;
     let n = 0;
-    let flexible = false;
+    let flexible = true;
+    let until = Number.POSITIVE_INFINITY;
     const round = ++this.round;
     const tasks = this.all;
     for (let i = 0; i < tasks.length; i++) {
@@ -101,10 +106,12 @@ export class TaskTable {
       if (op !== null && !t.done && (op.enabled === undefined || op.enabled())) {
         t.runnableIn = round;
         out[n++] = i;
-        if (op.flexible === true) flexible = true;
+        if (op.flexible !== true) flexible = false;
+        else if (op.flexibleUntil !== undefined && op.flexibleUntil < until) until = op.flexibleUntil;
       }
     }
-    this.flexibleRunnable = flexible;
+    this.onlyFlexible = flexible && n > 0;
+    this.flexibleUntil = until;
     while (out.length > n) out.pop(); // cheaper than `length = n`, a builtin call
     return out;
   }
@@ -131,17 +138,13 @@ export class TaskTable {
   }
 
   /**
-   * While every runnable op is flexible (may happen later), the earliest sleepers are runnable
-   * too, when they wake before every runnable op's `flexibleUntil`: choosing one lets virtual
-   * time pass to its wake-up before any response arrives (or an immediate runs).
+   * While every runnable op is flexible (may happen later: onlyFlexible), the earliest sleepers
+   * are runnable too, when they wake before every runnable op's `flexibleUntil`: choosing one
+   * lets virtual time pass to its wake-up before any response arrives (or an immediate runs).
    */
   withTimeAdvances(runnable: TaskId[]): TaskId[] {
-    let until = Number.POSITIVE_INFINITY;
-    for (const id of runnable) {
-      const op = this.all[id]!.pending!;
-      if (!op.flexible) return runnable;
-      if (op.flexibleUntil !== undefined && op.flexibleUntil < until) until = op.flexibleUntil;
-    }
+    if (!this.onlyFlexible) return runnable;
+    const until = this.flexibleUntil;
     let wake: number | null = null; // the earliest wake-up of a task not runnable yet
     for (const t of this.all) {
       const at = t.pending?.wakeAt;

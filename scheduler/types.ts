@@ -71,7 +71,7 @@ export interface PendingOp {
    */
   readonly flexible?: boolean;
   /**
-   * For a flexible op: the latest virtual time it may wait for (absent: any). A setImmediate
+   * For a flexible op: the latest virtual time it may wait for (absent: any). An immediate's
    * callback may be overtaken only by timers due within Node's 1 ms granularity.
    */
   readonly flexibleUntil?: number;
