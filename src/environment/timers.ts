@@ -25,8 +25,8 @@ export class VirtualTimer extends Controlled {
   /** Starts the timer's task again (a refresh after a one-shot timer fired). */
   private restart: () => void = () => {};
   private running = false;
-  /** Refreshed while its callback ran: a one-shot timer fires again. */
-  again = false;
+  /** Refreshed since it last came due: a one-shot timer whose callback refreshed it fires again. */
+  private again = false;
 
   constructor(label: string, private readonly delay: Delay) {
     super('timer', label);
@@ -36,7 +36,7 @@ export class VirtualTimer extends Controlled {
    * Sleeps until the timer is due (an immediate: its turn); true when it should fire, false when
    * it was cleared meanwhile. A refresh while it sleeps moves the due time: it sleeps again.
    */
-  *due(): Generator<Promise<unknown>, boolean, unknown> {
+  private *due(): Generator<Promise<unknown>, boolean, unknown> {
     const ex = this.control()!;
     if (this.delay === 'immediate') return (yield ex.point(immediateTurn(ex.now, this.id), () => !this.cleared)) as boolean;
     this.dueAt = ex.now + this.delay;
@@ -67,9 +67,20 @@ export class VirtualTimer extends Controlled {
     this.running = true;
   }
 
-  /** The timer's task has ended (fired, or cleared). */
-  finish(): void {
-    this.running = false;
+  /**
+   * The body of the timer's task: waits until it is due and calls back, again while it repeats
+   * or its callback refreshed it, until it is cleared.
+   */
+  *fire(cb: Callback, args: unknown[], repeat: boolean): Generator<Promise<unknown>, void, unknown> {
+    try {
+      do {
+        if (!(yield* this.due())) return;
+        this.again = false;
+        cb(...args);
+      } while ((repeat || this.again) && !this.cleared);
+    } finally {
+      this.running = false;
+    }
   }
 
   ref(): this {
@@ -159,17 +170,7 @@ export function installTimers(patches: Patches): void {
   const start = (label: string, delay: Delay, repeat: boolean, cb: Callback, args: unknown[]): VirtualTimer => {
     const timer = new VirtualTimer(label, delay);
     const run = (): void => {
-      const task = spawn(() => ownAsync(label, function* timerTask() {
-        try {
-          do {
-            if (!(yield* timer.due())) return;
-            timer.again = false;
-            cb(...args);
-          } while ((repeat || timer.again) && !timer.cleared);
-        } finally {
-          timer.finish();
-        }
-      }), label);
+      const task = spawn(() => ownAsync(label, () => timer.fire(cb, args, repeat)), label);
       timer.attach(task.id, run);
       if (!timer.hasRef()) timer.unref();
     };
