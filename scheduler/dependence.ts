@@ -44,6 +44,8 @@ const MAKERS = 2 ** 20;
 const PER_MAKER = 2 ** 21;
 /** Names of plain objects' locations (MemoryLog) start here, past every birth. */
 export const LOCATION_NAMES = NAMED + MAKERS * PER_MAKER;
+/** Ids from here up are the flags of a split DPOR search's pivots (dpor-pivots.ts), past every location name. */
+export const PIVOT_OBJECTS = 2 ** 52;
 
 /**
  * The birth of the `n`th object (from 1) made by steps of task `maker`: which object that is

@@ -3,6 +3,7 @@ import { encodeToken, traceHash } from '../scheduler/codec.ts';
 import { ReplayStrategy } from '../scheduler/strategies/replay.ts';
 import { withFailure } from '../scheduler/record.ts';
 import { ShardStrategy } from '../scheduler/strategies/shard.ts';
+import { DporSlice } from '../scheduler/strategies/dpor-split.ts';
 import type { SearchStrategy } from '../scheduler/strategy.ts';
 import { describeRace, describeRaceWarning } from '../scheduler/detectors/race.ts';
 import type { ExecutionFailure, ExecutionResult } from '../scheduler/types.ts';
@@ -108,6 +109,12 @@ export interface ExploreResult {
    * cell unordered by synchronisation (the first execution that showed one, per cell).
    */
   readonly warnings?: readonly RaceWarning[];
+  /**
+   * A slice of a split DPOR search that cannot answer alone: it found a failure (the one to report
+   * is the whole search's first, which no slice knows) or its split does not hold (DporSlice).
+   * explore() then runs the whole search; a caller that runs the slices (worker threads) does.
+   */
+  readonly wholeNeeded?: boolean;
 }
 
 export const DEFAULT_ITERATIONS = 1000;
@@ -137,6 +144,16 @@ export { runExecution, maxStepsOf, withDeferredFailure, racePolicy, RACE_POLICIE
 
 /** Explores interleavings of the scenario until a failure or the end of the budget. */
 export async function explore(s: Scenario, options: ExploreOptions = {}): Promise<ExploreResult> {
+  const result = await searchSlice(s, options);
+  // A slice of a split DPOR search reports a failure as the whole search would: its first (DporSlice).
+  return result.wholeNeeded ? searchSlice(s, { ...options, shard: undefined }) : result;
+}
+
+/**
+ * explore() for one slice of a split search (options.shard): a DPOR slice that found a failure,
+ * or whose split does not hold, says so in `wholeNeeded` rather than running the whole search.
+ */
+export async function searchSlice(s: Scenario, options: ExploreOptions = {}): Promise<ExploreResult> {
   const missing = notInstrumented(s.options.instrument ?? []);
   if (missing.length > 0) {
     throw new InstrumentationError(`scenario '${s.name}' asks to instrument ${missing.map((m) => `'${m}'`).join(', ')}, but no module of ` +
@@ -196,6 +213,7 @@ export async function explore(s: Scenario, options: ExploreOptions = {}): Promis
       scenario: s.name, verdict: failure ? 'fail' : 'pass', strategy: strategy.name, schedulesRun, stepsRun, pruned, complete,
       ...(failure && at ? { failure, failureIndex: at.schedule, failureOrder: at.order } : {}),
       ...(counted !== null ? { countedOrders: counted.list } : {}),
+      ...(strategy instanceof DporSlice && (failure !== undefined || strategy.unsound !== null) ? { wholeNeeded: true } : {}),
       ...(coverage !== undefined ? { coverage } : {}),
       ...(uncontrolled.size > 0 ? { uncontrolled: [...uncontrolled] } : {}),
       ...(warnings.length > 0 ? { warnings } : {}),

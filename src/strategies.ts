@@ -1,5 +1,5 @@
 import { DfsStrategy } from '../scheduler/strategies/dfs.ts';
-import { DporStrategy } from '../scheduler/strategies/dpor.ts';
+import { dporSearch } from '../scheduler/strategies/dpor-split.ts';
 import { PctStrategy } from '../scheduler/strategies/pct.ts';
 import { PortfolioStrategy } from '../scheduler/strategies/portfolio.ts';
 import { PosStrategy } from '../scheduler/strategies/pos.ts';
@@ -46,7 +46,7 @@ export function makeStrategy(name: StrategyName, options: StrategyOptions): Sear
         ...(options.slice !== undefined ? { slice: options.slice } : {}),
       });
     case 'dpor':
-      return new DporStrategy(options.slice, options.conservative ?? false, seed);
+      return dporSearch(options.slice, options.conservative ?? false, seed);
     case 'portfolio':
       // Random for shallow bugs, PCT at two depths for ordering bugs, POS for rare orderings
       // hidden among independent work. Each member runs every fourth execution.

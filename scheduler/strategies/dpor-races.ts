@@ -1,4 +1,4 @@
-import type { Access, DporEvent } from '../dependence.ts';
+import { PIVOT_OBJECTS, type Access, type DporEvent } from '../dependence.ts';
 import { describeOp, type OpDescriptor } from '../ops.ts';
 import type { ObjectInfo, TaskId } from '../types.ts';
 import { enabledAfter } from './enabling.ts';
@@ -85,6 +85,8 @@ export function findRaces(events: readonly DporEvent[], firstNew: number, depend
   /** Whether event j could run right after notdep(i), where event i ran. */
   const canRunFirst = (i: number, j: number): boolean => {
     const ej = all[j]!;
+    // A split search's pivot (dpor-pivots.ts): the step waits for its flag whatever its op is.
+    for (const x of ej.accesses) if (x.object >= PIVOT_OBJECTS && !enabledThere(x, i, j)) return false;
     const op = ej.accesses[0];
     if (op === undefined) return true;
     const blocks = describeOp(op.kind).blocks;

@@ -1,181 +1,114 @@
-// DPOR's search state, and its split into subtrees that slices (workers, shards) explore apart.
-import { rememberEvent, type Access, type DporEvent } from '../dependence.ts';
-import { checkSlice } from '../strategy.ts';
-import type { WakeupTree } from './wakeup.ts';
-import type { TaskId } from '../types.ts';
+// A DPOR search cut into slices that share nothing (worker threads, `--shard i/n`).
+import { checkSlice, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
+import { choosePivots, pivotParts, type Pivot } from './dpor-pivots.ts';
+import { DporStrategy, dporCoverage, toEvents } from './dpor.ts';
+import type { ExecutionResult, TaskId } from '../types.ts';
 
-/** One state on the current path. */
-export interface Frame {
-  /** Tasks runnable here (copied: the context's array is reused). */
-  readonly runnable: readonly TaskId[];
-  /** The next op of every live task here, for the sleep set of the next frame. */
-  readonly next: ReadonlyMap<TaskId, Access>;
-  /** Tasks asleep on entering: exploring them here would repeat an explored trace. */
-  readonly sleep: ReadonlyMap<TaskId, DporEvent>;
-  /**
-   * The wakeup tree: sequences to explore from here, in order (grows as races are found). The
-   * first is the branch being explored; it leaves when its subtree is done.
-   */
-  readonly wakeup: WakeupTree;
-  /** Tasks already explored from here, with the event each produced. */
-  readonly done: Map<TaskId, DporEvent>;
-  chosen: TaskId;
-  /** The event the chosen task produced in the current execution. */
-  event: DporEvent | null;
-  /**
-   * Objects with an id below this were in use before this state, so they keep their ids in every
-   * execution through it; ids at or above it follow this execution's order of first use.
-   */
-  readonly known: number;
-}
+/** Indices of a part's executions: part k's run from (k + 1) · PART (0 is the discovery run). */
+const PART = 2 ** 24;
 
 /**
- * Splits a DPOR search into independent subtrees, so slices of it run apart (worker threads,
- * `--shard i/n` on other machines) and no trace is explored twice. The root is the first step
- * with two or more runnable tasks; every choice there gets a subtree (all of them: a superset of
- * DPOR's source set is sound), explored in ascending task order. A subtree starts with the
- * earlier choices in its sleep set — as a single DPOR run would — so together the subtrees run
- * each Mazurkiewicz trace exactly once, and the same traces whatever the number of slices. The
- * events of the root choices are learnt by short probe executions, run in every slice.
+ * Slice `index` of `count` of a DPOR search. The search is cut by the order of pairs of
+ * conflicting steps (pivots, dpor-pivots.ts), found in its first execution (the discovery run,
+ * which every slice runs and none counts): with k pairs there are 2^k parts, one per combination
+ * of orders, each exactly the traces in which every pair runs in its order. So the parts share no
+ * trace, together they are every trace, and each is its own optimal DPOR search (the pivots
+ * enter it as a flag one step sets and the other waits for) — no part waits for another's
+ * races, which is what a split of one search's wakeup trees could not avoid. Part m belongs to
+ * slice m mod count. k = ⌈log2 count⌉ + 1 when the first execution has that many races on
+ * disjoint tasks (fewer otherwise: one part, slice 1's, when it has none).
  *
- * Execution indices order the whole search (subtree, then execution within it): the lowest
- * failing index is what an unsplit search meets first.
- *
- * Balance is not promised: when the root choices commute, sleep sets leave every subtree but the
- * first nearly empty (lastzero(5) over 2 slices: 64 traces and 0). Splitting deeper levels too
- * (every awake option of each) balanced that, but every search, unsplit ones included, then ran
- * the options DPOR would have skipped: five times the sleep-set-blocked executions and 2.5 times
- * the time on lastzero(10). The unsplit search is the common case, so the split stays here.
- *
- * Also tried (issue #18): an upper tree expanded fully in split searches only, down to a frontier
- * where the product of the awake counts reaches 64, its leaves shared out as subtrees, optimal
- * DPOR below as today with the sleep sets the upper tree hands down, and races whose first event
- * lies above the frontier dropped. Two findings. (1) It is not sound with optimal DPOR below:
- * a reversal there is skipped when a sleeper commutes with its sequence (weakInitial), which is
- * sound only because the sleeper's own races, above, get reversed into the tree with the whole
- * notdep order; with those dropped, classes go missing (lastzero(3), frontier at a product of 5:
- * 5 of 12 classes). Skipping for a handed-down sleeper only when it starts the sequence mends
- * that case but not deeper frontiers (lastzero(4), product 1,000: 25 of 28). (2) Even where the
- * counts came out right it loses: sleep sets leave most subtrees dead (every execution blocked),
- * so the live traces stay lopsided or the blocked executions outweigh them — over 2 slices,
- * lastzero(10) 512/2,816 traces with 4,340 blocked, readers(12) 1/4,095 (at 1,000: 2,048/2,048
- * with 14,451 blocked), filesystem(18) 32/0 — no slice faster than the unsplit search.
- * Optimal DPOR's tree grows from races found below, so a balanced split needs either the
- * exploration's order (dynamic sharing, which Simsa et al. pay for with redundancy and results
- * that depend on timing) or a search whose executions have fixed parents (TruSt).
+ * What the cut rests on is checked as the parts run: the two steps of a pair, where both ran,
+ * conflict. An execution that shows otherwise makes the slice `unsound` and stop; the search is
+ * then run whole (explore.ts), as it is when a slice finds a failure, so that a split search
+ * reports the failure an unsplit one meets first. A part's execution that ends with every task
+ * held back by a pivot (a pair's first step never comes) is cut short, as a sleep-set blocked one.
  */
-export class SubtreeSplit {
-  /** Depth of the root step; -1 while unknown or when the tree never branches. */
-  root = -1;
-  probeOnly = false;
-  executionIndex = 0;
-  private phase: 'discover' | 'probe' | 'explore' | 'done' = 'discover';
-  private prefix: Frame[] = [];
-  private options: TaskId[] = [];
-  private readonly events = new Map<TaskId, DporEvent>();
-  private subtree = -1;
+export class DporSlice implements SearchStrategy {
+  readonly name = 'dpor';
+  private inner: DporStrategy;
+  private parts: Pivot[][] | null = null;
+  private part = -1;
   private local = 0;
-  private stopAt = -1;
-  /** How many objects there were when the current probe stopped (after the root step). */
-  private madeBy = Number.POSITIVE_INFINITY;
+  private started = false;
+  private finished = false;
+  private drawn = '';
+  /** The current execution serves the split (the discovery run) or belongs to another part: not counted. */
+  probeOnly = true;
+  /** Why the pivots do not split this scenario exactly, once an execution showed it. */
+  unsound: string | null = null;
 
-  constructor(readonly index: number, readonly count: number) {
+  constructor(readonly index: number, readonly count: number, private readonly conservative = false, private readonly seed = '1') {
     checkSlice(index, count);
+    this.inner = new DporStrategy(conservative, seed);
   }
 
-  /** The discovery and the probes are not part of any subtree; `objects`: how many exist at `step`. */
-  stopsAt(step: number, objects: number): boolean {
-    if (step !== this.stopAt) return false;
-    this.madeBy = objects;
-    return true;
+  get executionIndex(): number {
+    return this.part < 0 ? 0 : (this.part + 1) * PART + this.local;
   }
 
-  /** Learns from a finished execution; true when it was a probe (or the discovery run). */
-  learn(path: Frame[]): boolean {
-    if (this.phase === 'discover') {
-      this.root = path.findIndex((f) => f.runnable.length > 1);
-      if (this.root < 0) {
-        // One schedule only: it belongs to the first slice.
-        this.probeOnly = this.index !== 0;
-        this.phase = 'done';
-        return true;
-      }
-      this.prefix = path.slice(0, this.root + 1).map((f) => ({ ...f, wakeup: f.wakeup.fresh(f.chosen), done: new Map() }));
-      this.options = [...path[this.root]!.runnable];
-      this.learnEvent(path[this.root]!, path[this.root + 1]?.known ?? Number.POSITIVE_INFINITY);
-      this.phase = 'probe';
-      this.probeOnly = true;
+  get complete(): boolean {
+    return this.finished && this.unsound === null && this.drawn === '';
+  }
+
+  newExecution(): boolean {
+    if (!this.started) {
+      this.started = true;
+      return this.inner.newExecution();
+    }
+    if (this.parts === null || this.unsound !== null) return this.stop(this.parts === null);
+    if (this.part >= 0 && this.inner.newExecution()) {
+      this.local++;
       return true;
     }
-    if (this.phase === 'probe') {
-      this.learnEvent(path[this.root]!, this.madeBy);
-      return true;
-    }
-    return false;
-  }
-
-  /**
-   * Keeps the event of a root choice for the later subtrees' sleep sets, without its accesses to
-   * objects its step made itself (ids from the root's `known` up to `made`, the count after the
-   * step): no event before it can touch those, and kept they would be wildcards (rememberEvent)
-   * that wake the sleeper at once, so a later subtree would run traces an earlier one ran.
-   */
-  private learnEvent(root: Frame, made: number): void {
-    const own = (object: number) => object >= root.known && object < made;
-    const event = root.event!;
-    this.events.set(root.chosen, rememberEvent({ task: event.task, accesses: event.accesses.filter((a) => !own(a.object)) }, root.known));
-  }
-
-  /** Whether this slice is exploring the first subtree (the root's lowest choice). */
-  get inFirstSubtree(): boolean {
-    return this.phase === 'explore' && this.subtree === 0;
-  }
-
-  /** True while probes or subtrees remain to be started. */
-  pending(): boolean {
-    return this.phase === 'probe';
-  }
-
-  /** Sets up the next probe or the next owned subtree on `path`; false when all are done. */
-  next(path: Frame[], setReplayed: (depth: number) => void): boolean {
-    if (this.phase === 'probe') {
-      const todo = this.options.find((t) => !this.events.has(t));
-      if (todo !== undefined) {
-        this.load(path, todo, new Map());
-        this.stopAt = this.root + 1;
-        this.probeOnly = true;
-        setReplayed(this.root);
-        return true;
-      }
-      this.phase = 'explore';
-    }
-    if (this.phase !== 'explore') return false;
-    this.stopAt = -1;
-    for (let k = this.subtree + 1; k < this.options.length; k++) {
-      if (k % this.count !== this.index) continue;
-      this.subtree = k;
+    if (this.part >= 0) this.drawn ||= this.inner.drawCaveat;
+    for (let m = this.part + 1; m < this.parts.length; m++) {
+      if (m % this.count !== this.index) continue;
+      this.part = m;
       this.local = 0;
-      const done = new Map<TaskId, DporEvent>();
-      for (const earlier of this.options.slice(0, k)) done.set(earlier, this.events.get(earlier)!);
-      this.load(path, this.options[k]!, done);
-      this.probeOnly = false;
-      this.executionIndex = k * 2 ** 24;
-      setReplayed(this.root);
-      return true;
+      this.inner = new DporStrategy(this.conservative, this.seed, { pivots: this.parts[m]! });
+      return this.inner.newExecution();
     }
-    this.phase = 'done';
+    return this.stop(true);
+  }
+
+  private stop(finished: boolean): boolean {
+    this.finished = finished && this.unsound === null;
     return false;
   }
 
-  /** Counts an execution inside the current subtree (for executionIndex). */
-  advance(): void {
-    if (this.phase === 'explore') this.executionIndex = this.subtree * 2 ** 24 + ++this.local;
+  nextTask(ctx: ChoiceContext): TaskId {
+    return this.inner.nextTask(ctx);
   }
 
-  private load(path: Frame[], choice: TaskId, done: Map<TaskId, DporEvent>): void {
-    path.length = 0;
-    for (const f of this.prefix.slice(0, this.root)) path.push({ ...f, wakeup: f.wakeup.fresh(f.chosen), done: new Map() });
-    const root = this.prefix[this.root]!;
-    path.push({ ...root, chosen: choice, event: null, wakeup: root.wakeup.fresh(choice), done });
+  nextRandom(): number {
+    return this.inner.nextRandom();
   }
+
+  endExecution(result: ExecutionResult): void {
+    if (this.part < 0) {
+      this.discover(result);
+      return;
+    }
+    this.inner.endExecution(result);
+    this.unsound ??= this.inner.violation;
+    this.probeOnly = !result.pruned && this.inner.outsidePart(result);
+  }
+
+  /** Learns the pivots from the first execution; one that never branched is all there is (explore counts it in slice 1). */
+  private discover(result: ExecutionResult): void {
+    if (result.branches === 0) return;
+    const pairs = choosePivots(toEvents(result.trace), result.objects, Math.ceil(Math.log2(this.count)));
+    this.parts = pivotParts(pairs);
+  }
+
+  coverage(traces: number): string {
+    if (this.unsound !== null) return `no proof: the split does not hold for this scenario (${this.unsound})`;
+    return dporCoverage(traces, ` of slice ${this.index + 1}/${this.count}`, this.finished, this.drawn);
+  }
+}
+
+/** DPOR for one slice of `slice.count`, or the whole search. */
+export function dporSearch(slice: { index: number; count: number } | undefined, conservative: boolean, seed: string): SearchStrategy {
+  return slice !== undefined && slice.count > 1 ? new DporSlice(slice.index, slice.count, conservative, seed) : new DporStrategy(conservative, seed);
 }

@@ -1,16 +1,43 @@
 import { dependent, nameObjects, nameOf, rememberEvent, withoutWildcards, type Access, type DporEvent } from '../dependence.ts';
 import { FixedDraws } from '../draws.ts';
-import { SubtreeSplit, type Frame } from './dpor-split.ts';
-import { checkSlice, PruneExecution, ScheduleDivergence, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
+import { PruneExecution, ScheduleDivergence, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
 import { findRaces } from './dpor-races.ts';
+import { PivotGate, type Pivot } from './dpor-pivots.ts';
 import { WakeupForest, weakInitial, type Dependence, type WakeupTree } from './wakeup.ts';
 import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
 
 // Thrown often (every sleep-set-blocked execution): made once, not with a fresh stack each time.
-const PROBED = new PruneExecution('probe of a subtree root: its first step is known');
 const ASLEEP = new PruneExecution('every runnable task is asleep: this trace was explored');
+const HELD = new PruneExecution('the pivots of this part hold back every runnable task');
 /** Look-ahead executions after the first one at most (see DporStrategy.lookaheads). */
 const LOOKAHEADS = 1000;
+
+/** One state on the current path. */
+interface Frame {
+  /** Tasks runnable here (copied: the context's array is reused), without those a pivot holds back. */
+  readonly runnable: readonly TaskId[];
+  /** With pivots, when they held some task back: every task runnable here (whether a task's op could run here). */
+  readonly unpivoted?: readonly TaskId[];
+  /** The next op of every live task here, for the sleep set of the next frame. */
+  readonly next: ReadonlyMap<TaskId, Access>;
+  /** Tasks asleep on entering: exploring them here would repeat an explored trace. */
+  readonly sleep: ReadonlyMap<TaskId, DporEvent>;
+  /**
+   * The wakeup tree: sequences to explore from here, in order (grows as races are found). The
+   * first is the branch being explored; it leaves when its subtree is done.
+   */
+  readonly wakeup: WakeupTree;
+  /** Tasks already explored from here, with the event each produced. */
+  readonly done: Map<TaskId, DporEvent>;
+  chosen: TaskId;
+  /** The event the chosen task produced in the current execution. */
+  event: DporEvent | null;
+  /**
+   * Objects with an id below this were in use before this state, so they keep their ids in every
+   * execution through it; ids at or above it follow this execution's order of first use.
+   */
+  readonly known: number;
+}
 
 /** The first execution's steps and what each step's op was (shared by its look-aheads). */
 interface FirstRun {
@@ -59,16 +86,18 @@ export class DporStrategy implements SearchStrategy {
   /** The nodes of every wakeup tree on the path. */
   private readonly forest = new WakeupForest();
   private started = false;
-  /** Every backtrack point of this search (or slice) has been explored. */
+  /** Every backtrack point of this search (or part) has been explored. */
   private finished = false;
   private readonly draws: FixedDraws;
   /** A proof: every trace explored, and the scenario drew no value (draws are not enumerated). */
   get complete(): boolean {
     return this.finished && !this.draws.used;
   }
-  /** Splitting into subtrees at the first branching step, for slices of a split search (see SubtreeSplit). */
-  private readonly split: SubtreeSplit | null;
   private executions = 0;
+  /** A part of a split search (dpor-split.ts): its pivots, or null for the whole search. */
+  private readonly gate: PivotGate | null;
+  /** What live tasks were about to do when the pivots held every runnable one back. */
+  private held: DporEvent[] = [];
 
   private readonly dependent: Dependence;
 
@@ -79,9 +108,9 @@ export class DporStrategy implements SearchStrategy {
    * execution, the shallowest first: the same prefix up to the state, another runnable task
    * there, then the running task while it can run, else the lowest runnable one. One look-ahead
    * runs after each execution of the search while any is left (at most LOOKAHEADS) and the search
-   * is still in the subtree of its first branching step's lowest choice — the part a split
-   * search's first slice explores in the same order, so that a look-ahead has the same place in
-   * every split (its index: just after the execution it follows). A proof thus costs at most
+   * is still in the subtree of its first branching step's lowest choice (its index: just after
+   * the execution it follows). A part of a split search has none (a look-ahead would leave the
+   * part, and a split search that fails reruns whole: dpor-split.ts). A proof thus costs at most
    * twice its traces, and a large one LOOKAHEADS executions more. Look-aheads leave the search as
    * it was (no frame, no race analysis); a failing one is reported as the next schedule, the
    * others are not counted. Exploring the tree itself shallow-first is not sound: a pending
@@ -102,11 +131,26 @@ export class DporStrategy implements SearchStrategy {
    * heddle, which shares plain JavaScript state heddle cannot see (a Map inside a library): the
    * search is then a DFS with sleep sets, sound but without reduction.
    */
-  constructor(slice: { index: number; count: number } = { index: 0, count: 1 }, private readonly conservative = false, seed = '1') {
+  /** `part`: the search is a part of a split one (dpor-split.ts), cut by `pivots`. */
+  constructor(private readonly conservative = false, seed = '1', private readonly part: { readonly pivots: readonly Pivot[] } | null = null) {
     this.draws = new FixedDraws(seed);
-    this.split = slice.count > 1 ? new SubtreeSplit(slice.index, slice.count) : null;
-    if (slice.count <= 1) checkSlice(slice.index, slice.count);
+    this.gate = part !== null && part.pivots.length > 0 ? new PivotGate(part.pivots) : null;
     this.dependent = conservative ? (a, b) => a.task !== b.task || dependent(a, b) : dependent;
+  }
+
+  /** Why this part's pivots do not split the scenario exactly, once an execution showed it (see PivotGate). */
+  get violation(): string | null {
+    return this.gate?.violation ?? null;
+  }
+
+  /** Whether a finished execution belongs to another part of the split (see Pivot.firstMustOccur). */
+  outsidePart(result: ExecutionResult): boolean {
+    return this.gate?.outside(result) ?? false;
+  }
+
+  /** What the draws add to a claim ('' when the scenario drew nothing). */
+  get drawCaveat(): string {
+    return this.draws.used ? this.draws.caveat() : '';
   }
 
   /** Nodes the wakeup trees hold now (what their memory is proportional to). */
@@ -114,65 +158,45 @@ export class DporStrategy implements SearchStrategy {
     return this.forest.size;
   }
 
-  get probeOnly(): boolean {
-    return this.split?.probeOnly ?? false;
-  }
-
   get executionIndex(): number {
-    const index = this.split?.executionIndex ?? this.executions;
-    return this.probe !== null ? index + 0.5 : index; // a look-ahead: just after the execution it follows
-  }
-
-  /** Depth of the split's root (its choices are explored one subtree each), or -1. */
-  private get root(): number {
-    return this.split?.root ?? -1;
+    return this.probe !== null ? this.executions + 0.5 : this.executions; // a look-ahead: just after the execution it follows
   }
 
   newExecution(): boolean {
     this.draws.reset();
+    this.gate?.reset();
+    this.held = [];
     if (!this.started) {
       this.started = true;
       return true;
     }
-    const split = this.split;
     // After each execution in the first subtree, a look-ahead while any is left (see `lookaheads`).
-    const first = split === null ? this.lookaheadRoot >= 0 && this.path[this.lookaheadRoot]?.done.size === 0 : split.inFirstSubtree;
+    const first = this.lookaheadRoot >= 0 && this.path[this.lookaheadRoot]?.done.size === 0;
     const next = this.probe === null && first ? this.lookaheads.shift() : undefined;
     this.probe = null;
     if (next !== undefined) {
       this.probe = next;
       return true;
     }
-    if (split === null) {
-      if (this.backtrack()) {
-        this.executions++;
-        return true;
-      }
-      this.finished = true;
-      return false;
-    }
-    if (split.pending()) return this.continue(split.next(this.path, (depth) => this.restartAt(depth)));
-    if (split.root >= 0 && this.backtrack()) {
-      split.advance();
+    if (this.backtrack()) {
+      this.executions++;
       return true;
     }
-    return this.continue(split.next(this.path, (depth) => this.restartAt(depth)));
-  }
-
-  private restartAt(depth: number): void {
-    this.replayed = depth;
-    this.plan = null;
-  }
-
-  private continue(more: boolean): boolean {
-    if (!more) this.finished = true;
-    return more;
+    this.finished = true;
+    return false;
   }
 
   nextTask(ctx: ChoiceContext): TaskId {
+    if (this.gate === null) return this.choose(ctx);
+    this.gate.enter();
+    const task = this.choose(ctx);
+    this.gate.chose(task);
+    return task;
+  }
+
+  private choose(ctx: ChoiceContext): TaskId {
     const step = ctx.step;
     if (this.probe !== null) return this.draws.chose(lookaheadChoice(this.probe, ctx));
-    if (this.split?.stopsAt(step, ctx.objectCount)) throw PROBED;
     if (step < this.path.length) {
       const frame = this.path[step]!;
       const changed = replayMismatch(frame, ctx);
@@ -192,12 +216,13 @@ export class DporStrategy implements SearchStrategy {
     }
     const plan = this.plan;
     this.plan = null;
+    const runnable = this.runnable(ctx);
     let wakeup: WakeupTree;
     const first = plan?.firstTask;
-    if (plan !== null && first !== undefined && ctx.runnable.includes(first) && !sleep.has(first)) {
+    if (plan !== null && first !== undefined && runnable.includes(first) && !sleep.has(first)) {
       wakeup = plan;
     } else {
-      const awake = ctx.runnable.filter((t) => !sleep.has(t));
+      const awake = runnable.filter((t) => !sleep.has(t));
       if (awake.length === 0) throw ASLEEP;
       // A plan that cannot be followed here (heddle's model of when an op can run missed a case):
       // every runnable task becomes a branch, as a search without wakeup trees would do.
@@ -206,8 +231,19 @@ export class DporStrategy implements SearchStrategy {
     }
     const chosen = wakeup.firstTask!;
     this.plan = wakeup.plan();
-    this.path.push({ runnable: [...ctx.runnable], next, sleep, wakeup, done: new Map(), chosen, event: null, known });
+    const unpivoted = runnable === ctx.runnable ? {} : { unpivoted: [...ctx.runnable] };
+    this.path.push({ runnable: [...runnable], ...unpivoted, next, sleep, wakeup, done: new Map(), chosen, event: null, known });
     return this.draws.chose(chosen);
+  }
+
+  /** The runnable tasks no pivot holds back; with none left, the execution ends (it is not the part's). */
+  private runnable(ctx: ChoiceContext): readonly TaskId[] {
+    const gate = this.gate;
+    if (gate === null || !ctx.runnable.some((t) => gate.refused(t))) return ctx.runnable;
+    const runnable = ctx.runnable.filter((t) => !gate.refused(t));
+    if (runnable.length > 0) return runnable;
+    this.held = gate.waiting(ctx);
+    throw HELD;
   }
 
   nextRandom(): number {
@@ -215,20 +251,17 @@ export class DporStrategy implements SearchStrategy {
   }
 
   coverage(traces: number): string {
-    const of = this.split === null ? '' : ` of slice ${this.split.index + 1}/${this.split.count}`;
-    const n = `${traces.toLocaleString('en')} trace${traces === 1 ? '' : 's'}${of}`;
-    const drawn = this.draws.used ? this.draws.caveat() : '';
-    if (!this.finished) return `no failure in ${n} (search cut by --max-schedules: not a proof)${drawn}`;
-    return drawn ? `explored all ${n}${drawn}` : `verified: ${n}, complete`;
+    return dporCoverage(traces, '', this.finished, this.drawCaveat);
   }
 
   endExecution(result: ExecutionResult): void {
     if (this.probe !== null) return; // a look-ahead: the search learns nothing from it
     if (!this.planned) {
       this.planned = true;
-      this.planLookaheads();
+      if (this.part === null) this.planLookaheads();
     }
     const events = toEvents(result.trace);
+    this.gate?.annotate(events, !result.pruned, this.dependent);
     const n = Math.min(events.length, this.path.length);
     // What is kept for later executions names objects by their births (see nameObjects); the
     // race analysis works on this execution's own ids.
@@ -245,18 +278,16 @@ export class DporStrategy implements SearchStrategy {
       frame.event = name(events[i]!);
       frame.wakeup.setFirstEvent(rememberEvent(frame.event, frame.known));
     }
-    if (this.split?.learn(this.path)) return; // a probe: nothing to analyse
-    const runnableAt = (step: number, task: TaskId) => this.path[step]!.runnable.includes(task);
-    const waiting = (result.blockedOps ?? []).map((op) => ({ task: op.task, accesses: [{ kind: op.kind, object: op.object }] }));
+    const runnableAt = (step: number, task: TaskId) => (this.path[step]!.unpivoted ?? this.path[step]!.runnable).includes(task);
+    const waiting = result.pruned ? this.held : (result.blockedOps ?? []).map((op) => ({ task: op.task, accesses: [{ kind: op.kind, object: op.object }] }));
     for (const race of findRaces(events.slice(0, n), this.replayed, this.dependent, this.conservative, result.objects, runnableAt, waiting)) {
       this.reverse(race.first, race.sequence.map(name));
     }
   }
 
   /**
-   * After the first execution (a split search's discovery run): one step aside at each of its
-   * states, shallowest first (see `lookaheads`). None when its first branching step did not take
-   * the lowest runnable task (a split's first subtree would not be the same part of the search).
+   * After the first execution: one step aside at each of its states, shallowest first (see
+   * `lookaheads`). None when its first branching step did not take the lowest runnable task.
    */
   private planLookaheads(): void {
     this.lookaheadRoot = this.path.findIndex((f) => f.runnable.length > 1);
@@ -273,7 +304,8 @@ export class DporStrategy implements SearchStrategy {
   /** The sleep set on entering a state: what slept or was explored before, and commutes with the step taken. */
   private childSleep(parent: Frame, ctx: ChoiceContext): Map<TaskId, DporEvent> {
     const birthOf = (id: number) => ctx.birth(id);
-    const taken: DporEvent = { task: parent.chosen, accesses: ctx.previousStep().map((op) => ({ kind: op.kind, object: nameOf(op.kind, op.object, birthOf) })) };
+    const accesses = ctx.previousStep().map((op): Access => ({ kind: op.kind, object: nameOf(op.kind, op.object, birthOf) }));
+    const taken: DporEvent = { task: parent.chosen, accesses: this.gate === null ? accesses : [...accesses, ...this.gate.lastAccesses(parent.chosen)] };
     parent.event = taken;
     const sleep = new Map<TaskId, DporEvent>();
     for (const source of [parent.sleep, parent.done]) {
@@ -288,7 +320,6 @@ export class DporStrategy implements SearchStrategy {
    * there (or explored from there) could start it.
    */
   private reverse(first: number, sequence: readonly DporEvent[]): void {
-    if (first <= this.root) return; // the root's choices are all explored, one subtree each
     const frame = this.path[first]!;
     const v = [...sequence];
     // A sleeper whose wildcards alone keep it from being a weak initial may really be one: what
@@ -314,9 +345,9 @@ export class DporStrategy implements SearchStrategy {
     frame.wakeup.insert(v, this.dependent, (e) => rememberEvent(e, frame.known), uncertain);
   }
 
-  /** Moves to the next planned branch at the deepest state that has one (below the split's root). */
+  /** Moves to the next planned branch at the deepest state that has one. */
   private backtrack(): boolean {
-    while (this.path.length > this.root + 1) {
+    while (this.path.length > 0) {
       const depth = this.path.length - 1;
       const frame = this.path[depth]!;
       const explored = frame.wakeup.shift();
@@ -334,6 +365,13 @@ export class DporStrategy implements SearchStrategy {
     }
     return false;
   }
+}
+
+/** What a DPOR search (or slice, `of`) that found no failure has shown. */
+export function dporCoverage(traces: number, of: string, finished: boolean, drawn: string): string {
+  const n = `${traces.toLocaleString('en')} trace${traces === 1 ? '' : 's'}${of}`;
+  if (!finished) return `no failure in ${n} (search cut by --max-schedules: not a proof)${drawn}`;
+  return drawn ? `explored all ${n}${drawn}` : `verified: ${n}, complete`;
 }
 
 /**
@@ -374,7 +412,7 @@ function lookaheadChoice(probe: Lookahead, ctx: ChoiceContext): TaskId {
 }
 
 /** Groups a trace into DPOR events: each choice step with the in-place steps that follow it. */
-export function toEvents(trace: readonly TraceStep[]): DporEvent[] {
+export function toEvents(trace: readonly TraceStep[]): { task: TaskId; accesses: Access[] }[] {
   const events: { task: TaskId; accesses: Access[] }[] = [];
   for (const step of trace) {
     if (step.choice) events.push({ task: step.task, accesses: [{ kind: step.kind, object: step.object }] });

@@ -199,7 +199,13 @@ export async function exploreInWorkers(search: SplitSearch, local?: Scenario, po
     const stalled = replies.find((r): r is Extract<WorkerReply, { ok: false }> => !r.ok && r.stalled !== undefined);
     const failed = stalled ?? replies.find((r): r is Extract<WorkerReply, { ok: false }> => !r.ok);
     if (failed) throw new SliceError(failed.error, failed.user ?? false, failed.stalled);
-    return mergeResults(replies.map((r) => (r as Extract<WorkerReply, { result: ExploreResult }>).result));
+    const results = replies.map((r) => (r as Extract<WorkerReply, { result: ExploreResult }>).result);
+    if (!results.some((r) => r.wholeNeeded)) return mergeResults(results);
+    // A DPOR slice found a failure (or its split does not hold): the whole search says which one comes first.
+    if (local !== undefined) return await exploreSlice(local, search.options, 0, 1, new BigInt64Array(newBound()));
+    const whole = await own.slice(0, { ...search, index: 0, count: 1, bound: newBound() }, watching);
+    if (!whole.ok) throw new SliceError(whole.error, whole.user ?? false, whole.stalled);
+    return (whole as Extract<WorkerReply, { result: ExploreResult }>).result;
   } finally {
     if (pool === undefined) await own.close();
   }

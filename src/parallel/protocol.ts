@@ -1,4 +1,4 @@
-import { explore, type ExploreOptions, type ExploreResult } from '../explore.ts';
+import { searchSlice, type ExploreOptions, type ExploreResult } from '../explore.ts';
 import type { Scenario } from '../scenario.ts';
 import { plural } from '../report/plural.ts';
 import { failureRank, type Failure, type RaceWarning } from '../failure.ts';
@@ -122,11 +122,13 @@ export function lowerBound(bound: BigInt64Array, index: number): void {
  */
 export async function exploreSlice(s: Scenario, options: WorkerTask['options'], index: number, count: number,
   bound: BigInt64Array): Promise<ExploreResult> {
-  const result = await explore(s, {
+  // A DPOR slice that finds a failure hands the search back whole (searchSlice): the others can stop at once.
+  const whole = options.strategy === 'dpor' && count > 1;
+  const result = await searchSlice(s, {
     ...options,
     shard: { index, count },
     stopAfter: () => readBound(bound),
-    onFailureFound: (at) => lowerBound(bound, at),
+    onFailureFound: (at) => lowerBound(bound, whole ? -1 : at),
   });
   if (result.failure && failureRank(result.failure.kind) === 0 && result.failureOrder !== undefined) lowerBound(bound, result.failureOrder);
   return result;

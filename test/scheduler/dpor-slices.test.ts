@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { explore, type Scenario } from 'heddle';
 import { Observing } from '../support/observing.ts';
 import { dependent, type DporEvent } from '../../scheduler/dependence.ts';
-import { DporStrategy, toEvents } from '../../scheduler/strategies/dpor.ts';
+import { toEvents } from '../../scheduler/strategies/dpor.ts';
+import { dporSearch } from '../../scheduler/strategies/dpor-split.ts';
 import { lastzero, lostUpdate, readers } from '../../scenarios/benchmarks/programs.ts';
 import { exploreInWorkers } from '../../src/parallel/pool.ts';
 import { doubleCreate } from '../../scenarios/registry/registry.ts';
@@ -30,7 +31,7 @@ function traceKey(events: readonly DporEvent[]): string {
 
 async function traces(s: Scenario, slice?: { index: number; count: number }): Promise<string[]> {
   const keys: string[] = [];
-  const t = new Observing(new DporStrategy(slice), (r) => keys.push(traceKey(toEvents(r.trace))));
+  const t = new Observing(dporSearch(slice, false, '1'), (r) => keys.push(traceKey(toEvents(r.trace))));
   const r = await explore(s, { strategyInstance: t, iterations: 1_000_000, shrink: false });
   expect(r.complete).toBe(true);
   return keys;
@@ -94,7 +95,7 @@ async function slicesAgainstOracle(plan: Plan, count: number): Promise<string | 
   const classes = enumerate(plan).classes;
   const seen = new Map<string, number>();
   for (let index = 0; index < count; index++) {
-    const search = await searchPlan(plan, new DporStrategy({ index, count }));
+    const search = await searchPlan(plan, dporSearch({ index, count }, false, '1'));
     if (!search.complete) return `slice ${index + 1}/${count} did not complete`;
     for (const run of search.runs) seen.set(run.key, (seen.get(run.key) ?? 0) + 1);
   }
@@ -127,7 +128,7 @@ describe('dpor slices against the interpreter: the union of the slices is every 
     // plans do put every class in slice 1 (see SubtreeSplit in dpor-split.ts); this one does not.
     const plan = parsePlan('t1: clear(e0) isset(e0) | t2: wait(e0) | t3: clear(e0) r(x0) set(e0)');
     const runs = [];
-    for (let index = 0; index < 2; index++) runs.push((await searchPlan(plan, new DporStrategy({ index, count: 2 }))).runs.length);
+    for (let index = 0; index < 2; index++) runs.push((await searchPlan(plan, dporSearch({ index, count: 2 }, false, '1'))).runs.length);
     expect(runs.every((n) => n > 0)).toBe(true);
     expect(runs[0]! + runs[1]!).toBe(enumerate(plan).classes.size);
   });

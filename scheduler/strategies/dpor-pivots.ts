@@ -1,0 +1,176 @@
+// Pivots: how a DPOR search is cut into parts that share nothing (slices for worker threads and
+// `--shard i/n`), each exactly a set of Mazurkiewicz traces.
+import { dependent as heddleDependence, PIVOT_OBJECTS, type Access, type DporEvent } from '../dependence.ts';
+import type { ChoiceContext } from '../strategy.ts';
+import type { ExecutionResult, ObjectInfo, TaskId } from '../types.ts';
+import { findRaces } from './dpor-races.ts';
+
+/** A step of a task: its `step`-th scheduling point (0-based), the same step in every execution. */
+export interface TaskStep {
+  readonly task: TaskId;
+  readonly step: number;
+}
+
+/**
+ * One pivot of a part: `second` may not run before `first` has. Two steps that conflict run in
+ * the same order in every execution of a trace, so "first before second" holds of whole traces.
+ * With `firstMustOccur`, an execution in which `first` never runs is not the part's (it belongs
+ * to the part with the other order, which has no such demand): each trace falls in exactly one.
+ */
+export interface Pivot {
+  readonly first: TaskStep;
+  readonly second: TaskStep;
+  readonly firstMustOccur: boolean;
+}
+
+/**
+ * The pivot pairs for splitting a search, from its first execution: races of it (two conflicting
+ * steps of different tasks, either of which could have come first), at most `count`. Steps early in their tasks first — what a task does later often depends on what it
+ * read, so a later step may be another op in another execution, and the pair then does not split
+ * the search (PivotGate checks) — then the two steps closest together: two close conflicting
+ * steps are about as likely in either order.
+ */
+export function choosePivots(events: readonly DporEvent[], objects: readonly ObjectInfo[], count: number): [TaskStep, TaskStep][] {
+  const stepOf: TaskStep[] = [];
+  const seen = new Map<TaskId, number>();
+  for (const e of events) {
+    const n = seen.get(e.task) ?? 0;
+    seen.set(e.task, n + 1);
+    stepOf.push({ task: e.task, step: n });
+  }
+  const races = findRaces(events, 0, heddleDependence, false, objects, () => true);
+  const pairs = races.map((r) => ({ i: r.first, j: events.indexOf(r.sequence[r.sequence.length - 1]!) })).filter((p) => p.j > p.i);
+  const late = (p: { i: number; j: number }) => Math.max(stepOf[p.i]!.step, stepOf[p.j]!.step);
+  pairs.sort((x, y) => late(x) - late(y) || x.j - x.i - (y.j - y.i) || x.i - y.i);
+  // Pairs on tasks no chosen pair has first (pairs that share a task may hold each other back:
+  // a part whose orders cannot all hold ends its executions early), then any other pair.
+  const used = new Set<TaskId>();
+  const chosen = new Set<number>();
+  const out: [TaskStep, TaskStep][] = [];
+  for (const disjoint of [true, false]) {
+    pairs.forEach(({ i, j }, n) => {
+      const a = stepOf[i]!;
+      const b = stepOf[j]!;
+      if (out.length === count || chosen.has(n) || (disjoint && (used.has(a.task) || used.has(b.task)))) return;
+      used.add(a.task).add(b.task);
+      chosen.add(n);
+      out.push([a, b]);
+    });
+  }
+  return out;
+}
+
+/** Every combination of orders of the pairs: part m orders pair n as found when bit n of m is 0. */
+export function pivotParts(pairs: readonly (readonly [TaskStep, TaskStep])[]): Pivot[][] {
+  const parts: Pivot[][] = [];
+  for (let m = 0; m < 2 ** pairs.length; m++) {
+    parts.push(pairs.map(([a, b], n) => (((m >> n) & 1) === 0
+      ? { first: a, second: b, firstMustOccur: false } : { first: b, second: a, firstMustOccur: true })));
+  }
+  return parts;
+}
+
+/**
+ * A DPOR search's view of its part's pivots during one execution. The search is DPOR on the
+ * program with each pivot as a flag the first step sets and the second waits for (object ids
+ * from PIVOT_OBJECTS up): held back, the second step's task is not runnable, and the flag's set
+ * and wait are accesses of the two steps, so happens-before orders them and no race is reversed
+ * past them (dpor-races.ts: a wait runs only after its set). The flag adds no dependence the
+ * trace did not have (the two steps conflict), so the part's traces are the program's traces in
+ * which each pair runs in the part's order.
+ */
+export class PivotGate {
+  /** Choice steps each task has taken in the current execution. */
+  private counts = new Map<TaskId, number>();
+  private previous: TaskId | null = null;
+  /** Why the pivots do not split this scenario exactly (the two steps of a pair commute), once seen. */
+  violation: string | null = null;
+
+  constructor(readonly pivots: readonly Pivot[]) {}
+
+  reset(): void {
+    this.counts.clear();
+    this.previous = null;
+  }
+
+  /** At each scheduling point, before anything else: the step chosen at the previous one has been taken. */
+  enter(): void {
+    if (this.previous !== null) this.counts.set(this.previous, (this.counts.get(this.previous) ?? 0) + 1);
+    this.previous = null;
+  }
+
+  /** The task chosen at this scheduling point. */
+  chose(task: TaskId): void {
+    this.previous = task;
+  }
+
+  /** Steps `task` has taken: the index of its next one. */
+  private taken(task: TaskId): number {
+    return this.counts.get(task) ?? 0;
+  }
+
+  /** Whether a pivot holds `task` back from its next step. */
+  refused(task: TaskId): boolean {
+    for (const p of this.pivots) {
+      if (p.second.task === task && this.taken(task) === p.second.step && this.taken(p.first.task) <= p.first.step) return true;
+    }
+    return false;
+  }
+
+  /** The flag accesses of `task`'s `step`-th step. */
+  accesses(task: TaskId, step: number): Access[] {
+    const out: Access[] = [];
+    this.pivots.forEach((p, n) => {
+      if (p.first.task === task && p.first.step === step) out.push({ kind: 'set', object: PIVOT_OBJECTS + n });
+      if (p.second.task === task && p.second.step === step) out.push({ kind: 'wait', object: PIVOT_OBJECTS + n });
+    });
+    return out;
+  }
+
+  /** The flag accesses of the last step `task` took (for the sleep set of the state after it). */
+  lastAccesses(task: TaskId): Access[] {
+    return this.accesses(task, this.taken(task) - 1);
+  }
+
+  /** What every live task was about to do when the pivots held back every runnable one (as at a deadlock). */
+  waiting(ctx: ChoiceContext): DporEvent[] {
+    return ctx.live.flatMap((t) => {
+      const op = ctx.pending(t);
+      return op === null ? [] : [{ task: t, accesses: [{ kind: op.kind, object: op.object }, ...this.accesses(t, this.taken(t))] }];
+    });
+  }
+
+  /**
+   * Adds the flag accesses to an execution's events, and checks what the split rests on: the two
+   * steps of a pair, where both ran, conflict (`dependent`, the search's own relation).
+   */
+  annotate(events: { task: TaskId; accesses: Access[] }[], checkPairs: boolean, dependent: (a: DporEvent, b: DporEvent) => boolean): void {
+    const seen = new Map<TaskId, number>();
+    const at = new Map<string, DporEvent>();
+    for (const e of events) {
+      const k = seen.get(e.task) ?? 0;
+      seen.set(e.task, k + 1);
+      const extra = this.accesses(e.task, k);
+      if (extra.length === 0) continue;
+      at.set(`${e.task}.${k}`, { task: e.task, accesses: [...e.accesses] });
+      e.accesses.push(...extra);
+    }
+    if (!checkPairs) return;
+    for (const p of this.pivots) {
+      const a = at.get(`${p.first.task}.${p.first.step}`);
+      const b = at.get(`${p.second.task}.${p.second.step}`);
+      if (a !== undefined && b !== undefined && !dependent(a, b)) {
+        this.violation ??= `step ${p.first.step + 1} of task ${p.first.task} and step ${p.second.step + 1} of task ${p.second.task} ` +
+          'do not conflict in every execution';
+      }
+    }
+  }
+
+  /** Whether a finished execution belongs to another part: a pivot's first step that must run never did. */
+  outside(result: ExecutionResult): boolean {
+    if (!this.pivots.some((p) => p.firstMustOccur)) return false;
+    const steps = new Map<TaskId, number>();
+    for (const st of result.trace) if (st.choice) steps.set(st.task, (steps.get(st.task) ?? 0) + 1);
+    return this.pivots.some((p) => p.firstMustOccur && (steps.get(p.first.task) ?? 0) <= p.first.step);
+  }
+}
