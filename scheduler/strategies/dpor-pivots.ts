@@ -28,18 +28,17 @@ export interface Pivot {
  * steps of different tasks, either of which could have come first), at most `count`. Steps early in their tasks first — what a task does later often depends on what it
  * read, so a later step may be another op in another execution, and the pair then does not split
  * the search (PivotGate checks) — then the two steps closest together: two close conflicting
- * steps are about as likely in either order.
+ * steps are about as likely in either order. With `others` (more executions of the search), only
+ * pairs whose two steps ran and conflicted in each of them: a pair that does not hold in every
+ * execution makes the split fall back to the whole search.
  */
-export function choosePivots(events: readonly DporEvent[], objects: readonly ObjectInfo[], count: number): [TaskStep, TaskStep][] {
-  const stepOf: TaskStep[] = [];
-  const seen = new Map<TaskId, number>();
-  for (const e of events) {
-    const n = seen.get(e.task) ?? 0;
-    seen.set(e.task, n + 1);
-    stepOf.push({ task: e.task, step: n });
-  }
+export function choosePivots(events: readonly DporEvent[], objects: readonly ObjectInfo[], count: number,
+  others: readonly (readonly DporEvent[])[] = []): [TaskStep, TaskStep][] {
+  const stepOf = taskSteps(events);
   const races = findRaces(events, 0, heddleDependence, false, objects, () => true);
-  const pairs = races.map((r) => ({ i: r.first, j: events.indexOf(r.sequence[r.sequence.length - 1]!) })).filter((p) => p.j > p.i);
+  const steady = others.map((o) => stepIndex(o));
+  const pairs = races.map((r) => ({ i: r.first, j: events.indexOf(r.sequence[r.sequence.length - 1]!) }))
+    .filter((p) => p.j > p.i && steady.every((at) => conflictIn(at, stepOf[p.i]!, stepOf[p.j]!)));
   const late = (p: { i: number; j: number }) => Math.max(stepOf[p.i]!.step, stepOf[p.j]!.step);
   pairs.sort((x, y) => late(x) - late(y) || x.j - x.i - (y.j - y.i) || x.i - y.i);
   // Pairs on tasks no chosen pair has first (pairs that share a task may hold each other back:
@@ -58,6 +57,30 @@ export function choosePivots(events: readonly DporEvent[], objects: readonly Obj
     });
   }
   return out;
+}
+
+/** Each event's task step. */
+function taskSteps(events: readonly DporEvent[]): TaskStep[] {
+  const seen = new Map<TaskId, number>();
+  return events.map((e) => {
+    const n = seen.get(e.task) ?? 0;
+    seen.set(e.task, n + 1);
+    return { task: e.task, step: n };
+  });
+}
+
+/** An execution's events by task step (`task.step`). */
+function stepIndex(events: readonly DporEvent[]): Map<string, DporEvent> {
+  const at = new Map<string, DporEvent>();
+  taskSteps(events).forEach((ts, i) => at.set(`${ts.task}.${ts.step}`, events[i]!));
+  return at;
+}
+
+/** Whether both steps ran in an execution, and conflict there. */
+function conflictIn(at: ReadonlyMap<string, DporEvent>, a: TaskStep, b: TaskStep): boolean {
+  const x = at.get(`${a.task}.${a.step}`);
+  const y = at.get(`${b.task}.${b.step}`);
+  return x !== undefined && y !== undefined && heddleDependence(x, y);
 }
 
 /** Every combination of orders of the pairs: part m orders pair n as found when bit n of m is 0. */

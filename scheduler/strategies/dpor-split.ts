@@ -2,10 +2,28 @@
 import { checkSlice, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
 import { choosePivots, pivotParts, type Pivot } from './dpor-pivots.ts';
 import { DporStrategy, dporCoverage, toEvents } from './dpor.ts';
+import type { Access } from '../dependence.ts';
 import type { ExecutionResult, TaskId } from '../types.ts';
 
 /** Indices of a part's executions: part k's run from (k + 1) · PART (0 is the discovery run). */
 const PART = 2 ** 24;
+/** The whole search's first executions every slice runs (not counted) to choose its pivots from. */
+const DISCOVERY = 8;
+/** Pairs beyond the ⌈log2 count⌉ that could tell the slices apart: they even out a lopsided pair (see sliceOf). */
+const EXTRA_PAIRS = 1;
+
+/**
+ * The slice of part m (bit n of m: pair n's order): m's bits folded into ⌈log2 count⌉-bit chunks
+ * and XORed, mod count. A slice then takes both orders of every pair, one combined with each
+ * order of the others: when pair 0 puts nearly every trace in one order, the other pairs share
+ * that order's traces out (with count 2, a slice is the parts with an even number of reversed pairs).
+ */
+export function sliceOf(m: number, count: number): number {
+  const bits = Math.max(1, Math.ceil(Math.log2(count)));
+  let fold = 0;
+  for (let x = m; x > 0; x = Math.floor(x / 2 ** bits)) fold ^= x % 2 ** bits;
+  return fold % count;
+}
 
 /**
  * Slice `index` of `count` of a DPOR search. The search is cut by the order of pairs of
@@ -33,6 +51,10 @@ export class DporSlice implements SearchStrategy {
   private started = false;
   private finished = false;
   private drawn = '';
+  /** The discovery executions' events, and the first's result. */
+  private seen: { task: TaskId; accesses: Access[] }[][] = [];
+  private first: ExecutionResult | null = null;
+  private lone = false;
   /** The current execution serves the split (the discovery run) or belongs to another part: not counted. */
   probeOnly = true;
   /** Why the pivots do not split this scenario exactly, once an execution showed it. */
@@ -56,6 +78,11 @@ export class DporSlice implements SearchStrategy {
       this.started = true;
       return this.inner.newExecution();
     }
+    if (this.part < 0 && this.parts === null && !this.lone) {
+      // Discovery: the whole search's first executions, until DISCOVERY or its end.
+      if (this.seen.length < DISCOVERY && this.inner.newExecution()) return true;
+      this.split();
+    }
     if (this.parts === null || this.unsound !== null) return this.stop(this.parts === null);
     if (this.part >= 0 && this.inner.newExecution()) {
       this.local++;
@@ -63,7 +90,7 @@ export class DporSlice implements SearchStrategy {
     }
     if (this.part >= 0) this.drawn ||= this.inner.drawCaveat;
     for (let m = this.part + 1; m < this.parts.length; m++) {
-      if (m % this.count !== this.index) continue;
+      if (sliceOf(m, this.count) !== this.index) continue;
       this.part = m;
       this.local = 0;
       this.inner = new DporStrategy(this.conservative, this.seed, { pivots: this.parts[m]! });
@@ -87,7 +114,11 @@ export class DporSlice implements SearchStrategy {
 
   endExecution(result: ExecutionResult): void {
     if (this.part < 0) {
-      this.discover(result);
+      // One that never branched is all there is (explore counts it in slice 1).
+      if (this.seen.length === 0 && result.branches === 0) this.lone = true;
+      this.seen.push(toEvents(result.trace));
+      this.first ??= result;
+      this.inner.endExecution(result);
       return;
     }
     this.inner.endExecution(result);
@@ -95,11 +126,12 @@ export class DporSlice implements SearchStrategy {
     this.probeOnly = !result.pruned && this.inner.outsidePart(result);
   }
 
-  /** Learns the pivots from the first execution; one that never branched is all there is (explore counts it in slice 1). */
-  private discover(result: ExecutionResult): void {
-    if (result.branches === 0) return;
-    const pairs = choosePivots(toEvents(result.trace), result.objects, Math.ceil(Math.log2(this.count)));
+  /** The parts, from the discovery executions: none splits a search that ended within them (slice 1 runs it whole). */
+  private split(): void {
+    const more = this.seen.length >= DISCOVERY;
+    const pairs = more ? choosePivots(this.seen[0]!, this.first!.objects, Math.ceil(Math.log2(this.count)) + EXTRA_PAIRS, this.seen.slice(1)) : [];
     this.parts = pivotParts(pairs);
+    this.seen = [];
   }
 
   coverage(traces: number): string {

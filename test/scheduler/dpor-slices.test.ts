@@ -6,7 +6,7 @@ import { Observing } from '../support/observing.ts';
 import { dependent, type DporEvent } from '../../scheduler/dependence.ts';
 import { toEvents } from '../../scheduler/strategies/dpor.ts';
 import { dporSearch } from '../../scheduler/strategies/dpor-split.ts';
-import { lastzero, lostUpdate, readers } from '../../scenarios/benchmarks/programs.ts';
+import { indexer, lastzero, lostUpdate, readers } from '../../scenarios/benchmarks/programs.ts';
 import { exploreInWorkers } from '../../src/parallel/pool.ts';
 import { doubleCreate } from '../../scenarios/registry/registry.ts';
 import { enumerate } from '../support/oracle/interpreter.ts';
@@ -51,16 +51,46 @@ describe('dpor slices', () => {
     });
   }
 
-  it('under instrumentation too: objects a root choice makes itself do not wake it in later subtrees', async () => {
-    // Each task's first step makes and reads an object of its own; kept as a wildcard for any
-    // later object, the first task woke at once in the second subtree, which ran 2 of the traces
-    // the first had run (4 traces, 4 + 2 over 2 slices).
+  it('under instrumentation too: a get-or-create registry splits into its traces, half in each slice', async () => {
+    // What a task does after its first lock depends on what it read: the pivots are the two
+    // tasks' first locks, which every execution has (PivotGate checks it as the slices run).
     const s = doubleCreate.find((x) => x.name === 'registry/double-create.fixed')!;
     const whole = await traces(s);
     const parts = [await traces(s, { index: 0, count: 2 }), await traces(s, { index: 1, count: 2 })];
     expect(whole.length).toBeGreaterThan(1);
     expect(parts.flat()).toHaveLength(whole.length);
     expect(new Set(parts.flat())).toEqual(new Set(whole));
+    expect(parts.map((p) => p.length)).toEqual([whole.length / 2, whole.length / 2]);
+  });
+
+  it('the slices even out: lastzero(8) over 2, 3 and 4 slices, no slice with more than half the traces, nothing pruned', async () => {
+    const whole = (await explore(lastzero(8), { strategy: 'dpor' })).schedulesRun;
+    for (const count of [2, 3, 4]) {
+      const slices = [];
+      for (let index = 0; index < count; index++) slices.push(await explore(lastzero(8), { strategy: 'dpor', shard: { index, count } }));
+      expect(slices.reduce((n, r) => n + r.schedulesRun, 0)).toBe(whole);
+      expect(slices.every((r) => r.pruned === 0 && r.schedulesRun <= whole / 2)).toBe(true);
+    }
+  });
+
+  it('a slice whose pivot pairs do not conflict in some execution hands the search back whole', async () => {
+    // indexer(13)'s third pair (split in 4: ⌈log2 4⌉ + 1 pairs) is a hash-table step that touches
+    // another bucket when an earlier insert collided: the pair commutes there, and the part that
+    // meets it gives way to the whole search, which each slice then reports.
+    for (let index = 0; index < 4; index++) {
+      const r = await explore(indexer(13), { strategy: 'dpor', shard: { index, count: 4 } });
+      expect(r.schedulesRun).toBe(64);
+      expect(r.coverage).toBe('verified: 64 traces, complete');
+    }
+  });
+
+  it('--shard: a slice that finds a failure reports the whole search\'s first failure', async () => {
+    const whole = await explore(lostUpdate(3), { strategy: 'dpor' });
+    for (let index = 0; index < 2; index++) {
+      const r = await explore(lostUpdate(3), { strategy: 'dpor', shard: { index, count: 2 } });
+      expect(r.failure?.token).toBe(whole.failure?.token);
+      expect(r.failureIndex).toBe(whole.failureIndex);
+    }
   });
 
   it('--shard through explore: the slice counts add up to the whole, and each slice says what it verified', async () => {
@@ -123,9 +153,8 @@ describe('dpor slices against the interpreter: the union of the slices is every 
   }
 
   it('the check is not vacuous: on a plan whose first steps conflict, both slices explore classes', async () => {
-    // A split that left every class to slice 1 would pass the property above vacuously. Today's
-    // split cuts at the first branching step only, and tasks' first steps usually commute, so most
-    // plans do put every class in slice 1 (see SubtreeSplit in dpor-split.ts); this one does not.
+    // A split that left every class to slice 1 would pass the property above vacuously (the split
+    // before pivots cut at the first branching step, whose choices usually commute, and did).
     const plan = parsePlan('t1: clear(e0) isset(e0) | t2: wait(e0) | t3: clear(e0) r(x0) set(e0)');
     const runs = [];
     for (let index = 0; index < 2; index++) runs.push((await searchPlan(plan, dporSearch({ index, count: 2 }, false, '1'))).runs.length);
