@@ -115,7 +115,10 @@ export interface ExploreResult {
    * explore() then runs the whole search; a caller that runs the slices (worker threads) does.
    */
   readonly wholeNeeded?: boolean;
+  /** For a slice that handed the search back whole (wholeNeeded): this is the whole search's result, not the slice's. */
+  readonly whole?: boolean;
 }
+
 
 export const DEFAULT_ITERATIONS = 1000;
 /** Cells whose races a search lists as warnings, at most. */
@@ -145,8 +148,12 @@ export { runExecution, maxStepsOf, withDeferredFailure, racePolicy, RACE_POLICIE
 /** Explores interleavings of the scenario until a failure or the end of the budget. */
 export async function explore(s: Scenario, options: ExploreOptions = {}): Promise<ExploreResult> {
   const result = await searchSlice(s, options);
+  if (!result.wholeNeeded) return result;
   // A slice of a split DPOR search reports a failure as the whole search would: its first (DporSlice).
-  return result.wholeNeeded ? searchSlice(s, { ...options, shard: undefined }) : result;
+  const whole = await searchSlice(s, { ...options, shard: undefined });
+  const why = result.failure !== undefined ? 'the slice found a failure, and only the whole search knows which one it meets first'
+    : 'the pivots that split it do not hold for this scenario';
+  return { ...whole, whole: true, ...(whole.coverage !== undefined ? { coverage: `${whole.coverage} (the whole search: ${why})` } : {}) };
 }
 
 /**

@@ -7,8 +7,8 @@ import type { ExecutionResult, TaskId } from '../types.ts';
 
 /** Indices of a part's executions: part k's run from (k + 1) · PART (0 is the discovery run). */
 const PART = 2 ** 24;
-/** The whole search's first executions every slice runs (not counted) to choose its pivots from. */
-const DISCOVERY = 8;
+/** The whole search's first executions every slice runs (not counted) to choose its pivots from: a few, since each is a cost every slice pays. */
+const DISCOVERY = 4;
 /** Pairs beyond the ⌈log2 count⌉ that could tell the slices apart: they even out a lopsided pair (see sliceOf). */
 const EXTRA_PAIRS = 1;
 

@@ -242,6 +242,8 @@ async function checkOne(loaded: LoadedScenario, settings: CheckSettings,
       shard: how.split.shard ? `${how.split.shard.index + 1}/${how.split.shard.count}` : null,
       // What 'merge' needs to order shards' failures and number them as the unsplit search does.
       ...(how.split.shard ? { failureOrder: result.failureOrder ?? null, countedOrders: result.countedOrders ?? [] } : {}),
+      // A DPOR shard that handed the search back whole: its line is the whole search's (merge takes it alone).
+      ...(result.whole ? { whole: true } : {}),
       failure: result.failure ? failureJson(result.failure, rerun) : null,
       warnings: warningsJson(result, rerun),
       regressions: saved.note || null, saved: savedNote || null, regressionsProblem: saved.problem ?? null,

@@ -25,6 +25,8 @@ interface ShardLine {
   /** The failing execution's place in the unsplit search (shards order by it), and the orders each shard counted. */
   failureOrder?: number | null;
   countedOrders?: number[];
+  /** The whole search's result, which a DPOR shard ran itself (it found a failure, or its split does not hold). */
+  whole?: boolean;
   shard: string | null;
   failure: { kind: string; message: string; replay: string } | null;
 }
@@ -74,15 +76,18 @@ export async function runMerge(args: readonly string[], out: Output, cli: Cli): 
   const byScenario = new Map<string, ShardLine[]>();
   for (const file of positionals) for (const line of readLines(file)) byScenario.set(line.scenario, [...(byScenario.get(line.scenario) ?? []), line]);
   let allOk = true;
-  for (const [scenario, lines] of [...byScenario].sort(([a], [b]) => a.localeCompare(b))) {
-    const shards = new Set(lines.map((l) => l.shard));
+  for (const [scenario, all] of [...byScenario].sort(([a], [b]) => a.localeCompare(b))) {
+    // A shard that ran the whole search answers for every shard (they are slices of it).
+    const whole = all.find((l) => l.whole === true);
+    const lines = whole ? [whole] : all;
+    const shards = new Set(all.map((l) => l.shard));
     const winner = pick(lines);
     const got = winner?.failure?.kind ?? 'pass';
     const ok = got === lines[0]!.expect;
     allOk &&= ok;
     const schedules = lines.reduce((n, l) => n + l.schedulesRun, 0);
     const complete = (!winner || failureRank(winner.failure!.kind as FailureKind) > 0) && lines.every((l) => l.complete);
-    const failureIndex = winner ? scheduleNumber(lines, winner) : null;
+    const failureIndex = winner ? (whole ? winner.failureIndex : scheduleNumber(lines, winner)) : null;
     if (values.json) {
       out.stdout(JSON.stringify({ scenario, expect: lines[0]!.expect, verdict: winner ? 'fail' : 'pass', asExpected: ok,
         strategy: lines[0]!.strategy, shards: [...shards], schedulesRun: schedules, stepsRun: lines.reduce((n, l) => n + l.stepsRun, 0),
@@ -90,7 +95,7 @@ export async function runMerge(args: readonly string[], out: Output, cli: Cli): 
       continue;
     }
     out.stdout(`${ok ? '✓' : '✗'} ${scenario.padEnd(34)} expect ${lines[0]!.expect.padEnd(14)} got ${got.padEnd(16)} ` +
-      `${plural(schedules, 'schedule')} over ${plural(shards.size, 'shard')}${complete ? ', complete' : ''}`);
+      `${plural(schedules, 'schedule')} ${whole ? `(the whole search, run by shard ${whole.shard ?? '?'})` : `over ${plural(shards.size, 'shard')}`}${complete ? ', complete' : ''}`);
     if (winner?.failure) {
       out.stdout(`  ${winner.failure.kind} in schedule ${failureIndex} (shard ${winner.shard ?? '?'}): ${winner.failure.message.split('\n')[0]}`);
       out.stdout(`  replay: ${winner.failure.replay}`);

@@ -143,6 +143,9 @@ export async function exploreSlice(s: Scenario, options: WorkerTask['options'], 
  */
 export function mergeResults(results: readonly ExploreResult[]): ExploreResult {
   if (results.length === 0) throw new RangeError('nothing to merge');
+  // A DPOR slice that ran the whole search itself answers for every slice.
+  const whole = results.find((r) => r.whole === true);
+  if (whole !== undefined) return whole;
   const failing = results.filter((r) => r.failure !== undefined);
   const winner = failing.sort((a, b) => failureRank(a.failure!.kind) - failureRank(b.failure!.kind)
     || (a.failureOrder ?? 0) - (b.failureOrder ?? 0))[0];

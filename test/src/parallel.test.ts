@@ -94,6 +94,24 @@ describe('split searches', () => {
     expect(obj.shards).toHaveLength(3);
   });
 
+  it('merge: a DPOR shard that found a failure ran the whole search, and its line answers for every shard', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'heddle-shards-'));
+    const files = [];
+    const ranWhole = [];
+    for (let i = 1; i <= 2; i++) {
+      const r = await cli('check', 'benchmarks/lost-update-2', '--strategy', 'dpor', '--shard', `${i}/2`, '--json');
+      const file = join(dir, `shard${i}.json`);
+      writeFileSync(file, r.out + '\n');
+      files.push(file);
+      if (JSON.parse(r.out).whole === true) ranWhole.push(i);
+    }
+    expect(ranWhole).toEqual([2]); // the failing order of the pivot pair is slice 2's
+    const whole = JSON.parse((await cli('check', 'benchmarks/lost-update-2', '--strategy', 'dpor', '--json')).out);
+    const merged = JSON.parse((await cli('merge', ...files, '--json')).out);
+    expect([merged.schedulesRun, merged.failureIndex, merged.failure.token]).toEqual([whole.schedulesRun, whole.failureIndex, whole.failure.token]);
+    expect((await cli('merge', ...files)).out).toMatch(/\(the whole search, run by shard 2\/2\)/);
+  });
+
   it('a scenario a worker thread cannot load is a one-line input error, not an internal bug', async () => {
     const r = await cli('check', 'test/fixtures/main-thread-only.ts', '--workers', '2');
     expect(r.code).toBe(2);
