@@ -345,6 +345,26 @@ export class DporStrategy implements SearchStrategy {
     frame.wakeup.insert(v, this.dependent, (e) => rememberEvent(e, frame.known), uncertain);
   }
 
+  /**
+   * The next branch of a state, once its task can run there. A branch planned through this state
+   * by a sequence found in another execution may start with a task that does not exist or cannot
+   * run here (heddle's model of when an op can run missed a case: a promise reaction made by a
+   * step the sequence moved): it is dropped, and every runnable task not explored or asleep here
+   * becomes a branch instead, as a search without wakeup trees would do (followed, it would be
+   * reported as a schedule that ran differently: nondeterminism that is not there).
+   */
+  private runnableBranch(frame: Frame): TaskId | undefined {
+    let next = frame.wakeup.firstTask;
+    while (next !== undefined && !frame.runnable.includes(next)) {
+      frame.wakeup.shift();
+      for (const t of frame.runnable) {
+        if (!frame.sleep.has(t) && !frame.done.has(t) && !frame.wakeup.has(t)) frame.wakeup.add(t);
+      }
+      next = frame.wakeup.firstTask;
+    }
+    return next;
+  }
+
   /** Moves to the next planned branch at the deepest state that has one. */
   private backtrack(): boolean {
     while (this.path.length > 0) {
@@ -352,7 +372,7 @@ export class DporStrategy implements SearchStrategy {
       const frame = this.path[depth]!;
       const explored = frame.wakeup.shift();
       frame.done.set(frame.chosen, frame.event !== null ? rememberEvent(frame.event, frame.known) : explored);
-      const next = frame.wakeup.firstTask;
+      const next = this.runnableBranch(frame);
       if (next !== undefined) {
         frame.chosen = next;
         frame.event = null;
