@@ -25,20 +25,26 @@ export interface Pivot {
 
 /**
  * The pivot pairs for splitting a search, from its first execution: races of it (two conflicting
- * steps of different tasks, either of which could have come first), at most `count`. Steps early in their tasks first — what a task does later often depends on what it
- * read, so a later step may be another op in another execution, and the pair then does not split
- * the search (PivotGate checks) — then the two steps closest together: two close conflicting
+ * steps of different tasks, either of which could have come first), at most `count`. Steps early
+ * in their tasks first — what a task does later often depends on what it read, so a later step may
+ * be another op in another execution, and the pair then does not split the search (PivotGate
+ * checks) — then the two steps closest together: two close conflicting
  * steps are about as likely in either order. With `others` (more executions of the search), only
  * pairs whose two steps ran and conflicted in each of them: a pair that does not hold in every
- * execution makes the split fall back to the whole search.
+ * execution makes the split fall back to the whole search. Only steps of the `named` tasks: those
+ * that existed when the search first had a choice, so that a task id names the same task in every
+ * execution (a task made later — a promise reaction, a call of an async function — takes the next
+ * id when it is made, and which one is made first can differ between executions of one trace: a
+ * pivot on it would not cut along traces).
  */
 export function choosePivots(events: readonly DporEvent[], objects: readonly ObjectInfo[], count: number,
-  others: readonly (readonly DporEvent[])[] = []): [TaskStep, TaskStep][] {
+  others: readonly (readonly DporEvent[])[], named: ReadonlySet<TaskId>): [TaskStep, TaskStep][] {
   const stepOf = taskSteps(events);
   const races = findRaces(events, 0, heddleDependence, false, objects, () => true);
   const steady = others.map((o) => stepIndex(o));
   const pairs = races.map((r) => ({ i: r.first, j: events.indexOf(r.sequence[r.sequence.length - 1]!) }))
-    .filter((p) => p.j > p.i && steady.every((at) => conflictIn(at, stepOf[p.i]!, stepOf[p.j]!)));
+    .filter((p) => p.j > p.i && named.has(events[p.i]!.task) && named.has(events[p.j]!.task)
+      && steady.every((at) => conflictIn(at, stepOf[p.i]!, stepOf[p.j]!)));
   const late = (p: { i: number; j: number }) => Math.max(stepOf[p.i]!.step, stepOf[p.j]!.step);
   pairs.sort((x, y) => late(x) - late(y) || x.j - x.i - (y.j - y.i) || x.i - y.i);
   // Pairs on tasks no chosen pair has first (pairs that share a task may hold each other back:

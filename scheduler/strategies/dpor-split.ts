@@ -55,6 +55,8 @@ export class DporSlice implements SearchStrategy {
   private seen: { task: TaskId; accesses: Access[] }[][] = [];
   private first: ExecutionResult | null = null;
   private lone = false;
+  /** The tasks that existed at the first execution's first choice (see choosePivots). */
+  private named: Set<TaskId> | null = null;
   /** The current execution serves the split (the discovery run) or belongs to another part: not counted. */
   probeOnly = true;
   /** Why the pivots do not split this scenario exactly, once an execution showed it. */
@@ -105,6 +107,7 @@ export class DporSlice implements SearchStrategy {
   }
 
   nextTask(ctx: ChoiceContext): TaskId {
+    if (this.named === null && ctx.runnable.length > 1) this.named = new Set(ctx.live);
     return this.inner.nextTask(ctx);
   }
 
@@ -129,7 +132,8 @@ export class DporSlice implements SearchStrategy {
   /** The parts, from the discovery executions: none splits a search that ended within them (slice 1 runs it whole). */
   private split(): void {
     const more = this.seen.length >= DISCOVERY;
-    const pairs = more ? choosePivots(this.seen[0]!, this.first!.objects, Math.ceil(Math.log2(this.count)) + EXTRA_PAIRS, this.seen.slice(1)) : [];
+    const pairs = more ? choosePivots(this.seen[0]!, this.first!.objects, Math.ceil(Math.log2(this.count)) + EXTRA_PAIRS, this.seen.slice(1),
+      this.named ?? new Set()) : [];
     this.parts = pivotParts(pairs);
     this.seen = [];
   }
