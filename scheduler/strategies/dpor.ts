@@ -3,6 +3,7 @@ import { FixedDraws } from '../draws.ts';
 import { PruneExecution, ScheduleDivergence, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
 import { findRaces } from './dpor-races.ts';
 import { PivotGate, type Pivot } from './dpor-pivots.ts';
+import { lookaheadChoice, replayMismatch, type FirstRun, type Lookahead } from './dpor-replay.ts';
 import { WakeupForest, weakInitial, type Dependence, type WakeupTree } from './wakeup.ts';
 import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
 
@@ -37,20 +38,6 @@ interface Frame {
    * execution through it; ids at or above it follow this execution's order of first use.
    */
   readonly known: number;
-}
-
-/** The first execution's steps and what each step's op was (shared by its look-aheads). */
-interface FirstRun {
-  readonly steps: readonly TaskId[];
-  readonly expect: readonly (Access | undefined)[];
-}
-
-/** A look-ahead: the first execution up to step `at`, then `task` there (whose op was `op`). */
-interface Lookahead {
-  readonly first: FirstRun;
-  readonly at: number;
-  readonly task: TaskId;
-  readonly op: Access | undefined;
 }
 
 /**
@@ -392,43 +379,6 @@ export function dporCoverage(traces: number, of: string, finished: boolean, draw
   const n = `${traces.toLocaleString('en')} trace${traces === 1 ? '' : 's'}${of}`;
   if (!finished) return `no failure in ${n} (search cut by --max-schedules: not a proof)${drawn}`;
   return drawn ? `explored all ${n}${drawn}` : `verified: ${n}, complete`;
-}
-
-/**
- * Why a replayed prefix step no longer matches what was recorded there (the chosen task is not
- * runnable, or is about to do another op or touch another object), or null when it matches. The
- * backtrack points below it were computed from the recorded events: exploring on would silently
- * search a different tree.
- */
-function replayMismatch(frame: Frame, ctx: ChoiceContext): string | null {
-  return opMismatch(frame.chosen, frame.next.get(frame.chosen), ctx);
-}
-
-/** Why `task`, recorded to do `was` at this step, now does something else, or null when it does the same. */
-function opMismatch(task: TaskId, was: Access | undefined, ctx: ChoiceContext): string | null {
-  const now = ctx.runnable.includes(task) ? ctx.pending(task) : null;
-  if (was !== undefined && now !== null && now.kind === was.kind && now.object === was.object) return null;
-  const recorded = was === undefined ? 'run' : `${was.kind}${was.object >= 0 ? ` #${was.object}` : ''}`;
-  const found = now === null ? 'it is not runnable' : `it is about to ${now.kind}${now.object >= 0 ? ` #${now.object}` : ''}`;
-  return `the same schedule prefix ran differently: at step ${ctx.step}, task ${task} was recorded to ${recorded}, now ${found}. ` +
-    `State leaks between executions (a module-level object, cache or counter survives from one run to the next) or the ` +
-    `code depends on something heddle does not control; build all state inside the scenario body.`;
-}
-
-/**
- * A look-ahead's choice: its planned steps (each checked against what the first execution
- * recorded there, as a replayed prefix is), then the running task while it can run, else the
- * lowest runnable one.
- */
-function lookaheadChoice(probe: Lookahead, ctx: ChoiceContext): TaskId {
-  const step = ctx.step;
-  if (step <= probe.at) {
-    const [planned, was] = step < probe.at ? [probe.first.steps[step]!, probe.first.expect[step]] : [probe.task, probe.op];
-    const changed = opMismatch(planned, was, ctx);
-    if (changed !== null) throw new ScheduleDivergence(changed);
-    return planned;
-  }
-  return ctx.current !== null && ctx.runnable.includes(ctx.current) ? ctx.current : ctx.runnable[0]!;
 }
 
 /** Groups a trace into DPOR events: each choice step with the in-place steps that follow it. */
