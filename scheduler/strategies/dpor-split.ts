@@ -5,7 +5,7 @@ import { DporStrategy, dporCoverage, toEvents } from './dpor.ts';
 import type { Access } from '../dependence.ts';
 import type { ExecutionResult, TaskId } from '../types.ts';
 
-/** Indices of a part's executions: part k's run from (k + 1) · PART (0 is the discovery run). */
+/** Indices of a part's executions: part k's run from (k + 1) · PART (0: the discovery executions). */
 const PART = 2 ** 24;
 /** The whole search's first executions every slice runs (not counted) to choose its pivots from: a few, since each is a cost every slice pays. */
 const DISCOVERY = 4;
@@ -27,14 +27,14 @@ export function sliceOf(m: number, count: number): number {
 
 /**
  * Slice `index` of `count` of a DPOR search. The search is cut by the order of pairs of
- * conflicting steps (pivots, dpor-pivots.ts), found in its first execution (the discovery run,
- * which every slice runs and none counts): with k pairs there are 2^k parts, one per combination
- * of orders, each exactly the traces in which every pair runs in its order. So the parts share no
- * trace, together they are every trace, and each is its own optimal DPOR search (the pivots
- * enter it as a flag one step sets and the other waits for) — no part waits for another's
- * races, which is what a split of one search's wakeup trees could not avoid. Part m belongs to
- * slice m mod count. k = ⌈log2 count⌉ + 1 when the first execution has that many races on
- * disjoint tasks (fewer otherwise: one part, slice 1's, when it has none).
+ * conflicting steps (pivots, dpor-pivots.ts), chosen from its first DISCOVERY executions (which
+ * every slice runs and none counts): with k pairs there are 2^k parts, one per combination of
+ * orders, each exactly the traces in which every pair runs in its order. So the parts share no
+ * trace, together they are every trace, and each is its own optimal DPOR search (the pivots enter
+ * it as a flag one step sets and the other waits for) — no part waits for another's races, which
+ * is what a split of one search's wakeup trees could not avoid. k = ⌈log2 count⌉ + EXTRA_PAIRS
+ * when that many pairs qualify (fewer otherwise: one part, slice 1's, when none does, or when the
+ * search ended within its discovery executions); part m belongs to slice sliceOf(m, count).
  *
  * What the cut rests on is checked as the parts run: the two steps of a pair, where both ran,
  * conflict. An execution that shows otherwise makes the slice `unsound` and stop; the search is
