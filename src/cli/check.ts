@@ -173,6 +173,8 @@ export async function runCheck(args: readonly string[], out: Output, cli: Cli): 
   const watched = timeoutSeconds !== 0;
   const pool = watched || (split.workers > 1 && split.shard === undefined) ? new WorkerPool() : undefined;
   const watch = watched ? { pool: pool!, flagMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 } : null;
+  // Every worker a split search will use boots now, side by side, not when its first slice comes.
+  if (pool !== undefined && split.workers > 1) pool.warm(split.workers);
   try {
     for (const loaded of targets) {
       const { ok, problem } = await checkOne(loaded, settings, { single, json: values.json ?? false, full: values['full-trace'] ?? false, save: values.save ?? false,
