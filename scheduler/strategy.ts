@@ -82,6 +82,12 @@ export interface Sliceable {
    * seeds; without this method a slice prepares the execution and drops it.
    */
   skipExecution?(): boolean;
+  /**
+   * Whether this slice cannot answer alone (`found`: it found a failure), so that the whole
+   * search must run instead: DPOR's slices, whose split may not hold for a scenario and whose
+   * order of executions is not the unsplit search's (ExploreResult.wholeNeeded).
+   */
+  wholeNeeded?(found: boolean): boolean;
 }
 
 /** A strategy as explore drives it: the contract, and whichever capabilities it has. */

@@ -3,7 +3,6 @@ import { encodeToken, traceHash } from '../scheduler/codec.ts';
 import { ReplayStrategy } from '../scheduler/strategies/replay.ts';
 import { withFailure } from '../scheduler/record.ts';
 import { ShardStrategy } from '../scheduler/strategies/shard.ts';
-import { DporSlice } from '../scheduler/strategies/dpor-split.ts';
 import type { SearchStrategy } from '../scheduler/strategy.ts';
 import { describeRace, describeRaceWarning } from '../scheduler/detectors/race.ts';
 import type { ExecutionFailure, ExecutionResult } from '../scheduler/types.ts';
@@ -119,7 +118,6 @@ export interface ExploreResult {
   readonly whole?: boolean;
 }
 
-
 export const DEFAULT_ITERATIONS = 1000;
 /** Cells whose races a search lists as warnings, at most. */
 const MAX_WARNINGS = 10;
@@ -220,7 +218,7 @@ export async function searchSlice(s: Scenario, options: ExploreOptions = {}): Pr
       scenario: s.name, verdict: failure ? 'fail' : 'pass', strategy: strategy.name, schedulesRun, stepsRun, pruned, complete,
       ...(failure && at ? { failure, failureIndex: at.schedule, failureOrder: at.order } : {}),
       ...(counted !== null ? { countedOrders: counted.list } : {}),
-      ...(strategy instanceof DporSlice && (failure !== undefined || strategy.unsound !== null) ? { wholeNeeded: true } : {}),
+      ...(strategy.wholeNeeded?.(failure !== undefined) ? { wholeNeeded: true } : {}),
       ...(coverage !== undefined ? { coverage } : {}),
       ...(uncontrolled.size > 0 ? { uncontrolled: [...uncontrolled] } : {}),
       ...(warnings.length > 0 ? { warnings } : {}),

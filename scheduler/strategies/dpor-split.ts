@@ -2,7 +2,7 @@
 import { checkSlice, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
 import { choosePivots, pivotParts, type Pivot } from './dpor-pivots.ts';
 import { DporStrategy, dporCoverage, toEvents } from './dpor.ts';
-import type { Access } from '../dependence.ts';
+import type { DporEvent } from '../dependence.ts';
 import type { ExecutionResult, TaskId } from '../types.ts';
 
 /** Indices of a part's executions: part k's run from (k + 1) · PART (0: the discovery executions). */
@@ -18,7 +18,7 @@ const EXTRA_PAIRS = 1;
  * order of the others: when pair 0 puts nearly every trace in one order, the other pairs share
  * that order's traces out (with count 2, a slice is the parts with an even number of reversed pairs).
  */
-export function sliceOf(m: number, count: number): number {
+function sliceOf(m: number, count: number): number {
   const bits = Math.max(1, Math.ceil(Math.log2(count)));
   let fold = 0;
   for (let x = m; x > 0; x = Math.floor(x / 2 ** bits)) fold ^= x % 2 ** bits;
@@ -52,7 +52,7 @@ export class DporSlice implements SearchStrategy {
   private finished = false;
   private drawn = '';
   /** The discovery executions' events, and the first's result. */
-  private seen: { task: TaskId; accesses: Access[] }[][] = [];
+  private seen: DporEvent[][] = [];
   private first: ExecutionResult | null = null;
   private lone = false;
   /** The tasks that existed at the first execution's first choice (see choosePivots). */
@@ -60,7 +60,7 @@ export class DporSlice implements SearchStrategy {
   /** The current execution serves the split (the discovery run) or belongs to another part: not counted. */
   probeOnly = true;
   /** Why the pivots do not split this scenario exactly, once an execution showed it. */
-  unsound: string | null = null;
+  private unsound: string | null = null;
 
   constructor(readonly index: number, readonly count: number, private readonly conservative = false, private readonly seed = '1') {
     checkSlice(index, count);
@@ -136,6 +136,10 @@ export class DporSlice implements SearchStrategy {
       this.named ?? new Set()) : [];
     this.parts = pivotParts(pairs);
     this.seen = [];
+  }
+
+  wholeNeeded(found: boolean): boolean {
+    return found || this.unsound !== null;
   }
 
   coverage(traces: number): string {
