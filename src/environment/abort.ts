@@ -20,9 +20,7 @@ export function settledOrAborted<T>(label: string, signal: AbortSignal | undefin
   arm: (settle: (outcome: Outcome<T>) => void) => () => void): Promise<T> {
   if (signal?.aborted) {
     const reason: unknown = signal.reason;
-    return ownAsync(label, function* aborted(): Generator<unknown, T, unknown> {
-      throw abortError(reason);
-    });
+    return ownAsync(label, aborted<T>, reason);
   }
   const flag = new Event(label);
   let outcome: Outcome<T> | null = null;
@@ -40,12 +38,19 @@ export function settledOrAborted<T>(label: string, signal: AbortSignal | undefin
     flag.set();
   });
   signal?.addEventListener('abort', onAbort, { once: true });
-  return ownAsync(label, function* settled(): Generator<unknown, T, unknown> {
-    yield flag.wait();
-    const o = outcome!;
-    if (o.ok) return o.value;
-    throw o.error;
-  });
+  return ownAsync(label, settled<T>, flag, () => outcome!);
+}
+
+// Generators declared once (see ownAsync).
+function* aborted<T>(reason: unknown): Generator<unknown, T, unknown> {
+  throw abortError(reason);
+}
+
+function* settled<T>(flag: Event, outcome: () => Outcome<T>): Generator<unknown, T, unknown> {
+  yield flag.wait();
+  const o = outcome();
+  if (o.ok) return o.value;
+  throw o.error;
 }
 
 /** The `signal` of an options argument, when it is an AbortSignal. */

@@ -1,3 +1,5 @@
+import type { Execution } from '../../scheduler/execution.ts';
+import type { ObjectId } from '../../scheduler/types.ts';
 import { callingExecution } from './context.ts';
 import { Controlled } from '../primitives/control.ts';
 import { spawn } from '../primitives/task.ts';
@@ -19,17 +21,8 @@ class CallTarget extends Controlled {
     const ex = this.control()!;
     const id = this.id;
     const name = this.name ?? 'call';
-    let pending: Promise<unknown> = Promise.resolve();
     // The object is the function: a trace shows `call fetchToken`, `response fetchToken`.
-    return ownAsync(name, function* call() {
-      yield ex.point({ kind: 'call', object: id }, () => {
-        // The function runs outside heddle's control, as real I/O would: its own awaits are not
-        // scheduling points, only its completion (the response) is.
-        pending = ex.uncontrolled(() => (async () => start())());
-        ex.trackExternal(pending);
-      });
-      return yield ex.point({ kind: 'response', object: id, flexible: true }, () => pending);
-    });
+    return ownAsync(name, callThenRespond, ex, id, start);
   }
 }
 
@@ -86,18 +79,10 @@ export function controlledCallback<F extends (...args: never[]) => void>(fn: F, 
     const callback = args.pop() as NodeCallback;
     if (typeof callback !== 'function') throw new TypeError(`${name}: the last argument must be a callback`);
     const self = this;
-    spawn(() => ownAsync(`${name} callback`, function* callbackTask() {
-      let results: unknown[];
-      try {
-        results = (yield target.run(() => new Promise<unknown[]>((resolve, reject) => {
-          (fn as unknown as (...a: unknown[]) => void).apply(self, [...args, (err: unknown, ...out: unknown[]) => (err ? reject(err) : resolve(out))]);
-        }))) as unknown[];
-      } catch (err) {
-        callback(err);
-        return;
-      }
-      callback(null, ...results);
-    }), `${name} callback`);
+    const run = () => target.run(() => new Promise<unknown[]>((resolve, reject) => {
+      (fn as unknown as (...a: unknown[]) => void).apply(self, [...args, (err: unknown, ...out: unknown[]) => (err ? reject(err) : resolve(out))]);
+    }));
+    spawn(() => ownAsync(`${name} callback`, callbackTask, run, callback), `${name} callback`);
   };
   Object.defineProperty(wrapper, 'name', { value: name });
   return wrapper as unknown as F;
@@ -109,4 +94,28 @@ export function controlledCallback<F extends (...args: never[]) => void>(fn: F, 
  */
 export function controlled<T extends object>(value: T, name?: string): T {
   return typeof value === 'function' ? controlledFunction(value as unknown as AnyFunction, name) as unknown as T : controlledObject(value, name);
+}
+
+// Generators declared once (see ownAsync).
+function* callThenRespond(ex: Execution, id: ObjectId, start: () => unknown): Generator<unknown, unknown, unknown> {
+  let pending: Promise<unknown> = Promise.resolve();
+  yield ex.point({ kind: 'call', object: id }, () => {
+    // The function runs outside heddle's control, as real I/O would: its own awaits are not
+    // scheduling points, only its completion (the response) is.
+    pending = ex.uncontrolled(() => (async () => start())());
+    ex.trackExternal(pending);
+  });
+  return yield ex.point({ kind: 'response', object: id, flexible: true }, () => pending);
+}
+
+/** A callback's task: the call, then the callback with its error or its results. */
+function* callbackTask(run: () => Promise<unknown>, callback: NodeCallback): Generator<unknown, void, unknown> {
+  let results: unknown[];
+  try {
+    results = (yield run()) as unknown[];
+  } catch (err) {
+    callback(err);
+    return;
+  }
+  callback(null, ...results);
 }

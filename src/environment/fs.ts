@@ -110,14 +110,18 @@ function openFirst(fs: Readonly<Record<string, SyncFn>>, target: FileSystemObjec
   const set = typeof options === 'object' && options !== null ? (options as { flag?: unknown; mode?: unknown }) : {};
   const flag = set.flag === undefined ? (name === 'writeFile' ? 'w' : 'a') : set.flag;
   const mode = set.mode ?? 0o666;
-  return ownAsync(`fs.${name}`, function* openThenWrite() {
-    const fd = (yield target.op(name, () => fs.openSync!(path, flag, mode), `${name}: open ${String(flag)}`)) as number;
-    try {
-      yield target.op(name, () => fs.writeFileSync!(fd, data, options), `${name}: write`);
-    } finally {
-      fs.closeSync!(fd);
-    }
-  });
+  return ownAsync(`fs.${name}`, openThenWrite, fs, target, name, [path, flag, mode, data, options]);
+}
+
+// Generators declared once (see ownAsync).
+function* openThenWrite(fs: Readonly<Record<string, SyncFn>>, target: FileSystemObject, name: string,
+  [path, flag, mode, data, options]: unknown[]): Generator<unknown, void, unknown> {
+  const fd = (yield target.op(name, () => fs.openSync!(path, flag, mode), `${name}: open ${String(flag)}`)) as number;
+  try {
+    yield target.op(name, () => fs.writeFileSync!(fd, data, options), `${name}: write`);
+  } finally {
+    fs.closeSync!(fd);
+  }
 }
 
 /**
@@ -127,23 +131,25 @@ function openFirst(fs: Readonly<Record<string, SyncFn>>, target: FileSystemObjec
 function copyInTwo(fs: Readonly<Record<string, SyncFn>>, target: FileSystemObject, args: unknown[]): Promise<unknown> {
   const [from, to, mode] = args;
   const exclusive = ((Number(mode) || 0) & 1) !== 0; // COPYFILE_EXCL
-  return ownAsync('fs.copyFile', function* openThenCopy() {
-    const [source, fd] = (yield target.op('copyFile', () => {
-      const src = fs.openSync!(from, 'r') as number;
-      try {
-        return [src, fs.openSync!(to, exclusive ? 'wx' : 'w')];
-      } catch (err) {
-        fs.closeSync!(src);
-        throw err;
-      }
-    }, 'copyFile: open')) as [number, number];
+  return ownAsync('fs.copyFile', openThenCopy, fs, target, from, to, exclusive);
+}
+
+function* openThenCopy(fs: Readonly<Record<string, SyncFn>>, target: FileSystemObject, from: unknown, to: unknown, exclusive: boolean): Generator<unknown, void, unknown> {
+  const [source, fd] = (yield target.op('copyFile', () => {
+    const src = fs.openSync!(from, 'r') as number;
     try {
-      yield target.op('copyFile', () => fs.writeFileSync!(fd, fs.readFileSync!(source)), 'copyFile: copy');
-    } finally {
-      fs.closeSync!(source);
-      fs.closeSync!(fd);
+      return [src, fs.openSync!(to, exclusive ? 'wx' : 'w')];
+    } catch (err) {
+      fs.closeSync!(src);
+      throw err;
     }
-  });
+  }, 'copyFile: open')) as [number, number];
+  try {
+    yield target.op('copyFile', () => fs.writeFileSync!(fd, fs.readFileSync!(source)), 'copyFile: copy');
+  } finally {
+    fs.closeSync!(source);
+    fs.closeSync!(fd);
+  }
 }
 
 /**
@@ -195,16 +201,8 @@ function withCallback(name: string, fn: (...args: unknown[]) => Promise<unknown>
   return (...args: unknown[]) => {
     const callback = args.pop() as (err: unknown, ...values: unknown[]) => void;
     if (typeof callback !== 'function') throw new TypeError(`fs.${name}: the last argument must be a callback`);
-    spawn(() => ownAsync(`fs.${name} callback`, function* callbackTask() {
-      let value: unknown;
-      try {
-        value = yield fn(...args);
-      } catch (err) {
-        callback(err);
-        return;
-      }
-      callback(null, ...(spread ? spread(value, args) : [value]));
-    }), `fs.${name} callback`);
+    spawn(() => ownAsync(`fs.${name} callback`, callbackTask, () => fn(...args), callback, spread ? (value: unknown) => spread(value, args) : null),
+      `fs.${name} callback`);
   };
 }
 
@@ -240,14 +238,30 @@ export function installFs(patches: Patches, files: Record<string, string> = {}):
     patches.set(nodeFs, name, fs[name]!.bind(fs)); // the Sync functions, streams, watch …: memfs's own
   }
   patches.set(nodeFs, 'exists', (path: unknown, callback: (exists: boolean) => void) => {
-    spawn(() => ownAsync('fs.exists callback', function* callbackTask() {
-      let exists = true;
-      try {
-        yield promises.access!(path);
-      } catch {
-        exists = false;
-      }
-      callback(exists);
-    }), 'fs.exists callback');
+    spawn(() => ownAsync('fs.exists callback', existsTask, () => promises.access!(path), callback), 'fs.exists callback');
   });
+}
+
+/** A callback's task: runs the operation, then calls back with its error or its value (spread into arguments). */
+function* callbackTask(run: () => unknown, callback: (err: unknown, ...values: unknown[]) => void,
+  spread: ((value: unknown) => unknown[]) | null): Generator<unknown, void, unknown> {
+  let value: unknown;
+  try {
+    value = yield run();
+  } catch (err) {
+    callback(err);
+    return;
+  }
+  callback(null, ...(spread ? spread(value) : [value]));
+}
+
+/** fs.exists' task: calls back with whether the access succeeded. */
+function* existsTask(access: () => unknown, callback: (exists: boolean) => void): Generator<unknown, void, unknown> {
+  let exists = true;
+  try {
+    yield access();
+  } catch {
+    exists = false;
+  }
+  callback(exists);
 }

@@ -208,10 +208,7 @@ export function installTimers(patches: Patches): void {
     const unref = (options as { ref?: unknown } | undefined)?.ref === false;
     const label = delay === 'immediate' ? 'setImmediate' : 'setTimeout';
     if (signal === undefined && !unref) {
-      return ownAsync(label, function* waitFor() {
-        yield delay === 'immediate' ? immediate() : sleep(delay);
-        return value;
-      });
+      return ownAsync(label, waitFor, delay, value);
     }
     return settledOrAborted(label, signal, (settle) => {
       const timer = start(delay === 'immediate' ? label : `${label} ${delay}ms`, delay, false, () => settle({ ok: true, value }), []);
@@ -233,10 +230,8 @@ export function installTimers(patches: Patches): void {
     // An async iterator whose every next() is a frame of heddle's own: each tick is a sleep.
     const period = nodeDelay(ms);
     const signal = signalOf(options);
-    const next = () => (signal === undefined ? ownAsync('setInterval', function* tick() {
-      yield sleep(period);
-      return { done: false, value };
-    }) : after(period, { done: false, value }, options));
+    const next = () => (signal === undefined ? ownAsync('setInterval', waitFor, period, { done: false, value })
+      : after(period, { done: false, value }, options));
     return { next, return: () => Promise.resolve({ done: true, value: undefined }), [Symbol.asyncIterator]() { return this; } };
   });
   // AbortSignal.timeout aborts on a timer of Node's own: a virtual one instead, unref'd as Node's is.
@@ -256,4 +251,10 @@ export function installTimers(patches: Patches): void {
     if (!inExploration() || typeof cb !== 'function') return real.queueMicrotask(cb);
     spawn(() => cb(), `queueMicrotask${name(cb)}`);
   });
+}
+
+/** A wait for a virtual delay, then its value (declared once: see ownAsync). */
+function* waitFor(delay: Delay, value: unknown): Generator<unknown, unknown, unknown> {
+  yield delay === 'immediate' ? immediate() : sleep(delay);
+  return value;
 }

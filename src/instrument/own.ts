@@ -23,18 +23,24 @@ function siteOf(name: string): number {
  * Runs `body` as an async function whose every `yield` is an await: a scheduling point inside an
  * exploration (the value is awaited there, as instrumented code's awaits are), a plain await
  * outside one. `yield` evaluates to the awaited value, or throws what it rejected with.
+ *
+ * `body` is called with `args`: declare it once, at module level, not as a `function*` expression
+ * at each call. A generator function made anew gets a prototype and hidden class of its own,
+ * which V8 keeps in old space, and from there they hold what the run made alive past the next
+ * minor GC: measured on the seed models, half of what an execution allocates survived one (against
+ * 2% with the generators declared once), and the collector kept a second core busy.
  */
-export function ownAsync<T>(name: string, body: () => Generator<unknown, T, unknown>): Promise<T> {
+export function ownAsync<T, A extends unknown[] = []>(name: string, body: (...args: A) => Generator<unknown, T, unknown>, ...args: A): Promise<T> {
   const ex = currentExecution();
   // Called from code heddle sees only at its primitives (no loader): a plain async function, as
   // that code expects — it parks at each primitive operation inside.
-  if (ex === null || ex.finished || ex.outside > 0 || !ex.strands.instrumentedNow()) return plain(body);
+  if (ex === null || ex.finished || ex.outside > 0 || !ex.strands.instrumentedNow()) return plain(body, args);
   const strands = ex.strands;
   const site = siteOf(name);
   const frame = strands.enterFrame(name, site);
   const promise = (async () => {
     try {
-      const gen = body();
+      const gen = body(...args);
       let step = gen.next();
       while (!step.done) {
         let value: unknown;
@@ -59,8 +65,8 @@ export function ownAsync<T>(name: string, body: () => Generator<unknown, T, unkn
   return promise;
 }
 
-async function plain<T>(body: () => Generator<unknown, T, unknown>): Promise<T> {
-  const gen = body();
+async function plain<T, A extends unknown[]>(body: (...args: A) => Generator<unknown, T, unknown>, args: A): Promise<T> {
+  const gen = body(...args);
   let step = gen.next();
   while (!step.done) {
     let value: unknown;

@@ -48,18 +48,30 @@ export class HistoryRecorder {
   }
 
   call(task: number, name: string, args: readonly unknown[], run: () => unknown): Promise<void> {
-    const self = this;
-    return ownAsync('call', function* call() {
-      const id = self.calls.length;
-      const invoked = self.clock++;
-      self.calls.push({ id, task, name, args, result: null, invoked, returned: Infinity });
-      let result: OpResult;
-      try {
-        result = { value: yield run() };
-      } catch (e) {
-        result = { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
-      }
-      self.calls[id] = { id, task, name, args, result, invoked, returned: self.clock++ };
-    });
+    return ownAsync('call', recordCall, this, task, name, args, run);
   }
+
+  /** Records the invocation of an operation: its id. */
+  invoke(task: number, name: string, args: readonly unknown[]): number {
+    const id = this.calls.length;
+    this.calls.push({ id, task, name, args, result: null, invoked: this.clock++, returned: Infinity });
+    return id;
+  }
+
+  /** Records the response of operation `id`. */
+  respond(id: number, result: OpResult): void {
+    this.calls[id] = { ...this.calls[id]!, result, returned: this.clock++ };
+  }
+}
+
+// Declared once (see ownAsync).
+function* recordCall(history: HistoryRecorder, task: number, name: string, args: readonly unknown[], run: () => unknown): Generator<unknown, void, unknown> {
+  const id = history.invoke(task, name, args);
+  let result: OpResult;
+  try {
+    result = { value: yield run() };
+  } catch (e) {
+    result = { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+  }
+  history.respond(id, result);
 }

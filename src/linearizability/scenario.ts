@@ -130,9 +130,8 @@ export function linearizability<T, S = unknown>(spec: LinSpec<T, S>): Scenario {
     const work = plan(spec as LinSpec<T, unknown>, draws, tasks, slots);
     const obj = spec.create();
     const history = new HistoryRecorder();
-    const handles = work.map((ops, t) => spawn(() => ownAsync(`task${t + 1}`, function* calls() {
-      for (const op of ops) yield history.call(t + 1, op.name, op.args, () => spec.operations[op.name]!.run(obj, op.args));
-    }), `task${t + 1}`));
+    const handles = work.map((ops, t) => spawn(() => ownAsync(`task${t + 1}`, calls, ops.map((op) => () =>
+      history.call(t + 1, op.name, op.args, () => spec.operations[op.name]!.run(obj, op.args)))), `task${t + 1}`));
     for (const h of handles) await h.join();
     return history.ops;
   }, {
@@ -161,4 +160,9 @@ export function linearizability<T, S = unknown>(spec: LinSpec<T, S>): Scenario {
       }
     },
   });
+}
+
+/** A task's calls, one after the other (declared once: see ownAsync). */
+function* calls(each: readonly (() => Promise<void>)[]): Generator<unknown, void, unknown> {
+  for (const call of each) yield call();
 }

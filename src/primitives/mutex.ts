@@ -85,18 +85,20 @@ export class Mutex extends Controlled {
 
   /** Runs fn holding the lock; releases it however fn ends. */
   withLock<R>(fn: () => R | Promise<R>): Promise<R> {
-    const self = this;
-    return ownAsync('Mutex.withLock', function* withLock() {
-      yield self.lock();
-      try {
-        return (yield fn()) as R;
-      } finally {
-        self.unlock();
-      }
-    });
+    return ownAsync('Mutex.withLock', withLock<R>, this, fn);
   }
 
   private get label(): string {
     return this.name ?? 'mutex';
+  }
+}
+
+// Declared once (see ownAsync).
+function* withLock<R>(mutex: Mutex, fn: () => R | Promise<R>): Generator<unknown, R, unknown> {
+  yield mutex.lock();
+  try {
+    return (yield fn()) as R;
+  } finally {
+    mutex.unlock();
   }
 }

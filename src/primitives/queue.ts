@@ -95,9 +95,11 @@ export class Queue<T> extends Controlled {
   }
 
   empty(): Promise<boolean> {
-    const self = this;
-    return ownAsync('Queue.empty', function* empty() {
-      return ((yield self.size()) as number) === 0;
-    });
+    return ownAsync('Queue.empty', isEmpty, this);
   }
+}
+
+// Declared once (see ownAsync).
+function* isEmpty(queue: Queue<unknown>): Generator<unknown, boolean, unknown> {
+  return ((yield queue.size()) as number) === 0;
 }

@@ -40,14 +40,16 @@ export class Semaphore extends Controlled {
   }
 
   withPermit<R>(fn: () => R | Promise<R>): Promise<R> {
-    const self = this;
-    return ownAsync('Semaphore.withPermit', function* withPermit() {
-      yield self.acquire();
-      try {
-        return (yield fn()) as R;
-      } finally {
-        self.release();
-      }
-    });
+    return ownAsync('Semaphore.withPermit', withPermit<R>, this, fn);
+  }
+}
+
+// Declared once (see ownAsync).
+function* withPermit<R>(semaphore: Semaphore, fn: () => R | Promise<R>): Generator<unknown, R, unknown> {
+  yield semaphore.acquire();
+  try {
+    return (yield fn()) as R;
+  } finally {
+    semaphore.release();
   }
 }
