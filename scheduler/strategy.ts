@@ -1,4 +1,5 @@
 import type { ExecutionResult, ObjectId, PendingOp, TaskId } from './types.ts';
+import type { PartSpec } from './strategies/dpor-pivots.ts';
 
 /** What a strategy sees at a scheduling point. */
 export interface ChoiceContext {
@@ -88,6 +89,8 @@ export interface Sliceable {
    * order of executions is not the unsplit search's (ExploreResult.wholeNeeded).
    */
   wholeNeeded?(found: boolean): boolean;
+  /** A part of a split search that stopped to be cut further: the parts to run instead (DPOR's, dpor-split.ts). */
+  readonly cutInto?: readonly PartSpec[] | null;
 }
 
 /** A strategy as explore drives it: the contract, and whichever capabilities it has. */

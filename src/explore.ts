@@ -3,6 +3,8 @@ import { ReplayStrategy } from '../scheduler/strategies/replay.ts';
 import { withFailure } from '../scheduler/record.ts';
 import { ShardStrategy } from '../scheduler/strategies/shard.ts';
 import type { SearchStrategy } from '../scheduler/strategy.ts';
+import type { PartRun } from '../scheduler/strategies/dpor-split.ts';
+import type { PartSpec } from '../scheduler/strategies/dpor-pivots.ts';
 import { describeRace, describeRaceWarning } from '../scheduler/detectors/race.ts';
 import type { ExecutionFailure, ExecutionResult } from '../scheduler/types.ts';
 import type { Scenario } from './scenario.ts';
@@ -66,6 +68,8 @@ export interface ExploreOptions {
    * split search lowers its shared bound with it, so the other slices stop at once.
    */
   readonly onFailureFound?: (index: number) => void;
+  /** DPOR: run this part of a search split among worker threads (src/parallel/pool.ts), not the whole search. */
+  readonly part?: PartRun;
   /** Overrides the scenario's `races` option (`--races`): 'warn' (default), 'strict' or 'off' (see RacePolicy). */
   readonly races?: RacePolicy;
 }
@@ -116,6 +120,8 @@ export interface ExploreResult {
   readonly wholeNeeded?: boolean;
   /** For a slice that handed the search back whole (wholeNeeded): this is the whole search's result, not the slice's. */
   readonly whole?: boolean;
+  /** A part of a split DPOR search that was cut after its first executions: the parts to run instead (its own counts are void). */
+  readonly cut?: readonly PartSpec[];
 }
 
 export const DEFAULT_ITERATIONS = 1000;
@@ -180,6 +186,7 @@ export async function searchSlice(s: Scenario, options: ExploreOptions = {}): Pr
     ...(options.depth !== undefined ? { depth: options.depth } : {}),
     ...(options.preemptionBound !== undefined ? { preemptionBound: options.preemptionBound } : {}),
     ...slice,
+    ...(options.part !== undefined ? { part: options.part } : {}),
     // Code heddle sees only at its primitives may share state heddle cannot see: no reduction
     // for it. An instrumented scenario reports its reads and writes itself.
     ...(s.options.environment && !isInstrumented(s.body) ? { conservative: true } : {}),
@@ -219,6 +226,7 @@ export async function searchSlice(s: Scenario, options: ExploreOptions = {}): Pr
       ...(failure && at ? { failure, failureIndex: at.schedule, failureOrder: at.order } : {}),
       ...(counted !== null ? { countedOrders: counted.list } : {}),
       ...(strategy.wholeNeeded?.(failure !== undefined) ? { wholeNeeded: true } : {}),
+      ...(strategy.cutInto ? { cut: strategy.cutInto } : {}),
       ...(coverage !== undefined ? { coverage } : {}),
       ...(uncontrolled.size > 0 ? { uncontrolled: [...uncontrolled] } : {}),
       ...(warnings.length > 0 ? { warnings } : {}),
@@ -258,8 +266,10 @@ export async function searchSlice(s: Scenario, options: ExploreOptions = {}): Pr
     options.onExecution?.(schedulesRun, caveats);
     const at: FoundAt = { schedule: schedulesRun, order: index };
     const found = strategy.activeName ?? strategy.name;
-    // Determinism, sampled: the first and every 64th schedule, and every failing one, run twice.
-    if (result.failure?.kind !== 'nondeterminism' && (schedulesRun % RECHECK_EVERY === 0 || schedulesRun === 1 || result.failure !== null)) {
+    // Determinism, sampled: the first and every 64th schedule, and every failing one, run twice
+    // (the first of a split search's first part only: the others are cut from it).
+    const first = schedulesRun === 1 && (options.part?.spec.depth ?? 0) === 0;
+    if (result.failure?.kind !== 'nondeterminism' && (schedulesRun % RECHECK_EVERY === 0 || first || result.failure !== null)) {
       const leak = await checkRerun(s, result, maxSteps, schedulesRun, policy);
       if (leak) {
         options.onFailureFound?.(index);

@@ -4,6 +4,7 @@ import { PctStrategy } from '../scheduler/strategies/pct.ts';
 import { PortfolioStrategy } from '../scheduler/strategies/portfolio.ts';
 import { PosStrategy } from '../scheduler/strategies/pos.ts';
 import { RandomStrategy } from '../scheduler/strategies/random.ts';
+import type { PartRun } from '../scheduler/strategies/dpor-split.ts';
 import type { SearchStrategy } from '../scheduler/strategy.ts';
 
 export const STRATEGY_NAMES = ['portfolio', 'random', 'pct', 'pos', 'dfs', 'dpor'] as const;
@@ -27,6 +28,8 @@ export interface StrategyOptions {
   readonly preemptionBound?: number;
   /** DFS, DPOR: explore only this slice of the search tree. */
   readonly slice?: { readonly index: number; readonly count: number };
+  /** DPOR: explore this part of a search split among worker threads (src/parallel/pool.ts). */
+  readonly part?: PartRun;
   /** DPOR: treat every two steps of different tasks as dependent (code with state heddle cannot see). */
   readonly conservative?: boolean;
 }
@@ -46,7 +49,7 @@ export function makeStrategy(name: StrategyName, options: StrategyOptions): Sear
         ...(options.slice !== undefined ? { slice: options.slice } : {}),
       });
     case 'dpor':
-      return dporSearch(options.slice, options.conservative ?? false, seed);
+      return dporSearch(options.slice, options.conservative ?? false, seed, options.part);
     case 'portfolio':
       // Random for shallow bugs, PCT at two depths for ordering bugs, POS for rare orderings
       // hidden among independent work. Each member runs every fourth execution.

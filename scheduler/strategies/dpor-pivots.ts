@@ -35,16 +35,18 @@ export interface Pivot {
  * that existed when the search first had a choice, so that a task id names the same task in every
  * execution (a task made later — a promise reaction, a call of an async function — takes the next
  * id when it is made, and which one is made first can differ between executions of one trace: a
- * pivot on it would not cut along traces).
+ * pivot on it would not cut along traces). Not the pairs of `already` (a part's own pivots, which
+ * are races of its executions too).
  */
 export function choosePivots(events: readonly DporEvent[], objects: readonly ObjectInfo[], count: number,
-  others: readonly (readonly DporEvent[])[], named: ReadonlySet<TaskId>): [TaskStep, TaskStep][] {
+  others: readonly (readonly DporEvent[])[], named: ReadonlySet<TaskId>, already: readonly Pivot[] = []): [TaskStep, TaskStep][] {
   const stepOf = taskSteps(events);
   const races = findRaces(events, 0, heddleDependence, false, objects, () => true);
   const steady = others.map((o) => stepIndex(o));
   const pairs = races.map((r) => ({ i: r.first, j: events.indexOf(r.sequence[r.sequence.length - 1]!) }))
     .filter((p) => p.j > p.i && named.has(events[p.i]!.task) && named.has(events[p.j]!.task)
-      && steady.every((at) => conflictIn(at, stepOf[p.i]!, stepOf[p.j]!)));
+      && steady.every((at) => conflictIn(at, stepOf[p.i]!, stepOf[p.j]!))
+      && !already.some((q) => samePair(q, stepOf[p.i]!, stepOf[p.j]!)));
   const late = (p: { i: number; j: number }) => Math.max(stepOf[p.i]!.step, stepOf[p.j]!.step);
   pairs.sort((x, y) => late(x) - late(y) || x.j - x.i - (y.j - y.i) || x.i - y.i);
   // Pairs on tasks no chosen pair has first (pairs that share a task may hold each other back:
@@ -63,6 +65,12 @@ export function choosePivots(events: readonly DporEvent[], objects: readonly Obj
     });
   }
   return out;
+}
+
+/** Whether a pivot is the pair of steps a and b (in either order). */
+function samePair(q: Pivot, a: TaskStep, b: TaskStep): boolean {
+  const is = (x: TaskStep, y: TaskStep) => x.task === y.task && x.step === y.step;
+  return (is(q.first, a) && is(q.second, b)) || (is(q.first, b) && is(q.second, a));
 }
 
 /** Each event's task step. */
@@ -87,6 +95,18 @@ function conflictIn(at: ReadonlyMap<string, DporEvent>, a: TaskStep, b: TaskStep
   const x = at.get(`${a.task}.${a.step}`);
   const y = at.get(`${b.task}.${b.step}`);
   return x !== undefined && y !== undefined && heddleDependence(x, y);
+}
+
+/**
+ * A part of a split DPOR search as plain data (sent to a worker thread): the traces in which
+ * every pivot holds. `named`: the tasks its pairs may be chosen from (choosePivots), the whole
+ * search's, known after its first execution (null before: the whole search itself); `depth`:
+ * how many times the search was cut to make it.
+ */
+export interface PartSpec {
+  readonly pivots: readonly Pivot[];
+  readonly named: readonly TaskId[] | null;
+  readonly depth: number;
 }
 
 /** Every combination of orders of the pairs: part m orders pair n as found when bit n of m is 0. */

@@ -1,6 +1,6 @@
 // A DPOR search cut into slices that share nothing (worker threads, `--shard i/n`).
 import { checkSlice, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
-import { choosePivots, pivotParts, type Pivot } from './dpor-pivots.ts';
+import { choosePivots, pivotParts, type PartSpec, type Pivot } from './dpor-pivots.ts';
 import { DporStrategy, dporCoverage, toEvents } from './dpor.ts';
 import type { DporEvent } from '../dependence.ts';
 import type { ExecutionResult, TaskId } from '../types.ts';
@@ -148,7 +148,100 @@ export class DporSlice implements SearchStrategy {
   }
 }
 
-/** DPOR for one slice of `slice.count`, or the whole search. */
-export function dporSearch(slice: { index: number; count: number } | undefined, conservative: boolean, seed: string): SearchStrategy {
+/** Cuts a part may have come through at most: each adds a pivot (a flag the part waits for), each a chance that the part holds every task back. */
+const MAX_DEPTH = 8;
+
+/** A part of a split search to run, and how to ask, once its first executions have run, whether to cut it instead. */
+export interface PartRun {
+  readonly spec: PartSpec;
+  /** How many pairs to cut the part by (0: run it to its end). Asked once, after its first DISCOVERY executions. */
+  readonly cutBy: () => number;
+}
+
+/**
+ * One part of a DPOR search split among worker threads that take parts as they become free
+ * (src/parallel/pool.ts): the search of the traces its pivots allow (the whole search for the
+ * first part, which has none). After its first DISCOVERY executions it is asked whether to be cut
+ * further — when no other part waits to be taken, so that a thread that runs out of work finds
+ * some — and if so it stops there and says into which parts (`cutInto`): pairs of conflicting steps
+ * from those executions, as DporSlice chooses them, each part the traces with one combination of
+ * their orders. Those executions are then void (the new parts run them again); a part that is not
+ * cut goes on from them to its end. Nothing is ever cut in a way that depends on which thread runs
+ * what: the parts are the same sets of traces however the cut falls, and a part that finds a
+ * failure, or whose pivots do not hold, hands the search back whole (wholeNeeded).
+ */
+export class DporPart implements SearchStrategy {
+  readonly name = 'dpor';
+  private readonly inner: DporStrategy;
+  private readonly seen: DporEvent[][] = [];
+  private first: ExecutionResult | null = null;
+  private named: Set<TaskId> | null;
+  private asked = false;
+  /** The current execution belongs to another part (a pivot's first step that must run never did): not counted. */
+  probeOnly = false;
+  /** The parts this one was cut into after its first executions, which are then void; null while it is not. */
+  cutInto: PartSpec[] | null = null;
+
+  constructor(private readonly run: PartRun, conservative: boolean, seed: string) {
+    const { pivots, named } = run.spec;
+    this.inner = new DporStrategy(conservative, seed, pivots.length > 0 ? { pivots } : null);
+    this.named = named === null ? null : new Set(named);
+  }
+
+  get complete(): boolean {
+    return this.cutInto === null && this.inner.complete && this.inner.violation === null;
+  }
+
+  get lookahead(): boolean {
+    return this.inner.lookahead;
+  }
+
+  newExecution(): boolean {
+    if (this.inner.violation !== null) return false;
+    if (!this.asked && this.seen.length >= DISCOVERY) {
+      this.asked = true;
+      const wanted = this.run.spec.depth < MAX_DEPTH ? this.run.cutBy() : 0;
+      const { pivots, depth } = this.run.spec;
+      const pairs = wanted > 0 ? choosePivots(this.seen[0]!, this.first!.objects, wanted, this.seen.slice(1), this.named ?? new Set(), pivots) : [];
+      if (pairs.length > 0) {
+        const named = [...(this.named ?? [])];
+        this.cutInto = pivotParts(pairs).map((more) => ({ pivots: [...pivots, ...more], named, depth: depth + 1 }));
+        return false;
+      }
+    }
+    return this.inner.newExecution();
+  }
+
+  nextTask(ctx: ChoiceContext): TaskId {
+    if (this.named === null && ctx.runnable.length > 1) this.named = new Set(ctx.live);
+    return this.inner.nextTask(ctx);
+  }
+
+  nextRandom(): number {
+    return this.inner.nextRandom();
+  }
+
+  endExecution(result: ExecutionResult): void {
+    this.inner.endExecution(result);
+    if (this.seen.length < DISCOVERY) {
+      this.seen.push(toEvents(result.trace));
+      this.first ??= result;
+    }
+    this.probeOnly = !result.pruned && this.inner.outsidePart(result);
+  }
+
+  wholeNeeded(found: boolean): boolean {
+    return found || this.inner.violation !== null;
+  }
+
+  coverage(traces: number): string {
+    const violation = this.inner.violation;
+    return violation !== null ? `no proof: the split does not hold for this scenario (${violation})` : this.inner.coverage(traces);
+  }
+}
+
+/** DPOR for one part of a split search, one slice of `slice.count`, or the whole search. */
+export function dporSearch(slice: { index: number; count: number } | undefined, conservative: boolean, seed: string, part?: PartRun): SearchStrategy {
+  if (part !== undefined) return new DporPart(part, conservative, seed);
   return slice !== undefined && slice.count > 1 ? new DporSlice(slice.index, slice.count, conservative, seed) : new DporStrategy(conservative, seed);
 }

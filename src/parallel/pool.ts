@@ -5,7 +5,9 @@ import type { Scenario } from '../scenario.ts';
 import type { Failure } from '../failure.ts';
 import { instrumentationOptions } from '../instrument/register.ts';
 import { HeartbeatReader, newHeartbeat } from './heartbeat.ts';
-import { exploreSlice, mergeResults, SliceError, newBound, type WorkerJob, type WorkerReply, type WorkerResponse, type WorkerTask } from './protocol.ts';
+import { exploreSlice, lowerBound, mergeResults, SliceError, newBound, type WorkerJob, type WorkerReply, type WorkerResponse, type WorkerTask } from './protocol.ts';
+import type { PartSpec } from '../../scheduler/strategies/dpor-pivots.ts';
+import { plural } from '../report/plural.ts';
 
 /** What one search asks of the pool: the whole search, before it is cut into slices. */
 export type SplitSearch = Omit<WorkerTask, 'index' | 'bound'>;
@@ -190,6 +192,10 @@ export class WorkerPool {
 export async function exploreInWorkers(search: SplitSearch, local?: Scenario, pool?: WorkerPool, watching?: Watching): Promise<ExploreResult> {
   const own = pool ?? new WorkerPool();
   try {
+    // DPOR is cut into parts the workers take as they go, unless a budget must be shared out (--max-schedules: fixed slices).
+    if (search.options.strategy === 'dpor' && search.count > 1 && search.options.maxSchedules === undefined) {
+      return await exploreParts(search, own, local, watching);
+    }
     const bound = newBound();
     const first = local === undefined ? 0 : 1;
     const remote = Array.from({ length: search.count - first }, (_, k) => own.slice(k, { ...search, index: k + first, bound }, watching));
@@ -209,4 +215,97 @@ export async function exploreInWorkers(search: SplitSearch, local?: Scenario, po
   } finally {
     if (pool === undefined) await own.close();
   }
+}
+
+type SliceReply = Extract<WorkerReply, { result: ExploreResult }>;
+
+/**
+ * A DPOR search split among `search.count` threads that take its parts as they become free
+ * (DporPart, explorePart): the first part is the whole search, cut after its first executions;
+ * a part taken when none waits is cut again, so that no thread runs out of work while another
+ * has much left. The parts are exactly the search's traces, each once, whichever thread runs
+ * which; a part that finds a failure, or whose pivots do not hold, hands the search back whole,
+ * which one thread then runs (the failure reported is the unsplit search's first).
+ */
+async function exploreParts(search: SplitSearch, pool: WorkerPool, local: Scenario | undefined, watching: Watching | undefined): Promise<ExploreResult> {
+  const bound = newBound();
+  const waiting = new SharedArrayBuffer(4);
+  const queue: PartSpec[] = [{ pivots: [], named: null, depth: 0 }];
+  const results: ExploreResult[] = [];
+  const running = new Map<number, number>(); // thread → executions of its current part so far
+  let counted = 0; // executions of the parts that ended (for progress)
+  let failed: Extract<WorkerReply, { ok: false }> | null = null;
+  let thrown: { error: unknown } | null = null;
+  let whole = false;
+  const threads = search.count;
+  const runPart = (k: number, spec: PartSpec): Promise<WorkerReply> => {
+    const part = { spec, waiting };
+    // Progress: executions so far over every part, those of parts that were cut again included.
+    const progress = watching?.onProgress;
+    const watch = watching && { ...watching, ...(progress ? { onProgress: (n: number, caveats: number) => {
+      running.set(k, n);
+      progress(counted + [...running.values()].reduce((a, b) => a + b, 0), caveats);
+    } } : {}) };
+    if (local !== undefined && k === threads - 1) {
+      return exploreSlice(local, search.options, 0, threads, new BigInt64Array(bound), part).then((result): WorkerReply => ({ ok: true, result }));
+    }
+    return pool.slice(k, { ...search, index: k, bound, part }, watch);
+  };
+  await new Promise<void>((done) => {
+    let busy = 0;
+    const idle: number[] = [];
+    const next = (k: number): void => {
+      const spec = failed || thrown || whole ? undefined : queue.shift();
+      Atomics.store(new Int32Array(waiting), 0, queue.length);
+      if (spec === undefined) {
+        idle.push(k);
+        if (busy === 0) done();
+        return;
+      }
+      busy++;
+      void runPart(k, spec).then((reply) => {
+        busy--;
+        running.delete(k);
+        if (!reply.ok) {
+          failed ??= reply;
+          lowerBound(new BigInt64Array(bound), -1);
+        } else {
+          const { result } = reply as SliceReply;
+          counted += result.schedulesRun;
+          if (result.wholeNeeded) {
+            whole = true;
+            lowerBound(new BigInt64Array(bound), -1);
+          } else if (result.cut) {
+            queue.unshift(...result.cut);
+          } else {
+            results.push(result);
+          }
+        }
+        // Threads that found nothing to take take the new parts first.
+        for (const j of idle.splice(0)) next(j);
+        next(k);
+      }, (e: unknown) => {
+        // This thread's own part threw (a scenario the user must fix): the search ends with it.
+        busy--;
+        thrown ??= { error: e };
+        lowerBound(new BigInt64Array(bound), -1);
+        next(k);
+      });
+    };
+    for (let k = 0; k < threads; k++) next(k);
+  });
+  if (thrown !== null) throw (thrown as { error: unknown }).error;
+  if (failed !== null) {
+    const f: Extract<WorkerReply, { ok: false }> = failed;
+    throw new SliceError(f.error, f.user ?? false, f.stalled);
+  }
+  if (!whole) return mergeResults(results, { over: plural(threads, 'worker'), piece: 'part' });
+  // A part found a failure (or its pivots do not hold): the whole search says which one comes first.
+  const options = search.options;
+  const result = local !== undefined ? await exploreSlice(local, options, 0, 1, new BigInt64Array(newBound()))
+    : await pool.slice(0, { ...search, index: 0, count: 1, bound: newBound() }, watching).then((r) => {
+      if (!r.ok) throw new SliceError(r.error, r.user ?? false, r.stalled);
+      return (r as SliceReply).result;
+    });
+  return result;
 }

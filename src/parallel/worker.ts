@@ -38,7 +38,7 @@ async function run(job: WorkerJob): Promise<WorkerReply> {
   heartbeat?.pulse();
   try {
     if (!('kind' in job)) {
-      return { ok: true, result: await exploreSlice(loaded.scenario, job.options, job.index, job.count, new BigInt64Array(job.bound)) };
+      return { ok: true, result: await exploreSlice(loaded.scenario, job.options, job.index, job.count, new BigInt64Array(job.bound), job.part) };
     }
     return job.kind === 'check' ? await check(loaded, job) : await replayJob(loaded, job);
   } catch (e) {
