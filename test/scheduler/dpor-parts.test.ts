@@ -91,7 +91,7 @@ describe('dpor parts', () => {
     });
   }
 
-  it('a lopsided search is cut where its work is: the seed pool\'s parts are its traces, none with most of them', async () => {
+  it('under instrumentation: the seed pool\'s search cut four levels deep is its traces, each once', async () => {
     const s = activeCount.find((x) => x.name === 'pool/active-count.fixed')!;
     const whole = await wholeTraces(s);
     const sizes: number[] = [];
@@ -108,7 +108,6 @@ describe('dpor parts', () => {
     expect(keys).toHaveLength(whole.length);
     expect(new Set(keys)).toEqual(new Set(whole));
     expect(sizes.length).toBeGreaterThan(4);
-    console.log(sizes);
   });
 
   it('--workers 2 explores the unsplit trace count and says it verified them over 2 workers', async () => {
