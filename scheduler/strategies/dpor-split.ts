@@ -72,8 +72,11 @@ export class DporSlice implements SearchStrategy {
   }
 
   get complete(): boolean {
-    return this.finished && this.unsound === null && this.drawn === '';
+    return this.finished && this.unsound === null && this.drawn === '' && this.renamed === null;
   }
+
+  /** Why a part's task ids did not name tasks alike (DporStrategy.renamed), once one showed it. */
+  private renamed: string | null = null;
 
   newExecution(): boolean {
     if (!this.started) {
@@ -126,6 +129,7 @@ export class DporSlice implements SearchStrategy {
     }
     this.inner.endExecution(result);
     this.unsound ??= this.inner.violation;
+    this.renamed ??= this.inner.renamed;
     this.probeOnly = !result.pruned && this.inner.outsidePart(result);
   }
 
@@ -144,7 +148,7 @@ export class DporSlice implements SearchStrategy {
 
   coverage(traces: number): string {
     if (this.unsound !== null) return `no proof: the split does not hold for this scenario (${this.unsound})`;
-    return dporCoverage(traces, ` of slice ${this.index + 1}/${this.count}`, this.finished, this.drawn);
+    return dporCoverage(traces, ` of slice ${this.index + 1}/${this.count}`, this.finished, this.drawn, this.renamed);
   }
 }
 

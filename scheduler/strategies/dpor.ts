@@ -5,6 +5,7 @@ import { findRaces } from './dpor-races.ts';
 import { PivotGate, type Pivot } from './dpor-pivots.ts';
 import { lookaheadChoice, replayMismatch, type FirstRun, type Lookahead } from './dpor-replay.ts';
 import { WakeupForest, weakInitial, type Dependence, type WakeupTree } from './wakeup.ts';
+import { TaskNaming } from './dpor-tasks.ts';
 import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
 
 // Thrown often (every sleep-set-blocked execution): made once, not with a fresh stack each time.
@@ -78,7 +79,13 @@ export class DporStrategy implements SearchStrategy {
   private readonly draws: FixedDraws;
   /** A proof: every trace explored, and the scenario drew no value (draws are not enumerated). */
   get complete(): boolean {
-    return this.finished && !this.draws.used;
+    return this.finished && !this.draws.used && this.naming.renamed === null;
+  }
+  /** Whether task ids named the same tasks in every execution (see TaskNaming). */
+  private readonly naming = new TaskNaming();
+  /** Why the search is no proof because task ids did not name tasks alike, once an execution showed it. */
+  get renamed(): string | null {
+    return this.naming.renamed;
   }
   private executions = 0;
   /** A part of a split search (dpor-split.ts): its pivots, or null for the whole search. */
@@ -238,7 +245,7 @@ export class DporStrategy implements SearchStrategy {
   }
 
   coverage(traces: number): string {
-    return dporCoverage(traces, '', this.finished, this.drawCaveat);
+    return dporCoverage(traces, '', this.finished, this.drawCaveat, this.renamed);
   }
 
   endExecution(result: ExecutionResult): void {
@@ -247,6 +254,7 @@ export class DporStrategy implements SearchStrategy {
       this.planned = true;
       if (this.part === null) this.planLookaheads();
     }
+    this.naming.see(result.trace);
     const events = toEvents(result.trace);
     this.gate?.annotate(events, !result.pruned, this.dependent);
     const n = Math.min(events.length, this.path.length);
@@ -375,9 +383,10 @@ export class DporStrategy implements SearchStrategy {
 }
 
 /** What a DPOR search (or slice, `of`) that found no failure has shown. */
-export function dporCoverage(traces: number, of: string, finished: boolean, drawn: string): string {
+export function dporCoverage(traces: number, of: string, finished: boolean, drawn: string, renamed: string | null = null): string {
   const n = `${traces.toLocaleString('en')} trace${traces === 1 ? '' : 's'}${of}`;
   if (!finished) return `no failure in ${n} (search cut by --max-schedules: not a proof)${drawn}`;
+  if (renamed !== null) return `no failure in ${n}; not a proof: ${renamed}${drawn}`;
   return drawn ? `explored all ${n}${drawn}` : `verified: ${n}, complete`;
 }
 
