@@ -1,5 +1,7 @@
 // Whether a DPOR search's task ids name the same tasks in every execution.
-import type { TaskId, TraceStep } from '../types.ts';
+import { namesTask } from '../ops.ts';
+import type { ChoiceContext } from '../strategy.ts';
+import type { ObjectId, OpKind, PendingOp, TaskId, TraceStep } from '../types.ts';
 
 /**
  * DPOR names tasks by their ids. A task made while the program runs (a promise reaction, a call
@@ -46,5 +48,125 @@ export class TaskNaming {
     this.renamed = 'tasks made while the program runs (promise reactions, calls of async functions) took their ids in a ' +
       'different order in different executions, and DPOR, which names tasks by their ids, may have missed traces';
     return false;
+  }
+}
+
+/**
+ * Task ids as DPOR sees them: the same id for the same task in every execution. A task that
+ * exists before the search's first choice keeps its own id (everything before that choice runs
+ * alike in every execution); a task made later is named by its maker and how many tasks its
+ * maker had made before it, and each name gets one id for the whole search, from above those of
+ * the first tasks. The search works on these ids; the engine's are translated at each choice and
+ * for each finished execution. A task made after the first choice by no step of a task (nothing
+ * names it) keeps its engine id and leaves the search no proof (TaskNaming then tells it).
+ */
+export class StableTasks {
+  /** Stable id by name, for the whole search; the next free one. */
+  private readonly byName = new Map<string, TaskId>();
+  private nextId = -1;
+  /** The current execution's engine ids to stable ids and back, names by engine id, tasks made by each. */
+  private toStable = new Map<TaskId, TaskId>();
+  private toEngine = new Map<TaskId, TaskId>();
+  private names = new Map<TaskId, string>();
+  private made = new Map<TaskId, number>();
+  private branched = false;
+  /** Every task of this execution so far keeps its engine id (then the context need not be translated). */
+  private same = true;
+
+  /** A new execution starts. */
+  reset(): void {
+    this.toStable = new Map();
+    this.toEngine = new Map();
+    this.names = new Map();
+    this.made = new Map();
+    this.branched = false;
+    this.same = true;
+  }
+
+  /** At a scheduling point, before the search sees it: who the previous step made, then the tasks alive. */
+  view(ctx: ChoiceContext): ChoiceContext {
+    if (ctx.current !== null) {
+      for (const op of ctx.previousStep()) if (op.kind === 'spawn') this.spawned(ctx.current, op.object);
+    }
+    for (const t of ctx.live) if (!this.toStable.has(t)) this.map(t, `task ${t}`);
+    if (ctx.runnable.length > 1 && !this.branched) {
+      this.branched = true;
+      if (this.nextId < 0) this.nextId = Math.max(-1, ...this.toStable.keys()) + 1;
+    }
+    return this.same ? ctx : new StableContext(ctx, this);
+  }
+
+  /** The engine's id of a task the search chose. */
+  engine(task: TaskId): TaskId {
+    return this.same ? task : (this.toEngine.get(task) ?? task);
+  }
+
+  stable(task: TaskId): TaskId {
+    return this.toStable.get(task) ?? task;
+  }
+
+  /** An op as the search sees it (a spawn or join names a task). */
+  op<T extends { readonly kind: OpKind; readonly object: number }>(op: T): T {
+    return namesTask(op.kind) && !this.same ? { ...op, object: this.stable(op.object) } : op;
+  }
+
+  /** A finished execution's trace in stable ids (tasks made by its last steps named too). */
+  trace(trace: readonly TraceStep[]): readonly TraceStep[] {
+    for (const step of trace) if (step.kind === 'spawn') this.spawned(step.task, step.object);
+    if (this.same) return trace;
+    return trace.map((s) => ({ ...s, task: this.stable(s.task), ...(namesTask(s.kind) ? { object: this.stable(s.object) } : {}) }));
+  }
+
+  private spawned(parent: TaskId, child: TaskId): void {
+    if (this.toStable.has(child)) return;
+    const k = this.made.get(parent) ?? 0;
+    this.made.set(parent, k + 1);
+    this.map(child, `${this.names.get(parent) ?? `task ${parent}`}/${k}`);
+  }
+
+  private map(task: TaskId, name: string): void {
+    this.names.set(task, name);
+    let id = task;
+    if (this.branched) {
+      id = this.byName.get(name) ?? this.nextId++;
+      this.byName.set(name, id);
+    }
+    this.toStable.set(task, id);
+    this.toEngine.set(id, task);
+    if (id !== task) this.same = false;
+  }
+}
+
+/** A scheduling point with the engine's task ids replaced by stable ones (StableTasks). */
+class StableContext implements ChoiceContext {
+  readonly runnable: readonly TaskId[];
+  readonly live: readonly TaskId[];
+  readonly current: TaskId | null;
+
+  constructor(private readonly ctx: ChoiceContext, private readonly tasks: StableTasks) {
+    this.runnable = ctx.runnable.map((t) => tasks.stable(t));
+    this.live = ctx.live.map((t) => tasks.stable(t));
+    this.current = ctx.current === null ? null : tasks.stable(ctx.current);
+  }
+
+  get step(): number {
+    return this.ctx.step;
+  }
+
+  get objectCount(): number {
+    return this.ctx.objectCount;
+  }
+
+  pending(task: TaskId): PendingOp | null {
+    const op = this.ctx.pending(this.tasks.engine(task));
+    return op === null ? null : this.tasks.op(op);
+  }
+
+  previousStep(): readonly PendingOp[] {
+    return this.ctx.previousStep().map((op) => this.tasks.op(op));
+  }
+
+  birth(object: ObjectId): number | undefined {
+    return this.ctx.birth(object);
   }
 }

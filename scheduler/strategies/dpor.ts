@@ -5,7 +5,7 @@ import { findRaces } from './dpor-races.ts';
 import { PivotGate, type Pivot } from './dpor-pivots.ts';
 import { lookaheadChoice, replayMismatch, type FirstRun, type Lookahead } from './dpor-replay.ts';
 import { WakeupForest, weakInitial, type Dependence, type WakeupTree } from './wakeup.ts';
-import { TaskNaming } from './dpor-tasks.ts';
+import { StableTasks, TaskNaming } from './dpor-tasks.ts';
 import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
 
 // Thrown often (every sleep-set-blocked execution): made once, not with a fresh stack each time.
@@ -83,6 +83,8 @@ export class DporStrategy implements SearchStrategy {
   }
   /** Whether task ids named the same tasks in every execution (see TaskNaming). */
   private readonly naming = new TaskNaming();
+  /** The search's task ids: the same for a task in every execution, whatever order tasks are made in (see StableTasks). */
+  private readonly tasks = new StableTasks();
   /** Why the search is no proof because task ids did not name tasks alike, once an execution showed it. */
   get renamed(): string | null {
     return this.naming.renamed;
@@ -159,6 +161,7 @@ export class DporStrategy implements SearchStrategy {
   newExecution(): boolean {
     this.draws.reset();
     this.gate?.reset();
+    this.tasks.reset();
     this.held = [];
     if (!this.started) {
       this.started = true;
@@ -180,12 +183,13 @@ export class DporStrategy implements SearchStrategy {
     return false;
   }
 
-  nextTask(ctx: ChoiceContext): TaskId {
-    if (this.gate === null) return this.choose(ctx);
+  nextTask(engine: ChoiceContext): TaskId {
+    const ctx = this.tasks.view(engine);
+    if (this.gate === null) return this.tasks.engine(this.choose(ctx));
     this.gate.enter();
     const task = this.choose(ctx);
     this.gate.chose(task);
-    return task;
+    return this.tasks.engine(task);
   }
 
   private choose(ctx: ChoiceContext): TaskId {
@@ -254,8 +258,9 @@ export class DporStrategy implements SearchStrategy {
       this.planned = true;
       if (this.part === null) this.planLookaheads();
     }
-    this.naming.see(result.trace);
-    const events = toEvents(result.trace);
+    const trace = this.tasks.trace(result.trace);
+    this.naming.see(trace);
+    const events = toEvents(trace);
     this.gate?.annotate(events, !result.pruned, this.dependent);
     const n = Math.min(events.length, this.path.length);
     // What is kept for later executions names objects by their births (see nameObjects); the
@@ -274,7 +279,8 @@ export class DporStrategy implements SearchStrategy {
       frame.wakeup.setFirstEvent(rememberEvent(frame.event, frame.known));
     }
     const runnableAt = (step: number, task: TaskId) => (this.path[step]!.unpivoted ?? this.path[step]!.runnable).includes(task);
-    const waiting = result.pruned ? this.held : (result.blockedOps ?? []).map((op) => ({ task: op.task, accesses: [{ kind: op.kind, object: op.object }] }));
+    const waiting = result.pruned ? this.held
+      : (result.blockedOps ?? []).map((op) => ({ task: this.tasks.stable(op.task), accesses: [this.tasks.op({ kind: op.kind, object: op.object })] }));
     for (const race of findRaces(events.slice(0, n), this.replayed, this.dependent, this.conservative, result.objects, runnableAt, waiting)) {
       this.reverse(race.first, race.sequence.map(name));
     }
