@@ -72,6 +72,8 @@ export class StableTasks {
   private branched = false;
   /** Every task of this execution so far keeps its engine id (then the context need not be translated). */
   private same = true;
+  /** The highest engine id named so far (engine ids grow as tasks are made: a higher one is a new task). */
+  private highest = -1;
 
   /** A new execution starts. */
   reset(): void {
@@ -81,14 +83,20 @@ export class StableTasks {
     this.made = new Map();
     this.branched = false;
     this.same = true;
+    this.highest = -1;
   }
 
   /** At a scheduling point, before the search sees it: who the previous step made, then the tasks alive. */
   view(ctx: ChoiceContext): ChoiceContext {
-    if (ctx.current !== null) {
-      for (const op of ctx.previousStep()) if (op.kind === 'spawn') this.spawned(ctx.current, op.object);
+    const last = ctx.live[ctx.live.length - 1] ?? -1;
+    if (last > this.highest) {
+      // A task was made since the last scheduling point: by the step before it (a spawn), or by no task.
+      if (ctx.current !== null) {
+        for (const op of ctx.previousStep()) if (op.kind === 'spawn') this.spawned(ctx.current, op.object);
+      }
+      for (const t of ctx.live) if (!this.toStable.has(t)) this.map(t, `task ${t}`);
+      this.highest = last;
     }
-    for (const t of ctx.live) if (!this.toStable.has(t)) this.map(t, `task ${t}`);
     if (ctx.runnable.length > 1 && !this.branched) {
       this.branched = true;
       if (this.nextId < 0) this.nextId = Math.max(-1, ...this.toStable.keys()) + 1;
