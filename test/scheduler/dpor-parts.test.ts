@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { explore, type Scenario } from 'heddle';
 import { Observing } from '../support/observing.ts';
-import { dependent, type DporEvent } from '../../scheduler/dependence.ts';
+import { traceKey } from '../support/trace-key.ts';
 import { toEvents } from '../../scheduler/strategies/dpor.ts';
 import { DporPart } from '../../scheduler/strategies/dpor-split.ts';
 import type { PartSpec } from '../../scheduler/strategies/dpor-pivots.ts';
@@ -38,22 +38,6 @@ async function runParts(run: (part: DporPart) => Promise<boolean>, rule: (depth:
   return leaves;
 }
 
-/** A canonical name for the trace of an execution: its lexicographically least equivalent order. */
-function traceKey(events: readonly DporEvent[]): string {
-  const left = events.map((_, i) => i);
-  const out: number[] = [];
-  while (left.length > 0) {
-    let best = -1;
-    for (const i of left) {
-      const blocked = left.some((k) => k < i && dependent(events[k]!, events[i]!));
-      if (!blocked && (best < 0 || events[i]!.task < events[best]!.task)) best = i;
-    }
-    out.push(events[best]!.task);
-    left.splice(left.indexOf(best), 1);
-  }
-  return out.join(',');
-}
-
 /** The traces the parts of a scenario's search explored (each part's, when it ran to its end), and how many parts did. */
 async function partTraces(s: Scenario, rule: (depth: number) => number): Promise<{ keys: string[]; leaves: number }> {
   const keys: string[] = [];
@@ -70,11 +54,9 @@ async function partTraces(s: Scenario, rule: (depth: number) => number): Promise
   return { keys, leaves: leaves! };
 }
 
+/** The traces of the whole search: its one part, never cut. */
 async function wholeTraces(s: Scenario): Promise<string[]> {
-  const keys: string[] = [];
-  await explore(s, { strategyInstance: new Observing(new DporPart({ spec: ROOT, cutBy: () => 0 }, false, '1'), (x) => keys.push(traceKey(toEvents(x.trace)))),
-    iterations: 1_000_000, shrink: false });
-  return keys;
+  return (await partTraces(s, () => 0)).keys;
 }
 
 describe('dpor parts', () => {
@@ -94,20 +76,10 @@ describe('dpor parts', () => {
   it('under instrumentation: the seed pool\'s search cut four levels deep is its traces, each once', async () => {
     const s = activeCount.find((x) => x.name === 'pool/active-count.fixed')!;
     const whole = await wholeTraces(s);
-    const sizes: number[] = [];
-    const keys: string[] = [];
-    await runParts(async (part) => {
-      const mine: string[] = [];
-      await explore(s, { strategyInstance: new Observing(part, (x) => mine.push(traceKey(toEvents(x.trace)))), iterations: 1_000_000, shrink: false });
-      if (part.cutInto === null) {
-        sizes.push(mine.length);
-        keys.push(...mine);
-      }
-      return true;
-    }, cutTo(4));
+    const { keys, leaves } = await partTraces(s, cutTo(4));
     expect(keys).toHaveLength(whole.length);
     expect(new Set(keys)).toEqual(new Set(whole));
-    expect(sizes.length).toBeGreaterThan(4);
+    expect(leaves).toBeGreaterThan(4);
   });
 
   it('--workers 2 explores the unsplit trace count and says it verified them over 2 workers', async () => {

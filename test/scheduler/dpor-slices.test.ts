@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { explore, type Scenario } from 'heddle';
 import { Observing } from '../support/observing.ts';
-import { dependent, type DporEvent } from '../../scheduler/dependence.ts';
+import { traceKey } from '../support/trace-key.ts';
 import { toEvents } from '../../scheduler/strategies/dpor.ts';
 import { dporSearch } from '../../scheduler/strategies/dpor-split.ts';
 import { indexer, lastzero, lostUpdate, readers } from '../../scenarios/benchmarks/programs.ts';
@@ -12,22 +12,6 @@ import { doubleCreate } from '../../scenarios/registry/registry.ts';
 import { enumerate } from '../support/oracle/interpreter.ts';
 import { searchPlan } from '../support/oracle/heddle-run.ts';
 import { FAMILIES, parsePlan, planText, randomPlan, type Plan } from '../support/oracle/plan.ts';
-
-/** A canonical name for the trace of an execution: its lexicographically least equivalent order. */
-function traceKey(events: readonly DporEvent[]): string {
-  const left = events.map((_, i) => i);
-  const out: number[] = [];
-  while (left.length > 0) {
-    let best = -1;
-    for (const i of left) {
-      const blocked = left.some((k) => k < i && dependent(events[k]!, events[i]!));
-      if (!blocked && (best < 0 || events[i]!.task < events[best]!.task)) best = i;
-    }
-    out.push(events[best]!.task);
-    left.splice(left.indexOf(best), 1);
-  }
-  return out.join(',');
-}
 
 async function traces(s: Scenario, slice?: { index: number; count: number }): Promise<string[]> {
   const keys: string[] = [];
