@@ -1,6 +1,6 @@
 // A DPOR search cut into slices that share nothing (worker threads, `--shard i/n`).
 import { checkSlice, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
-import { choosePivots, pivotParts, type PartSpec, type Pivot } from './dpor-pivots.ts';
+import { choosePivots, pivotParts, type PartSpec, type Pivot, type TaskStep } from './dpor-pivots.ts';
 import { DporStrategy, dporCoverage, toEvents } from './dpor.ts';
 import type { DporEvent } from '../dependence.ts';
 import type { ExecutionResult, TaskId } from '../types.ts';
@@ -23,6 +23,44 @@ function sliceOf(m: number, count: number): number {
   let fold = 0;
   for (let x = m; x > 0; x = Math.floor(x / 2 ** bits)) fold ^= x % 2 ** bits;
   return fold % count;
+}
+
+/**
+ * What a search's first DISCOVERY executions show, to choose pivot pairs from (choosePivots):
+ * their events, the first one's objects, and the tasks that existed at its first choice (given
+ * for a part, whose search is cut from the whole one's).
+ */
+class Discovery {
+  readonly seen: DporEvent[][] = [];
+  private first: ExecutionResult | null = null;
+
+  constructor(private named: Set<TaskId> | null = null) {}
+
+  /** Whether DISCOVERY executions have run. */
+  get done(): boolean {
+    return this.seen.length >= DISCOVERY;
+  }
+
+  /** At each choice: the tasks alive at the first one with more than one runnable task are the named ones. */
+  choice(ctx: ChoiceContext): void {
+    if (this.named === null && ctx.runnable.length > 1) this.named = new Set(ctx.live);
+  }
+
+  /** After each execution (the first DISCOVERY are kept). */
+  record(result: ExecutionResult): void {
+    if (this.done) return;
+    this.seen.push(toEvents(result.trace));
+    this.first ??= result;
+  }
+
+  /** Up to `count` pairs, none of `already` (none before DISCOVERY executions have run). */
+  pairs(count: number, already: readonly Pivot[] = []): [TaskStep, TaskStep][] {
+    return this.done ? choosePivots(this.seen[0]!, this.first!.objects, count, this.seen.slice(1), this.named ?? new Set(), already) : [];
+  }
+
+  get namedTasks(): TaskId[] {
+    return [...(this.named ?? [])];
+  }
 }
 
 /**
@@ -51,12 +89,9 @@ export class DporSlice implements SearchStrategy {
   private started = false;
   private finished = false;
   private drawn = '';
-  /** The discovery executions' events, and the first's result. */
-  private seen: DporEvent[][] = [];
-  private first: ExecutionResult | null = null;
+  /** The whole search's first executions, until the parts are known. */
+  private discovery: Discovery | null = new Discovery();
   private lone = false;
-  /** The tasks that existed at the first execution's first choice (see choosePivots). */
-  private named: Set<TaskId> | null = null;
   /** The current execution serves the split (the discovery run) or belongs to another part: not counted. */
   probeOnly = true;
   /** Why the pivots do not split this scenario exactly, once an execution showed it. */
@@ -85,7 +120,7 @@ export class DporSlice implements SearchStrategy {
     }
     if (this.part < 0 && this.parts === null && !this.lone) {
       // Discovery: the whole search's first executions, until DISCOVERY or its end.
-      if (this.seen.length < DISCOVERY && this.inner.newExecution()) return true;
+      if (!this.discovery!.done && this.inner.newExecution()) return true;
       this.split();
     }
     if (this.parts === null || this.unsound !== null) return this.stop(this.parts === null);
@@ -110,7 +145,7 @@ export class DporSlice implements SearchStrategy {
   }
 
   nextTask(ctx: ChoiceContext): TaskId {
-    if (this.named === null && ctx.runnable.length > 1) this.named = new Set(ctx.live);
+    this.discovery?.choice(ctx);
     return this.inner.nextTask(ctx);
   }
 
@@ -121,9 +156,8 @@ export class DporSlice implements SearchStrategy {
   endExecution(result: ExecutionResult): void {
     if (this.part < 0) {
       // One that never branched is all there is (explore counts it in slice 1).
-      if (this.seen.length === 0 && result.branches === 0) this.lone = true;
-      this.seen.push(toEvents(result.trace));
-      this.first ??= result;
+      if (this.discovery!.seen.length === 0 && result.branches === 0) this.lone = true;
+      this.discovery!.record(result);
       this.inner.endExecution(result);
       return;
     }
@@ -135,11 +169,8 @@ export class DporSlice implements SearchStrategy {
 
   /** The parts, from the discovery executions: none splits a search that ended within them (slice 1 runs it whole). */
   private split(): void {
-    const more = this.seen.length >= DISCOVERY;
-    const pairs = more ? choosePivots(this.seen[0]!, this.first!.objects, Math.ceil(Math.log2(this.count)) + EXTRA_PAIRS, this.seen.slice(1),
-      this.named ?? new Set()) : [];
-    this.parts = pivotParts(pairs);
-    this.seen = [];
+    this.parts = pivotParts(this.discovery!.pairs(Math.ceil(Math.log2(this.count)) + EXTRA_PAIRS));
+    this.discovery = null;
   }
 
   wholeNeeded(found: boolean): boolean {
@@ -170,16 +201,14 @@ export interface PartRun {
  * some — and if so it stops there and says into which parts (`cutInto`): pairs of conflicting steps
  * from those executions, as DporSlice chooses them, each part the traces with one combination of
  * their orders. Those executions are then void (the new parts run them again); a part that is not
- * cut goes on from them to its end. Nothing is ever cut in a way that depends on which thread runs
- * what: the parts are the same sets of traces however the cut falls, and a part that finds a
- * failure, or whose pivots do not hold, hands the search back whole (wholeNeeded).
+ * cut goes on from them to its end. Where the cuts fall depends on which thread is free when; what
+ * the parts hold together does not: every trace of the search, each in one part. A part that finds
+ * a failure, or whose pivots do not hold, hands the search back whole (wholeNeeded).
  */
 export class DporPart implements SearchStrategy {
   readonly name = 'dpor';
   private readonly inner: DporStrategy;
-  private readonly seen: DporEvent[][] = [];
-  private first: ExecutionResult | null = null;
-  private named: Set<TaskId> | null;
+  private readonly discovery: Discovery;
   private asked = false;
   /** The current execution belongs to another part (a pivot's first step that must run never did): not counted. */
   probeOnly = false;
@@ -189,7 +218,7 @@ export class DporPart implements SearchStrategy {
   constructor(private readonly run: PartRun, conservative: boolean, seed: string) {
     const { pivots, named } = run.spec;
     this.inner = new DporStrategy(conservative, seed, pivots.length > 0 ? { pivots } : null);
-    this.named = named === null ? null : new Set(named);
+    this.discovery = new Discovery(named === null ? null : new Set(named));
   }
 
   get complete(): boolean {
@@ -202,13 +231,13 @@ export class DporPart implements SearchStrategy {
 
   newExecution(): boolean {
     if (this.inner.violation !== null) return false;
-    if (!this.asked && this.seen.length >= DISCOVERY) {
+    if (!this.asked && this.discovery.done) {
       this.asked = true;
       const wanted = this.run.spec.depth < MAX_DEPTH ? this.run.cutBy() : 0;
       const { pivots, depth } = this.run.spec;
-      const pairs = wanted > 0 ? choosePivots(this.seen[0]!, this.first!.objects, wanted, this.seen.slice(1), this.named ?? new Set(), pivots) : [];
+      const pairs = wanted > 0 ? this.discovery.pairs(wanted, pivots) : [];
       if (pairs.length > 0) {
-        const named = [...(this.named ?? [])];
+        const named = this.discovery.namedTasks;
         this.cutInto = pivotParts(pairs).map((more) => ({ pivots: [...pivots, ...more], named, depth: depth + 1 }));
         return false;
       }
@@ -217,7 +246,7 @@ export class DporPart implements SearchStrategy {
   }
 
   nextTask(ctx: ChoiceContext): TaskId {
-    if (this.named === null && ctx.runnable.length > 1) this.named = new Set(ctx.live);
+    this.discovery.choice(ctx);
     return this.inner.nextTask(ctx);
   }
 
@@ -227,10 +256,7 @@ export class DporPart implements SearchStrategy {
 
   endExecution(result: ExecutionResult): void {
     this.inner.endExecution(result);
-    if (this.seen.length < DISCOVERY) {
-      this.seen.push(toEvents(result.trace));
-      this.first ??= result;
-    }
+    this.discovery.record(result);
     this.probeOnly = !result.pruned && this.inner.outsidePart(result);
   }
 
