@@ -5,7 +5,7 @@ import { findRaces } from './dpor-races.ts';
 import { PivotGate, type Pivot } from './dpor-pivots.ts';
 import { lookaheadChoice, replayMismatch, type FirstRun, type Lookahead } from './dpor-replay.ts';
 import { WakeupForest, weakInitial, type Dependence, type WakeupTree } from './wakeup.ts';
-import { StableTasks, TaskNaming } from './dpor-tasks.ts';
+import { StableTasks } from './dpor-tasks.ts';
 import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
 
 // Thrown often (every sleep-set-blocked execution): made once, not with a fresh stack each time.
@@ -79,15 +79,13 @@ export class DporStrategy implements SearchStrategy {
   private readonly draws: FixedDraws;
   /** A proof: every trace explored, and the scenario drew no value (draws are not enumerated). */
   get complete(): boolean {
-    return this.finished && !this.draws.used && this.naming.renamed === null;
+    return this.finished && !this.draws.used && this.renamed === null;
   }
-  /** Whether task ids named the same tasks in every execution (see TaskNaming). */
-  private readonly naming = new TaskNaming();
   /** The search's task ids: the same for a task in every execution, whatever order tasks are made in (see StableTasks). */
   private readonly tasks = new StableTasks();
-  /** Why the search is no proof because task ids did not name tasks alike, once an execution showed it. */
+  /** Why the search is no proof because some task has no name alike in every execution, once an execution showed it. */
   get renamed(): string | null {
-    return this.naming.renamed;
+    return this.tasks.unnamed;
   }
   private executions = 0;
   /** A part of a split search (dpor-split.ts): its pivots, or null for the whole search. */
@@ -258,9 +256,7 @@ export class DporStrategy implements SearchStrategy {
       this.planned = true;
       if (this.part === null) this.planLookaheads();
     }
-    const trace = this.tasks.trace(result.trace);
-    this.naming.see(trace);
-    const events = toEvents(trace);
+    const events = toEvents(this.tasks.trace(result.trace));
     this.gate?.annotate(events, !result.pruned, this.dependent);
     const n = Math.min(events.length, this.path.length);
     // What is kept for later executions names objects by their births (see nameObjects); the
