@@ -208,10 +208,7 @@ export async function exploreInWorkers(search: SplitSearch, local?: Scenario, po
     const results = replies.map((r) => (r as Extract<WorkerReply, { result: ExploreResult }>).result);
     if (!results.some((r) => r.wholeNeeded)) return mergeResults(results);
     // A DPOR slice found a failure (or its split does not hold): the whole search says which one comes first.
-    if (local !== undefined) return await exploreSlice(local, search.options, 0, 1, new BigInt64Array(newBound()));
-    const whole = await own.slice(0, { ...search, index: 0, count: 1, bound: newBound() }, watching);
-    if (!whole.ok) throw new SliceError(whole.error, whole.user ?? false, whole.stalled);
-    return (whole as Extract<WorkerReply, { result: ExploreResult }>).result;
+    return await searchWhole(search, own, local, watching);
   } finally {
     if (pool === undefined) await own.close();
   }
@@ -301,11 +298,13 @@ async function exploreParts(search: SplitSearch, pool: WorkerPool, local: Scenar
   }
   if (!whole) return mergeResults(results, { over: plural(threads, 'worker'), piece: 'part' });
   // A part found a failure (or its pivots do not hold): the whole search says which one comes first.
-  const options = search.options;
-  const result = local !== undefined ? await exploreSlice(local, options, 0, 1, new BigInt64Array(newBound()))
-    : await pool.slice(0, { ...search, index: 0, count: 1, bound: newBound() }, watching).then((r) => {
-      if (!r.ok) throw new SliceError(r.error, r.user ?? false, r.stalled);
-      return (r as SliceReply).result;
-    });
-  return result;
+  return searchWhole(search, pool, local, watching);
+}
+
+/** The unsplit search, in this thread when it has the scenario, else in worker 1. */
+async function searchWhole(search: SplitSearch, pool: WorkerPool, local: Scenario | undefined, watching: Watching | undefined): Promise<ExploreResult> {
+  if (local !== undefined) return exploreSlice(local, search.options, 0, 1, new BigInt64Array(newBound()));
+  const whole = await pool.slice(0, { ...search, index: 0, count: 1, bound: newBound() }, watching);
+  if (!whole.ok) throw new SliceError(whole.error, whole.user ?? false, whole.stalled);
+  return (whole as SliceReply).result;
 }
