@@ -12,6 +12,9 @@ import { plural } from '../report/plural.ts';
 /** What one search asks of the pool: the whole search, before it is cut into slices. */
 export type SplitSearch = Omit<WorkerTask, 'index' | 'bound'>;
 
+/** A worker's reply that carries a search's result. */
+type SliceReply = Extract<WorkerReply, { result: ExploreResult }>;
+
 /** How a request is watched: see src/parallel/heartbeat.ts. */
 export interface Watching {
   /** How long the heartbeat may stand still (one execution may run) before the worker is stopped. */
@@ -205,7 +208,7 @@ export async function exploreInWorkers(search: SplitSearch, local?: Scenario, po
     const stalled = replies.find((r): r is Extract<WorkerReply, { ok: false }> => !r.ok && r.stalled !== undefined);
     const failed = stalled ?? replies.find((r): r is Extract<WorkerReply, { ok: false }> => !r.ok);
     if (failed) throw new SliceError(failed.error, failed.user ?? false, failed.stalled);
-    const results = replies.map((r) => (r as Extract<WorkerReply, { result: ExploreResult }>).result);
+    const results = replies.map((r) => (r as SliceReply).result);
     if (!results.some((r) => r.wholeNeeded)) return mergeResults(results);
     // A DPOR slice found a failure (or its split does not hold): the whole search says which one comes first.
     return await searchWhole(search, own, local, watching);
@@ -214,7 +217,6 @@ export async function exploreInWorkers(search: SplitSearch, local?: Scenario, po
   }
 }
 
-type SliceReply = Extract<WorkerReply, { result: ExploreResult }>;
 
 /**
  * A DPOR search split among `search.count` threads that take its parts as they become free
