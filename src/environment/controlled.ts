@@ -82,7 +82,7 @@ export function controlledCallback<F extends (...args: never[]) => void>(fn: F, 
     const run = () => target.run(() => new Promise<unknown[]>((resolve, reject) => {
       (fn as unknown as (...a: unknown[]) => void).apply(self, [...args, (err: unknown, ...out: unknown[]) => (err ? reject(err) : resolve(out))]);
     }));
-    spawn(() => ownAsync(`${name} callback`, callbackTask, run, callback), `${name} callback`);
+    spawn(() => ownAsync(`${name} callback`, callbackTask, run, callback, asArguments), `${name} callback`);
   };
   Object.defineProperty(wrapper, 'name', { value: name });
   return wrapper as unknown as F;
@@ -108,14 +108,21 @@ function* callThenRespond(ex: Execution, id: ObjectId, start: () => unknown): Ge
   return yield ex.point({ kind: 'response', object: id, flexible: true }, () => pending);
 }
 
-/** A callback's task: the call, then the callback with its error or its results. */
-function* callbackTask(run: () => Promise<unknown>, callback: NodeCallback): Generator<unknown, void, unknown> {
-  let results: unknown[];
+/**
+ * The task of a Node-style callback (here and in fs.ts): runs the operation, then calls back with
+ * its error, or with null and its value — spread into arguments by `spread` when given.
+ */
+export function* callbackTask(run: () => unknown, callback: (err: unknown, ...values: unknown[]) => void,
+  spread: ((value: unknown) => unknown[]) | null): Generator<unknown, void, unknown> {
+  let value: unknown;
   try {
-    results = (yield run()) as unknown[];
+    value = yield run();
   } catch (err) {
     callback(err);
     return;
   }
-  callback(null, ...results);
+  callback(null, ...(spread ? spread(value) : [value]));
 }
+
+/** A controlled callback's results: the arguments its callback is called with. */
+const asArguments = (results: unknown): unknown[] => results as unknown[];

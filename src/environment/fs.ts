@@ -5,6 +5,7 @@ import { ownAsync } from '../instrument/own.ts';
 import { Controlled } from '../primitives/control.ts';
 import { spawn } from '../primitives/task.ts';
 import { callingExecution } from './context.ts';
+import { callbackTask } from './controlled.ts';
 import { builtin, type Patches } from './patch.ts';
 
 type SyncFn = (...args: unknown[]) => unknown;
@@ -240,19 +241,6 @@ export function installFs(patches: Patches, files: Record<string, string> = {}):
   patches.set(nodeFs, 'exists', (path: unknown, callback: (exists: boolean) => void) => {
     spawn(() => ownAsync('fs.exists callback', existsTask, () => promises.access!(path), callback), 'fs.exists callback');
   });
-}
-
-/** A callback's task: runs the operation, then calls back with its error or its value (spread into arguments). */
-function* callbackTask(run: () => unknown, callback: (err: unknown, ...values: unknown[]) => void,
-  spread: ((value: unknown) => unknown[]) | null): Generator<unknown, void, unknown> {
-  let value: unknown;
-  try {
-    value = yield run();
-  } catch (err) {
-    callback(err);
-    return;
-  }
-  callback(null, ...(spread ? spread(value) : [value]));
 }
 
 /** fs.exists' task: calls back with whether the access succeeded. */
