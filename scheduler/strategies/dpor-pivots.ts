@@ -128,24 +128,48 @@ export function pivotParts(pairs: readonly (readonly [TaskStep, TaskStep])[]): P
  * trace did not have (the two steps conflict), so the part's traces are the program's traces in
  * which each pair runs in the part's order.
  */
+const NO_ACCESSES: readonly Access[] = [];
+
 export class PivotGate {
-  /** Choice steps each task has taken in the current execution. */
-  private counts = new Map<TaskId, number>();
+  /** Choice steps each task a pivot names has taken in the current execution (no pivot asks about the others). */
+  private readonly counts = new Map<TaskId, number>();
+  /** The flag accesses of each task a pivot names, by step. */
+  private readonly flags = new Map<TaskId, Map<number, Access[]>>();
+  /** The tasks a pivot holds back from their next step now (changes only when a pivot's task steps). */
+  private held: TaskId[] = [];
   private previous: TaskId | null = null;
   /** Why the pivots do not split this scenario exactly (the two steps of a pair commute), once seen. */
   violation: string | null = null;
 
-  constructor(readonly pivots: readonly Pivot[]) {}
+  constructor(readonly pivots: readonly Pivot[]) {
+    pivots.forEach((p, n) => {
+      this.flag(p.first, { kind: 'set', object: PIVOT_OBJECTS + n });
+      this.flag(p.second, { kind: 'wait', object: PIVOT_OBJECTS + n });
+    });
+    this.reset();
+  }
+
+  private flag(at: TaskStep, access: Access): void {
+    let steps = this.flags.get(at.task);
+    if (steps === undefined) this.flags.set(at.task, (steps = new Map()));
+    steps.set(at.step, [...(steps.get(at.step) ?? []), access]);
+  }
 
   reset(): void {
-    this.counts.clear();
+    for (const task of this.flags.keys()) this.counts.set(task, 0);
     this.previous = null;
+    this.hold();
   }
 
   /** At each scheduling point, before anything else: the step chosen at the previous one has been taken. */
   enter(): void {
-    if (this.previous !== null) this.counts.set(this.previous, (this.counts.get(this.previous) ?? 0) + 1);
+    const previous = this.previous;
+    if (previous === null) return;
     this.previous = null;
+    const n = this.counts.get(previous);
+    if (n === undefined) return;
+    this.counts.set(previous, n + 1);
+    this.hold();
   }
 
   /** The task chosen at this scheduling point. */
@@ -153,31 +177,33 @@ export class PivotGate {
     this.previous = task;
   }
 
-  /** Steps `task` has taken: the index of its next one. */
+  /** Steps `task` has taken: the index of its next one (0 for a task no pivot names: never asked). */
   private taken(task: TaskId): number {
     return this.counts.get(task) ?? 0;
   }
 
-  /** Whether a pivot holds `task` back from its next step. */
-  refused(task: TaskId): boolean {
-    for (const p of this.pivots) {
-      if (p.second.task === task && this.taken(task) === p.second.step && this.taken(p.first.task) <= p.first.step) return true;
-    }
-    return false;
+  private hold(): void {
+    this.held = this.pivots.filter((p) => this.taken(p.second.task) === p.second.step && this.taken(p.first.task) <= p.first.step)
+      .map((p) => p.second.task);
   }
 
-  /** The flag accesses of `task`'s `step`-th step. */
-  accesses(task: TaskId, step: number): Access[] {
-    const out: Access[] = [];
-    this.pivots.forEach((p, n) => {
-      if (p.first.task === task && p.first.step === step) out.push({ kind: 'set', object: PIVOT_OBJECTS + n });
-      if (p.second.task === task && p.second.step === step) out.push({ kind: 'wait', object: PIVOT_OBJECTS + n });
-    });
-    return out;
+  /** Whether a pivot holds some task back now. */
+  get holding(): boolean {
+    return this.held.length > 0;
+  }
+
+  /** Whether a pivot holds `task` back from its next step. */
+  refused(task: TaskId): boolean {
+    return this.held.includes(task);
+  }
+
+  /** The flag accesses of `task`'s `step`-th step (shared: not to be changed). */
+  accesses(task: TaskId, step: number): readonly Access[] {
+    return this.flags.get(task)?.get(step) ?? NO_ACCESSES;
   }
 
   /** The flag accesses of the last step `task` took (for the sleep set of the state after it). */
-  lastAccesses(task: TaskId): Access[] {
+  lastAccesses(task: TaskId): readonly Access[] {
     return this.accesses(task, this.taken(task) - 1);
   }
 
@@ -197,10 +223,12 @@ export class PivotGate {
     const seen = new Map<TaskId, number>();
     const at = new Map<string, DporEvent>();
     for (const e of events) {
+      const steps = this.flags.get(e.task);
+      if (steps === undefined) continue;
       const k = seen.get(e.task) ?? 0;
       seen.set(e.task, k + 1);
-      const extra = this.accesses(e.task, k);
-      if (extra.length === 0) continue;
+      const extra = steps.get(k);
+      if (extra === undefined) continue;
       at.set(`${e.task}.${k}`, { task: e.task, accesses: [...e.accesses] });
       e.accesses.push(...extra);
     }
@@ -215,11 +243,9 @@ export class PivotGate {
     }
   }
 
-  /** Whether a finished execution belongs to another part: a pivot's first step that must run never did. */
-  outside(result: ExecutionResult): boolean {
-    if (!this.pivots.some((p) => p.firstMustOccur)) return false;
-    const steps = new Map<TaskId, number>();
-    for (const st of result.trace) if (st.choice) steps.set(st.task, (steps.get(st.task) ?? 0) + 1);
-    return this.pivots.some((p) => p.firstMustOccur && (steps.get(p.first.task) ?? 0) <= p.first.step);
+  /** Whether the execution that just ended belongs to another part: a pivot's first step that must run never did. */
+  outside(): boolean {
+    this.enter(); // its last step
+    return this.pivots.some((p) => p.firstMustOccur && this.taken(p.first.task) <= p.first.step);
   }
 }

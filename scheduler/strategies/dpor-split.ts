@@ -164,7 +164,7 @@ export class DporSlice implements SearchStrategy {
     this.inner.endExecution(result);
     this.unsound ??= this.inner.violation;
     this.renamed ??= this.inner.renamed;
-    this.probeOnly = !result.pruned && this.inner.outsidePart(result);
+    this.probeOnly = !result.pruned && this.inner.outsidePart();
   }
 
   /** The parts, from the discovery executions: none splits a search that ended within them (slice 1 runs it whole). */
@@ -257,7 +257,7 @@ export class DporPart implements SearchStrategy {
   endExecution(result: ExecutionResult): void {
     this.inner.endExecution(result);
     this.discovery.record(result);
-    this.probeOnly = !result.pruned && this.inner.outsidePart(result);
+    this.probeOnly = !result.pruned && this.inner.outsidePart();
   }
 
   wholeNeeded(found: boolean): boolean {

@@ -18,8 +18,8 @@ const LOOKAHEADS = 1000;
 interface Frame {
   /** Tasks runnable here (copied: the context's array is reused), without those a pivot holds back. */
   readonly runnable: readonly TaskId[];
-  /** With pivots, when they held some task back: every task runnable here (whether a task's op could run here). */
-  readonly unpivoted?: readonly TaskId[];
+  /** With pivots, when they held some task back: every task runnable here (whether a task's op could run here); else null. */
+  readonly unpivoted: readonly TaskId[] | null;
   /** The next op of every live task here, for the sleep set of the next frame. */
   readonly next: ReadonlyMap<TaskId, Access>;
   /** Tasks asleep on entering: exploring them here would repeat an explored trace. */
@@ -138,8 +138,8 @@ export class DporStrategy implements SearchStrategy {
   }
 
   /** Whether a finished execution belongs to another part of the split (see Pivot.firstMustOccur). */
-  outsidePart(result: ExecutionResult): boolean {
-    return this.gate?.outside(result) ?? false;
+  outsidePart(): boolean {
+    return this.gate?.outside() ?? false;
   }
 
   /** What the draws add to a claim ('' when the scenario drew nothing). */
@@ -227,15 +227,16 @@ export class DporStrategy implements SearchStrategy {
     }
     const chosen = wakeup.firstTask!;
     this.plan = wakeup.plan();
-    const unpivoted = runnable === ctx.runnable ? {} : { unpivoted: [...ctx.runnable] };
-    this.path.push({ runnable: [...runnable], ...unpivoted, next, sleep, wakeup, done: new Map(), chosen, event: null, known });
+    // Every frame has the same fields (one shape: the hot code that reads frames stays monomorphic).
+    const unpivoted = runnable === ctx.runnable ? null : [...ctx.runnable];
+    this.path.push({ runnable: [...runnable], unpivoted, next, sleep, wakeup, done: new Map(), chosen, event: null, known });
     return this.draws.chose(chosen);
   }
 
   /** The runnable tasks no pivot holds back; with none left, the execution ends (it is not the part's). */
   private runnable(ctx: ChoiceContext): readonly TaskId[] {
     const gate = this.gate;
-    if (gate === null || !ctx.runnable.some((t) => gate.refused(t))) return ctx.runnable;
+    if (gate === null || !gate.holding || !ctx.runnable.some((t) => gate.refused(t))) return ctx.runnable;
     const runnable = ctx.runnable.filter((t) => !gate.refused(t));
     if (runnable.length > 0) return runnable;
     this.held = gate.waiting(ctx);
