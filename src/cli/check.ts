@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULT_ITERATIONS, type ExploreResult } from '../explore.ts';
 import { Progress } from './progress.ts';
 import { parseShard, search, type Split } from './search.ts';
-import { WorkerPool } from '../parallel/pool.ts';
+import { takesParts, WorkerPool } from '../parallel/pool.ts';
 import { writeReport } from './html-report.ts';
 import { CORPUS_DIR } from '../corpus.ts';
 import { replaySaved, saveResult, type SavedReplay } from './regressions.ts';
@@ -173,8 +173,9 @@ export async function runCheck(args: readonly string[], out: Output, cli: Cli): 
   const watched = timeoutSeconds !== 0;
   const pool = watched || (split.workers > 1 && split.shard === undefined) ? new WorkerPool() : undefined;
   const watch = watched ? { pool: pool!, flagMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 } : null;
-  // Every worker a split search will use boots now, side by side, not when its first slice comes.
-  if (pool !== undefined && split.workers > 1) pool.warm(split.workers);
+  // Every worker a search cut into fixed slices will use boots now, side by side, not when its
+  // first slice comes; a DPOR search handed out in parts starts the others itself if it runs long.
+  if (pool !== undefined && split.workers > 1 && !takesParts(settings, split.workers)) pool.warm(split.workers);
   try {
     for (const loaded of targets) {
       const { ok, problem } = await checkOne(loaded, settings, { single, json: values.json ?? false, full: values['full-trace'] ?? false, save: values.save ?? false,

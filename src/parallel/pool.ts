@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { ExploreResult } from '../explore.ts';
@@ -5,7 +6,7 @@ import type { Scenario } from '../scenario.ts';
 import type { Failure } from '../failure.ts';
 import { instrumentationOptions } from '../instrument/register.ts';
 import { HeartbeatReader, newHeartbeat } from './heartbeat.ts';
-import { exploreSlice, lowerBound, mergeResults, SliceError, newBound, type WorkerJob, type WorkerReply, type WorkerResponse, type WorkerTask } from './protocol.ts';
+import { ALONE, exploreSlice, lowerBound, mergeResults, SliceError, newBound, type WorkerJob, type WorkerMessage, type WorkerReply, type WorkerTask } from './protocol.ts';
 import type { PartSpec } from '../../scheduler/strategies/dpor-pivots.ts';
 import { plural } from '../report/plural.ts';
 
@@ -29,6 +30,12 @@ export interface Watching {
   readonly onProgress?: (schedulesRun: number, caveats: number) => void;
 }
 
+/**
+ * How long a split DPOR search runs before it starts a worker that is not running yet, when the
+ * machine has no core to spare for it (see exploreParts).
+ */
+const JOIN_AFTER_MS = 1500;
+
 /** How often the watchdog looks at the heartbeats (its reports come at most this late). */
 const WATCH_EVERY_MS = 100;
 
@@ -47,6 +54,9 @@ interface Thread {
   readonly worker: Worker;
   /** Requests sent and not answered yet, by id. */
   readonly waiting: Map<number, Pending>;
+  /** Settles when the worker has booted (null) or died before it did (why). */
+  readonly ready: Promise<string | null>;
+  booted: boolean;
 }
 
 /**
@@ -69,7 +79,27 @@ export class WorkerPool {
 
   /** Starts the workers now (otherwise they start on first use). */
   warm(count: number): void {
-    for (let k = 0; k < count; k++) this.threads[k] ??= this.start(k);
+    for (let k = 0; k < count; k++) this.slot(k);
+  }
+
+  /** Worker `k` (started now if its slot is empty). */
+  private slot(k: number): Thread {
+    return (this.threads[k] ??= this.start(k));
+  }
+
+  /** Whether worker `k` has been started (it may still be booting). */
+  started(k: number): boolean {
+    return this.threads[k] !== undefined;
+  }
+
+  /** Whether worker `k` has booted (a split search hands it parts only then). */
+  booted(k: number): boolean {
+    return this.threads[k]?.booted ?? false;
+  }
+
+  /** Settles when worker `k` (started now if need be) has booted (null) or died before it did (why). */
+  whenBooted(k: number): Promise<string | null> {
+    return this.closed ? Promise.resolve('the worker pool is closed') : this.slot(k).ready;
   }
 
   /** Explores one slice on worker `k` (started if needed). */
@@ -80,8 +110,7 @@ export class WorkerPool {
   /** Runs one job on worker `k` (started if needed); with `watching`, under the watchdog. */
   send(k: number, task: WorkerJob, watching?: Watching): Promise<WorkerReply> {
     if (this.closed) return Promise.resolve({ ok: false, error: 'the worker pool is closed' });
-    this.warm(k + 1);
-    const thread = this.threads[k]!;
+    const thread = this.slot(k);
     const id = this.nextId++;
     thread.worker.ref(); // a pending request keeps the process alive
     const heartbeat = watching !== undefined ? newHeartbeat(watching.maxSteps) : undefined;
@@ -156,9 +185,16 @@ export class WorkerPool {
   private start(index: number): Thread {
     // A worker instruments its modules as this thread does: hooks are not inherited, options are passed.
     const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { instrumentation: instrumentationOptions() } });
-    const thread: Thread = { worker, waiting: new Map() };
+    let settle!: (why: string | null) => void;
+    const thread: Thread = { worker, waiting: new Map(), ready: new Promise((resolve) => (settle = resolve)), booted: false };
     worker.unref();
-    worker.on('message', ({ id, reply, located }: WorkerResponse) => {
+    worker.on('message', (message: WorkerMessage) => {
+      if ('ready' in message) {
+        thread.booted = true;
+        settle(null);
+        return;
+      }
+      const { id, reply, located } = message;
       const pending = thread.waiting.get(id);
       if (located !== undefined) {
         if (pending === undefined) return;
@@ -172,6 +208,7 @@ export class WorkerPool {
     });
     const fail = (error: string) => {
       // A dead worker answers nothing more: fail what it owed; its slot starts a new one when next needed.
+      settle(error);
       if (this.threads[index] === thread) this.threads[index] = undefined;
       for (const p of thread.waiting.values()) p.resolve({ ok: false, error });
       thread.waiting.clear();
@@ -179,9 +216,19 @@ export class WorkerPool {
     worker.once('error', (e) => fail(`worker ${index + 1} crashed: ${e.message}`));
     worker.once('exit', (code) => {
       if (!this.closed) fail(`worker ${index + 1} exited with code ${code}`);
+      else settle('the worker pool is closed');
     });
     return thread;
   }
+}
+
+/**
+ * Whether a search split among `count` threads is handed out in parts (DPOR, exploreParts), each
+ * thread joining when it is free, rather than cut into `count` fixed slices all run at once: not
+ * when a budget must be shared out (--max-schedules).
+ */
+export function takesParts(options: { readonly strategy?: string; readonly maxSchedules?: number }, count: number): boolean {
+  return options.strategy === 'dpor' && count > 1 && options.maxSchedules === undefined;
 }
 
 /**
@@ -196,7 +243,7 @@ export async function exploreInWorkers(search: SplitSearch, local?: Scenario, po
   const own = pool ?? new WorkerPool();
   try {
     // DPOR is cut into parts the workers take as they go, unless a budget must be shared out (--max-schedules: fixed slices).
-    if (search.options.strategy === 'dpor' && search.count > 1 && search.options.maxSchedules === undefined) {
+    if (takesParts(search.options, search.count)) {
       return await exploreParts(search, own, local, watching);
     }
     const bound = newBound();
@@ -250,12 +297,17 @@ async function exploreParts(search: SplitSearch, pool: WorkerPool, local: Scenar
     }
     return pool.slice(k, { ...search, index: k, bound, part }, watch);
   };
+  let joinTimer: ReturnType<typeof setTimeout> | undefined;
   await new Promise<void>((done) => {
     let busy = 0;
     const idle: number[] = [];
+    // Threads that run parts or will (booting): while there is one, `waiting` says so when no part
+    // waits (ALONE): its parts are cut only for the threads still to come (explorePart).
+    let threadsIn = 0;
+    const signal = (): void => void Atomics.store(new Int32Array(waiting), 0, threadsIn > 1 || queue.length > 0 ? queue.length : ALONE);
     const next = (k: number): void => {
       const spec = failed || thrown || whole ? undefined : queue.shift();
-      Atomics.store(new Int32Array(waiting), 0, queue.length);
+      signal();
       if (spec === undefined) {
         idle.push(k);
         if (busy === 0) done();
@@ -291,8 +343,41 @@ async function exploreParts(search: SplitSearch, pool: WorkerPool, local: Scenar
         next(k);
       });
     };
-    for (let k = 0; k < threads; k++) next(k);
+    // A worker takes parts once it has booted; until then the others take them (and cut theirs
+    // for it). One not started yet starts at once when the machine has a core for every thread
+    // and one to spare, else only if the search still runs after JOIN_AFTER_MS: it would boot and
+    // warm up on the cores the others explore on (about 1.5 s of a core's time, measured on two
+    // cores: docs/benchmarks.md), which a shorter search does not win back.
+    let joining = 0;
+    const join = (k: number): void => {
+      joining++;
+      threadsIn++;
+      signal();
+      void pool.whenBooted(k).then((why) => {
+        joining--;
+        if (why === null) return next(k);
+        threadsIn--;
+        signal();
+        if (joining === 0 && busy === 0 && results.length === 0) {
+          failed ??= { ok: false, error: why }; // no worker could start: the search cannot run
+          done();
+        }
+      });
+    };
+    const later: number[] = [];
+    for (let k = 0; k < threads; k++) {
+      if ((local !== undefined && k === threads - 1) || pool.booted(k)) {
+        threadsIn++;
+        next(k);
+      } else if (pool.started(k) || (k === 0 && local === undefined)) join(k);
+      else later.push(k);
+    }
+    if (later.length > 0) {
+      joinTimer = setTimeout(() => later.forEach(join), availableParallelism() > threads ? 0 : JOIN_AFTER_MS);
+      joinTimer.unref();
+    }
   });
+  clearTimeout(joinTimer);
   if (thrown !== null) throw (thrown as { error: unknown }).error;
   if (failed !== null) {
     const f: Extract<WorkerReply, { ok: false }> = failed;

@@ -21,11 +21,21 @@ export interface WorkerTask {
   readonly part?: PartTask;
 }
 
-/** A part of a DPOR search split among worker threads, and how many parts wait to be taken (one Int32, shared). */
+/**
+ * A part of a DPOR search split among worker threads, and whether to cut it (one Int32, shared):
+ * how many parts wait to be taken, or ALONE when none does and no other thread has joined yet
+ * (one will: only a shallow part is cut for it).
+ */
 export interface PartTask {
   readonly spec: PartSpec;
   readonly waiting: SharedArrayBuffer;
 }
+
+/** `waiting` when no part waits and the thread that runs it is alone so far (see explorePart). */
+export const ALONE = -1;
+
+/** While a thread is alone, parts cut this many times are not cut again: parts enough for the threads that join later. */
+const ALONE_DEPTH = 2;
 
 /** A whole scenario check in one worker (the CLI's watchdog): its saved regressions, then (with `explore`) its search. */
 export interface CheckJob {
@@ -93,6 +103,9 @@ export class SliceError extends Error {
   }
 }
 
+/** What a worker posts: once, when it has booted, `{ ready: true }`; then a reply (or a located execution) per request. */
+export type WorkerMessage = { readonly ready: true } | WorkerResponse;
+
 export interface WorkerResponse {
   readonly id: number;
   readonly reply?: WorkerReply;
@@ -148,14 +161,19 @@ export async function exploreSlice(s: Scenario, options: WorkerTask['options'], 
  * One part of a DPOR search split among `count` workers (DporPart): cut after its first
  * executions when no other part waits to be taken (the first part, the whole search, by
  * ⌈log2 count⌉ + 1 pairs: two parts per worker), so that a worker that runs out of parts finds
- * one; run to its end otherwise. The cut is a bet that the part is large: it costs a small part
+ * one — while the thread is alone (the others not started or booting), only parts cut fewer than
+ * ALONE_DEPTH times, enough for the threads to come; run to its end otherwise. The cut is a bet that the part is large: it costs a small part
  * its first executions again, and saves a large one from being left to one worker while the others
  * wait (pool/stats-inconsistent.fixed's search is 89 traces on one side of its first pair and 5,803
  * on the other). A part that finds a failure stops every other at once: the whole search runs instead.
  */
 function explorePart(s: Scenario, options: WorkerTask['options'], count: number, bound: BigInt64Array, part: PartTask): Promise<ExploreResult> {
   const waiting = new Int32Array(part.waiting);
-  const cutBy = () => (part.spec.depth === 0 ? Math.ceil(Math.log2(count)) + 1 : Atomics.load(waiting, 0) === 0 ? 1 : 0);
+  const cutBy = (): number => {
+    if (part.spec.depth === 0) return Math.ceil(Math.log2(count)) + 1;
+    const queued = Atomics.load(waiting, 0);
+    return queued === 0 || (queued === ALONE && part.spec.depth < ALONE_DEPTH) ? 1 : 0;
+  };
   return searchSlice(s, { ...options, part: { spec: part.spec, cutBy }, stopAfter: () => readBound(bound), onFailureFound: () => lowerBound(bound, -1) });
 }
 

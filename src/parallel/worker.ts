@@ -8,7 +8,7 @@ import { toFailure } from '../explore.ts';
 import { monitorExecutions } from '../run.ts';
 import { replaySaved } from '../cli/regressions.ts';
 import { HeartbeatWriter } from './heartbeat.ts';
-import { exploreSlice, type CheckJob, type ReplayJob, type WorkerJob, type WorkerReply, type WorkerRequest, type WorkerResponse } from './protocol.ts';
+import { exploreSlice, type CheckJob, type ReplayJob, type WorkerJob, type WorkerReply, type WorkerRequest, type WorkerMessage } from './protocol.ts';
 import type { ExecutionObserver } from '../../scheduler/execution-types.ts';
 import type { Execution } from '../../scheduler/execution.ts';
 import type { ExecutionResult } from '../../scheduler/types.ts';
@@ -95,7 +95,7 @@ function locator(id: number, step: number, scenario: string): (ex: Execution) =>
   };
 }
 
-function post(response: WorkerResponse): void {
+function post(response: WorkerMessage): void {
   try {
     parentPort!.postMessage(response);
   } catch {
@@ -125,3 +125,6 @@ parentPort!.on('message', ({ id, task, heartbeat: buffer, locateStep }: WorkerRe
     (e: unknown) => { done(); post({ id, reply: { ok: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) } }); },
   );
 });
+
+// Booted (tsx, heddle): the pool hands this worker parts of a split search from now on.
+post({ ready: true });

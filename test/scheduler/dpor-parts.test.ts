@@ -10,7 +10,8 @@ import { DporPart } from '../../scheduler/strategies/dpor-split.ts';
 import type { PartSpec } from '../../scheduler/strategies/dpor-pivots.ts';
 import { lastzero, readers } from '../../scenarios/benchmarks/programs.ts';
 import { activeCount } from '../../scenarios/pool/pool.ts';
-import { exploreInWorkers } from '../../src/parallel/pool.ts';
+import { exploreInWorkers, WorkerPool } from '../../src/parallel/pool.ts';
+import { ALONE, exploreSlice, newBound } from '../../src/parallel/protocol.ts';
 import { enumerate } from '../support/oracle/interpreter.ts';
 import { searchPlan } from '../support/oracle/heddle-run.ts';
 import { FAMILIES, planText, randomPlan, type Plan } from '../support/oracle/plan.ts';
@@ -89,6 +90,45 @@ describe('dpor parts', () => {
     expect(two.schedulesRun).toBe(one.schedulesRun);
     expect(two.complete).toBe(true);
     expect(two.coverage).toBe(`verified: ${one.schedulesRun} traces over 2 workers, complete`);
+  });
+
+  it('a worker booted before the search takes parts at once; the traces are the same', async () => {
+    const s = activeCount.find((x) => x.name === 'pool/active-count.fixed')!;
+    const one = await explore(s, { strategy: 'dpor' });
+    const pool = new WorkerPool();
+    try {
+      pool.warm(2);
+      expect(await Promise.all([pool.whenBooted(0), pool.whenBooted(1)])).toEqual([null, null]);
+      expect(pool.booted(1)).toBe(true);
+      const two = await exploreInWorkers({ file: 'scenarios/pool/pool.ts', scenario: s.name, options: { strategy: 'dpor' }, count: 2 }, undefined, pool);
+      expect(two.schedulesRun).toBe(one.schedulesRun);
+      expect(two.complete).toBe(true);
+    } finally {
+      await pool.close();
+    }
+    expect(await pool.whenBooted(1)).toBe('the worker pool is closed');
+  });
+
+  it('a part is cut again when no part waits; while its thread is alone, only one cut fewer than 2 times', async () => {
+    const s = lastzero(5);
+    const waiting = new SharedArrayBuffer(4);
+    const flag = new Int32Array(waiting);
+    const part = (spec: PartSpec) => exploreSlice(s, { strategy: 'dpor', shrink: false }, 0, 2, new BigInt64Array(newBound()), { spec, waiting });
+    // The whole search is always cut (two pairs: four parts), whatever waits.
+    flag[0] = 3;
+    const root = await part(ROOT);
+    expect(root.cut).toHaveLength(4);
+    const depth1 = root.cut![root.cut!.length - 1]!;
+    const cutAt = async (spec: PartSpec, value: number) => {
+      flag[0] = value;
+      return (await part(spec)).cut;
+    };
+    expect(await cutAt(depth1, 1)).toBeUndefined(); // a part waits: run to the end
+    expect(await cutAt(depth1, 0)).toHaveLength(2); // none waits, another thread runs: cut for it
+    const depth2 = (await cutAt(depth1, ALONE))!;
+    expect(depth2).toHaveLength(2); // alone, depth 1: cut for the threads to come
+    expect(await cutAt(depth2[1]!, ALONE)).toBeUndefined(); // alone, depth 2: parts enough
+    expect(await cutAt(depth2[1]!, 0)).toHaveLength(2);
   });
 });
 
