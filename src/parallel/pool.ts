@@ -279,6 +279,7 @@ async function exploreParts(search: SplitSearch, pool: WorkerPool, local: Scenar
   const queue: PartSpec[] = [{ pivots: [], named: null, depth: 0 }];
   const results: ExploreResult[] = [];
   const running = new Map<number, number>(); // thread → executions of its current part so far
+  const used = new Set<number>(); // the threads that ran a part (one, when the others never joined)
   let counted = 0; // executions of the parts that ended (for progress)
   let failed: Extract<WorkerReply, { ok: false }> | null = null;
   let thrown: { error: unknown } | null = null;
@@ -313,6 +314,7 @@ async function exploreParts(search: SplitSearch, pool: WorkerPool, local: Scenar
         if (busy === 0) done();
         return;
       }
+      used.add(k);
       busy++;
       void runPart(k, spec).then((reply) => {
         busy--;
@@ -383,7 +385,7 @@ async function exploreParts(search: SplitSearch, pool: WorkerPool, local: Scenar
     const f: Extract<WorkerReply, { ok: false }> = failed;
     throw new SliceError(f.error, f.user ?? false, f.stalled);
   }
-  if (!whole) return mergeResults(results, { over: plural(threads, 'worker'), piece: 'part' });
+  if (!whole) return mergeResults(results, { over: plural(used.size, 'worker'), piece: 'part' });
   // A part found a failure (or its pivots do not hold): the whole search says which one comes first.
   return searchWhole(search, pool, local, watching);
 }

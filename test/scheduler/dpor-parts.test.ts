@@ -83,13 +83,14 @@ describe('dpor parts', () => {
     expect(leaves).toBeGreaterThan(4);
   });
 
-  it('--workers 2 explores the unsplit trace count and says it verified them over 2 workers', async () => {
+  it('--workers 2 explores the unsplit trace count and says over how many workers it verified them', async () => {
     const s = activeCount.find((x) => x.name === 'pool/active-count.fixed')!;
     const one = await explore(s, { strategy: 'dpor' });
     const two = await exploreInWorkers({ file: 'scenarios/pool/pool.ts', scenario: s.name, options: { strategy: 'dpor' }, count: 2 });
     expect(two.schedulesRun).toBe(one.schedulesRun);
     expect(two.complete).toBe(true);
-    expect(two.coverage).toBe(`verified: ${one.schedulesRun} traces over 2 workers, complete`);
+    // The second worker joins a search that outlasts its start-up (or at once, with a core to spare): either may have run it.
+    expect(two.coverage).toMatch(new RegExp(`^verified: ${one.schedulesRun} traces over (1 worker|2 workers), complete$`));
   });
 
   it('a worker booted before the search takes parts at once; the traces are the same', async () => {
@@ -102,7 +103,7 @@ describe('dpor parts', () => {
       expect(pool.booted(1)).toBe(true);
       const two = await exploreInWorkers({ file: 'scenarios/pool/pool.ts', scenario: s.name, options: { strategy: 'dpor' }, count: 2 }, undefined, pool);
       expect(two.schedulesRun).toBe(one.schedulesRun);
-      expect(two.complete).toBe(true);
+      expect(two.coverage).toBe(`verified: ${one.schedulesRun} traces over 2 workers, complete`);
     } finally {
       await pool.close();
     }
