@@ -68,7 +68,7 @@ export interface ExploreOptions {
    * split search lowers its shared bound with it, so the other slices stop at once.
    */
   readonly onFailureFound?: (index: number) => void;
-  /** DPOR: run this part of a search split among worker threads (src/parallel/pool.ts), not the whole search. */
+  /** DPOR: run this part of a search split among worker threads (src/parallel/split.ts), not the whole search. */
   readonly part?: PartRun;
   /** Overrides the scenario's `races` option (`--races`): 'warn' (default), 'strict' or 'off' (see RacePolicy). */
   readonly races?: RacePolicy;

@@ -28,7 +28,7 @@ export interface StrategyOptions {
   readonly preemptionBound?: number;
   /** DFS, DPOR: explore only this slice of the search tree. */
   readonly slice?: { readonly index: number; readonly count: number };
-  /** DPOR: explore this part of a search split among worker threads (src/parallel/pool.ts). */
+  /** DPOR: explore this part of a search split among worker threads (src/parallel/split.ts). */
   readonly part?: PartRun;
   /** DPOR: treat every two steps of different tasks as dependent (code with state heddle cannot see). */
   readonly conservative?: boolean;

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { explore, type ExploreResult } from 'heddle';
 import type { Scenario } from '../../src/scenario.ts';
-import { exploreInWorkers, WorkerPool } from '../../src/parallel/pool.ts';
+import { WorkerPool } from '../../src/parallel/pool.ts';
+import { exploreInWorkers } from '../../src/parallel/split.ts';
 import { fixedStack } from '../../scenarios/lin/treiber-stack.ts';
 import { loadFile } from '../../src/cli/load.ts';
 import { median, type Section } from '../lib.ts';

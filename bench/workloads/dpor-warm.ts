@@ -8,7 +8,8 @@ import { performance } from 'node:perf_hooks';
 import { registerInstrumentation } from '../../src/instrument/register.ts';
 
 registerInstrumentation();
-const { exploreInWorkers, WorkerPool } = await import('../../src/parallel/pool.ts');
+const { WorkerPool } = await import('../../src/parallel/pool.ts');
+const { exploreInWorkers } = await import('../../src/parallel/split.ts');
 const { newBound } = await import('../../src/parallel/protocol.ts');
 
 const [target, roundsText] = process.argv.slice(2);

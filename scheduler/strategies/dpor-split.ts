@@ -195,7 +195,7 @@ export interface PartRun {
 
 /**
  * One part of a DPOR search split among worker threads that take parts as they become free
- * (src/parallel/pool.ts): the search of the traces its pivots allow (the whole search for the
+ * (src/parallel/split.ts): the search of the traces its pivots allow (the whole search for the
  * first part, which has none). After its first DISCOVERY executions it is asked whether to be cut
  * further — when no other part waits to be taken, so that a thread that runs out of work finds
  * some — and if so it stops there and says into which parts (`cutInto`): pairs of conflicting steps

@@ -1,5 +1,6 @@
 import { explore, type ExploreOptions, type ExploreResult } from '../explore.ts';
-import { exploreInWorkers, type WorkerPool } from '../parallel/pool.ts';
+import type { WorkerPool } from '../parallel/pool.ts';
+import { exploreInWorkers } from '../parallel/split.ts';
 import { SliceError } from '../parallel/protocol.ts';
 import { InputError } from './input.ts';
 import type { LoadedScenario } from './load.ts';

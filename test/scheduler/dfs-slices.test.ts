@@ -9,7 +9,7 @@ import { runCommand } from '../../src/cli/main.ts';
 import { recordingOutput } from '../../src/cli/output.ts';
 import { DfsStrategy } from '../../scheduler/strategies/dfs.ts';
 import { deadlock, lastzero, lostUpdate, readers } from '../../scenarios/benchmarks/programs.ts';
-import { exploreInWorkers } from '../../src/parallel/pool.ts';
+import { exploreInWorkers } from '../../src/parallel/split.ts';
 import { mergeResults } from '../../src/parallel/protocol.ts';
 import { twoPreemptions } from '../fixtures/two-preemptions.ts';
 

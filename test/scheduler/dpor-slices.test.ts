@@ -7,7 +7,7 @@ import { traceKey } from '../support/trace-key.ts';
 import { toEvents } from '../../scheduler/strategies/dpor.ts';
 import { dporSearch } from '../../scheduler/strategies/dpor-split.ts';
 import { indexer, lastzero, lostUpdate, readers } from '../../scenarios/benchmarks/programs.ts';
-import { exploreInWorkers } from '../../src/parallel/pool.ts';
+import { exploreInWorkers } from '../../src/parallel/split.ts';
 import { doubleCreate } from '../../scenarios/registry/registry.ts';
 import { enumerate } from '../support/oracle/interpreter.ts';
 import { searchPlan } from '../support/oracle/heddle-run.ts';
