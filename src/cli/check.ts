@@ -156,28 +156,29 @@ export async function runCheck(args: readonly string[], out: Output, cli: Cli): 
     throw new InputError(`--regressions: '${regressions}' is a file; it names the folder where saved schedules live`);
   }
   instrumentModules(values.instrument);
-  const targets = await resolveTargets(positionals);
-  if (values.list) {
-    for (const { scenario, file } of targets) {
-      out.stdout(`${scenario.name.padEnd(36)} expect ${expectation(scenario).padEnd(14)} ${file}` +
-        (scenario.options.description ? `  — ${scenario.options.description}` : ''));
-    }
-    return EXIT_OK;
-  }
-  const single = targets.length === 1;
-  if (values.report !== undefined && !single) throw new InputError(`--report needs exactly one scenario, '${positionals.join(' ') || 'all'}' names ${targets.length}`);
-  let allOk = true;
-  let okCount = 0;
-  let unreadable = 0;
-  // Workers are started once for the whole run: each costs hundreds of milliseconds to boot.
-  // With the watchdog (the default) every execution runs in a worker this thread can stop.
+  // Workers are started once for the whole run: each costs hundreds of milliseconds to boot, the
+  // first while this thread loads the scenario files. With the watchdog (the default) every
+  // execution runs in a worker this thread can stop. Every worker a search cut into fixed slices
+  // will use boots now, side by side, not when its first slice comes; a DPOR search handed out in
+  // parts starts the others itself if it runs long.
   const watched = timeoutSeconds !== 0;
-  const pool = watched || (split.workers > 1 && split.shard === undefined) ? new WorkerPool() : undefined;
-  const watch = watched ? { pool: pool!, flagMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 } : null;
-  // Every worker a search cut into fixed slices will use boots now, side by side, not when its
-  // first slice comes; a DPOR search handed out in parts starts the others itself if it runs long.
-  if (pool !== undefined && split.workers > 1 && !takesParts(settings, split.workers)) pool.warm(split.workers);
+  const pool = !values.list && (watched || (split.workers > 1 && split.shard === undefined)) ? new WorkerPool() : undefined;
+  pool?.warm(split.workers > 1 && !takesParts(settings, split.workers) ? split.workers : 1);
   try {
+    const targets = await resolveTargets(positionals);
+    if (values.list) {
+      for (const { scenario, file } of targets) {
+        out.stdout(`${scenario.name.padEnd(36)} expect ${expectation(scenario).padEnd(14)} ${file}` +
+          (scenario.options.description ? `  — ${scenario.options.description}` : ''));
+      }
+      return EXIT_OK;
+    }
+    const single = targets.length === 1;
+    if (values.report !== undefined && !single) throw new InputError(`--report needs exactly one scenario, '${positionals.join(' ') || 'all'}' names ${targets.length}`);
+    let allOk = true;
+    let okCount = 0;
+    let unreadable = 0;
+    const watch = watched ? { pool: pool!, flagMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 } : null;
     for (const loaded of targets) {
       const { ok, problem } = await checkOne(loaded, settings, { single, json: values.json ?? false, full: values['full-trace'] ?? false, save: values.save ?? false,
         regressions, report: values.report, split: pool && !watched ? { ...split, pool } : split, cli, watch }, out);
@@ -185,20 +186,20 @@ export async function runCheck(args: readonly string[], out: Output, cli: Cli): 
       if (ok) okCount++;
       if (problem) unreadable++;
     }
+    if (unreadable > 0) {
+      // Not a pass: those scenarios were not checked against their saved schedules (bad input, exit 2).
+      out.stderr(`heddle check: ${plural(unreadable, 'scenario')} not checked against ${unreadable === 1 ? 'its' : 'their'} saved schedules ` +
+        `(the regression file${unreadable === 1 ? ' is' : 's are'} unreadable: see the warnings above)`);
+      return EXIT_USAGE;
+    }
+    if (!single && !values.json) {
+      out.stdout(allOk ? `\nall ${plural(targets.length, 'scenario')} behaved as declared`
+        : `\n${plural(targets.length - okCount, 'scenario')} of ${targets.length} did not behave as declared`);
+    }
+    return allOk ? EXIT_OK : EXIT_FAILURE;
   } finally {
     await pool?.close();
   }
-  if (unreadable > 0) {
-    // Not a pass: those scenarios were not checked against their saved schedules (bad input, exit 2).
-    out.stderr(`heddle check: ${plural(unreadable, 'scenario')} not checked against ${unreadable === 1 ? 'its' : 'their'} saved schedules ` +
-      `(the regression file${unreadable === 1 ? ' is' : 's are'} unreadable: see the warnings above)`);
-    return EXIT_USAGE;
-  }
-  if (!single && !values.json) {
-    out.stdout(allOk ? `\nall ${plural(targets.length, 'scenario')} behaved as declared`
-      : `\n${plural(targets.length - okCount, 'scenario')} of ${targets.length} did not behave as declared`);
-  }
-  return allOk ? EXIT_OK : EXIT_FAILURE;
 }
 
 /** One scenario's saved regressions, then its search: in a watched worker, or in this thread. */
