@@ -173,8 +173,9 @@ async function exploreParts(search: SplitSearch, pool: WorkerPool, local: Scenar
       } else if (pool.started(k) || (k === 0 && local === undefined)) join(k);
       else later.push(k);
     }
-    if (later.length > 0) {
-      joinTimer = setTimeout(() => later.forEach(join), availableParallelism() > threads ? 0 : JOIN_AFTER_MS);
+    if (availableParallelism() > threads) later.forEach(join);
+    else if (later.length > 0) {
+      joinTimer = setTimeout(() => later.forEach(join), JOIN_AFTER_MS);
       joinTimer.unref();
     }
   });
