@@ -13,7 +13,7 @@ import { activeCount } from '../../scenarios/pool/pool.ts';
 import { WorkerPool } from '../../src/parallel/pool.ts';
 import { exploreInWorkers } from '../../src/parallel/split.ts';
 import { ALONE, exploreSlice, newBound } from '../../src/parallel/protocol.ts';
-import { enumerate } from '../support/oracle/interpreter.ts';
+import { enumerate, splitProblem } from '../support/oracle/interpreter.ts';
 import { searchPlan } from '../support/oracle/heddle-run.ts';
 import { FAMILIES, planText, randomPlan, type Plan } from '../support/oracle/plan.ts';
 
@@ -158,12 +158,7 @@ async function partsAgainstOracle(plan: Plan, rule: (depth: number) => number): 
   }
   tally[leaves > 1 ? 'cut' : 'uncut']++;
   if (incomplete) return 'a part did not complete';
-  const missed = [...classes.values()].filter((r) => !seen.has(r.key));
-  if (missed.length > 0) return `${missed.length} of ${classes.size} classes missed over ${leaves} parts, e.g. ${missed[0]!.text}`;
-  const twice = [...seen.entries()].filter(([, n]) => n > 1);
-  if (twice.length > 0) return `${twice.length} classes explored more than once over ${leaves} parts`;
-  const stray = [...seen.keys()].filter((k) => !classes.has(k));
-  return stray.length === 0 ? null : `${stray.length} explored executions are no class of the interpreter`;
+  return splitProblem(classes, seen, `${leaves} parts`);
 }
 
 describe('dpor parts against the interpreter: the parts that ran to their end are every class, each once', () => {

@@ -9,7 +9,7 @@ import { dporSearch } from '../../scheduler/strategies/dpor-split.ts';
 import { indexer, lastzero, lostUpdate, readers } from '../../scenarios/benchmarks/programs.ts';
 import { exploreInWorkers } from '../../src/parallel/split.ts';
 import { doubleCreate } from '../../scenarios/registry/registry.ts';
-import { enumerate } from '../support/oracle/interpreter.ts';
+import { enumerate, splitProblem } from '../support/oracle/interpreter.ts';
 import { searchPlan } from '../support/oracle/heddle-run.ts';
 import { FAMILIES, parsePlan, planText, randomPlan, type Plan } from '../support/oracle/plan.ts';
 
@@ -114,12 +114,7 @@ async function slicesAgainstOracle(plan: Plan, count: number): Promise<string | 
     if (!search.complete) return `slice ${index + 1}/${count} did not complete`;
     for (const run of search.runs) seen.set(run.key, (seen.get(run.key) ?? 0) + 1);
   }
-  const missed = [...classes.values()].filter((r) => !seen.has(r.key));
-  if (missed.length > 0) return `${missed.length} of ${classes.size} classes missed over ${count} slices, e.g. ${missed[0]!.text}`;
-  const twice = [...seen.entries()].filter(([, n]) => n > 1);
-  if (twice.length > 0) return `${twice.length} classes explored more than once over ${count} slices`;
-  const stray = [...seen.keys()].filter((k) => !classes.has(k));
-  return stray.length === 0 ? null : `${stray.length} explored executions are no class of the interpreter`;
+  return splitProblem(classes, seen, `${count} slices`);
 }
 
 describe('dpor slices against the interpreter: the union of the slices is every class, each once', () => {

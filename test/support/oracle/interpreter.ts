@@ -199,6 +199,20 @@ function start(plan: Plan, events: OpEvent[]): State {
   return s;
 }
 
+/**
+ * What is wrong with a split search's executions against the plan's classes, or null: `seen`
+ * counts the executions of each class key the pieces (`over`: "3 slices", "5 parts") explored.
+ * Every class must be explored, each once, and nothing else.
+ */
+export function splitProblem(classes: ReadonlyMap<string, Run>, seen: ReadonlyMap<string, number>, over: string): string | null {
+  const missed = [...classes.values()].filter((r) => !seen.has(r.key));
+  if (missed.length > 0) return `${missed.length} of ${classes.size} classes missed over ${over}, e.g. ${missed[0]!.text}`;
+  const twice = [...seen.entries()].filter(([, n]) => n > 1);
+  if (twice.length > 0) return `${twice.length} classes explored more than once over ${over}`;
+  const stray = [...seen.keys()].filter((k) => !classes.has(k));
+  return stray.length === 0 ? null : `${stray.length} explored executions are no class of the interpreter`;
+}
+
 export interface Enumeration {
   /** Maximal executions (interleavings of steps), all of them. */
   readonly interleavings: number;
