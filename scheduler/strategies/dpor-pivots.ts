@@ -119,6 +119,9 @@ export function pivotParts(pairs: readonly (readonly [TaskStep, TaskStep])[]): P
   return parts;
 }
 
+/** The flag accesses of a step no pivot names (shared, never changed). */
+const NO_ACCESSES: readonly Access[] = [];
+
 /**
  * A DPOR search's view of its part's pivots during one execution. The search is DPOR on the
  * program with each pivot as a flag the first step sets and the second waits for (object ids
@@ -128,8 +131,6 @@ export function pivotParts(pairs: readonly (readonly [TaskStep, TaskStep])[]): P
  * trace did not have (the two steps conflict), so the part's traces are the program's traces in
  * which each pair runs in the part's order.
  */
-const NO_ACCESSES: readonly Access[] = [];
-
 export class PivotGate {
   /** Choice steps each task a pivot names has taken in the current execution (no pivot asks about the others). */
   private readonly counts = new Map<TaskId, number>();
@@ -182,6 +183,7 @@ export class PivotGate {
     return this.counts.get(task) ?? 0;
   }
 
+  /** Recomputes `held`, after a step of a task a pivot names. */
   private hold(): void {
     this.held = this.pivots.filter((p) => this.taken(p.second.task) === p.second.step && this.taken(p.first.task) <= p.first.step)
       .map((p) => p.second.task);
