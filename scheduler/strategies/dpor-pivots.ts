@@ -5,9 +5,14 @@ import type { ChoiceContext } from '../strategy.ts';
 import type { ExecutionResult, ObjectInfo, TaskId } from '../types.ts';
 import { findRaces } from './dpor-races.ts';
 
-/** A step of a task: its `step`-th scheduling point (0-based), the same step in every execution. */
+/**
+ * A step of a task: its `step`-th scheduling point (0-based), the task named as a DPOR search
+ * names it (StableTasks: `task 1`, or `task 1/0` for the first task task 1 made), so the same
+ * task in every execution of a trace, and in every part of a split search (each numbers the
+ * tasks made after its first choice anew, so a part's task ids would not do).
+ */
 export interface TaskStep {
-  readonly task: TaskId;
+  readonly task: string;
   readonly step: number;
 }
 
@@ -24,34 +29,31 @@ export interface Pivot {
 }
 
 /**
- * The pivot pairs for splitting a search, from its first execution: races of it (two conflicting
- * steps of different tasks, either of which could have come first), at most `count`. Steps early
- * in their tasks first — what a task does later often depends on what it read, so a later step may
- * be another op in another execution, and the pair then does not split the search (PivotGate
- * checks) — then the two steps closest together: two close conflicting
- * steps are about as likely in either order. With `others` (more executions of the search), only
- * pairs whose two steps ran and conflicted in each of them: a pair that does not hold in every
- * execution makes the split fall back to the whole search. Only steps of the `named` tasks: those
- * that existed when the search first had a choice, so that a task id names the same task in every
- * execution (a task made later — a promise reaction, a call of an async function — takes the next
- * id when it is made, and which one is made first can differ between executions of one trace: a
- * pivot on it would not cut along traces). Not the pairs of `already` (a part's own pivots, which
- * are races of its executions too).
+ * The pivot pairs for splitting a search, from its first execution (`events`, in the search's
+ * task ids; `nameOf` names them): races of it (two conflicting steps of different tasks, either
+ * of which could have come first), at most `count`. Steps early in their tasks first — what a task
+ * does later often depends on what it read, so a later step may be another op in another
+ * execution, and the pair then does not split the search (PivotGate checks) — then the two steps
+ * closest together: two close conflicting steps are about as likely in either order. With
+ * `others` (more executions of the search), only pairs whose two steps ran and conflicted in each
+ * of them: a pair that does not hold in every execution makes the split fall back to the whole
+ * search. Only steps of tasks with a name (a task made after the first choice by no step of a task
+ * has none). Not the pairs of `already` (a part's own pivots, which are races of its executions too).
  */
 export function choosePivots(events: readonly DporEvent[], objects: readonly ObjectInfo[], count: number,
-  others: readonly (readonly DporEvent[])[], named: ReadonlySet<TaskId>, already: readonly Pivot[] = []): [TaskStep, TaskStep][] {
-  const stepOf = taskSteps(events);
+  others: readonly (readonly DporEvent[])[], nameOf: (task: TaskId) => string | undefined, already: readonly Pivot[] = []): [TaskStep, TaskStep][] {
+  const stepOf = taskSteps(events, nameOf);
   const races = findRaces(events, 0, heddleDependence, false, objects, () => true);
-  const steady = others.map((o) => stepIndex(o));
+  const steady = others.map((o) => stepIndex(o, nameOf));
   const pairs = races.map((r) => ({ i: r.first, j: events.indexOf(r.sequence[r.sequence.length - 1]!) }))
-    .filter((p) => p.j > p.i && named.has(events[p.i]!.task) && named.has(events[p.j]!.task)
+    .filter((p) => p.j > p.i && stepOf[p.i] !== null && stepOf[p.j] !== null
       && steady.every((at) => conflictIn(at, stepOf[p.i]!, stepOf[p.j]!))
       && !already.some((q) => samePair(q, stepOf[p.i]!, stepOf[p.j]!)));
   const late = (p: { i: number; j: number }) => Math.max(stepOf[p.i]!.step, stepOf[p.j]!.step);
   pairs.sort((x, y) => late(x) - late(y) || x.j - x.i - (y.j - y.i) || x.i - y.i);
   // Pairs on tasks no chosen pair has first (pairs that share a task may hold each other back:
   // a part whose orders cannot all hold ends its executions early), then any other pair.
-  const used = new Set<TaskId>();
+  const used = new Set<string>();
   const chosen = new Set<number>();
   const out: [TaskStep, TaskStep][] = [];
   for (const disjoint of [true, false]) {
@@ -73,39 +75,40 @@ function samePair(q: Pivot, a: TaskStep, b: TaskStep): boolean {
   return (is(q.first, a) && is(q.second, b)) || (is(q.first, b) && is(q.second, a));
 }
 
-/** Each event's task step. */
-function taskSteps(events: readonly DporEvent[]): TaskStep[] {
+/** Each event's task step (null for a task without a name). */
+function taskSteps(events: readonly DporEvent[], nameOf: (task: TaskId) => string | undefined): (TaskStep | null)[] {
   const seen = new Map<TaskId, number>();
   return events.map((e) => {
     const n = seen.get(e.task) ?? 0;
     seen.set(e.task, n + 1);
-    return { task: e.task, step: n };
+    const task = nameOf(e.task);
+    return task === undefined ? null : { task, step: n };
   });
 }
 
-/** An execution's events by task step (`task.step`). */
-function stepIndex(events: readonly DporEvent[]): Map<string, DporEvent> {
+/** A task step as a key. */
+const key = (at: TaskStep) => `${at.task}#${at.step}`;
+
+/** An execution's events by task step. */
+function stepIndex(events: readonly DporEvent[], nameOf: (task: TaskId) => string | undefined): Map<string, DporEvent> {
   const at = new Map<string, DporEvent>();
-  taskSteps(events).forEach((ts, i) => at.set(`${ts.task}.${ts.step}`, events[i]!));
+  taskSteps(events, nameOf).forEach((ts, i) => ts !== null && at.set(key(ts), events[i]!));
   return at;
 }
 
 /** Whether both steps ran in an execution, and conflict there. */
 function conflictIn(at: ReadonlyMap<string, DporEvent>, a: TaskStep, b: TaskStep): boolean {
-  const x = at.get(`${a.task}.${a.step}`);
-  const y = at.get(`${b.task}.${b.step}`);
+  const x = at.get(key(a));
+  const y = at.get(key(b));
   return x !== undefined && y !== undefined && heddleDependence(x, y);
 }
 
 /**
  * A part of a split DPOR search as plain data (sent to a worker thread): the traces in which
- * every pivot holds. `named`: the tasks its pairs may be chosen from (choosePivots), the whole
- * search's, known after its first execution (null before: the whole search itself); `depth`:
- * how many times the search was cut to make it.
+ * every pivot holds. `depth`: how many times the search was cut to make it.
  */
 export interface PartSpec {
   readonly pivots: readonly Pivot[];
-  readonly named: readonly TaskId[] | null;
   readonly depth: number;
 }
 
@@ -122,6 +125,15 @@ export function pivotParts(pairs: readonly (readonly [TaskStep, TaskStep])[]): P
 /** The flag accesses of a step no pivot names (shared, never changed). */
 const NO_ACCESSES: readonly Access[] = [];
 
+/** A pivot in the search's task ids (a task not yet named in the search: an id no task has). */
+interface BoundPivot {
+  readonly first: TaskId;
+  readonly firstStep: number;
+  readonly second: TaskId;
+  readonly secondStep: number;
+  readonly firstMustOccur: boolean;
+}
+
 /**
  * A DPOR search's view of its part's pivots during one execution. The search is DPOR on the
  * program with each pivot as a flag the first step sets and the second waits for (object ids
@@ -129,12 +141,18 @@ const NO_ACCESSES: readonly Access[] = [];
  * and wait are accesses of the two steps, so happens-before orders them and no race is reversed
  * past them (dpor-races.ts: a wait runs only after its set). The flag adds no dependence the
  * trace did not have (the two steps conflict), so the part's traces are the program's traces in
- * which each pair runs in the part's order.
+ * which each pair runs in the part's order. Pivots name tasks (TaskStep); the search tells the
+ * gate each task's id as it names it (`bind`): until then the task has taken no step here.
  */
 export class PivotGate {
+  /** The search's id of each task a pivot names, once named; until then an id below -1 that no task has. */
+  private readonly ids = new Map<string, TaskId>();
+  private bound: BoundPivot[] = [];
+  /** The flag accesses of each task a pivot names, by name and step. */
+  private readonly flagsByName = new Map<string, Map<number, Access[]>>();
   /** Choice steps each task a pivot names has taken in the current execution (no pivot asks about the others). */
   private readonly counts = new Map<TaskId, number>();
-  /** The flag accesses of each task a pivot names, by step. */
+  /** The flag accesses of each named task a pivot names, by id and step. */
   private readonly flags = new Map<TaskId, Map<number, Access[]>>();
   /** The tasks a pivot holds back from their next step now (changes only when a pivot's task steps). */
   private held: TaskId[] = [];
@@ -147,13 +165,31 @@ export class PivotGate {
       this.flag(p.first, { kind: 'set', object: PIVOT_OBJECTS + n });
       this.flag(p.second, { kind: 'wait', object: PIVOT_OBJECTS + n });
     });
+    [...this.flagsByName.keys()].forEach((name, n) => this.ids.set(name, -2 - n));
+    this.bindPivots();
     this.reset();
   }
 
   private flag(at: TaskStep, access: Access): void {
-    let steps = this.flags.get(at.task);
-    if (steps === undefined) this.flags.set(at.task, (steps = new Map()));
+    let steps = this.flagsByName.get(at.task);
+    if (steps === undefined) this.flagsByName.set(at.task, (steps = new Map()));
     steps.set(at.step, [...(steps.get(at.step) ?? []), access]);
+  }
+
+  private bindPivots(): void {
+    this.bound = this.pivots.map((p) => ({ first: this.ids.get(p.first.task)!, firstStep: p.first.step,
+      second: this.ids.get(p.second.task)!, secondStep: p.second.step, firstMustOccur: p.firstMustOccur }));
+  }
+
+  /** The search named task `name` `id` (the same id in each of its executions). */
+  bind(name: string, id: TaskId): void {
+    const steps = this.flagsByName.get(name);
+    if (steps === undefined || this.ids.get(name) === id) return;
+    this.ids.set(name, id);
+    this.flags.set(id, steps);
+    this.counts.set(id, 0);
+    this.bindPivots();
+    this.hold();
   }
 
   reset(): void {
@@ -178,15 +214,15 @@ export class PivotGate {
     this.previous = task;
   }
 
-  /** Steps `task` has taken: the index of its next one (0 for a task no pivot names: never asked). */
+  /** Steps `task` has taken: the index of its next one (0 for a task no pivot names, or not named yet: never asked). */
   private taken(task: TaskId): number {
     return this.counts.get(task) ?? 0;
   }
 
   /** Recomputes `held`, after a step of a task a pivot names. */
   private hold(): void {
-    this.held = this.pivots.filter((p) => this.taken(p.second.task) === p.second.step && this.taken(p.first.task) <= p.first.step)
-      .map((p) => p.second.task);
+    this.held = this.bound.filter((p) => this.taken(p.second) === p.secondStep && this.taken(p.first) <= p.firstStep)
+      .map((p) => p.second);
   }
 
   /** Whether a pivot holds some task back now. */
@@ -235,19 +271,19 @@ export class PivotGate {
       e.accesses.push(...extra);
     }
     if (!checkPairs) return;
-    for (const p of this.pivots) {
-      const a = at.get(`${p.first.task}.${p.first.step}`);
-      const b = at.get(`${p.second.task}.${p.second.step}`);
+    this.bound.forEach((p, n) => {
+      const a = at.get(`${p.first}.${p.firstStep}`);
+      const b = at.get(`${p.second}.${p.secondStep}`);
       if (a !== undefined && b !== undefined && !dependent(a, b)) {
-        this.violation ??= `step ${p.first.step + 1} of task ${p.first.task} and step ${p.second.step + 1} of task ${p.second.task} ` +
-          'do not conflict in every execution';
+        const { first, second } = this.pivots[n]!;
+        this.violation ??= `step ${first.step + 1} of ${first.task} and step ${second.step + 1} of ${second.task} do not conflict in every execution`;
       }
-    }
+    });
   }
 
   /** Whether the execution that just ended belongs to another part: a pivot's first step that must run never did. */
   outside(): boolean {
     this.enter(); // its last step
-    return this.pivots.some((p) => p.firstMustOccur && this.taken(p.first.task) <= p.first.step);
+    return this.bound.some((p) => p.firstMustOccur && this.taken(p.first) <= p.firstStep);
   }
 }

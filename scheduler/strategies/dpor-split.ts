@@ -27,39 +27,32 @@ function sliceOf(m: number, count: number): number {
 
 /**
  * What a search's first DISCOVERY executions show, to choose pivot pairs from (choosePivots):
- * their events, the first one's objects, and the tasks that existed at its first choice (given
- * for a part, whose search is cut from the whole one's).
+ * their events in the search's task ids, the first one's objects, and the search, which names
+ * its tasks.
  */
 class Discovery {
   readonly seen: DporEvent[][] = [];
   private first: ExecutionResult | null = null;
-
-  constructor(private named: Set<TaskId> | null = null) {}
+  private search: DporStrategy | null = null;
 
   /** Whether DISCOVERY executions have run. */
   get done(): boolean {
     return this.seen.length >= DISCOVERY;
   }
 
-  /** At each choice: the tasks alive at the first one with more than one runnable task are the named ones. */
-  choice(ctx: ChoiceContext): void {
-    if (this.named === null && ctx.runnable.length > 1) this.named = new Set(ctx.live);
-  }
-
-  /** After each execution (the first DISCOVERY are kept). */
-  record(result: ExecutionResult): void {
+  /** After each execution of `search` (the first DISCOVERY are kept). */
+  record(result: ExecutionResult, search: DporStrategy): void {
     if (this.done) return;
-    this.seen.push(toEvents(result.trace));
+    this.seen.push(search.events(result));
     this.first ??= result;
+    this.search = search;
   }
 
   /** Up to `count` pairs, none of `already` (none before DISCOVERY executions have run). */
   pairs(count: number, already: readonly Pivot[] = []): [TaskStep, TaskStep][] {
-    return this.done ? choosePivots(this.seen[0]!, this.first!.objects, count, this.seen.slice(1), this.named ?? new Set(), already) : [];
-  }
-
-  get namedTasks(): TaskId[] {
-    return [...(this.named ?? [])];
+    const search = this.search;
+    if (!this.done || search === null) return [];
+    return choosePivots(this.seen[0]!, this.first!.objects, count, this.seen.slice(1), (t) => search.taskName(t), already);
   }
 }
 
@@ -145,7 +138,6 @@ export class DporSlice implements SearchStrategy {
   }
 
   nextTask(ctx: ChoiceContext): TaskId {
-    this.discovery?.choice(ctx);
     return this.inner.nextTask(ctx);
   }
 
@@ -157,8 +149,8 @@ export class DporSlice implements SearchStrategy {
     if (this.part < 0) {
       // One that never branched is all there is (explore counts it in slice 1).
       if (this.discovery!.seen.length === 0 && result.branches === 0) this.lone = true;
-      this.discovery!.record(result);
       this.inner.endExecution(result);
+      this.discovery!.record(result, this.inner);
       return;
     }
     this.inner.endExecution(result);
@@ -216,9 +208,9 @@ export class DporPart implements SearchStrategy {
   cutInto: PartSpec[] | null = null;
 
   constructor(private readonly run: PartRun, conservative: boolean, seed: string) {
-    const { pivots, named } = run.spec;
+    const { pivots } = run.spec;
     this.inner = new DporStrategy(conservative, seed, pivots.length > 0 ? { pivots } : null);
-    this.discovery = new Discovery(named === null ? null : new Set(named));
+    this.discovery = new Discovery();
   }
 
   get complete(): boolean {
@@ -237,8 +229,7 @@ export class DporPart implements SearchStrategy {
       const { pivots, depth } = this.run.spec;
       const pairs = wanted > 0 ? this.discovery.pairs(wanted, pivots) : [];
       if (pairs.length > 0) {
-        const named = this.discovery.namedTasks;
-        this.cutInto = pivotParts(pairs).map((more) => ({ pivots: [...pivots, ...more], named, depth: depth + 1 }));
+        this.cutInto = pivotParts(pairs).map((more) => ({ pivots: [...pivots, ...more], depth: depth + 1 }));
         return false;
       }
     }
@@ -246,7 +237,6 @@ export class DporPart implements SearchStrategy {
   }
 
   nextTask(ctx: ChoiceContext): TaskId {
-    this.discovery.choice(ctx);
     return this.inner.nextTask(ctx);
   }
 
@@ -256,7 +246,7 @@ export class DporPart implements SearchStrategy {
 
   endExecution(result: ExecutionResult): void {
     this.inner.endExecution(result);
-    this.discovery.record(result);
+    this.discovery.record(result, this.inner);
     this.probeOnly = !result.pruned && this.inner.outsidePart();
   }
 

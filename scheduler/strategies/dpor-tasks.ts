@@ -30,8 +30,12 @@ export class StableTasks {
   private same = true;
   /** The highest engine id named so far (engine ids grow as tasks are made: a higher one is a new task). */
   private highest = -1;
+  /** Each stable id's name, for the whole search. */
+  private readonly nameById = new Map<TaskId, string>();
   /** Why the search is no proof, once a task made after the first choice by no step of a task showed it. */
   unnamed: string | null = null;
+  /** Told each time a task gets its name in an execution (a split search's pivots name tasks by these names). */
+  onNamed: ((name: string, id: TaskId) => void) | null = null;
 
   /** A new execution starts. */
   reset(): void {
@@ -65,6 +69,11 @@ export class StableTasks {
   /** The engine's id of a task the search chose. */
   engine(task: TaskId): TaskId {
     return this.same ? task : (this.toEngine.get(task) ?? task);
+  }
+
+  /** The name of a stable id: the same task in every search of the program (undefined for a task nothing names alike). */
+  nameOf(task: TaskId): string | undefined {
+    return this.nameById.get(task);
   }
 
   stable(task: TaskId): TaskId {
@@ -111,6 +120,8 @@ export class StableTasks {
     this.toStable.set(task, id);
     this.toEngine.set(id, task);
     if (id !== task) this.same = false;
+    this.nameById.set(id, name);
+    this.onNamed?.(name, id);
   }
 }
 

@@ -128,13 +128,25 @@ export class DporStrategy implements SearchStrategy {
   /** `part`: the search is a part of a split one (dpor-split.ts), cut by `pivots`. */
   constructor(private readonly conservative = false, seed = '1', private readonly part: { readonly pivots: readonly Pivot[] } | null = null) {
     this.draws = new FixedDraws(seed);
-    this.gate = part !== null && part.pivots.length > 0 ? new PivotGate(part.pivots) : null;
+    const gate = part !== null && part.pivots.length > 0 ? new PivotGate(part.pivots) : null;
+    if (gate !== null) this.tasks.onNamed = (name, id) => gate.bind(name, id);
+    this.gate = gate;
     this.dependent = conservative ? (a, b) => a.task !== b.task || dependent(a, b) : dependent;
   }
 
   /** Why this part's pivots do not split the scenario exactly, once an execution showed it (see PivotGate). */
   get violation(): string | null {
     return this.gate?.violation ?? null;
+  }
+
+  /** A finished execution's events in the search's task ids (what a split search chooses its pivots from). */
+  events(result: ExecutionResult): DporEvent[] {
+    return toEvents(this.tasks.trace(result.trace));
+  }
+
+  /** The name of a task id of the search, the same in every search of the program (see StableTasks). */
+  taskName(task: TaskId): string | undefined {
+    return this.tasks.nameOf(task);
   }
 
   /** Whether a finished execution belongs to another part of the split (see Pivot.firstMustOccur). */

@@ -75,7 +75,7 @@ export async function exploreInWorkers(search: SplitSearch, local?: Scenario, po
 async function exploreParts(search: SplitSearch, pool: WorkerPool, local: Scenario | undefined, watching: Watching | undefined): Promise<ExploreResult> {
   const bound = newBound();
   const waiting = new SharedArrayBuffer(4);
-  const queue: PartSpec[] = [{ pivots: [], named: null, depth: 0 }];
+  const queue: PartSpec[] = [{ pivots: [], depth: 0 }];
   const results: ExploreResult[] = [];
   const running = new Map<number, number>(); // thread → executions of its current part so far
   const used = new Set<number>(); // the threads that ran a part (one, when the others never joined)

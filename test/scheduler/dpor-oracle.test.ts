@@ -12,7 +12,7 @@ import type { ChoiceContext, SearchStrategy } from '../../scheduler/strategy.ts'
 import type { ExecutionResult, PendingOp, TraceStep } from '../../scheduler/types.ts';
 
 /** Random plans checked per family (seeds 1…N; 5 to 8 ops each, besides main's final joins). */
-const PLANS: Readonly<Record<Family, number>> = { memory: 100, locks: 100, events: 100, blocking: 100 };
+const PLANS: Readonly<Record<Family, number>> = { memory: 100, locks: 100, events: 100, blocking: 100, spawning: 100 };
 /** Plans per family that heddle's DFS also runs (every schedule), to check the interpreter and the mapping. */
 const DFS_PLANS = 8;
 /** DFS schedules at most per plan (a plan with more is left out of the DFS check). */

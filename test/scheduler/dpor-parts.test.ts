@@ -2,10 +2,12 @@
 // part cut again after its first executions when the rule says so, the cut part's own executions
 // void. Whatever the cuts, the parts that ran to their end hold every Mazurkiewicz trace once.
 import { describe, expect, it } from 'vitest';
-import { explore, type Scenario } from 'heddle';
+import { explore, scenario, Shared, spawn, type Scenario } from 'heddle';
 import { Observing } from '../support/observing.ts';
 import { traceKey } from '../support/trace-key.ts';
 import { toEvents } from '../../scheduler/strategies/dpor.ts';
+import { namesTask } from '../../scheduler/ops.ts';
+import type { ExecutionResult, TaskId } from '../../scheduler/types.ts';
 import { DporPart } from '../../scheduler/strategies/dpor-split.ts';
 import type { PartSpec } from '../../scheduler/strategies/dpor-pivots.ts';
 import { lastzero, readers } from '../../scenarios/benchmarks/programs.ts';
@@ -17,7 +19,7 @@ import { enumerate, splitProblem } from '../support/oracle/interpreter.ts';
 import { searchPlan } from '../support/oracle/heddle-run.ts';
 import { FAMILIES, planText, randomPlan, type Plan } from '../support/oracle/plan.ts';
 
-const ROOT: PartSpec = { pivots: [], named: null, depth: 0 };
+const ROOT: PartSpec = { pivots: [], depth: 0 };
 
 /** How many pairs to cut a part of `depth` by: every part down to `depth` levels, `first` pairs at the top. */
 const cutTo = (levels: number, first = 1) => (depth: number) => (depth >= levels ? 0 : depth === 0 ? first : 1);
@@ -40,12 +42,26 @@ async function runParts(run: (part: DporPart) => Promise<boolean>, rule: (depth:
   return leaves;
 }
 
+/**
+ * An execution's trace as a key, its tasks numbered by their names (a task made after the first
+ * choice may have another engine id in another part), in the order `numbers` first met them.
+ */
+function namedKey(result: ExecutionResult, numbers: Map<string, number>): string {
+  const number = (id: TaskId) => {
+    const name = result.tasks[id]!.name;
+    if (!numbers.has(name)) numbers.set(name, numbers.size);
+    return numbers.get(name)!;
+  };
+  return traceKey(toEvents(result.trace).map((e) => ({ task: number(e.task),
+    accesses: e.accesses.map((a) => (namesTask(a.kind) ? { ...a, object: number(a.object) } : a)) })));
+}
+
 /** The traces the parts of a scenario's search explored (each part's, when it ran to its end), and how many parts did. */
-async function partTraces(s: Scenario, rule: (depth: number) => number): Promise<{ keys: string[]; leaves: number }> {
+async function partTraces(s: Scenario, rule: (depth: number) => number, numbers = new Map<string, number>()): Promise<{ keys: string[]; leaves: number }> {
   const keys: string[] = [];
   const leaves = await runParts(async (part) => {
     const mine: string[] = [];
-    const r = await explore(s, { strategyInstance: new Observing(part, (x) => mine.push(traceKey(toEvents(x.trace)))), iterations: 1_000_000, shrink: false });
+    const r = await explore(s, { strategyInstance: new Observing(part, (x) => mine.push(namedKey(x, numbers))), iterations: 1_000_000, shrink: false });
     if (part.cutInto === null) {
       expect(r.complete).toBe(true);
       keys.push(...mine);
@@ -57,8 +73,8 @@ async function partTraces(s: Scenario, rule: (depth: number) => number): Promise
 }
 
 /** The traces of the whole search: its one part, never cut. */
-async function wholeTraces(s: Scenario): Promise<string[]> {
-  return (await partTraces(s, () => 0)).keys;
+async function wholeTraces(s: Scenario, numbers = new Map<string, number>()): Promise<string[]> {
+  return (await partTraces(s, () => 0, numbers)).keys;
 }
 
 describe('dpor parts', () => {
@@ -82,6 +98,39 @@ describe('dpor parts', () => {
     expect(keys).toHaveLength(whole.length);
     expect(new Set(keys)).toEqual(new Set(whole));
     expect(leaves).toBeGreaterThan(4);
+  });
+
+  it('pairs on tasks made after the first choice, named by their makers: the parts are the traces, each once', async () => {
+    // The launchers only read (they commute); the workers each launches later race on x.
+    const late = scenario('late-workers', async () => {
+      const go = new Shared(0, 'go');
+      const x = new Shared(0, 'x');
+      const launch = (k: number) => spawn(async () => {
+        await go.get();
+        const worker = spawn(async () => {
+          for (let i = 0; i < 2; i++) await x.set((await x.get()) + 1);
+        }, `worker${k}`);
+        await worker.join();
+      }, `launcher${k}`);
+      const launchers = [launch(1), launch(2)];
+      for (const l of launchers) await l.join();
+    });
+    const numbers = new Map<string, number>();
+    const whole = await wholeTraces(late, numbers);
+    // The workers' four steps on x each (read, write, read, write), interleaved, two reads of x commuting.
+    expect(whole).toHaveLength(34);
+    const cut: PartSpec[] = [];
+    const { keys, leaves } = await partTraces(late, cutTo(3), numbers);
+    expect(leaves).toBeGreaterThan(4);
+    expect(keys).toHaveLength(34);
+    expect(new Set(keys)).toEqual(new Set(whole));
+    await runParts(async (part) => {
+      await explore(late, { strategyInstance: part, iterations: 1_000_000, shrink: false });
+      if (part.cutInto !== null) cut.push(...part.cutInto);
+      return true;
+    }, cutTo(1));
+    // Named by their makers (task 0/1/0: the first task made by the second task main made), not by ids each part numbers anew.
+    expect(cut[0]!.pivots.map((p) => [p.first.task, p.second.task].sort())).toEqual([['task 0/0/0', 'task 0/1/0']]);
   });
 
   it('--workers 2 explores the unsplit trace count and says over how many workers it verified them', async () => {

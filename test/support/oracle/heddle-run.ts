@@ -5,7 +5,7 @@ import { Event, Mutex, Queue, scenario, Semaphore, Shared, spawn, type Scenario,
 import { markPure } from '../../../src/instrument/builtins.ts';
 import { runExecution } from '../../../src/run.ts';
 import { replayLog, type OpEvent, type Run } from './interpreter.ts';
-import { withFinalJoins, type Plan, type PlanOp } from './plan.ts';
+import { spawnerOf, withFinalJoins, type Plan, type PlanOp } from './plan.ts';
 
 /**
  * Where the scenario logs its ops. This module is instrumented like every test file (vitest's
@@ -15,7 +15,7 @@ import { withFinalJoins, type Plan, type PlanOp } from './plan.ts';
  * sees no access at all. Each entry is pushed in the step where its op took effect (the rest of a
  * step runs without a scheduling point), so the log's order is the order the ops took effect.
  * The rest of the harness only reads what main made before spawning (the plan, the objects) or
- * touches its own task's locals: loads that commute with each other.
+ * touches its own task's locals (the handles of the tasks it spawned): loads that commute.
  */
 export class OpLog {
   readonly entries: OpEvent[] = [];
@@ -33,10 +33,13 @@ interface Objects {
   readonly semaphores: Map<string, Semaphore>;
   readonly events: Map<string, Event>;
   readonly queues: Map<string, Queue<number>>;
-  readonly handles: TaskHandle<void>[];
+  readonly plan: Plan;
 }
 
-/** The scenario of a plan: objects made in the body, tasks spawned before main's first op; values computed as the interpreter's. */
+/**
+ * The scenario of a plan: objects made in the body, tasks spawned before main's first op (but
+ * those a spawn op of another task starts); values computed as the interpreter's.
+ */
 export function planScenario(input: Plan, log: OpLog): Scenario {
   const plan = withFinalJoins(input);
   const names = (prefix: string) => [...new Set(plan.tasks.flat().map((o) => o.object).filter((o) => o.startsWith(prefix)))];
@@ -48,15 +51,23 @@ export function planScenario(input: Plan, log: OpLog): Scenario {
       semaphores: new Map(names('s').map((n) => [n, new Semaphore(plan.permits[n] ?? 0, n)])),
       events: new Map(names('e').map((n) => [n, new Event(n)])),
       queues: new Map(names('q').map((n) => [n, new Queue<number>(0, n)])),
-      handles: [],
+      plan,
     };
-    for (let t = 1; t < plan.tasks.length; t++) objects.handles.push(spawn(() => runTask(t, plan.tasks[t]!, objects, record), `t${t}`));
-    await runTask(0, plan.tasks[0]!, objects, record);
+    await runTask(0, objects, record);
   }, { races: false });
 }
 
+/** Starts task t (the caller is the task that spawns it). */
+function start(t: number, o: Objects, record: OpLog['record']): TaskHandle<void> {
+  return spawn(() => runTask(t, o, record), `t${t}`);
+}
+
 /** Runs task t's ops; the values read and written are the interpreter's (interpreter.ts, perform). */
-async function runTask(t: number, ops: readonly PlanOp[], o: Objects, record: OpLog['record']): Promise<void> {
+async function runTask(t: number, o: Objects, record: OpLog['record']): Promise<void> {
+  const ops = o.plan.tasks[t]!;
+  // The tasks this one started: the main task's before its first op.
+  const started = new Map<number, TaskHandle<void>>();
+  if (t === 0) for (let u = 1; u < o.plan.tasks.length; u++) if (spawnerOf(o.plan, u) === 0) started.set(u, start(u, o, record));
   let local = t + 1;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
@@ -109,7 +120,8 @@ async function runTask(t: number, ops: readonly PlanOp[], o: Objects, record: Op
         local += v;
         break;
       }
-      case 'join': await o.handles[Number(name.slice(1)) - 1]!.join(); record(t, i, null); break;
+      case 'join': await started.get(Number(name.slice(1)))!.join(); record(t, i, null); break;
+      case 'spawn': started.set(Number(name.slice(1)), start(Number(name.slice(1)), o, record)); record(t, i, null); break;
     }
   }
 }

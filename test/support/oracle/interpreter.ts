@@ -1,7 +1,7 @@
 // The reference interpreter of plans (plan.ts): every interleaving, and the Mazurkiewicz class of
 // each, from the effects written down below — not from heddle's dependence code. The test holds
 // heddle's DPOR to it: each class explored exactly once, no execution cut short.
-import { opText, taskName, withFinalJoins, type OpKind, type Plan, type PlanOp } from './plan.ts';
+import { opText, spawnerOf, taskName, withFinalJoins, type OpKind, type Plan, type PlanOp } from './plan.ts';
 
 /** How each op touches its object, for dependence: a read, a write, or neither. */
 /**
@@ -41,22 +41,23 @@ export type Dependence = Readonly<Record<OpKind, 'read' | 'write' | 'none' | 'pr
  * - is-set: a read of the flag (two of them commute; against set, clear and wait: dependent).
  * - put, get: writes of the queue (two puts order the items, two gets share them out, a put may
  *   enable a get).
- * - join: none. The main task's join of t comes after t's last op in every execution: its order
- *   is fixed, so it never tells two executions apart.
+ * - join: none. A join of t comes after t's last op in every execution: its order is fixed, so it
+ *   never tells two executions apart.
+ * - spawn: none. It touches no object; every op of the task it starts comes after it.
  */
 export const DEPENDENCE: Dependence = {
   read: 'read', assert: 'read', write: 'write', cas: 'write', rmw: 'write',
   lock: 'write', unlock: 'write', acquire: 'write', release: 'provides',
   set: 'write', clear: 'write', wait: 'write', 'is-set': 'read',
-  put: 'write', get: 'write', join: 'none',
+  put: 'write', get: 'write', join: 'none', spawn: 'none',
 };
 
 /**
  * Ops that are not scheduling points in JavaScript (Mutex.unlock, Semaphore.release, Event.set
- * and clear return nothing to await): they run in the same atomic step as the op before them, or
- * in the task's first step. Semantics, not dependence: no order can come between them.
+ * and clear, spawn return nothing to await): they run in the same atomic step as the op before
+ * them, or in the task's first step. Semantics, not dependence: no order can come between them.
  */
-const IN_PLACE: ReadonlySet<OpKind> = new Set(['unlock', 'release', 'set', 'clear']);
+const IN_PLACE: ReadonlySet<OpKind> = new Set(['unlock', 'release', 'set', 'clear', 'spawn']);
 
 /** One op as it took effect: the task, the op's index in the task's list, the value it read (null: none). */
 export interface OpEvent {
@@ -90,17 +91,20 @@ class State {
     readonly pc: number[],
     readonly local: number[],
     readonly stopped: boolean[],
+    /** Started: the main task's, and a task a spawn op starts once that op ran. */
+    readonly started: boolean[],
   ) {}
 
   static initial(plan: Plan): State {
     const permits = new Map(Object.entries(plan.permits));
     const n = plan.tasks.length;
-    return new State(new Map(), new Map(), permits, new Map(), new Map(), Array(n).fill(0), Array.from({ length: n }, (_, t) => t + 1), Array(n).fill(false));
+    return new State(new Map(), new Map(), permits, new Map(), new Map(), Array(n).fill(0), Array.from({ length: n }, (_, t) => t + 1),
+      Array(n).fill(false), plan.tasks.map((_, t) => t === 0 || spawnerOf(plan, t) === 0));
   }
 
   copy(): State {
     return new State(new Map(this.cells), new Map(this.holder), new Map(this.permits), new Map(this.flags),
-      new Map([...this.queues].map(([q, items]) => [q, [...items]])), [...this.pc], [...this.local], [...this.stopped]);
+      new Map([...this.queues].map(([q, items]) => [q, [...items]])), [...this.pc], [...this.local], [...this.stopped], [...this.started]);
   }
 }
 
@@ -146,6 +150,7 @@ function perform(plan: Plan, s: State, t: number): OpEvent {
     case 'put': s.queues.set(o, [...(s.queues.get(o) ?? []), local * 10 + t]); break;
     case 'get': value = s.queues.get(o)!.shift()!; s.local[t] = local + value; break;
     case 'join': break;
+    case 'spawn': s.started[Number(o.slice(1))] = true; break;
   }
   return { task: t, index, value };
 }
@@ -157,7 +162,7 @@ function step(plan: Plan, s: State, t: number, out: OpEvent[]): void {
 }
 
 function canStep(plan: Plan, s: State, t: number): boolean {
-  return !done(plan, s, t) && enabled(plan, s, plan.tasks[t]![s.pc[t]!]!);
+  return s.started[t]! && !done(plan, s, t) && enabled(plan, s, plan.tasks[t]![s.pc[t]!]!);
 }
 
 /** The class of a run: each task's op indices, and for every two dependent ops of different tasks, which came first. */
@@ -270,7 +275,7 @@ export function replayLog(input: Plan, log: readonly OpEvent[], deadlockReported
   }
   for (const [n, e] of log.entries()) {
     if (n < events.length) continue;
-    if (done(plan, s, e.task) || s.pc[e.task] !== e.index) throw new Error(`log entry ${n} ${show(e)} is not task ${e.task}'s next op (${s.pc[e.task]})`);
+    if (!s.started[e.task]! || done(plan, s, e.task) || s.pc[e.task] !== e.index) throw new Error(`log entry ${n} ${show(e)} is not task ${e.task}'s next op (${s.pc[e.task]})`);
     if (!enabled(plan, s, plan.tasks[e.task]![e.index]!)) throw new Error(`log entry ${n} ${show(e)} ran while disabled`);
     const mine = perform(plan, s, e.task);
     if (mine.value !== e.value) throw new Error(`log entry ${n} ${show(e)} read ${e.value}, the interpreter reads ${mine.value}`);

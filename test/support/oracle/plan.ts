@@ -10,37 +10,50 @@ import seedrandom from 'seedrandom';
  * - assert(expected): reads a cell; on another value the task records a failure and stops;
  * - lock, unlock: a mutex (a task unlocks only what it locked); acquire, release: a semaphore;
  * - set, clear, wait, is-set: an event; put, get: an unbounded queue;
- * - join: the main task waits for a task's end.
+ * - join: a task waits for a task's end (the main task, or the task that spawned it);
+ * - spawn: a task starts another (t2…), which the main task then does not start.
  */
 export type OpKind = 'read' | 'write' | 'cas' | 'rmw' | 'assert' | 'lock' | 'unlock' | 'acquire' | 'release'
-  | 'set' | 'clear' | 'wait' | 'is-set' | 'put' | 'get' | 'join';
+  | 'set' | 'clear' | 'wait' | 'is-set' | 'put' | 'get' | 'join' | 'spawn';
 
 export interface PlanOp {
   readonly kind: OpKind;
-  /** `x0`, `m1`, `s0`, `e2`, `q0`, or for a join `t1`. */
+  /** `x0`, `m1`, `s0`, `e2`, `q0`, or for a join or a spawn `t1`. */
   readonly object: string;
   /** cas: the expected value; assert: the value the cell must hold. */
   readonly arg?: number;
 }
 
 export interface Plan {
-  /** Task 0 is the main task (the scenario body); tasks 1… are spawned by it before its first op. */
+  /**
+   * Task 0 is the main task (the scenario body); tasks 1… are spawned by it before its first op,
+   * but for those a spawn op of another task starts (made while the program runs).
+   */
   readonly tasks: readonly (readonly PlanOp[])[];
   /** Initial permits of semaphores (absent: 0). */
   readonly permits: Readonly<Record<string, number>>;
 }
 
-/** The main task joins, at its end, every task it has not joined (as the scenario body does). */
+/** The task that starts task t: the one with a spawn op of it, else the main task. */
+export function spawnerOf(plan: Plan, t: number): number {
+  const at = plan.tasks.findIndex((ops) => ops.some((o) => o.kind === 'spawn' && o.object === `t${t}`));
+  return at < 0 ? 0 : at;
+}
+
+/** Each task joins, at its end, every task it started and has not joined (as the scenario body does the tasks it spawned). */
 export function withFinalJoins(plan: Plan): Plan {
-  const joined = new Set(plan.tasks[0]!.filter((o) => o.kind === 'join').map((o) => o.object));
-  const rest: PlanOp[] = [];
-  for (let t = 1; t < plan.tasks.length; t++) if (!joined.has(`t${t}`)) rest.push({ kind: 'join', object: `t${t}` });
-  return { ...plan, tasks: [[...plan.tasks[0]!, ...rest], ...plan.tasks.slice(1)] };
+  const tasks = plan.tasks.map((ops, t) => {
+    const joined = new Set(ops.filter((o) => o.kind === 'join').map((o) => o.object));
+    const rest: PlanOp[] = [];
+    for (let u = 1; u < plan.tasks.length; u++) if (spawnerOf(plan, u) === t && !joined.has(`t${u}`)) rest.push({ kind: 'join', object: `t${u}` });
+    return [...ops, ...rest];
+  });
+  return { ...plan, tasks };
 }
 
 const TOKEN: Record<OpKind, string> = {
   read: 'r', write: 'w', cas: 'cas', rmw: 'rmw', assert: 'assert', lock: 'lock', unlock: 'unlock', acquire: 'acq',
-  release: 'rel', set: 'set', clear: 'clear', wait: 'wait', 'is-set': 'isset', put: 'put', get: 'get', join: 'join',
+  release: 'rel', set: 'set', clear: 'clear', wait: 'wait', 'is-set': 'isset', put: 'put', get: 'get', join: 'join', spawn: 'spawn',
 };
 const KIND = new Map(Object.entries(TOKEN).map(([k, v]) => [v, k as OpKind]));
 
@@ -95,10 +108,13 @@ export function parsePlan(text: string): Plan {
  * - events: cells and events (set, clear, is-set, wait), so some programs wait forever;
  * - blocking: semaphores (initial count 0–1), queues, events, critical sections and joins by the
  *   main task between its own ops; most blocking ops get a provider in another task, some
- *   programs deadlock.
+ *   programs deadlock;
+ * - spawning: cells, and one or two tasks that another task (not main) spawns at some point of its
+ *   ops, so made while the program runs, and joins at its end; a task that spawns never asserts
+ *   (stopped before its spawn, it would leave the task unmade).
  */
-export type Family = 'memory' | 'locks' | 'events' | 'blocking';
-export const FAMILIES: readonly Family[] = ['memory', 'locks', 'events', 'blocking'];
+export type Family = 'memory' | 'locks' | 'events' | 'blocking' | 'spawning';
+export const FAMILIES: readonly Family[] = ['memory', 'locks', 'events', 'blocking', 'spawning'];
 
 type Rng = () => number;
 
@@ -134,13 +150,13 @@ export function randomPlan(family: Family, seed: number, budget = 7): Plan {
   };
   const next = (): PlanOp[] => {
     switch (family) {
-      case 'memory': return [cellOp()];
+      case 'memory': case 'spawning': return [cellOp()];
       case 'locks': return pick(3) === 0 ? section() : [cellOp()];
       case 'events': return pick(2) === 0 ? [eventOp()] : [cellOp()];
       case 'blocking': return blockingOp();
     }
   };
-  const count = 2 + pick(2);
+  const count = family === 'spawning' ? 3 + pick(2) : 2 + pick(2);
   const tasks: PlanOp[][] = Array.from({ length: count + 1 }, () => []);
   let left = budget;
   // Every task gets at least one op; the rest go to random tasks (main only in the blocking family, with joins).
@@ -170,7 +186,23 @@ export function randomPlan(family: Family, seed: number, budget = 7): Plan {
       providers--;
     }
   }
+  if (family === 'spawning') spawnSome(tasks, pick);
   const permits: Record<string, number> = {};
   if (family === 'blocking') for (let s = 0; s < objects; s++) permits[`s${s}`] = pick(2);
   return { tasks, permits };
+}
+
+/**
+ * Moves one or two of the tasks (the last ones, while two stay with the main task) into tasks
+ * before them: each is started by a spawn op at a random place in an earlier task (not main),
+ * whose asserts become reads.
+ */
+function spawnSome(tasks: PlanOp[][], pick: (n: number) => number): void {
+  const count = tasks.length - 1;
+  const late = Math.min(count - 2, 1 + pick(2));
+  for (let k = count - late + 1; k <= count; k++) {
+    const spawner = tasks[1 + pick(k - 1)]!;
+    spawner.forEach((o, i) => o.kind === 'assert' && (spawner[i] = { kind: 'read', object: o.object }));
+    spawner.splice(pick(spawner.length + 1), 0, { kind: 'spawn', object: `t${k}` });
+  }
 }
