@@ -91,6 +91,12 @@ export interface Sliceable {
   wholeNeeded?(found: boolean): boolean;
   /** A part of a split search that stopped to be cut further: the parts to run instead (DPOR's, dpor-split.ts). */
   readonly cutInto?: readonly PartSpec[] | null;
+  /**
+   * A part of a split search that stopped because one of its pivots did not hold: that pivot's
+   * index among the part's (dpor-split.ts). Its counts are void, as are those of every part cut
+   * from the part that pivot was made in, which must run again (without it).
+   */
+  readonly brokenPivot?: number | null;
 }
 
 /** A strategy as explore drives it: the contract, and whichever capabilities it has. */

@@ -122,6 +122,8 @@ export interface ExploreResult {
   readonly whole?: boolean;
   /** A part of a split DPOR search that was cut after its first executions: the parts to run instead (its own counts are void). */
   readonly cut?: readonly PartSpec[];
+  /** A part of a split DPOR search one of whose pivots did not hold (its index; Sliceable.brokenPivot): its counts are void. */
+  readonly brokenPivot?: number;
 }
 
 export const DEFAULT_ITERATIONS = 1000;
@@ -227,6 +229,7 @@ export async function searchSlice(s: Scenario, options: ExploreOptions = {}): Pr
       ...(counted !== null ? { countedOrders: counted.list } : {}),
       ...(strategy.wholeNeeded?.(failure !== undefined) ? { wholeNeeded: true } : {}),
       ...(strategy.cutInto ? { cut: strategy.cutInto } : {}),
+      ...(strategy.brokenPivot != null ? { brokenPivot: strategy.brokenPivot } : {}),
       ...(coverage !== undefined ? { coverage } : {}),
       ...(uncontrolled.size > 0 ? { uncontrolled: [...uncontrolled] } : {}),
       ...(warnings.length > 0 ? { warnings } : {}),

@@ -110,6 +110,8 @@ function conflictIn(at: ReadonlyMap<string, DporEvent>, a: TaskStep, b: TaskStep
 export interface PartSpec {
   readonly pivots: readonly Pivot[];
   readonly depth: number;
+  /** Pairs not to cut it by: pairs that did not hold when it was cut by them before (see exploreParts). */
+  readonly avoid?: readonly Pivot[];
 }
 
 /** Every combination of orders of the pairs: part m orders pair n as found when bit n of m is 0. */
@@ -159,6 +161,8 @@ export class PivotGate {
   private previous: TaskId | null = null;
   /** Why the pivots do not split this scenario exactly (the two steps of a pair commute), once seen. */
   violation: string | null = null;
+  /** The index of the pivot that showed it, or -1. */
+  violated = -1;
 
   constructor(readonly pivots: readonly Pivot[]) {
     pivots.forEach((p, n) => {
@@ -276,6 +280,7 @@ export class PivotGate {
       const b = at.get(`${p.second}.${p.secondStep}`);
       if (a !== undefined && b !== undefined && !dependent(a, b)) {
         const { first, second } = this.pivots[n]!;
+        if (this.violated < 0) this.violated = n;
         this.violation ??= `step ${first.step + 1} of ${first.task} and step ${second.step + 1} of ${second.task} do not conflict in every execution`;
       }
     });

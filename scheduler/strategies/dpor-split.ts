@@ -177,6 +177,8 @@ export class DporSlice implements SearchStrategy {
 
 /** Cuts a part may have come through at most: each adds a pivot (a flag the part waits for), each a chance that the part holds every task back. */
 const MAX_DEPTH = 8;
+/** A part that has run again without this many pairs that did not hold is not cut again: its pairs are not to be trusted. */
+const MAX_AVOIDED = 2;
 
 /** A part of a split search to run, and how to ask, once its first executions have run, whether to cut it instead. */
 export interface PartRun {
@@ -195,7 +197,9 @@ export interface PartRun {
  * their orders. Those executions are then void (the new parts run them again); a part that is not
  * cut goes on from them to its end. Where the cuts fall depends on which thread is free when; what
  * the parts hold together does not: every trace of the search, each in one part. A part that finds
- * a failure, or whose pivots do not hold, hands the search back whole (wholeNeeded).
+ * a failure hands the search back whole (wholeNeeded); one whose pivot does not hold stops and
+ * says which (`brokenPivot`): the part that pivot was made in then runs again, with that pair
+ * among those it avoids (PartSpec.avoid), as do the parts cut from it (exploreParts).
  */
 export class DporPart implements SearchStrategy {
   readonly name = 'dpor';
@@ -225,11 +229,11 @@ export class DporPart implements SearchStrategy {
     if (this.inner.violation !== null) return false;
     if (!this.asked && this.discovery.done) {
       this.asked = true;
-      const wanted = this.run.spec.depth < MAX_DEPTH ? this.run.cutBy() : 0;
-      const { pivots, depth } = this.run.spec;
-      const pairs = wanted > 0 ? this.discovery.pairs(wanted, pivots) : [];
+      const { pivots, depth, avoid = [] } = this.run.spec;
+      const wanted = depth < MAX_DEPTH && avoid.length < MAX_AVOIDED ? this.run.cutBy() : 0;
+      const pairs = wanted > 0 ? this.discovery.pairs(wanted, [...pivots, ...avoid]) : [];
       if (pairs.length > 0) {
-        this.cutInto = pivotParts(pairs).map((more) => ({ pivots: [...pivots, ...more], depth: depth + 1 }));
+        this.cutInto = pivotParts(pairs).map((more) => ({ pivots: [...pivots, ...more], depth: depth + 1, ...(avoid.length > 0 ? { avoid } : {}) }));
         return false;
       }
     }
@@ -251,7 +255,13 @@ export class DporPart implements SearchStrategy {
   }
 
   wholeNeeded(found: boolean): boolean {
-    return found || this.inner.violation !== null;
+    return found;
+  }
+
+  /** The index of the pivot that did not hold (the part stopped at once), or null. */
+  get brokenPivot(): number | null {
+    const n = this.inner.violatedPivot;
+    return n < 0 ? null : n;
   }
 
   coverage(traces: number): string {

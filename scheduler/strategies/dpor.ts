@@ -149,6 +149,11 @@ export class DporStrategy implements SearchStrategy {
     return this.tasks.nameOf(task);
   }
 
+  /** The index of the pivot that did not hold (see violation), or -1. */
+  get violatedPivot(): number {
+    return this.gate?.violated ?? -1;
+  }
+
   /** Whether a finished execution belongs to another part of the split (see Pivot.firstMustOccur). */
   outsidePart(): boolean {
     return this.gate?.outside() ?? false;

@@ -29,6 +29,8 @@ export interface WorkerTask {
 export interface PartTask {
   readonly spec: PartSpec;
   readonly waiting: SharedArrayBuffer;
+  /** One Int32 per thread, and this thread's: not 0 when the part is void and may stop at once (see exploreParts). */
+  readonly stop?: { readonly flags: SharedArrayBuffer; readonly slot: number };
 }
 
 /** `waiting` when no part waits and the thread that runs it is alone so far (see explorePart). */
@@ -174,7 +176,9 @@ function explorePart(s: Scenario, options: WorkerTask['options'], count: number,
     const queued = Atomics.load(waiting, 0);
     return queued === 0 || (queued === ALONE && part.spec.depth < ALONE_DEPTH) ? 1 : 0;
   };
-  return searchSlice(s, { ...options, part: { spec: part.spec, cutBy }, stopAfter: () => readBound(bound), onFailureFound: () => lowerBound(bound, -1) });
+  const stop = part.stop && { flags: new Int32Array(part.stop.flags), slot: part.stop.slot };
+  const stopAfter = stop ? () => (Atomics.load(stop.flags, stop.slot) !== 0 ? -1 : readBound(bound)) : () => readBound(bound);
+  return searchSlice(s, { ...options, part: { spec: part.spec, cutBy }, stopAfter, onFailureFound: () => lowerBound(bound, -1) });
 }
 
 /**

@@ -8,6 +8,7 @@ import { ALONE, exploreSlice, lowerBound, mergeResults, SliceError, newBound, ty
 import type { PartSpec } from '../../scheduler/strategies/dpor-pivots.ts';
 import { plural } from '../report/plural.ts';
 import { WorkerPool, type Watching } from './pool.ts';
+import { PartTree } from './part-tree.ts';
 
 /** What one search asks of the pool: the whole search, before it is cut into slices. */
 export type SplitSearch = Omit<WorkerTask, 'index' | 'bound'>;
@@ -69,14 +70,16 @@ export async function exploreInWorkers(search: SplitSearch, local?: Scenario, po
  * (DporPart, explorePart): the first part is the whole search, cut after its first executions;
  * a part taken when none waits is cut again, so that no thread runs out of work while another
  * has much left. The parts are exactly the search's traces, each once, whichever thread runs
- * which; a part that finds a failure, or whose pivots do not hold, hands the search back whole,
- * which one thread then runs (the failure reported is the unsplit search's first).
+ * which. A part whose pivot does not hold voids the parts cut from where that pivot was made,
+ * which runs again without it (PartTree); a part that finds a failure hands the search back
+ * whole, which one thread then runs (the failure reported is the unsplit search's first).
  */
 async function exploreParts(search: SplitSearch, pool: WorkerPool, local: Scenario | undefined, watching: Watching | undefined): Promise<ExploreResult> {
   const bound = newBound();
   const waiting = new SharedArrayBuffer(4);
-  const queue: PartSpec[] = [{ pivots: [], depth: 0 }];
-  const results: ExploreResult[] = [];
+  const tree = new PartTree();
+  const stopFlags = new SharedArrayBuffer(4 * search.count);
+  const current = new Map<number, number>(); // thread → the part it runs
   const running = new Map<number, number>(); // thread → executions of its current part so far
   const used = new Set<number>(); // the threads that ran a part (one, when the others never joined)
   let counted = 0; // executions of the parts that ended (for progress)
@@ -85,7 +88,8 @@ async function exploreParts(search: SplitSearch, pool: WorkerPool, local: Scenar
   let whole = false;
   const threads = search.count;
   const runPart = (k: number, spec: PartSpec): Promise<WorkerReply> => {
-    const part = { spec, waiting };
+    Atomics.store(new Int32Array(stopFlags), k, 0);
+    const part = { spec, waiting, stop: { flags: stopFlags, slot: k } };
     // Progress: executions so far over every part, those of parts that were cut again included.
     const progress = watching?.onProgress;
     const watch = watching && { ...watching, ...(progress ? { onProgress: (n: number, caveats: number) => {
@@ -104,33 +108,38 @@ async function exploreParts(search: SplitSearch, pool: WorkerPool, local: Scenar
     // Threads that run parts or will (booting): while there is one, `waiting` says so when no part
     // waits (ALONE): its parts are cut only for the threads still to come (explorePart).
     let threadsIn = 0;
-    const signal = (): void => void Atomics.store(new Int32Array(waiting), 0, threadsIn > 1 || queue.length > 0 ? queue.length : ALONE);
+    const signal = (): void => void Atomics.store(new Int32Array(waiting), 0, threadsIn > 1 || tree.queued > 0 ? tree.queued : ALONE);
     const next = (k: number): void => {
-      const spec = failed || thrown || whole ? undefined : queue.shift();
+      const part = failed || thrown || whole ? undefined : tree.take();
       signal();
-      if (spec === undefined) {
+      if (part === undefined) {
         idle.push(k);
         if (busy === 0) done();
         return;
       }
       used.add(k);
       busy++;
-      void runPart(k, spec).then((reply) => {
+      current.set(k, part.id);
+      void runPart(k, part.spec).then((reply) => {
         busy--;
         running.delete(k);
+        current.delete(k);
         if (!reply.ok) {
           failed ??= reply;
           lowerBound(new BigInt64Array(bound), -1);
         } else {
           const { result } = reply as SliceReply;
           counted += result.schedulesRun;
-          if (result.wholeNeeded) {
+          if (result.wholeNeeded || (result.brokenPivot !== undefined && !tree.broke(part.id, result.brokenPivot))) {
             whole = true;
             lowerBound(new BigInt64Array(bound), -1);
+          } else if (result.brokenPivot !== undefined) {
+            // The parts now void that other threads run stop at once.
+            for (const [j, id] of current) if (tree.isVoid(id)) Atomics.store(new Int32Array(stopFlags), j, 1);
           } else if (result.cut) {
-            queue.unshift(...result.cut);
+            tree.cut(part.id, result.cut);
           } else {
-            results.push(result);
+            tree.finish(part.id, result);
           }
         }
         // Threads that found nothing to take take the new parts first.
@@ -159,7 +168,7 @@ async function exploreParts(search: SplitSearch, pool: WorkerPool, local: Scenar
         if (why === null) return next(k);
         threadsIn--;
         signal();
-        if (joining === 0 && busy === 0 && results.length === 0) {
+        if (joining === 0 && busy === 0 && tree.results().length === 0) {
           failed ??= { ok: false, error: why }; // no worker could start: the search cannot run
           done();
         }
@@ -185,7 +194,7 @@ async function exploreParts(search: SplitSearch, pool: WorkerPool, local: Scenar
     const f: Extract<WorkerReply, { ok: false }> = failed;
     throw new SliceError(f.error, f.user ?? false, f.stalled);
   }
-  if (!whole) return mergeResults(results, { over: plural(used.size, 'worker'), piece: 'part' });
+  if (!whole) return mergeResults(tree.results(), { over: plural(used.size, 'worker'), piece: 'part' });
   // A part found a failure (or its pivots do not hold): the whole search says which one comes first.
   return searchWhole(search, pool, local, watching);
 }
