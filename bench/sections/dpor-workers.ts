@@ -64,7 +64,11 @@ export async function dporWorkersSection(rounds = 3): Promise<Section> {
     const search = (c: Checked) => c.elapsedMs;
     const wall = (c: Checked) => c.wallMs;
     let warm = { split: NaN, ceiling: NaN };
+    let model = '—';
     if (!long) {
+      const { stdout: line } = await run('npx', ['tsx', 'bench/workloads/dpor-model.ts', target, '2'], { maxBuffer: 1 << 26 });
+      const m = JSON.parse(line.trim().split('\n').pop()!) as { whole: number; executions: number; makespan: number; fellBack: boolean };
+      model = m.fellBack ? 'whole search' : `${(m.whole / m.makespan).toFixed(2)} (${m.whole} / ${m.executions})`;
       const { stdout } = await run('npx', ['tsx', 'bench/workloads/dpor-warm.ts', target, String(WARM_ROUNDS)], { maxBuffer: 1 << 26 });
       const rates = JSON.parse(stdout.trim().split('\n').pop()!) as { one: number[]; two: number[]; side: number[] };
       warm = { split: median(rates.two.map((x, i) => x / rates.one[i]!)), ceiling: median(rates.side.map((x, i) => x / rates.one[i]!)) };
@@ -72,13 +76,14 @@ export async function dporWorkersSection(rounds = 3): Promise<Section> {
     rows.push([target.split('#')[1]!, `${one[0]!.schedulesRun} / ${two[0]!.schedulesRun}`, `${one[0]!.pruned} / ${two[0]!.pruned}`,
       shards.map((s) => s.schedulesRun).join(' / '), Math.round(rate(one, search)), Math.round(rate(two, search)),
       rate(two, search) / rate(one, search), rate(two, wall) / rate(one, wall), ...(long ? ['—', '—', '—'] : [warm.split, warm.ceiling, warm.split / warm.ceiling]),
-      '≥ 1.8x']);
+      model, '≥ 1.8x']);
   }
   return {
     title: `Parallel DPOR: check --workers 1 against --workers 2 (whole processes; medians of ${rounds} alternating rounds, ${LONG_ROUNDS} for lastzero-14)`,
     columns: ['scenario', 'traces, 1 / 2 workers', 'pruned, 1 / 2', 'traces of shard 1/2 / 2/2', 'traces/s, 1 worker (search)',
       'traces/s, 2 workers (search)', 'speed-up (search)', 'speed-up (whole process)', 'speed-up (warm pool: split ÷ 1 worker)',
-      'ceiling (warm pool: 2 unsplit searches side by side ÷ 1)', 'split ÷ ceiling', 'goal'],
+      'ceiling (warm pool: 2 unsplit searches side by side ÷ 1)', 'split ÷ ceiling',
+      'model: 2 equal threads, executions as time (executions, unsplit / split)', 'goal'],
     rows,
     notes: ['The split cuts the search by the orders of pairs of conflicting steps from its first executions ' +
       '(scheduler/strategies/dpor-split.ts): each part its own DPOR search, none waiting for another; --shard takes fixed ' +
@@ -89,6 +94,9 @@ export async function dporWorkersSection(rounds = 3): Promise<Section> {
       `median of ${WARM_ROUNDS} rounds rotating which runs first; "ceiling" runs two copies of the unsplit search at once, ` +
       'one per worker: what the machine gives two threads of this search, whatever the split. With two workers on two ' +
       'cores, check starts the second only once the search has run 1.5 s (its start-up and warm-up take about that much ' +
-      'of a core), so a short search runs on one worker.'],
+      'of a core), so a short search runs on one worker. "Model" is the split apart from the machine ' +
+      '(bench/workloads/dpor-model.ts): two equal threads take parts by the same rules, every execution one unit of ' +
+      'time (a cut part\'s first ones and void ones included); the unsplit search\'s executions ÷ when the last thread ' +
+      'finished. The unsplit search runs its look-aheads (shallow bugs first), which the parts do not.'],
   };
 }
