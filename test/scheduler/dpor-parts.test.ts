@@ -12,7 +12,7 @@ import { DporPart } from '../../scheduler/strategies/dpor-split.ts';
 import type { PartSpec } from '../../scheduler/strategies/dpor-pivots.ts';
 import { lastzero, readers } from '../../scenarios/benchmarks/programs.ts';
 import { activeCount } from '../../scenarios/pool/pool.ts';
-import { keyCounts } from '../support/split-scenarios.ts';
+import { keyCounts } from '../fixtures/split-scenarios.ts';
 import { WorkerPool } from '../../src/parallel/pool.ts';
 import { PartTree } from '../../src/parallel/part-tree.ts';
 import { exploreInWorkers } from '../../src/parallel/split.ts';
@@ -147,7 +147,7 @@ describe('dpor parts', () => {
   });
 
   it('--workers 2 on a search whose pivots break: the unsplit trace count, verified', async () => {
-    const two = await exploreInWorkers({ file: 'test/support/split-scenarios.ts', scenario: 'split/key-counts-2', options: { strategy: 'dpor' }, count: 2 });
+    const two = await exploreInWorkers({ file: 'test/fixtures/split-scenarios.ts', scenario: 'split/key-counts-2', options: { strategy: 'dpor' }, count: 2 });
     expect(two.schedulesRun).toBe(60);
     expect(two.coverage).toMatch(/^verified: 60 traces over (1 worker|2 workers), complete$/);
   });
