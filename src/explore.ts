@@ -373,7 +373,7 @@ async function raceWarnings(s: Scenario, raced: ReadonlyMap<string, ExecutionRes
     const located = await runExecution(s, new ReplayStrategy(result.schedule), maxSteps, true, policy);
     const race = located.races.find((r) => (located.objects[r.object]?.name ?? '') === cell);
     if (race === undefined) continue; // the replay ran differently: checkRerun reports that kind of leak
-    warnings.push({ kind: 'data-race', message: describeRaceWarning(race, located), token: encodeToken(s.name, located.schedule, traceHash(located.trace)) });
+    warnings.push({ kind: 'data-race', cell, message: describeRaceWarning(race, located), token: encodeToken(s.name, located.schedule, traceHash(located.trace)) });
   }
   return warnings;
 }

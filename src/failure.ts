@@ -47,6 +47,8 @@ export function failureRank(kind: FailureKind): number {
 /** Two accesses of one Shared cell unordered by synchronisation, seen by a search that passed them (races: 'warn'). */
 export interface RaceWarning {
   readonly kind: 'data-race';
+  /** The racing cell's name: a search lists one warning per cell. */
+  readonly cell: string;
   /** Both accesses, with their tasks, steps and source locations. */
   readonly message: string;
   /** An execution that shows it: `replay <scenario> <token> --races strict` fails on it. */

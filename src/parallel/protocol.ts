@@ -186,7 +186,7 @@ function explorePart(s: Scenario, options: WorkerTask['options'], count: number,
  * wins (what a single process would have found first); a hard failure outranks a lost update,
  * which outranks a data race (failureRank): the search reports those only when nothing harder
  * turned up. The failure's schedule number is the unsplit search's: the schedules every slice
- * counted up to it. Race warnings are pooled. `split`: what the search was split over, and into
+ * counted up to it. Race warnings are pooled, one per cell (the least token of those met). `split`: what the search was split over, and into
  * what (a DPOR search split among workers: the parts they took, whose number depends on timing).
  */
 export function mergeResults(results: readonly ExploreResult[], split?: { readonly over: string; readonly piece: string }): ExploreResult {
@@ -199,7 +199,13 @@ export function mergeResults(results: readonly ExploreResult[], split?: { readon
   const winner = failing.sort((a, b) => failureRank(a.failure!.kind) - failureRank(b.failure!.kind)
     || (a.failureOrder ?? 0) - (b.failureOrder ?? 0))[0];
   const warnings = new Map<string, RaceWarning>();
-  for (const r of results) for (const w of r.warnings ?? []) if (!warnings.has(w.message)) warnings.set(w.message, w);
+  // One per cell, as one search lists them: the same whichever slice met it first (the least token).
+  for (const r of results) {
+    for (const w of r.warnings ?? []) {
+      const kept = warnings.get(w.cell);
+      if (kept === undefined || w.token < kept.token) warnings.set(w.cell, w);
+    }
+  }
   const first = results[0]!;
   const schedulesRun = results.reduce((n, r) => n + r.schedulesRun, 0);
   // A search stopped by a hard failure covers nothing to speak of; one that ran to its end (no failure, a deferred one) does.

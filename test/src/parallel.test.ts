@@ -36,6 +36,18 @@ describe('split searches', () => {
     });
   }
 
+  it('merged slices list one race warning per cell, the same whichever slice met it first', () => {
+    const warning = (cell: string, step: number, token: string) => ({ kind: 'data-race' as const, cell, token,
+      message: `unordered accesses to cell '${cell}': … (step ${step}) …` });
+    const slice = (warnings: ReturnType<typeof warning>[]) => ({ scenario: 's', verdict: 'pass' as const, strategy: 'dpor',
+      schedulesRun: 10, stepsRun: 100, pruned: 0, complete: true, coverage: 'verified: 10 traces, complete', warnings });
+    const a = slice([warning('total', 41, 'heddle2:b'), warning('x', 3, 'heddle2:x')]);
+    const b = slice([warning('total', 33, 'heddle2:a')]);
+    for (const order of [[a, b], [b, a]]) {
+      expect(mergeResults(order).warnings!.map((w) => [w.cell, w.token]).sort()).toEqual([['total', 'heddle2:a'], ['x', 'heddle2:x']]);
+    }
+  });
+
   it('shards of a passing search cover every execution exactly once', async () => {
     const total = 120;
     const counts = [];
