@@ -113,6 +113,8 @@ export async function replay(s: Scenario, tokenOrSeed: string, options: ReplayOp
   if (expectedHash !== null && traceHash(execution.trace) !== expectedHash) {
     warnings.push('the schedule fits, but the operations differ from the run that made the token: the code changed since');
   }
-  const failure = execution.failure ? toFailure(s.name, execution, strategy.name === 'guided' ? 'replay' : strategy.name, seed) : undefined;
+  const found = execution.failure ? toFailure(s.name, execution, strategy.name === 'guided' ? 'replay' : strategy.name, seed) : undefined;
+  // A policy other than the scenario's own must be given again to replay the failure (as explore says).
+  const failure = found && policy !== racePolicy(s) ? { ...found, replayFlags: ['--races', policy] } : found;
   return { scenario: s.name, verdict: failure ? 'fail' : 'pass', execution, warnings, ...(failure ? { failure } : {}) };
 }

@@ -80,6 +80,9 @@ describe('races as JavaScript has them (races: warn by default)', () => {
     const token = /replay: npx heddle replay \S+ (heddle2:\S+)/.exec(cli.out)![1]!;
     expect(await runCommand('replay', [`${FIXTURES}#fixture/shared-flags`, token, '--races', 'strict'], out)).toBe(1);
     expect(out.out.join('\n')).toMatch(/data-race/);
+    // The replay's own replay line carries the flag too: pasted, it fails again.
+    expect(out.out.join('\n')).toMatch(new RegExp(`replay: npx heddle replay \\S+ ${token} --races strict`));
+    expect((await replay(sharedFlags, token, { races: 'strict' })).failure?.replayFlags).toEqual(['--races', 'strict']);
     // The lost update outranks the race under strict: it says more.
     expect((await explore(classicLostUpdate, { races: 'strict', iterations: 300 })).failure?.kind).toBe('atomicity');
   });
