@@ -11,7 +11,7 @@ import type { Scenario } from './scenario.ts';
 import { DEFAULT_STRATEGY, EXHAUSTIVE, makeStrategy, type StrategyName } from './strategies.ts';
 import { failureRank, type Failure, type RaceWarning } from './failure.ts';
 import { plural } from './report/plural.ts';
-import { runExecution, maxStepsOf, racePolicy, withDeferredFailure, type RacePolicy } from './run.ts';
+import { runExecution, maxStepsOf, raceFlags, racePolicy, withDeferredFailure, type RacePolicy } from './run.ts';
 import { shrink, type ShrinkOutcome } from './shrink.ts';
 import { notInstrumented } from './instrument/runtime.ts';
 import { isInstrumented } from './instrument/tracking.ts';
@@ -201,7 +201,7 @@ export async function searchSlice(s: Scenario, options: ExploreOptions = {}): Pr
   const shrinking = options.shrink ?? true;
   const policy = racePolicy(s, options.races);
   // A policy other than the scenario's own must be given again to replay its failures.
-  const replayFlags = policy === racePolicy(s) ? undefined : ['--races', policy];
+  const replayFlags = raceFlags(s, policy);
   let schedulesRun = 0;
   let stepsRun = 0;
   let pruned = 0;

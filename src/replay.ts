@@ -5,7 +5,7 @@ import { GuidedStrategy, toBlocks } from '../scheduler/strategies/guided.ts';
 import type { Strategy } from '../scheduler/strategy.ts';
 import type { ExecutionResult } from '../scheduler/types.ts';
 import { toFailure } from './explore.ts';
-import { maxStepsOf, racePolicy, runExecution, withDeferredFailure, type RacePolicy } from './run.ts';
+import { maxStepsOf, raceFlags, racePolicy, runExecution, withDeferredFailure, type RacePolicy } from './run.ts';
 import type { Failure } from './failure.ts';
 import type { Scenario } from './scenario.ts';
 import { isStrategyName, makeStrategy, type StrategyName } from './strategies.ts';
@@ -115,6 +115,7 @@ export async function replay(s: Scenario, tokenOrSeed: string, options: ReplayOp
   }
   const found = execution.failure ? toFailure(s.name, execution, strategy.name === 'guided' ? 'replay' : strategy.name, seed) : undefined;
   // A policy other than the scenario's own must be given again to replay the failure (as explore says).
-  const failure = found && policy !== racePolicy(s) ? { ...found, replayFlags: ['--races', policy] } : found;
+  const replayFlags = raceFlags(s, policy);
+  const failure = found && replayFlags ? { ...found, replayFlags } : found;
   return { scenario: s.name, verdict: failure ? 'fail' : 'pass', execution, warnings, ...(failure ? { failure } : {}) };
 }

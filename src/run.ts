@@ -91,6 +91,11 @@ export function racePolicy(s: Scenario, asked?: RacePolicy): RacePolicy {
   return own === false ? 'off' : own === 'strict' ? 'strict' : 'warn';
 }
 
+/** The flags a failure found under `policy` needs to replay: none under the scenario's own policy. */
+export function raceFlags(s: Scenario, policy: RacePolicy): readonly string[] | undefined {
+  return policy === racePolicy(s) ? undefined : ['--races', policy];
+}
+
 /**
  * Watches this thread's executions from outside (the CLI's watchdog, src/parallel/heartbeat.ts):
  * told when each starts and ends, and sees every choice and draw as it is made.

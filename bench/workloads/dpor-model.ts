@@ -12,6 +12,7 @@ const { loadFile } = await import('../../src/cli/load.ts');
 const { DporPart } = await import('../../scheduler/strategies/dpor-split.ts');
 const { DporStrategy } = await import('../../scheduler/strategies/dpor.ts');
 const { PartTree } = await import('../../src/parallel/part-tree.ts');
+const { partCuts } = await import('../../src/parallel/protocol.ts');
 type PartSpec = import('../../scheduler/strategies/dpor-pivots.ts').PartSpec;
 type Strategy = import('../../scheduler/strategy.ts').SearchStrategy;
 type ExecutionResult = import('../../scheduler/types.ts').ExecutionResult;
@@ -83,7 +84,7 @@ while (events.length > 0) {
   const e = events.shift()!;
   makespan = Math.max(makespan, e.time);
   if (e.kind === 'decide') {
-    const k = e.spec.depth === 0 ? Math.ceil(Math.log2(threads)) + 1 : tree.queued === 0 ? 1 : 0;
+    const k = partCuts(e.spec.depth, threads, tree.queued); // every thread is in from the start: never ALONE
     const c = k > 0 ? await outcome(e.spec, k) : null;
     if (c !== null && c.cut !== null) {
       executions += c.runs;

@@ -159,9 +159,7 @@ export class PivotGate {
   /** The tasks a pivot holds back from their next step now (changes only when a pivot's task steps). */
   private held: TaskId[] = [];
   private previous: TaskId | null = null;
-  /** Why the pivots do not split this scenario exactly (the two steps of a pair commute), once seen. */
-  violation: string | null = null;
-  /** The index of the pivot that showed it, or -1. */
+  /** The index of the first pivot whose two steps commuted in an execution (it does not split the scenario exactly), or -1. */
   violated = -1;
 
   constructor(readonly pivots: readonly Pivot[]) {
@@ -279,11 +277,15 @@ export class PivotGate {
       const a = at.get(`${p.first}.${p.firstStep}`);
       const b = at.get(`${p.second}.${p.secondStep}`);
       if (a !== undefined && b !== undefined && !dependent(a, b)) {
-        const { first, second } = this.pivots[n]!;
         if (this.violated < 0) this.violated = n;
-        this.violation ??= `step ${first.step + 1} of ${first.task} and step ${second.step + 1} of ${second.task} do not conflict in every execution`;
       }
     });
+  }
+
+  /** Why the pivots do not split this scenario exactly, once an execution showed it (see `violated`). */
+  get violation(): string | null {
+    const p = this.pivots[this.violated];
+    return p === undefined ? null : `step ${p.first.step + 1} of ${p.first.task} and step ${p.second.step + 1} of ${p.second.task} do not conflict in every execution`;
   }
 
   /** Whether the execution that just ended belongs to another part: a pivot's first step that must run never did. */

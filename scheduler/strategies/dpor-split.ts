@@ -27,32 +27,30 @@ function sliceOf(m: number, count: number): number {
 
 /**
  * What a search's first DISCOVERY executions show, to choose pivot pairs from (choosePivots):
- * their events in the search's task ids, the first one's objects, and the search, which names
- * its tasks.
+ * their events in the search's task ids, the first one's objects; the search names its tasks.
  */
 class Discovery {
   readonly seen: DporEvent[][] = [];
   private first: ExecutionResult | null = null;
-  private search: DporStrategy | null = null;
+
+  constructor(private readonly search: DporStrategy) {}
 
   /** Whether DISCOVERY executions have run. */
   get done(): boolean {
     return this.seen.length >= DISCOVERY;
   }
 
-  /** After each execution of `search` (the first DISCOVERY are kept). */
-  record(result: ExecutionResult, search: DporStrategy): void {
+  /** After each execution of the search (the first DISCOVERY are kept). */
+  record(result: ExecutionResult): void {
     if (this.done) return;
-    this.seen.push(search.events(result));
+    this.seen.push(this.search.events(result));
     this.first ??= result;
-    this.search = search;
   }
 
   /** Up to `count` pairs, none of `already` (none before DISCOVERY executions have run). */
   pairs(count: number, already: readonly Pivot[] = []): [TaskStep, TaskStep][] {
-    const search = this.search;
-    if (!this.done || search === null) return [];
-    return choosePivots(this.seen[0]!, this.first!.objects, count, this.seen.slice(1), (t) => search.taskName(t), already);
+    if (!this.done) return [];
+    return choosePivots(this.seen[0]!, this.first!.objects, count, this.seen.slice(1), (t) => this.search.taskName(t), already);
   }
 }
 
@@ -83,7 +81,7 @@ export class DporSlice implements SearchStrategy {
   private finished = false;
   private drawn = '';
   /** The whole search's first executions, until the parts are known. */
-  private discovery: Discovery | null = new Discovery();
+  private discovery: Discovery | null;
   private lone = false;
   /** The current execution serves the split (the discovery run) or belongs to another part: not counted. */
   probeOnly = true;
@@ -93,6 +91,7 @@ export class DporSlice implements SearchStrategy {
   constructor(readonly index: number, readonly count: number, private readonly conservative = false, private readonly seed = '1') {
     checkSlice(index, count);
     this.inner = new DporStrategy(conservative, seed);
+    this.discovery = new Discovery(this.inner);
   }
 
   get executionIndex(): number {
@@ -150,7 +149,7 @@ export class DporSlice implements SearchStrategy {
       // One that never branched is all there is (explore counts it in slice 1).
       if (this.discovery!.seen.length === 0 && result.branches === 0) this.lone = true;
       this.inner.endExecution(result);
-      this.discovery!.record(result, this.inner);
+      this.discovery!.record(result);
       return;
     }
     this.inner.endExecution(result);
@@ -214,7 +213,7 @@ export class DporPart implements SearchStrategy {
   constructor(private readonly run: PartRun, conservative: boolean, seed: string) {
     const { pivots } = run.spec;
     this.inner = new DporStrategy(conservative, seed, pivots.length > 0 ? { pivots } : null);
-    this.discovery = new Discovery();
+    this.discovery = new Discovery(this.inner);
   }
 
   get complete(): boolean {
@@ -250,7 +249,7 @@ export class DporPart implements SearchStrategy {
 
   endExecution(result: ExecutionResult): void {
     this.inner.endExecution(result);
-    this.discovery.record(result, this.inner);
+    this.discovery.record(result);
     this.probeOnly = !result.pruned && this.inner.outsidePart();
   }
 

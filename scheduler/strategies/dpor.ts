@@ -140,7 +140,7 @@ export class DporStrategy implements SearchStrategy {
   }
 
   /** A finished execution's events in the search's task ids (what a split search chooses its pivots from). */
-  events(result: ExecutionResult): DporEvent[] {
+  events(result: ExecutionResult): { task: TaskId; accesses: Access[] }[] {
     return toEvents(this.tasks.trace(result.trace));
   }
 
@@ -274,7 +274,7 @@ export class DporStrategy implements SearchStrategy {
       this.planned = true;
       if (this.part === null) this.planLookaheads();
     }
-    const events = toEvents(this.tasks.trace(result.trace));
+    const events = this.events(result);
     this.gate?.annotate(events, !result.pruned, this.dependent);
     const n = Math.min(events.length, this.path.length);
     // What is kept for later executions names objects by their births (see nameObjects); the

@@ -171,14 +171,16 @@ export async function exploreSlice(s: Scenario, options: WorkerTask['options'], 
  */
 function explorePart(s: Scenario, options: WorkerTask['options'], count: number, bound: BigInt64Array, part: PartTask): Promise<ExploreResult> {
   const waiting = new Int32Array(part.waiting);
-  const cutBy = (): number => {
-    if (part.spec.depth === 0) return Math.ceil(Math.log2(count)) + 1;
-    const queued = Atomics.load(waiting, 0);
-    return queued === 0 || (queued === ALONE && part.spec.depth < ALONE_DEPTH) ? 1 : 0;
-  };
+  const cutBy = (): number => partCuts(part.spec.depth, count, Atomics.load(waiting, 0));
   const stop = part.stop && { flags: new Int32Array(part.stop.flags), slot: part.stop.slot };
   const stopAfter = stop ? () => (Atomics.load(stop.flags, stop.slot) !== 0 ? -1 : readBound(bound)) : () => readBound(bound);
   return searchSlice(s, { ...options, part: { spec: part.spec, cutBy }, stopAfter, onFailureFound: () => lowerBound(bound, -1) });
+}
+
+/** How many pairs to cut a part of `depth` by, among `count` threads, when `waiting` parts wait (or ALONE): see explorePart. */
+export function partCuts(depth: number, count: number, waiting: number): number {
+  if (depth === 0) return Math.ceil(Math.log2(count)) + 1;
+  return waiting === 0 || (waiting === ALONE && depth < ALONE_DEPTH) ? 1 : 0;
 }
 
 /**
