@@ -6,7 +6,7 @@ import type { SearchStrategy } from '../scheduler/strategy.ts';
 import type { PartRun } from '../scheduler/strategies/dpor-split.ts';
 import type { PartSpec } from '../scheduler/strategies/dpor-pivots.ts';
 import { describeRace, describeRaceWarning } from '../scheduler/detectors/race.ts';
-import type { ExecutionFailure, ExecutionResult } from '../scheduler/types.ts';
+import type { ExecutionResult } from '../scheduler/types.ts';
 import type { Scenario } from './scenario.ts';
 import { DEFAULT_STRATEGY, EXHAUSTIVE, makeStrategy, type StrategyName } from './strategies.ts';
 import { failureRank, type Failure, type RaceWarning } from './failure.ts';

@@ -2,7 +2,7 @@
 // `--shard i/n`), each exactly a set of Mazurkiewicz traces.
 import { dependent as heddleDependence, PIVOT_OBJECTS, type Access, type DporEvent } from '../dependence.ts';
 import type { ChoiceContext } from '../strategy.ts';
-import type { ExecutionResult, ObjectInfo, TaskId } from '../types.ts';
+import type { ObjectInfo, TaskId } from '../types.ts';
 import { findRaces } from './dpor-races.ts';
 
 /**

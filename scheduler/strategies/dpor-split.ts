@@ -1,7 +1,7 @@
 // A DPOR search cut into slices that share nothing (worker threads, `--shard i/n`).
 import { checkSlice, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
 import { choosePivots, pivotParts, type PartSpec, type Pivot, type TaskStep } from './dpor-pivots.ts';
-import { DporStrategy, dporCoverage, toEvents } from './dpor.ts';
+import { DporStrategy, dporCoverage } from './dpor.ts';
 import type { DporEvent } from '../dependence.ts';
 import type { ExecutionResult, TaskId } from '../types.ts';
 
