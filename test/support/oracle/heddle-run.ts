@@ -5,7 +5,7 @@ import { Event, Mutex, Queue, scenario, Semaphore, Shared, spawn, type Scenario,
 import { markPure } from '../../../src/instrument/builtins.ts';
 import { runExecution } from '../../../src/run.ts';
 import { replayLog, type OpEvent, type Run } from './interpreter.ts';
-import { spawnerOf, withFinalJoins, type Plan, type PlanOp } from './plan.ts';
+import { spawnerOf, withFinalJoins, type Plan } from './plan.ts';
 
 /**
  * Where the scenario logs its ops. This module is instrumented like every test file (vitest's
