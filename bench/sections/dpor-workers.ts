@@ -67,8 +67,8 @@ export async function dporWorkersSection(rounds = 3): Promise<Section> {
     let model = '—';
     if (!long) {
       const { stdout: line } = await run('npx', ['tsx', 'bench/workloads/dpor-model.ts', target, '2'], { maxBuffer: 1 << 26 });
-      const m = JSON.parse(line.trim().split('\n').pop()!) as { whole: number; executions: number; makespan: number; fellBack: boolean };
-      model = m.fellBack ? 'whole search' : `${(m.whole / m.makespan).toFixed(2)} (${m.whole} / ${m.executions})`;
+      const m = JSON.parse(line.trim().split('\n').pop()!) as { whole: number; executions: number; makespan: number; given: number; fellBack: boolean };
+      model = m.fellBack ? 'whole search' : `${(m.whole / m.makespan).toFixed(2)} (${m.whole} / ${m.executions}; ${m.given} given)`;
       const { stdout } = await run('npx', ['tsx', 'bench/workloads/dpor-warm.ts', target, String(WARM_ROUNDS)], { maxBuffer: 1 << 26 });
       const rates = JSON.parse(stdout.trim().split('\n').pop()!) as { one: number[]; two: number[]; side: number[] };
       warm = { split: median(rates.two.map((x, i) => x / rates.one[i]!)), ceiling: median(rates.side.map((x, i) => x / rates.one[i]!)) };
@@ -83,11 +83,12 @@ export async function dporWorkersSection(rounds = 3): Promise<Section> {
     columns: ['scenario', 'traces, 1 / 2 workers', 'pruned, 1 / 2', 'traces of shard 1/2 / 2/2', 'traces/s, 1 worker (search)',
       'traces/s, 2 workers (search)', 'speed-up (search)', 'speed-up (whole process)', 'speed-up (warm pool: split ÷ 1 worker)',
       'ceiling (warm pool: 2 unsplit searches side by side ÷ 1)', 'split ÷ ceiling',
-      'model: 2 equal threads, executions as time (executions, unsplit / split)', 'goal'],
+      'model: 2 equal threads, executions as time (executions, unsplit / split; parts given away)', 'goal'],
     rows,
     notes: ['The split cuts the search by the orders of pairs of conflicting steps from its first executions ' +
       '(scheduler/strategies/dpor-split.ts): each part its own DPOR search, none waiting for another; --shard takes fixed ' +
-      'slices of parts, --workers hands parts out as workers become free and cuts a part again when none waits. "Search" ' +
+      'slices of parts, --workers hands parts out as workers become free and cuts a part again when none waits; a worker with nothing to take gets part of a ' +
+      'running part\'s remaining work (that part\'s explored executions kept). "Search" ' +
       'is the time check reports for the scenario, which includes booting the first worker (about 0.7 s: tsx, heddle ' +
       'and the scenario files); "whole process" includes start-up too; "warm pool" times the search alone in one worker ' +
       'against the search split among two, the workers booted and warmed beforehand (bench/workloads/dpor-warm.ts), ' +
@@ -95,8 +96,8 @@ export async function dporWorkersSection(rounds = 3): Promise<Section> {
       'one per worker: what the machine gives two threads of this search, whatever the split. With two workers on two ' +
       'cores, check starts the second only once the search has run 1.5 s (its start-up and warm-up take about that much ' +
       'of a core), so a short search runs on one worker. "Model" is the split apart from the machine ' +
-      '(bench/workloads/dpor-model.ts): two equal threads take parts by the same rules, every execution one unit of ' +
-      'time (a cut part\'s first ones and void ones included); the unsplit search\'s executions ÷ when the last thread ' +
-      'finished. The unsplit search runs its look-aheads (shallow bugs first), which the parts do not.'],
+      '(bench/workloads/dpor-model.ts): two equal threads take parts by the same rules and, with nothing to take, ask ' +
+      'the running part to give work away; every execution one unit of time (a cut part\'s first ones and void ones ' +
+      'included); the unsplit search\'s executions ÷ when the last thread finished. The unsplit search runs its look-aheads (shallow bugs first), which the parts do not.'],
   };
 }

@@ -1,20 +1,22 @@
 // The split DPOR search's balance, apart from the machine: `threads` equal threads take parts as
-// exploreParts hands them out (PartTree; the first part cut by ⌈log2 threads⌉ + 1 pairs, a part
-// cut again by one when no part waits), every execution — void ones, a cut part's first ones, those
-// of a part whose pivot broke — one unit of time. Prints one JSON line: the unsplit search's
-// executions, the split's in all, and when the last thread finished (the speed-up is their ratio).
-// Run as `tsx bench/workloads/dpor-model.ts <file#scenario> [threads]`.
+// exploreParts hands them out (PartTree; the first part cut by ⌈log2 threads⌉ + 1 pairs; a part
+// cut again as partCuts says; a thread with nothing to take asks the running parts to give work
+// away, DporPart.donate), in lockstep: each thread that has a part runs one execution of it per
+// unit of time — void ones, a cut part's first ones, those of a part whose pivot broke included.
+// Prints one JSON line: the unsplit search's executions, the split's in all, when the last thread
+// finished (the speed-up is their ratio), the traces the parts explored, and how many parts were
+// given away. Run as `tsx bench/workloads/dpor-model.ts <file#scenario> [threads]`.
 import { registerInstrumentation } from '../../src/instrument/register.ts';
 
 registerInstrumentation();
 const { explore } = await import('../../src/explore.ts');
+const { runExecution } = await import('../../src/run.ts');
 const { loadFile } = await import('../../src/cli/load.ts');
 const { DporPart } = await import('../../scheduler/strategies/dpor-split.ts');
 const { DporStrategy } = await import('../../scheduler/strategies/dpor.ts');
 const { PartTree } = await import('../../src/parallel/part-tree.ts');
 const { partCuts } = await import('../../src/parallel/protocol.ts');
-type PartSpec = import('../../scheduler/strategies/dpor-pivots.ts').PartSpec;
-type Strategy = import('../../scheduler/strategy.ts').SearchStrategy;
+type Part = InstanceType<typeof DporPart>;
 type ExecutionResult = import('../../scheduler/types.ts').ExecutionResult;
 
 const [target, threadsText] = process.argv.slice(2);
@@ -22,90 +24,70 @@ const [file, name] = target!.split('#') as [string, string];
 const s = (await loadFile(file)).find((l) => l.scenario.name === name)!.scenario;
 const threads = Number(threadsText ?? 2);
 
-/** Counts a strategy's executions (every one that ends), and at which count it was asked whether to cut. */
-function counted<T extends Strategy>(inner: T): { strategy: Strategy; runs: () => number } {
-  let runs = 0;
-  const strategy = new Proxy(inner, {
-    get(t, key) {
-      if (key === 'endExecution') return (r: ExecutionResult) => { runs++; t.endExecution?.(r); };
-      const v = Reflect.get(t, key, t) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-    },
-  });
-  return { strategy, runs: () => runs };
-}
+/** The unsplit search's executions (look-aheads included: what one thread runs). */
+let whole = 0;
+const counting = new DporStrategy();
+await explore(s, { strategyInstance: new Proxy(counting, {
+  get(t, key) {
+    if (key === 'endExecution') return (r: ExecutionResult) => { whole++; t.endExecution(r); };
+    const v = Reflect.get(t, key, t) as unknown;
+    return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+  },
+}), iterations: 1e9, shrink: false });
 
-interface Outcome {
-  readonly runs: number;
-  /** Executions run when the part was asked whether to cut (null: it ended first). */
-  readonly askedAt: number | null;
-  readonly traces: number;
-  readonly cut: readonly PartSpec[] | null;
-  readonly broken: number | null;
-}
-
-const outcomes = new Map<string, Outcome>();
-/** A part run on its own, cut by `k` pairs when asked. */
-async function outcome(spec: PartSpec, k: number): Promise<Outcome> {
-  const key = `${JSON.stringify(spec)}|${k}`;
-  const known = outcomes.get(key);
-  if (known !== undefined) return known;
-  let askedAt: number | null = null;
-  const part = new DporPart({ spec, cutBy: () => { askedAt = runs(); return k; } }, false, '1');
-  const { strategy, runs } = counted(part);
-  const r = await explore(s, { strategyInstance: strategy, iterations: 1e9, shrink: false });
-  const o = { runs: runs(), askedAt, traces: r.schedulesRun, cut: part.cutInto, broken: part.brokenPivot };
-  outcomes.set(key, o);
-  return o;
-}
-
-const wholeRun = counted(new DporStrategy());
-await explore(s, { strategyInstance: wholeRun.strategy, iterations: 1e9, shrink: false });
-
-interface Event { readonly time: number; readonly start: number; readonly thread: number; readonly id: number; readonly spec: PartSpec; readonly kind: 'decide' | 'end'; readonly outcome: Outcome }
+interface Running { id: number; part: Part; traces: number; wanted: boolean }
 const tree = new PartTree<number>();
-const events: Event[] = [];
-const idle: number[] = [];
+const running: (Running | null)[] = Array.from({ length: threads }, () => null);
 let executions = 0;
-let makespan = 0;
-let whole = false;
+let time = 0;
+let given = 0;
+let fellBack = false;
 
-async function start(thread: number, time: number): Promise<void> {
-  const part = whole ? undefined : tree.take();
-  if (part === undefined) return void idle.push(thread);
-  const o = await outcome(part.spec, 0);
-  const decide = o.askedAt !== null && (o.broken === null || o.askedAt < o.runs);
-  events.push({ time: time + (decide ? o.askedAt! : o.runs), start: time, thread, id: part.id, spec: part.spec, kind: decide ? 'decide' : 'end', outcome: o });
-}
+const take = (k: number): void => {
+  const next = fellBack ? undefined : tree.take();
+  if (next === undefined) return;
+  const run: Running = { id: next.id, traces: 0, wanted: false, part: null as unknown as Part };
+  run.part = new DporPart({
+    spec: next.spec,
+    cutBy: () => partCuts(next.spec.depth, threads, tree.queued), // every thread is in from the start: never ALONE
+    donate: {
+      wanted: () => run.wanted,
+      give: (kept, away) => {
+        run.wanted = false;
+        given++;
+        run.id = tree.donate(run.id, kept, away);
+      },
+    },
+  }, false, '1');
+  running[k] = run;
+};
 
-for (let t = 0; t < threads; t++) await start(t, 0);
-while (events.length > 0) {
-  events.sort((a, b) => a.time - b.time || a.thread - b.thread);
-  const e = events.shift()!;
-  makespan = Math.max(makespan, e.time);
-  if (e.kind === 'decide') {
-    const k = partCuts(e.spec.depth, threads, tree.queued); // every thread is in from the start: never ALONE
-    const c = k > 0 ? await outcome(e.spec, k) : null;
-    if (c !== null && c.cut !== null) {
-      executions += c.runs;
-      tree.cut(e.id, c.cut);
-    } else {
-      events.push({ ...e, time: e.time + e.outcome.runs - e.outcome.askedAt!, kind: 'end' });
+for (;;) {
+  running.forEach((r, k) => r === null && take(k));
+  if (running.every((r) => r === null)) break;
+  const idle = running.some((r) => r === null) && tree.queued === 0;
+  for (const r of running) if (r !== null) r.wanted = idle;
+  time++;
+  for (let k = 0; k < threads; k++) {
+    const r = running[k];
+    if (r === null) continue;
+    if (!r.part.newExecution()) {
+      running[k] = null;
+      if (r.part.cutInto !== null) tree.cut(r.id, r.part.cutInto);
+      else tree.finish(r.id, r.traces);
       continue;
     }
-  } else {
-    const o = e.outcome;
-    executions += o.runs;
-    if (o.broken !== null) {
-      if (!tree.broke(e.id, o.broken)) whole = true;
+    const result = await runExecution(s, r.part, 10_000, false);
+    executions++;
+    if (!r.part.probeOnly && !result.pruned) r.traces++;
+    const broken = r.part.brokenPivot;
+    if (broken !== null) {
+      running[k] = null;
+      if (!tree.broke(r.id, broken)) fellBack = true;
       // Void parts other threads run stop now.
-      events.forEach((other, i) => {
-        if (tree.isVoid(other.id)) events[i] = { ...other, time: e.time, kind: 'end', outcome: { ...other.outcome, broken: null, runs: e.time - other.start } };
-      });
-    } else tree.finish(e.id, o.traces);
+      running.forEach((o, j) => { if (o !== null && tree.isVoid(o.id)) running[j] = null; });
+    }
   }
-  for (const t of idle.splice(0)) await start(t, e.time);
-  await start(e.thread, e.time);
 }
 const traces = tree.results().reduce((a, b) => a + b, 0);
-console.log(JSON.stringify({ whole: wholeRun.runs(), executions, makespan, traces, fellBack: whole }));
+console.log(JSON.stringify({ whole, executions, makespan: time, traces, given, fellBack }));

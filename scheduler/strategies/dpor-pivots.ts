@@ -45,8 +45,8 @@ export function choosePivots(events: readonly DporEvent[], objects: readonly Obj
   const stepOf = taskSteps(events, nameOf);
   const races = findRaces(events, 0, heddleDependence, false, objects, () => true);
   const steady = others.map((o) => stepIndex(o, nameOf));
-  const pairs = races.map((r) => ({ i: r.first, j: events.indexOf(r.sequence[r.sequence.length - 1]!) }))
-    .filter((p) => p.j > p.i && stepOf[p.i] !== null && stepOf[p.j] !== null
+  const pairs = races.map((r) => ({ i: r.first, j: r.second }))
+    .filter((p) => p.j > p.i && p.j < events.length && stepOf[p.i] !== null && stepOf[p.j] !== null
       && steady.every((at) => conflictIn(at, stepOf[p.i]!, stepOf[p.j]!))
       && !already.some((q) => samePair(q, stepOf[p.i]!, stepOf[p.j]!)));
   const late = (p: { i: number; j: number }) => Math.max(stepOf[p.i]!.step, stepOf[p.j]!.step);

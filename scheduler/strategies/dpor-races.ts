@@ -3,9 +3,11 @@ import { describeOp, type OpDescriptor } from '../ops.ts';
 import type { ObjectInfo, TaskId } from '../types.ts';
 import { enabledAfter } from './enabling.ts';
 
-/** A race to reverse: the index of its first event, and the reversing sequence (notdep(first) then the second). */
+/** A race to reverse: the indices of its two events, and the reversing sequence (notdep(first) then the second). */
 export interface Race {
   readonly first: number;
+  /** The second event's index (the number of events for an op a task was still waiting to perform: see findRaces). */
+  readonly second: number;
   readonly sequence: readonly DporEvent[];
 }
 
@@ -136,7 +138,7 @@ export function findRaces(events: readonly DporEvent[], firstNew: number, depend
       const sequence: DporEvent[] = [];
       for (let k = i + 1; k < end; k++) if (k !== j && !hb(i, k)) sequence.push(all[k]!);
       sequence.push(ej);
-      races.push({ first: i, sequence });
+      races.push({ first: i, second: j, sequence });
     }
   };
   for (let j = Math.max(1, firstNew); j < n; j++) racesOf(j, n);

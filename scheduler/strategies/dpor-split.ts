@@ -184,7 +184,16 @@ export interface PartRun {
   readonly spec: PartSpec;
   /** How many pairs to cut the part by (0: run it to its end). Asked once, after its first DISCOVERY executions. */
   readonly cutBy: () => number;
+  /** Asked before each execution whether another thread wants work; if so, the part gives some away when it can (DporPart.donate). */
+  readonly donate?: {
+    readonly wanted: () => boolean;
+    /** The part's own spec from now on, and the part it gave away. */
+    readonly give: (kept: PartSpec, given: PartSpec) => void;
+  };
 }
+
+/** Executions between two tries at giving work away while no pair qualifies (each try looks for races in the last execution). */
+const DONATE_EVERY = 8;
 
 /**
  * One part of a DPOR search split among worker threads that take parts as they become free
@@ -210,10 +219,30 @@ export class DporPart implements SearchStrategy {
   /** The parts this one was cut into after its first executions, which are then void; null while it is not. */
   cutInto: PartSpec[] | null = null;
 
+  /** The part's spec: the one it was given, then with the pivot of each donation. */
+  spec: PartSpec;
+  private sinceTry = DONATE_EVERY;
+
   constructor(private readonly run: PartRun, conservative: boolean, seed: string) {
-    const { pivots } = run.spec;
-    this.inner = new DporStrategy(conservative, seed, pivots.length > 0 ? { pivots } : null);
+    this.spec = run.spec;
+    this.inner = new DporStrategy(conservative, seed, { pivots: run.spec.pivots, donor: run.donate !== undefined });
     this.discovery = new Discovery(this.inner);
+  }
+
+  /**
+   * Gives part of the part's remaining work away, its explored executions kept (DporStrategy.donate):
+   * the part it gives, whose traces this one no longer explores; null when it cannot now.
+   */
+  donate(): PartSpec | null {
+    const { pivots, depth, avoid } = this.spec;
+    // A part that ran again without pairs that did not hold gives nothing away (as it is not cut): its pairs are not to be trusted.
+    if ((avoid?.length ?? 0) >= MAX_AVOIDED) return null;
+    const pair = this.inner.donate(avoid);
+    if (pair === null) return null;
+    const [a, b] = pair;
+    const more = avoid !== undefined ? { avoid } : {};
+    this.spec = { pivots: [...pivots, { first: a, second: b, firstMustOccur: false }], depth: depth + 1, ...more };
+    return { pivots: [...pivots, { first: b, second: a, firstMustOccur: true }], depth: depth + 1, ...more };
   }
 
   get complete(): boolean {
@@ -234,6 +263,15 @@ export class DporPart implements SearchStrategy {
       if (pairs.length > 0) {
         this.cutInto = pivotParts(pairs).map((more) => ({ pivots: [...pivots, ...more], depth: depth + 1, ...(avoid.length > 0 ? { avoid } : {}) }));
         return false;
+      }
+    }
+    const donating = this.run.donate;
+    if (donating !== undefined && this.asked && ++this.sinceTry >= DONATE_EVERY && donating.wanted()) {
+      this.sinceTry = 0;
+      const given = this.donate();
+      if (given !== null) {
+        this.sinceTry = DONATE_EVERY;
+        donating.give(this.spec, given);
       }
     }
     return this.inner.newExecution();

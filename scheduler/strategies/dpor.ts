@@ -6,6 +6,8 @@ import { PivotGate, type Pivot } from './dpor-pivots.ts';
 import { lookaheadChoice, replayMismatch, type FirstRun, type Lookahead } from './dpor-replay.ts';
 import { WakeupForest, weakInitial, type Dependence, type WakeupTree } from './wakeup.ts';
 import { StableTasks } from './dpor-tasks.ts';
+import { donate, Precedence, raceKeyOf, stepsOf } from './dpor-donate.ts';
+import type { TaskStep } from './dpor-pivots.ts';
 import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
 
 // Thrown often (every sleep-set-blocked execution): made once, not with a fresh stack each time.
@@ -16,10 +18,10 @@ const LOOKAHEADS = 1000;
 
 /** One state on the current path. */
 interface Frame {
-  /** Tasks runnable here (copied: the context's array is reused), without those a pivot holds back. */
-  readonly runnable: readonly TaskId[];
+  /** Tasks runnable here (copied: the context's array is reused), without those a pivot holds back (a donation adds one: dpor-donate.ts). */
+  runnable: readonly TaskId[];
   /** With pivots, when they held some task back: every task runnable here (whether a task's op could run here); else null. */
-  readonly unpivoted: readonly TaskId[] | null;
+  unpivoted: readonly TaskId[] | null;
   /** The next op of every live task here, for the sleep set of the next frame. */
   readonly next: ReadonlyMap<TaskId, Access>;
   /** Tasks asleep on entering: exploring them here would repeat an explored trace. */
@@ -89,7 +91,12 @@ export class DporStrategy implements SearchStrategy {
   }
   private executions = 0;
   /** A part of a split search (dpor-split.ts): its pivots, or null for the whole search. */
-  private readonly gate: PivotGate | null;
+  private gate: PivotGate | null;
+  private pivots: readonly Pivot[];
+  /** A part that may hand part of its work to another thread (donate): what that needs. */
+  private readonly history: Precedence | null;
+  private last: { events: DporEvent[]; objects: ExecutionResult['objects'] } | null = null;
+  private readonly raceIds = new Map<string, number>();
   /** What live tasks were about to do when the pivots held every runnable one back. */
   private held: DporEvent[] = [];
 
@@ -125,13 +132,37 @@ export class DporStrategy implements SearchStrategy {
    * heddle, which shares plain JavaScript state heddle cannot see (a Map inside a library): the
    * search is then a DFS with sleep sets, sound but without reduction.
    */
-  /** `part`: the search is a part of a split one (dpor-split.ts), cut by `pivots`. */
-  constructor(private readonly conservative = false, seed = '1', private readonly part: { readonly pivots: readonly Pivot[] } | null = null) {
+  /** `part`: the search is a part of a split one (dpor-split.ts), cut by `pivots`; `donor`: it may hand part of itself to another thread (donate). */
+  constructor(private readonly conservative = false, seed = '1', private readonly part: { readonly pivots: readonly Pivot[]; readonly donor?: boolean } | null = null) {
     this.draws = new FixedDraws(seed);
-    const gate = part !== null && part.pivots.length > 0 ? new PivotGate(part.pivots) : null;
-    if (gate !== null) this.tasks.onNamed = (name, id) => gate.bind(name, id);
-    this.gate = gate;
+    this.pivots = part?.pivots ?? [];
+    this.gate = null;
+    if (this.pivots.length > 0) this.setGate(this.pivots);
+    this.history = part?.donor === true ? new Precedence() : null;
     this.dependent = conservative ? (a, b) => a.task !== b.task || dependent(a, b) : dependent;
+  }
+
+  private setGate(pivots: readonly Pivot[]): void {
+    const gate = new PivotGate(pivots);
+    this.tasks.onNamed = (name, id) => gate.bind(name, id);
+    this.gate = gate;
+  }
+
+  /**
+   * Between two executions of a donor part: makes the search the part in which some pair of
+   * steps (a, b) runs in the order it has run so far, and returns the pair; the traces in which b
+   * runs first are then another part's, for another thread (see dpor-donate.ts). Not a pair of
+   * `avoid` (pairs that did not hold before). Null when no pair qualifies now.
+   */
+  donate(avoid: readonly Pivot[] = []): [TaskStep, TaskStep] | null {
+    if (this.history === null || this.last === null || this.path.length === 0 || this.finished) return null;
+    const pair = donate({ path: this.path, events: this.last.events, objects: this.last.objects, history: this.history,
+      dependent: this.dependent, conservative: this.conservative, nameOf: (t) => this.tasks.nameOf(t),
+      raceId: (key) => this.raceIds.get(key), pivots: [...this.pivots, ...avoid] });
+    if (pair === null) return null;
+    this.pivots = [...this.pivots, { first: pair[0], second: pair[1], firstMustOccur: false }];
+    this.setGate(this.pivots);
+    return pair;
   }
 
   /** Why this part's pivots do not split the scenario exactly, once an execution showed it (see PivotGate). */
@@ -275,6 +306,7 @@ export class DporStrategy implements SearchStrategy {
       if (this.part === null) this.planLookaheads();
     }
     const events = this.events(result);
+    this.history?.record(events, this.dependent);
     this.gate?.annotate(events, !result.pruned, this.dependent);
     const n = Math.min(events.length, this.path.length);
     // What is kept for later executions names objects by their births (see nameObjects); the
@@ -295,9 +327,19 @@ export class DporStrategy implements SearchStrategy {
     const runnableAt = (step: number, task: TaskId) => (this.path[step]!.unpivoted ?? this.path[step]!.runnable).includes(task);
     const waiting = result.pruned ? this.held
       : (result.blockedOps ?? []).map((op) => ({ task: this.tasks.stable(op.task), accesses: [this.tasks.op({ kind: op.kind, object: op.object })] }));
-    for (const race of findRaces(events.slice(0, n), this.replayed, this.dependent, this.conservative, result.objects, runnableAt, waiting)) {
-      this.reverse(race.first, race.sequence.map(name));
+    const evs = events.slice(0, n);
+    const steps = this.history === null ? null : stepsOf(evs);
+    for (const race of findRaces(evs, this.replayed, this.dependent, this.conservative, result.objects, runnableAt, waiting)) {
+      // A donor keeps which race made each node of its trees (dpor-donate.ts).
+      let id = 0;
+      if (steps !== null) {
+        const key = raceKeyOf(evs, steps, race.first, race.second, race.sequence[race.sequence.length - 1]!.task);
+        id = this.raceIds.get(key) ?? this.raceIds.size + 1;
+        this.raceIds.set(key, id);
+      }
+      this.reverse(race.first, race.sequence.map(name), id);
     }
+    if (this.history !== null) this.last = { events: evs, objects: result.objects };
   }
 
   /**
@@ -334,7 +376,7 @@ export class DporStrategy implements SearchStrategy {
    * `notdep(i).j` goes into the wakeup tree of the state before event i, unless a task asleep
    * there (or explored from there) could start it.
    */
-  private reverse(first: number, sequence: readonly DporEvent[]): void {
+  private reverse(first: number, sequence: readonly DporEvent[], race: number): void {
     const frame = this.path[first]!;
     const v = [...sequence];
     // A sleeper whose wildcards alone keep it from being a weak initial may really be one: what
@@ -357,7 +399,7 @@ export class DporStrategy implements SearchStrategy {
       return;
     }
     if (start > 0) v.unshift(...v.splice(start, 1));
-    frame.wakeup.insert(v, this.dependent, (e) => rememberEvent(e, frame.known), uncertain);
+    frame.wakeup.insert(v, this.dependent, (e) => rememberEvent(e, frame.known), uncertain, race);
   }
 
   /**

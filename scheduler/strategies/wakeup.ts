@@ -30,6 +30,13 @@ export class WakeupForest {
   private nextSibling = new Int32Array(1024);
   /** 1: the node is UNCERTAIN (see WakeupTree.insert), and so is everything under it. */
   private uncertain = new Uint8Array(1024);
+  /**
+   * Provenance, kept for a search that may hand part of its work to another thread
+   * (dpor-donate.ts): the race whose reversal made each node (0: none, or not kept), and 1 when
+   * the insertion of another race's reversal went through the node since.
+   */
+  private race = new Int32Array(1024);
+  private shared = new Uint8Array(1024);
   /** Freed nodes, linked through nextSibling. */
   private free = NONE;
   private allocated = 1;
@@ -49,7 +56,7 @@ export class WakeupForest {
     return tree;
   }
 
-  node(event: DporEvent | undefined, uncertain = false): number {
+  node(event: DporEvent | undefined, uncertain = false, race = 0): number {
     let n = this.free;
     if (n !== NONE) this.free = this.nextSibling[n]!;
     else {
@@ -61,6 +68,8 @@ export class WakeupForest {
     this.firstChild[n] = NONE;
     this.nextSibling[n] = NONE;
     this.uncertain[n] = uncertain ? 1 : 0;
+    this.race[n] = race;
+    this.shared[n] = 0;
     return n;
   }
 
@@ -69,12 +78,47 @@ export class WakeupForest {
     const first = new Int32Array(size);
     const next = new Int32Array(size);
     const uncertain = new Uint8Array(size);
+    const race = new Int32Array(size);
+    const shared = new Uint8Array(size);
     first.set(this.firstChild);
     next.set(this.nextSibling);
     uncertain.set(this.uncertain);
+    race.set(this.race);
+    shared.set(this.shared);
     this.firstChild = first;
     this.nextSibling = next;
     this.uncertain = uncertain;
+    this.race = race;
+    this.shared = shared;
+  }
+
+  /** An insertion for race `race` (0: provenance not kept) went through node `n`. */
+  walked(n: number, race: number): void {
+    if (race !== 0 && this.race[n] !== race) this.shared[n] = 1;
+  }
+
+  /** Whether node `n` and everything under it were made by the reversal of race `race` alone (see `race`). */
+  madeOnlyBy(n: number, race: number): boolean {
+    if (this.race[n] !== race || this.shared[n] === 1) return false;
+    for (let c = this.firstChild[n]!; c !== NONE; c = this.nextSibling[c]!) if (!this.madeOnlyBy(c, race)) return false;
+    return true;
+  }
+
+  /** The race whose reversal made node `n` (0: none, or not kept). */
+  madeBy(n: number): number {
+    return this.race[n]!;
+  }
+
+  /** Removes child `c` of `n`, and frees it and everything under it. */
+  remove(n: number, c: number): void {
+    if (this.firstChild[n] === c) this.firstChild[n] = this.nextSibling[c]!;
+    else {
+      let k = this.firstChild[n]!;
+      while (this.nextSibling[k] !== c) k = this.nextSibling[k]!;
+      this.nextSibling[k] = this.nextSibling[c]!;
+    }
+    this.nextSibling[c] = NONE;
+    this.release(c);
   }
 
   /** Frees node `n` and everything under it. */
@@ -202,6 +246,53 @@ export class WakeupTree {
     return out;
   }
 
+  /**
+   * For a search that hands part of its work to another thread (dpor-donate.ts): collects into
+   * `out` (as parent and child) the branches under this tree's node, past its first `skip`, every
+   * way down which reaches a step `doomed` names (counting, in `counts`, the steps each task has
+   * taken: this tree's state's counts on entry, restored on return). False when such a branch was
+   * not made by the reversal of race `race` alone, or hangs from a node that race made: removing
+   * it would not leave the tree the other races' reversals built.
+   */
+  doomedBranches(skip: number, counts: Map<TaskId, number>, doomed: (task: TaskId, counts: ReadonlyMap<TaskId, number>) => boolean,
+    race: number, out: [number, number][]): boolean {
+    const forest = this.forest;
+    type Kind = 'doomed' | 'clean' | 'mixed' | 'refused';
+    const under = (n: number, from: number, top: boolean): Kind => {
+      const kinds: [number, Kind][] = [];
+      let i = 0;
+      for (let c = forest.first(n); c !== NONE; c = forest.next(c), i++) if (i >= from) kinds.push([c, visit(c)]);
+      if (kinds.some(([, k]) => k === 'refused')) return 'refused';
+      if (!top && kinds.length > 0 && kinds.every(([, k]) => k === 'doomed')) return 'doomed';
+      for (const [c, k] of kinds) {
+        if (k !== 'doomed') continue;
+        if (!forest.madeOnlyBy(c, race) || forest.madeBy(n) === race) return 'refused';
+        out.push([n, c]);
+      }
+      return kinds.some(([, k]) => k === 'doomed' || k === 'mixed') ? 'mixed' : 'clean';
+    };
+    const visit = (n: number): Kind => {
+      const task = forest.event(n).task;
+      if (doomed(task, counts)) return 'doomed';
+      const k = counts.get(task) ?? 0;
+      counts.set(task, k + 1);
+      const kind = under(n, 0, false);
+      counts.set(task, k);
+      return kind;
+    };
+    return under(this.owner, skip, true) !== 'refused';
+  }
+
+  /** The node under which this tree's branches hang (for `doomedBranches`' callers: the first branch's, `plan()`'s). */
+  get node(): number {
+    return this.owner;
+  }
+
+  /** Removes branches `doomedBranches` collected. */
+  removeBranches(branches: readonly (readonly [number, number])[]): void {
+    for (const [parent, child] of branches) this.forest.remove(parent, child);
+  }
+
   /** Frees the tree's own root, once its state has left the path (a tree under a branch goes with that branch). */
   release(): void {
     if (this.root) this.forest.release(this.owner);
@@ -230,8 +321,11 @@ export class WakeupTree {
    * left of `v` goes under it, explored as planned. Likewise a `v` that may have such a child or
    * sleeper as a weak initial is covered by no leaf it reaches past it. Only executions can be
    * added this way: marks only ever turn a `false` (covered) into an insertion.
+   *
+   * `race` (not 0): the race `v` reverses, kept as the provenance of the nodes it makes and goes
+   * through (see WakeupForest's `race`).
    */
-  insert(v: readonly DporEvent[], dependent: Dependence, remember: (event: DporEvent) => DporEvent, uncertain = false): boolean {
+  insert(v: readonly DporEvent[], dependent: Dependence, remember: (event: DporEvent) => DporEvent, uncertain = false, race = 0): boolean {
     const forest = this.forest;
     let owner = this.owner;
     const rest = [...v];
@@ -262,13 +356,14 @@ export class WakeupTree {
       if (next === NONE) {
         let parent = owner;
         for (const e of rest) {
-          const node = forest.node(forest.intern(remember(e)), uncertain || under);
+          const node = forest.node(forest.intern(remember(e)), uncertain || under, race);
           forest.append(parent, node);
           parent = node;
         }
         return true;
       }
       owner = next;
+      forest.walked(next, race);
       top = false;
       under ||= forest.isUncertain(next);
     }

@@ -53,6 +53,19 @@ export class PartTree<R = ExploreResult> {
     for (const spec of [...specs].reverse()) this.add(spec, id);
   }
 
+  /**
+   * Part `id`, running, gave part of its work away (DporPart.donate): it goes on as a part cut
+   * from it (`kept`, whose id this returns: the one it ends as), and `given` waits to be taken.
+   * A void part gives nothing (its own id back).
+   */
+  donate(id: number, kept: PartSpec, given: PartSpec): number {
+    if (this.isVoid(id)) return id;
+    const keep = this.nextId++;
+    this.parts.set(keep, { spec: kept, parent: id });
+    this.add(given, id);
+    return keep;
+  }
+
   /** Part `id` ran to its end. */
   finish(id: number, result: R): void {
     if (!this.isVoid(id)) this.ended.set(id, result);

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Failure } from '../failure.ts';
 import { instrumentationOptions } from '../instrument/register.ts';
 import { HeartbeatReader, newHeartbeat } from './heartbeat.ts';
-import type { WorkerJob, WorkerMessage, WorkerReply, WorkerTask } from './protocol.ts';
+import type { Donated, WorkerJob, WorkerMessage, WorkerReply, WorkerTask } from './protocol.ts';
 
 /** How a request is watched: see src/parallel/heartbeat.ts. */
 export interface Watching {
@@ -31,6 +31,8 @@ interface Pending {
   lastChange: number;
   lastSchedules: number;
   located?: Failure;
+  /** Told what a part of a split search gave away while it runs. */
+  readonly onDonated?: (d: Donated) => void;
 }
 
 interface Thread {
@@ -85,13 +87,13 @@ export class WorkerPool {
     return this.closed ? Promise.resolve('the worker pool is closed') : this.slot(k).ready;
   }
 
-  /** Explores one slice on worker `k` (started if needed). */
-  slice(k: number, task: WorkerTask, watching?: Watching): Promise<WorkerReply> {
-    return this.send(k, task, watching);
+  /** Explores one slice on worker `k` (started if needed); `onDonated`: told what a part gives away as it runs. */
+  slice(k: number, task: WorkerTask, watching?: Watching, onDonated?: (d: Donated) => void): Promise<WorkerReply> {
+    return this.send(k, task, watching, onDonated);
   }
 
   /** Runs one job on worker `k` (started if needed); with `watching`, under the watchdog. */
-  send(k: number, task: WorkerJob, watching?: Watching): Promise<WorkerReply> {
+  send(k: number, task: WorkerJob, watching?: Watching, onDonated?: (d: Donated) => void): Promise<WorkerReply> {
     if (this.closed) return Promise.resolve({ ok: false, error: 'the worker pool is closed' });
     const thread = this.slot(k);
     const id = this.nextId++;
@@ -100,7 +102,7 @@ export class WorkerPool {
     return new Promise<WorkerReply>((resolve) => {
       const now = performance.now();
       thread.waiting.set(id, { resolve, started: now, lastPulse: 0, lastChange: now, lastSchedules: 0,
-        ...(heartbeat ? { reader: new HeartbeatReader(heartbeat), watching } : {}) });
+        ...(heartbeat ? { reader: new HeartbeatReader(heartbeat), watching } : {}), ...(onDonated ? { onDonated } : {}) });
       thread.worker.postMessage({ id, task, ...(heartbeat ? { heartbeat } : {}),
         ...(watching?.locateStep !== undefined ? { locateStep: watching.locateStep } : {}) });
       if (heartbeat) this.watch();
@@ -177,8 +179,12 @@ export class WorkerPool {
         settle(null);
         return;
       }
-      const { id, reply, located } = message;
+      const { id, reply, located, donated } = message;
       const pending = thread.waiting.get(id);
+      if (donated !== undefined) {
+        pending?.onDonated?.(donated);
+        return;
+      }
       if (located !== undefined) {
         if (pending === undefined) return;
         pending.located = located;

@@ -31,6 +31,14 @@ export interface PartTask {
   readonly waiting: SharedArrayBuffer;
   /** One Int32 per thread, and this thread's: not 0 when the part is void and may stop at once (see exploreParts). */
   readonly stop?: { readonly flags: SharedArrayBuffer; readonly slot: number };
+  /** One Int32 per thread, and this thread's: not 0 when another thread wants work (the part gives some away: DporPart.donate). */
+  readonly asks?: { readonly flags: SharedArrayBuffer; readonly slot: number };
+}
+
+/** What a part gave away (DporPart.donate): its own spec from then on, and the part given. */
+export interface Donated {
+  readonly kept: PartSpec;
+  readonly given: PartSpec;
 }
 
 /** `waiting` when no part waits and the thread that runs it is alone so far (see explorePart). */
@@ -113,6 +121,8 @@ export interface WorkerResponse {
   readonly reply?: WorkerReply;
   /** Sent before the reply: the replayed execution up to its `locateStep`-th choice. */
   readonly located?: Failure;
+  /** Sent before the reply, when another thread asked for work: what the part gave away. */
+  readonly donated?: Donated;
 }
 
 /** No failure yet: execution indices go up to 2^53 (a split search orders slices, then executions). */
@@ -145,8 +155,8 @@ export function lowerBound(bound: BigInt64Array, index: number): void {
  * when that failed hard (a lost update or a data race does not stop the others).
  */
 export async function exploreSlice(s: Scenario, options: WorkerTask['options'], index: number, count: number,
-  bound: BigInt64Array, part?: PartTask): Promise<ExploreResult> {
-  if (part !== undefined) return explorePart(s, options, count, bound, part);
+  bound: BigInt64Array, part?: PartTask, onDonated?: (d: Donated) => void): Promise<ExploreResult> {
+  if (part !== undefined) return explorePart(s, options, count, bound, part, onDonated);
   // A DPOR slice that finds a failure hands the search back whole (searchSlice): the others can stop at once.
   const whole = options.strategy === 'dpor' && count > 1;
   const result = await searchSlice(s, {
@@ -169,12 +179,21 @@ export async function exploreSlice(s: Scenario, options: WorkerTask['options'], 
  * wait (pool/stats-inconsistent.fixed's search is 89 traces on one side of its first pair and 5,803
  * on the other). A part that finds a failure stops every other at once: the whole search runs instead.
  */
-function explorePart(s: Scenario, options: WorkerTask['options'], count: number, bound: BigInt64Array, part: PartTask): Promise<ExploreResult> {
+function explorePart(s: Scenario, options: WorkerTask['options'], count: number, bound: BigInt64Array, part: PartTask,
+  onDonated?: (d: Donated) => void): Promise<ExploreResult> {
   const waiting = new Int32Array(part.waiting);
   const cutBy = (): number => partCuts(part.spec.depth, count, Atomics.load(waiting, 0));
   const stop = part.stop && { flags: new Int32Array(part.stop.flags), slot: part.stop.slot };
   const stopAfter = stop ? () => (Atomics.load(stop.flags, stop.slot) !== 0 ? -1 : readBound(bound)) : () => readBound(bound);
-  return searchSlice(s, { ...options, part: { spec: part.spec, cutBy }, stopAfter, onFailureFound: () => lowerBound(bound, -1) });
+  const asks = part.asks && onDonated && { flags: new Int32Array(part.asks.flags), slot: part.asks.slot };
+  const donate = asks && {
+    wanted: () => Atomics.load(asks.flags, asks.slot) !== 0,
+    give: (kept: PartSpec, given: PartSpec) => {
+      Atomics.store(asks.flags, asks.slot, 0);
+      onDonated!({ kept, given });
+    },
+  };
+  return searchSlice(s, { ...options, part: { spec: part.spec, cutBy, ...(donate ? { donate } : {}) }, stopAfter, onFailureFound: () => lowerBound(bound, -1) });
 }
 
 /** How many pairs to cut a part of `depth` by, among `count` threads, when `waiting` parts wait (or ALONE): see explorePart. */

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import type { ExploreResult } from '../explore.ts';
 import type { Scenario } from '../scenario.ts';
-import { ALONE, exploreSlice, lowerBound, mergeResults, SliceError, newBound, type WorkerReply, type WorkerTask } from './protocol.ts';
+import { ALONE, exploreSlice, lowerBound, mergeResults, SliceError, newBound, type Donated, type WorkerReply, type WorkerTask } from './protocol.ts';
 import type { PartSpec } from '../../scheduler/strategies/dpor-pivots.ts';
 import { plural } from '../report/plural.ts';
 import { WorkerPool, type Watching } from './pool.ts';
@@ -79,6 +79,8 @@ async function exploreParts(search: SplitSearch, pool: WorkerPool, local: Scenar
   const waiting = new SharedArrayBuffer(4);
   const tree = new PartTree();
   const stopFlags = new SharedArrayBuffer(4 * search.count);
+  const askFlags = new SharedArrayBuffer(4 * search.count);
+  const asks = new Int32Array(askFlags);
   const current = new Map<number, number>(); // thread → the part it runs
   const running = new Map<number, number>(); // thread → executions of its current part so far
   const used = new Set<number>(); // the threads that ran a part (one, when the others never joined)
@@ -87,9 +89,13 @@ async function exploreParts(search: SplitSearch, pool: WorkerPool, local: Scenar
   let thrown: { error: unknown } | null = null;
   let whole = false;
   const threads = search.count;
+  // Set when a part running on thread k gives work away: the part it goes on as, and the part given (taken at once by an idle thread).
+  let gave: (k: number, d: Donated) => void = () => {};
   const runPart = (k: number, spec: PartSpec): Promise<WorkerReply> => {
     Atomics.store(new Int32Array(stopFlags), k, 0);
-    const part = { spec, waiting, stop: { flags: stopFlags, slot: k } };
+    Atomics.store(asks, k, 0);
+    const part = { spec, waiting, stop: { flags: stopFlags, slot: k }, asks: { flags: askFlags, slot: k } };
+    const onDonated = (d: Donated) => gave(k, d);
     // Progress: executions so far over every part, those of parts that were cut again included.
     const progress = watching?.onProgress;
     const watch = watching && { ...watching, ...(progress ? { onProgress: (n: number, caveats: number) => {
@@ -97,9 +103,9 @@ async function exploreParts(search: SplitSearch, pool: WorkerPool, local: Scenar
       progress(counted + [...running.values()].reduce((a, b) => a + b, 0), caveats);
     } } : {}) };
     if (local !== undefined && k === threads - 1) {
-      return exploreSlice(local, search.options, 0, threads, new BigInt64Array(bound), part).then((result): WorkerReply => ({ ok: true, result }));
+      return exploreSlice(local, search.options, 0, threads, new BigInt64Array(bound), part, onDonated).then((result): WorkerReply => ({ ok: true, result }));
     }
-    return pool.slice(k, { ...search, index: k, bound, part }, watch);
+    return pool.slice(k, { ...search, index: k, bound, part }, watch, onDonated);
   };
   let joinTimer: ReturnType<typeof setTimeout> | undefined;
   await new Promise<void>((done) => {
@@ -109,18 +115,33 @@ async function exploreParts(search: SplitSearch, pool: WorkerPool, local: Scenar
     // waits (ALONE): its parts are cut only for the threads still to come (explorePart).
     let threadsIn = 0;
     const signal = (): void => void Atomics.store(new Int32Array(waiting), 0, threadsIn > 1 || tree.queued > 0 ? tree.queued : ALONE);
+    // While a thread has nothing to take, every thread that runs a part is asked to give some of its work away.
+    const ask = (): void => {
+      const wanted = idle.length > 0 && tree.queued === 0 && !failed && !thrown && !whole;
+      for (const j of current.keys()) Atomics.store(asks, j, wanted ? 1 : 0);
+    };
+    gave = (k, d) => {
+      const id = current.get(k);
+      if (id === undefined) return;
+      current.set(k, tree.donate(id, d.kept, d.given));
+      for (const j of idle.splice(0)) next(j);
+      ask();
+    };
     const next = (k: number): void => {
       const part = failed || thrown || whole ? undefined : tree.take();
       signal();
       if (part === undefined) {
         idle.push(k);
         if (busy === 0) done();
+        else ask();
         return;
       }
       used.add(k);
       busy++;
       current.set(k, part.id);
-      void runPart(k, part.spec).then((reply) => {
+      const reply = runPart(k, part.spec);
+      ask();
+      void reply.then((reply) => {
         busy--;
         running.delete(k);
         current.delete(k);

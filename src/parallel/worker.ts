@@ -31,14 +31,15 @@ async function load(job: WorkerJob): Promise<LoadedScenario | string> {
   return scenarios.find((l) => l.scenario.name === job.scenario) ?? `no scenario '${job.scenario}' in ${job.file} (as a worker thread loads it)`;
 }
 
-async function run(job: WorkerJob): Promise<WorkerReply> {
+async function run(job: WorkerJob, id: number): Promise<WorkerReply> {
   const loaded = await load(job);
   if (typeof loaded === 'string') return { ok: false, user: true, error: loaded };
   // The watchdog's clock starts now: booting and loading files are not an execution.
   heartbeat?.pulse();
   try {
     if (!('kind' in job)) {
-      return { ok: true, result: await exploreSlice(loaded.scenario, job.options, job.index, job.count, new BigInt64Array(job.bound), job.part) };
+      return { ok: true, result: await exploreSlice(loaded.scenario, job.options, job.index, job.count, new BigInt64Array(job.bound), job.part,
+        (donated) => post({ id, donated })) };
     }
     return job.kind === 'check' ? await check(loaded, job) : await replayJob(loaded, job);
   } catch (e) {
@@ -120,7 +121,7 @@ parentPort!.on('message', ({ id, task, heartbeat: buffer, locateStep }: WorkerRe
     monitorExecutions(null);
     heartbeat = null;
   };
-  run(task).then(
+  run(task, id).then(
     (reply) => { done(); post({ id, reply }); },
     (e: unknown) => { done(); post({ id, reply: { ok: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) } }); },
   );

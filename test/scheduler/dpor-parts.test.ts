@@ -4,10 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { explore, scenario, Shared, spawn, type Scenario } from 'heddle';
 import { Observing } from '../support/observing.ts';
-import { traceKey } from '../support/trace-key.ts';
-import { toEvents } from '../../scheduler/strategies/dpor.ts';
-import { namesTask } from '../../scheduler/ops.ts';
-import type { ExecutionResult, TaskId } from '../../scheduler/types.ts';
+import { namedKey } from '../support/trace-key.ts';
 import { DporPart } from '../../scheduler/strategies/dpor-split.ts';
 import type { PartSpec } from '../../scheduler/strategies/dpor-pivots.ts';
 import { lastzero, readers } from '../../scenarios/benchmarks/programs.ts';
@@ -47,20 +44,6 @@ async function runParts<R>(run: (part: DporPart) => Promise<R>, rule: (depth: nu
     else tree.finish(id, said);
   }
   return { leaves: tree.results(), broken };
-}
-
-/**
- * An execution's trace as a key, its tasks numbered by their names (a task made after the first
- * choice may have another engine id in another part), in the order `numbers` first met them.
- */
-function namedKey(result: ExecutionResult, numbers: Map<string, number>): string {
-  const number = (id: TaskId) => {
-    const name = result.tasks[id]!.name;
-    if (!numbers.has(name)) numbers.set(name, numbers.size);
-    return numbers.get(name)!;
-  };
-  return traceKey(toEvents(result.trace).map((e) => ({ task: number(e.task),
-    accesses: e.accesses.map((a) => (namesTask(a.kind) ? { ...a, object: number(a.object) } : a)) })));
 }
 
 /** The traces the parts of a scenario's search explored (each part's, when it ran to its end), and how many parts did. */
@@ -226,16 +209,16 @@ describe('dpor parts against the interpreter: the parts that ran to their end ar
       const broken: string[] = [];
       tally = { uncut: 0, cut: 0, broken: 0 };
       for (let seed = 1; seed <= PART_PLANS; seed++) {
-        const plan = randomPlan(family, seed, 5 + (seed % 4));
+        const plan = randomPlan(family, seed, 7 + (seed % 4));
         for (const rule of [cutTo(2), cutTo(3, 2)]) {
           const why = await partsAgainstOracle(plan, rule);
           if (why !== null) broken.push(`  ${planText(plan)}\n      ${why}`);
         }
       }
-      expect(broken, broken.join('\n')).toEqual([]);
-      // Not vacuous: most plans were cut into parts (measured: 58 to 74 of the 80 searches per family).
-      expect(tally.cut).toBeGreaterThan(PART_PLANS);
       console.log(`${family}: ${JSON.stringify(tally)}`);
+      expect(broken, broken.join('\n')).toEqual([]);
+      // Not vacuous: many plans were cut into parts (measured: 32 to 78 of the 80 searches per family; the others end within their first executions).
+      expect(tally.cut).toBeGreaterThan(PART_PLANS / 2);
     }, 240_000);
   }
 });

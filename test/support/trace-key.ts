@@ -1,4 +1,7 @@
 import { dependent, type DporEvent } from '../../scheduler/dependence.ts';
+import { toEvents } from '../../scheduler/strategies/dpor.ts';
+import { namesTask } from '../../scheduler/ops.ts';
+import type { ExecutionResult, TaskId } from '../../scheduler/types.ts';
 
 /**
  * A canonical name for the trace of an execution: its lexicographically least equivalent order,
@@ -18,4 +21,18 @@ export function traceKey(events: readonly DporEvent[]): string {
     left.splice(left.indexOf(best), 1);
   }
   return out.join(',');
+}
+
+/**
+ * An execution's trace as a key, its tasks numbered by their names (a task made after the first
+ * choice may have another engine id in another part), in the order `numbers` first met them.
+ */
+export function namedKey(result: ExecutionResult, numbers: Map<string, number>): string {
+  const number = (id: TaskId) => {
+    const name = result.tasks[id]!.name;
+    if (!numbers.has(name)) numbers.set(name, numbers.size);
+    return numbers.get(name)!;
+  };
+  return traceKey(toEvents(result.trace).map((e) => ({ task: number(e.task),
+    accesses: e.accesses.map((a) => (namesTask(a.kind) ? { ...a, object: number(a.object) } : a)) })));
 }
