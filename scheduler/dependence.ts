@@ -1,5 +1,5 @@
 import { describeOp, namesTask, type OpDescriptor } from './ops.ts';
-import type { ObjectId, OpKind, PendingOp, TaskId } from './types.ts';
+import type { ObjectId, OpKind, PendingOp, TaskId, TraceStep } from './types.ts';
 
 // What each kind touches and how it orders against others is its OPS entry (ops.ts); this file
 // turns those roles into DPOR's and POS's dependence.
@@ -184,4 +184,14 @@ export function dependent(a: DporEvent, b: DporEvent): boolean {
     }
   }
   return false;
+}
+
+/** Groups a trace into DPOR events: each choice step with the in-place steps that follow it. */
+export function toEvents(trace: readonly TraceStep[]): { task: TaskId; accesses: Access[] }[] {
+  const events: { task: TaskId; accesses: Access[] }[] = [];
+  for (const step of trace) {
+    if (step.choice) events.push({ task: step.task, accesses: [{ kind: step.kind, object: step.object }] });
+    else events[events.length - 1]?.accesses.push({ kind: step.kind, object: step.object });
+  }
+  return events;
 }

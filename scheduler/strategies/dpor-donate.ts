@@ -4,7 +4,8 @@ import type { DporEvent } from '../dependence.ts';
 import type { ObjectInfo, TaskId } from '../types.ts';
 import { findRaces } from './dpor-races.ts';
 import type { Pivot, TaskStep } from './dpor-pivots.ts';
-import type { Dependence, WakeupTree } from './wakeup.ts';
+import type { Dependence } from './wakeup.ts';
+import type { Frame } from './dpor-frame.ts';
 
 /** A task's step as one number (the search's task id, then the step: tasks ids stay far below 2^32). */
 const stepKey = (task: TaskId, step: number): number => task * 2 ** 20 + step;
@@ -27,13 +28,18 @@ function stepsOf(events: readonly DporEvent[]): number[] {
 export class Precedence {
   private readonly before = new Map<number, Set<number>>();
 
-  /** After each execution (its events in the search's task ids, before any pivot's flag is added). */
-  record(events: readonly DporEvent[], dependent: Dependence): void {
+  /**
+   * After each execution (its events in the search's task ids, before any pivot's flag is added).
+   * Its events before `from` are the previous execution's (a replayed prefix): what ran before
+   * them, and whether it conflicted, is unchanged, so only the later ones are looked at.
+   */
+  record(events: readonly DporEvent[], dependent: Dependence, from = 0): void {
     const steps = stepsOf(events);
     const keys = events.map((e, i) => stepKey(e.task, steps[i]!));
     const at = new Map<number, number>();
     keys.forEach((k, i) => at.set(k, i));
     events.forEach((e, j) => {
+      if (j < from) return;
       const set = this.before.get(keys[j]!);
       if (set === undefined) {
         const first = new Set<number>();
@@ -54,27 +60,36 @@ export class Precedence {
   }
 }
 
-/** The key of a race between two task steps, for the provenance of the wakeup trees' nodes (WakeupForest's `race`). */
-export function raceKey(a: TaskId, aStep: number, b: TaskId, bStep: number): string {
-  return `${a}.${aStep}>${b}.${bStep}`;
-}
+/**
+ * Ids of races between two task steps, for the provenance of the wakeup trees' nodes
+ * (WakeupForest's `race`): one id per pair of steps for the whole search, from 1.
+ */
+export class RaceIds {
+  private readonly ids = new Map<number, Map<number, number>>();
+  private count = 0;
 
-/** The race keys of an execution's events (`first`, `second`: a race's two indices; a second at the end is a waiting op of `task`). */
-export function raceKeyOf(events: readonly DporEvent[], steps: readonly number[], first: number, second: number, task: TaskId): string {
-  const b = events[second];
-  const bStep = b !== undefined ? steps[second]! : events.filter((e) => e.task === task).length;
-  return raceKey(events[first]!.task, steps[first]!, b?.task ?? task, bStep);
+  /** The id of the race of an execution's events `first` and `second` (a second at the end: a waiting op of `task`), made on first use. */
+  of(events: readonly DporEvent[], steps: readonly number[], first: number, second: number, task: TaskId): number {
+    const b = events[second];
+    const bKey = b !== undefined ? stepKey(b.task, steps[second]!) : stepKey(task, events.filter((e) => e.task === task).length);
+    const a = stepKey(events[first]!.task, steps[first]!);
+    let row = this.ids.get(a);
+    if (row === undefined) this.ids.set(a, (row = new Map()));
+    let id = row.get(bKey);
+    if (id === undefined) row.set(bKey, (id = ++this.count));
+    return id;
+  }
+
+  /** The id of the race of step a and step b, if its reversal was ever planned. */
+  get(a: { task: TaskId; step: number }, b: { task: TaskId; step: number }): number | undefined {
+    return this.ids.get(stepKey(a.task, a.step))?.get(stepKey(b.task, b.step));
+  }
 }
 
 export { stepsOf };
 
 /** What the donation needs of a state on a DPOR search's current path. */
-export interface DonorFrame {
-  runnable: readonly TaskId[];
-  unpivoted: readonly TaskId[] | null;
-  readonly wakeup: WakeupTree;
-  readonly chosen: TaskId;
-}
+export type DonorFrame = Pick<Frame, 'runnable' | 'unpivoted' | 'wakeup' | 'chosen'>;
 
 /** A DPOR search as a donation sees it, between two of its executions (dpor.ts). */
 export interface Donor {
@@ -86,8 +101,8 @@ export interface Donor {
   readonly dependent: Dependence;
   readonly conservative: boolean;
   readonly nameOf: (task: TaskId) => string | undefined;
-  /** The id a race's key was given when its reversal was inserted (undefined: never). */
-  readonly raceId: (key: string) => number | undefined;
+  /** The races' ids (given when their reversals were planned). */
+  readonly races: RaceIds;
   /** The part's pivots and the pairs it avoids (pairs not to give away by). */
   readonly pivots: readonly Pivot[];
 }
@@ -132,8 +147,8 @@ export function donate(d: Donor): [TaskStep, TaskStep] | null {
     if (r.second >= n || candidates.length === CANDIDATES) continue;
     const a = { task: evs[r.first]!.task, step: steps[r.first]! };
     const b = { task: evs[r.second]!.task, step: steps[r.second]! };
-    const key = raceKey(a.task, a.step, b.task, b.step);
-    const race = d.raceId(key);
+    const key = `${a.task}.${a.step}>${b.task}.${b.step}`;
+    const race = d.races.get(a, b);
     if (seen.has(key) || race === undefined || !d.history.always(a, b)) continue;
     if (d.nameOf(a.task) === undefined || d.nameOf(b.task) === undefined || d.pivots.some((p) => namesPair(p, d, a, b))) continue;
     seen.add(key);

@@ -1,7 +1,8 @@
 // A DPOR search cut into slices that share nothing (worker threads, `--shard i/n`).
 import { checkSlice, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
 import { choosePivots, pivotParts, type PartSpec, type Pivot, type TaskStep } from './dpor-pivots.ts';
-import { DporStrategy, dporCoverage } from './dpor.ts';
+import { DporStrategy } from './dpor.ts';
+import { dporCoverage } from './dpor-replay.ts';
 import type { DporEvent } from '../dependence.ts';
 import type { ExecutionResult, TaskId } from '../types.ts';
 

@@ -1,47 +1,21 @@
-import { dependent, nameObjects, nameOf, rememberEvent, withoutWildcards, type Access, type DporEvent } from '../dependence.ts';
+import { dependent, nameObjects, nameOf, rememberEvent, toEvents, withoutWildcards, type Access, type DporEvent } from '../dependence.ts';
 import { FixedDraws } from '../draws.ts';
 import { PruneExecution, ScheduleDivergence, type ChoiceContext, type SearchStrategy } from '../strategy.ts';
 import { findRaces } from './dpor-races.ts';
 import { PivotGate, type Pivot } from './dpor-pivots.ts';
-import { lookaheadChoice, replayMismatch, type FirstRun, type Lookahead } from './dpor-replay.ts';
+import { dporCoverage, lookaheadChoice, lookaheadsOf, replayMismatch, type Lookahead } from './dpor-replay.ts';
 import { WakeupForest, weakInitial, type Dependence, type WakeupTree } from './wakeup.ts';
 import { StableTasks } from './dpor-tasks.ts';
-import { donate, Precedence, raceKeyOf, stepsOf } from './dpor-donate.ts';
+import { donate, Precedence, RaceIds, stepsOf } from './dpor-donate.ts';
 import type { TaskStep } from './dpor-pivots.ts';
-import type { ExecutionResult, TaskId, TraceStep } from '../types.ts';
+import type { Frame } from './dpor-frame.ts';
+import type { ExecutionResult, TaskId } from '../types.ts';
 
 // Thrown often (every sleep-set-blocked execution): made once, not with a fresh stack each time.
 const ASLEEP = new PruneExecution('every runnable task is asleep: this trace was explored');
 const HELD = new PruneExecution('the pivots of this part hold back every runnable task');
 /** Look-ahead executions after the first one at most (see DporStrategy.lookaheads). */
 const LOOKAHEADS = 1000;
-
-/** One state on the current path. */
-interface Frame {
-  /** Tasks runnable here (copied: the context's array is reused), without those a pivot holds back (a donation adds one: dpor-donate.ts). */
-  runnable: readonly TaskId[];
-  /** With pivots, when they held some task back: every task runnable here (whether a task's op could run here); else null. */
-  unpivoted: readonly TaskId[] | null;
-  /** The next op of every live task here, for the sleep set of the next frame. */
-  readonly next: ReadonlyMap<TaskId, Access>;
-  /** Tasks asleep on entering: exploring them here would repeat an explored trace. */
-  readonly sleep: ReadonlyMap<TaskId, DporEvent>;
-  /**
-   * The wakeup tree: sequences to explore from here, in order (grows as races are found). The
-   * first is the branch being explored; it leaves when its subtree is done.
-   */
-  readonly wakeup: WakeupTree;
-  /** Tasks already explored from here, with the event each produced. */
-  readonly done: Map<TaskId, DporEvent>;
-  chosen: TaskId;
-  /** The event the chosen task produced in the current execution. */
-  event: DporEvent | null;
-  /**
-   * Objects with an id below this were in use before this state, so they keep their ids in every
-   * execution through it; ids at or above it follow this execution's order of first use.
-   */
-  readonly known: number;
-}
 
 /**
  * Optimal dynamic partial-order reduction: source sets, sleep sets and wakeup trees (Abdulla,
@@ -93,31 +67,14 @@ export class DporStrategy implements SearchStrategy {
   /** A part of a split search (dpor-split.ts): its pivots, or null for the whole search. */
   private gate: PivotGate | null;
   private pivots: readonly Pivot[];
-  /** A part that may hand part of its work to another thread (donate): what that needs. */
-  private readonly history: Precedence | null;
-  private last: { events: DporEvent[]; objects: ExecutionResult['objects'] } | null = null;
-  private readonly raceIds = new Map<string, number>();
+  /** A part that may hand part of its work to another thread (donate): what that needs (the last execution's events on the path), else null. */
+  private readonly donor: { readonly history: Precedence; readonly races: RaceIds; last: { events: DporEvent[]; objects: ExecutionResult['objects'] } | null } | null;
   /** What live tasks were about to do when the pivots held every runnable one back. */
   private held: DporEvent[] = [];
 
   private readonly dependent: Dependence;
 
-  /**
-   * Shallow bugs first. Depth-first order meets a schedule that departs from the first one near
-   * its start only after everything below it (reorder(5, 5)'s one-preemption assertion was not
-   * reached in 2,000,000 traces). So DPOR also looks one step aside at every state of its first
-   * execution, the shallowest first: the same prefix up to the state, another runnable task
-   * there, then the running task while it can run, else the lowest runnable one. One look-ahead
-   * runs after each execution of the search while any is left (at most LOOKAHEADS) and the search
-   * is still in the subtree of its first branching step's lowest choice (its index: just after
-   * the execution it follows). A part of a split search has none (a look-ahead would leave the
-   * part, and a split search that fails reruns whole: dpor-split.ts). A proof thus costs at most
-   * twice its traces, and a large one LOOKAHEADS executions more. Look-aheads leave the search as
-   * it was (no frame, no race analysis); a failing one is reported as the next schedule, the
-   * others are not counted. Exploring the tree itself shallow-first is not sound: a pending
-   * branch's subtree receives sequences from races found under the branches before it, so it
-   * cannot be explored before them.
-   */
+  /** Shallow bugs first: look-aheads after the first execution (see lookaheadsOf), at most LOOKAHEADS. */
   private lookaheads: Lookahead[] = [];
   /** Depth of the first branching step of the first execution (the look-aheads' subtree), or -1. */
   private lookaheadRoot = -1;
@@ -130,15 +87,16 @@ export class DporStrategy implements SearchStrategy {
   /**
    * `conservative`: every two steps of different tasks are dependent. For code not written for
    * heddle, which shares plain JavaScript state heddle cannot see (a Map inside a library): the
-   * search is then a DFS with sleep sets, sound but without reduction.
+   * search is then a DFS with sleep sets, sound but without reduction. `part`: the search is a
+   * part of a split one (dpor-split.ts), cut by `pivots`; `donor`: it may hand part of itself to
+   * another thread (donate).
    */
-  /** `part`: the search is a part of a split one (dpor-split.ts), cut by `pivots`; `donor`: it may hand part of itself to another thread (donate). */
   constructor(private readonly conservative = false, seed = '1', private readonly part: { readonly pivots: readonly Pivot[]; readonly donor?: boolean } | null = null) {
     this.draws = new FixedDraws(seed);
     this.pivots = part?.pivots ?? [];
     this.gate = null;
     if (this.pivots.length > 0) this.setGate(this.pivots);
-    this.history = part?.donor === true ? new Precedence() : null;
+    this.donor = part?.donor === true ? { history: new Precedence(), races: new RaceIds(), last: null } : null;
     this.dependent = conservative ? (a, b) => a.task !== b.task || dependent(a, b) : dependent;
   }
 
@@ -155,10 +113,10 @@ export class DporStrategy implements SearchStrategy {
    * `avoid` (pairs that did not hold before). Null when no pair qualifies now.
    */
   donate(avoid: readonly Pivot[] = []): [TaskStep, TaskStep] | null {
-    if (this.history === null || this.last === null || this.path.length === 0 || this.finished) return null;
-    const pair = donate({ path: this.path, events: this.last.events, objects: this.last.objects, history: this.history,
-      dependent: this.dependent, conservative: this.conservative, nameOf: (t) => this.tasks.nameOf(t),
-      raceId: (key) => this.raceIds.get(key), pivots: [...this.pivots, ...avoid] });
+    const last = this.donor?.last;
+    if (last == null || this.path.length === 0 || this.finished) return null;
+    const pair = donate({ path: this.path, ...last, history: this.donor!.history, races: this.donor!.races, dependent: this.dependent,
+      conservative: this.conservative, nameOf: (t) => this.tasks.nameOf(t), pivots: [...this.pivots, ...avoid] });
     if (pair === null) return null;
     this.pivots = [...this.pivots, { first: pair[0], second: pair[1], firstMustOccur: false }];
     this.setGate(this.pivots);
@@ -303,10 +261,10 @@ export class DporStrategy implements SearchStrategy {
     if (this.probe !== null) return; // a look-ahead: the search learns nothing from it
     if (!this.planned) {
       this.planned = true;
-      if (this.part === null) this.planLookaheads();
+      if (this.part === null) ({ root: this.lookaheadRoot, lookaheads: this.lookaheads } = lookaheadsOf(this.path, LOOKAHEADS));
     }
     const events = this.events(result);
-    this.history?.record(events, this.dependent);
+    this.donor?.history.record(events, this.dependent, this.replayed);
     this.gate?.annotate(events, !result.pruned, this.dependent);
     const n = Math.min(events.length, this.path.length);
     // What is kept for later executions names objects by their births (see nameObjects); the
@@ -328,34 +286,13 @@ export class DporStrategy implements SearchStrategy {
     const waiting = result.pruned ? this.held
       : (result.blockedOps ?? []).map((op) => ({ task: this.tasks.stable(op.task), accesses: [this.tasks.op({ kind: op.kind, object: op.object })] }));
     const evs = events.slice(0, n);
-    const steps = this.history === null ? null : stepsOf(evs);
+    const steps = this.donor === null ? null : stepsOf(evs);
     for (const race of findRaces(evs, this.replayed, this.dependent, this.conservative, result.objects, runnableAt, waiting)) {
       // A donor keeps which race made each node of its trees (dpor-donate.ts).
-      let id = 0;
-      if (steps !== null) {
-        const key = raceKeyOf(evs, steps, race.first, race.second, race.sequence[race.sequence.length - 1]!.task);
-        id = this.raceIds.get(key) ?? this.raceIds.size + 1;
-        this.raceIds.set(key, id);
-      }
+      const id = steps === null ? 0 : this.donor!.races.of(evs, steps, race.first, race.second, race.sequence[race.sequence.length - 1]!.task);
       this.reverse(race.first, race.sequence.map(name), id);
     }
-    if (this.history !== null) this.last = { events: evs, objects: result.objects };
-  }
-
-  /**
-   * After the first execution: one step aside at each of its states, shallowest first (see
-   * `lookaheads`). None when its first branching step did not take the lowest runnable task.
-   */
-  private planLookaheads(): void {
-    this.lookaheadRoot = this.path.findIndex((f) => f.runnable.length > 1);
-    const root = this.path[this.lookaheadRoot];
-    if (root === undefined || root.chosen !== root.runnable[0]) return;
-    const first: FirstRun = { steps: this.path.map((f) => f.chosen), expect: this.path.map((f) => f.next.get(f.chosen)) };
-    this.path.forEach((frame, at) => {
-      for (const task of frame.runnable) {
-        if (task !== frame.chosen && this.lookaheads.length < LOOKAHEADS) this.lookaheads.push({ first, at, task, op: frame.next.get(task) });
-      }
-    });
+    if (this.donor !== null) this.donor.last = { events: evs, objects: result.objects };
   }
 
   /** The sleep set on entering a state: what slept or was explored before, and commutes with the step taken. */
@@ -442,22 +379,4 @@ export class DporStrategy implements SearchStrategy {
     }
     return false;
   }
-}
-
-/** What a DPOR search (or slice, `of`) that found no failure has shown. */
-export function dporCoverage(traces: number, of: string, finished: boolean, drawn: string, renamed: string | null = null): string {
-  const n = `${traces.toLocaleString('en')} trace${traces === 1 ? '' : 's'}${of}`;
-  if (!finished) return `no failure in ${n} (search cut by --max-schedules: not a proof)${drawn}`;
-  if (renamed !== null) return `no failure in ${n}; not a proof: ${renamed}${drawn}`;
-  return drawn ? `explored all ${n}${drawn}` : `verified: ${n}, complete`;
-}
-
-/** Groups a trace into DPOR events: each choice step with the in-place steps that follow it. */
-export function toEvents(trace: readonly TraceStep[]): { task: TaskId; accesses: Access[] }[] {
-  const events: { task: TaskId; accesses: Access[] }[] = [];
-  for (const step of trace) {
-    if (step.choice) events.push({ task: step.task, accesses: [{ kind: step.kind, object: step.object }] });
-    else events[events.length - 1]?.accesses.push({ kind: step.kind, object: step.object });
-  }
-  return events;
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { explore, type Scenario } from 'heddle';
 import { Observing } from '../support/observing.ts';
 import { traceKey } from '../support/trace-key.ts';
-import { toEvents } from '../../scheduler/strategies/dpor.ts';
+import { toEvents } from '../../scheduler/dependence.ts';
 import { dporSearch } from '../../scheduler/strategies/dpor-split.ts';
 import { indexer, lastzero, lostUpdate, readers } from '../../scenarios/benchmarks/programs.ts';
 import { exploreInWorkers } from '../../src/parallel/split.ts';

@@ -3,7 +3,7 @@
 import seedrandom from 'seedrandom';
 import { Event, Mutex, Queue, scenario, Semaphore, Shared, spawn, type Scenario } from 'heddle';
 import { dependent, type DporEvent } from '../../scheduler/dependence.ts';
-import { toEvents } from '../../scheduler/strategies/dpor.ts';
+import { toEvents } from '../../scheduler/dependence.ts';
 import type { ExecutionResult } from '../../scheduler/types.ts';
 
 type OpName = 'read' | 'write' | 'branch' | 'cas' | 'update' | 'locked' | 'set' | 'clear' | 'release' | 'is-set' | 'get' | 'put' | 'wait' | 'acquire';

@@ -1,5 +1,5 @@
 import { dependent, type DporEvent } from '../../scheduler/dependence.ts';
-import { toEvents } from '../../scheduler/strategies/dpor.ts';
+import { toEvents } from '../../scheduler/dependence.ts';
 import { namesTask } from '../../scheduler/ops.ts';
 import type { ExecutionResult, TaskId } from '../../scheduler/types.ts';
 
