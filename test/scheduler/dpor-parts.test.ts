@@ -13,7 +13,7 @@ import { keyCounts } from '../fixtures/split-scenarios.ts';
 import { WorkerPool } from '../../src/parallel/pool.ts';
 import { PartTree } from '../../src/parallel/part-tree.ts';
 import { exploreInWorkers } from '../../src/parallel/split.ts';
-import { ALONE, exploreSlice, newBound } from '../../src/parallel/protocol.ts';
+import { ALONE, exploreSlice, newBound, type Donated } from '../../src/parallel/protocol.ts';
 import { enumerate, splitProblem } from '../support/oracle/interpreter.ts';
 import { searchPlan } from '../support/oracle/heddle-run.ts';
 import { FAMILIES, planText, randomPlan, type Plan } from '../support/oracle/plan.ts';
@@ -182,6 +182,32 @@ describe('dpor parts', () => {
     expect(depth2).toHaveLength(2); // alone, depth 1: cut for the threads to come
     expect(await cutAt(depth2[1]!, ALONE)).toBeUndefined(); // alone, depth 2: parts enough
     expect(await cutAt(depth2[1]!, 0)).toHaveLength(2);
+  });
+
+  it('a part asked for work gives a part away and goes on without its own executions lost: the two are its traces', async () => {
+    const s = lastzero(5);
+    const waiting = new SharedArrayBuffer(4);
+    new Int32Array(waiting)[0] = 1; // a part waits: not cut
+    const explorePart = (spec: PartSpec, asks?: SharedArrayBuffer, onDonated?: (d: Donated) => void) =>
+      exploreSlice(s, { strategy: 'dpor', shrink: false }, 0, 2, new BigInt64Array(newBound()), { spec, waiting, ...(asks ? { asks: { flags: asks, slot: 1 } } : {}) }, onDonated);
+    const root = await explorePart(ROOT);
+    const part = root.cut![root.cut!.length - 1]!;
+    const alone = await explorePart(part);
+    const asks = new SharedArrayBuffer(8);
+    new Int32Array(asks)[1] = 1;
+    const gave: Donated[] = [];
+    const donor = await explorePart(part, asks, (d) => gave.push(d));
+    expect(gave).toHaveLength(1); // asked once: the flag is cleared when it gives
+    expect(new Int32Array(asks)[1]).toBe(0);
+    const { kept, given } = gave[0]!;
+    expect(kept.pivots.slice(0, -1)).toEqual(part.pivots);
+    expect(given.pivots.slice(0, -1)).toEqual(part.pivots);
+    const [mine, theirs] = [kept.pivots.at(-1)!, given.pivots.at(-1)!];
+    expect([theirs.first, theirs.second, theirs.firstMustOccur]).toEqual([mine.second, mine.first, true]);
+    const other = await explorePart(given);
+    expect(donor.complete && other.complete).toBe(true);
+    expect(other.schedulesRun).toBeGreaterThan(0);
+    expect(donor.schedulesRun + other.schedulesRun).toBe(alone.schedulesRun);
   });
 });
 
