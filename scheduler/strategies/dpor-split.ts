@@ -208,7 +208,10 @@ const DONATE_EVERY = 8;
  * the parts hold together does not: every trace of the search, each in one part. A part that finds
  * a failure hands the search back whole (wholeNeeded); one whose pivot does not hold stops and
  * says which (`brokenPivot`): the part that pivot was made in then runs again, with that pair
- * among those it avoids (PartSpec.avoid), as do the parts cut from it (exploreParts).
+ * among those it avoids (PartSpec.avoid), as do the parts cut from it (exploreParts). Asked for
+ * work by a thread that has none (`run.donate`), from its first execution on, it gives a part of
+ * what it has left away and goes on without it, its executions kept (`donate`); a part that gave
+ * is not cut.
  */
 export class DporPart implements SearchStrategy {
   readonly name = 'dpor';
@@ -223,6 +226,7 @@ export class DporPart implements SearchStrategy {
   /** The part's spec: the one it was given, then with the pivot of each donation. */
   spec: PartSpec;
   private sinceTry = DONATE_EVERY;
+  private ran = 0;
 
   constructor(private readonly run: PartRun, conservative: boolean, seed: string) {
     this.spec = run.spec;
@@ -266,12 +270,14 @@ export class DporPart implements SearchStrategy {
         return false;
       }
     }
+    // Asked for work, from its first execution on (before it would be cut: a cut voids its executions, a gift does not).
     const donating = this.run.donate;
-    if (donating !== undefined && this.asked && ++this.sinceTry >= DONATE_EVERY && donating.wanted()) {
+    if (donating !== undefined && this.ran > 0 && ++this.sinceTry >= DONATE_EVERY && donating.wanted()) {
       this.sinceTry = 0;
       const given = this.donate();
       if (given !== null) {
         this.sinceTry = DONATE_EVERY;
+        this.asked = true; // a part that gave work away is not cut (its executions would be void)
         donating.give(this.spec, given);
       }
     }
@@ -287,6 +293,7 @@ export class DporPart implements SearchStrategy {
   }
 
   endExecution(result: ExecutionResult): void {
+    this.ran++;
     this.inner.endExecution(result);
     this.discovery.record(result);
     this.probeOnly = !result.pruned && this.inner.outsidePart();
