@@ -3,22 +3,12 @@
 import type { DporEvent } from '../dependence.ts';
 import type { ObjectInfo, TaskId } from '../types.ts';
 import { findRaces } from './dpor-races.ts';
-import type { Pivot, TaskStep } from './dpor-pivots.ts';
+import { samePair, stepsOf, type Pivot, type TaskStep } from './dpor-pivots.ts';
 import type { Dependence } from './wakeup.ts';
 import type { Frame } from './dpor-frame.ts';
 
 /** A task's step as one number (the search's task id, then the step: tasks ids stay far below 2^32). */
 const stepKey = (task: TaskId, step: number): number => task * 2 ** 20 + step;
-
-/** Each event's index among its task's steps. */
-function stepsOf(events: readonly DporEvent[]): number[] {
-  const seen = new Map<TaskId, number>();
-  return events.map((e) => {
-    const n = seen.get(e.task) ?? 0;
-    seen.set(e.task, n + 1);
-    return n;
-  });
-}
 
 /**
  * Which steps of other tasks ran before each step, and conflicted with it, in every execution of
@@ -86,8 +76,6 @@ export class RaceIds {
   }
 }
 
-export { stepsOf };
-
 /** What the donation needs of a state on a DPOR search's current path. */
 export type DonorFrame = Pick<Frame, 'runnable' | 'unpivoted' | 'wakeup' | 'chosen'>;
 
@@ -141,23 +129,26 @@ export function donate(d: Donor): [TaskStep, TaskStep] | null {
   const evs = events.slice(0, n);
   const runnableAt = (step: number, task: TaskId) => (path[step]!.unpivoted ?? path[step]!.runnable).includes(task);
   const steps = stepsOf(evs);
-  const seen = new Set<string>();
-  const candidates: { a: { task: TaskId; step: number }; b: { task: TaskId; step: number }; race: number }[] = [];
+  const seen = new Set<number>(); // race ids: one per pair of steps
+  const candidates: { a: { task: TaskId; step: number }; b: { task: TaskId; step: number }; race: number; named: [TaskStep, TaskStep] }[] = [];
   for (const r of findRaces(evs, 0, d.dependent, d.conservative, d.objects, runnableAt)) {
     if (r.second >= n || candidates.length === CANDIDATES) continue;
     const a = { task: evs[r.first]!.task, step: steps[r.first]! };
     const b = { task: evs[r.second]!.task, step: steps[r.second]! };
-    const key = `${a.task}.${a.step}>${b.task}.${b.step}`;
     const race = d.races.get(a, b);
-    if (seen.has(key) || race === undefined || !d.history.always(a, b)) continue;
-    if (d.nameOf(a.task) === undefined || d.nameOf(b.task) === undefined || d.pivots.some((p) => namesPair(p, d, a, b))) continue;
-    seen.add(key);
-    candidates.push({ a, b, race });
+    if (race === undefined || seen.has(race) || !d.history.always(a, b)) continue;
+    const [aName, bName] = [d.nameOf(a.task), d.nameOf(b.task)];
+    if (aName === undefined || bName === undefined) continue;
+    const named: [TaskStep, TaskStep] = [{ task: aName, step: a.step }, { task: bName, step: b.step }];
+    if (d.pivots.some((p) => samePair(p, ...named))) continue;
+    seen.add(race);
+    candidates.push({ a, b, race, named });
   }
-  let best: { a: { task: TaskId; step: number }; b: { task: TaskId; step: number }; out: [number, number][]; at: number } | null = null;
-  for (const { a, b, race } of candidates) {
+  type Doomed = (task: TaskId, counts: ReadonlyMap<TaskId, number>) => boolean;
+  let best: { b: TaskId; named: [TaskStep, TaskStep]; doomed: Doomed; out: [number, number][]; at: number } | null = null;
+  for (const { a, b, race, named } of candidates) {
     // b's step would come before a's: b has taken `b.step` steps, a at most `a.step`.
-    const doomed = (task: TaskId, counts: ReadonlyMap<TaskId, number>) => task === b.task && (counts.get(b.task) ?? 0) === b.step && (counts.get(a.task) ?? 0) <= a.step;
+    const doomed: Doomed = (task, counts) => task === b.task && (counts.get(b.task) ?? 0) === b.step && (counts.get(a.task) ?? 0) <= a.step;
     const counts = new Map<TaskId, number>();
     const out: [number, number][] = [];
     let at = -1;
@@ -176,25 +167,19 @@ export function donate(d: Donor): [TaskStep, TaskStep] | null {
       if (at < 0 && out.length > before) at = path.length;
     }
     if (!ok || at < 0) continue;
-    if (best === null || at < best.at || (at === best.at && out.length > best.out.length)) best = { a, b, out, at };
+    if (best === null || at < best.at || (at === best.at && out.length > best.out.length)) best = { b: b.task, named, doomed, out, at };
   }
   if (best === null) return null;
-  const { a, b, out } = best;
+  const { b, doomed, out } = best;
   path[0]!.wakeup.removeBranches(out);
-  // Where the flag holds b back, b is not runnable.
+  // Where the flag holds b back (its step would come before a's), b is not runnable.
   const counts = new Map<TaskId, number>();
   for (const frame of path) {
-    if ((counts.get(b.task) ?? 0) === b.step && (counts.get(a.task) ?? 0) <= a.step && frame.runnable.includes(b.task)) {
+    if (doomed(b, counts) && frame.runnable.includes(b)) {
       frame.unpivoted ??= frame.runnable;
-      frame.runnable = frame.runnable.filter((t) => t !== b.task);
+      frame.runnable = frame.runnable.filter((t) => t !== b);
     }
     counts.set(frame.chosen, (counts.get(frame.chosen) ?? 0) + 1);
   }
-  return [{ task: d.nameOf(a.task)!, step: a.step }, { task: d.nameOf(b.task)!, step: b.step }];
-}
-
-/** Whether pivot p is the pair of steps a and b (in either order). */
-function namesPair(p: Pivot, d: Donor, a: { task: TaskId; step: number }, b: { task: TaskId; step: number }): boolean {
-  const is = (x: TaskStep, y: { task: TaskId; step: number }) => x.task === d.nameOf(y.task) && x.step === y.step;
-  return (is(p.first, a) && is(p.second, b)) || (is(p.first, b) && is(p.second, a));
+  return best.named;
 }

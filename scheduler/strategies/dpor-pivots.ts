@@ -70,19 +70,27 @@ export function choosePivots(events: readonly DporEvent[], objects: readonly Obj
 }
 
 /** Whether a pivot is the pair of steps a and b (in either order). */
-function samePair(q: Pivot, a: TaskStep, b: TaskStep): boolean {
+export function samePair(q: Pivot, a: TaskStep, b: TaskStep): boolean {
   const is = (x: TaskStep, y: TaskStep) => x.task === y.task && x.step === y.step;
   return (is(q.first, a) && is(q.second, b)) || (is(q.first, b) && is(q.second, a));
 }
 
 /** Each event's task step (null for a task without a name). */
 function taskSteps(events: readonly DporEvent[], nameOf: (task: TaskId) => string | undefined): (TaskStep | null)[] {
+  const steps = stepsOf(events);
+  return events.map((e, i) => {
+    const task = nameOf(e.task);
+    return task === undefined ? null : { task, step: steps[i]! };
+  });
+}
+
+/** Each event's index among its task's steps. */
+export function stepsOf(events: readonly DporEvent[]): number[] {
   const seen = new Map<TaskId, number>();
   return events.map((e) => {
     const n = seen.get(e.task) ?? 0;
     seen.set(e.task, n + 1);
-    const task = nameOf(e.task);
-    return task === undefined ? null : { task, step: n };
+    return n;
   });
 }
 

@@ -6,8 +6,8 @@ import { PivotGate, type Pivot } from './dpor-pivots.ts';
 import { dporCoverage, lookaheadChoice, lookaheadsOf, replayMismatch, type Lookahead } from './dpor-replay.ts';
 import { WakeupForest, weakInitial, type Dependence, type WakeupTree } from './wakeup.ts';
 import { StableTasks } from './dpor-tasks.ts';
-import { donate, Precedence, RaceIds, stepsOf } from './dpor-donate.ts';
-import type { TaskStep } from './dpor-pivots.ts';
+import { donate, Precedence, RaceIds } from './dpor-donate.ts';
+import { stepsOf, type TaskStep } from './dpor-pivots.ts';
 import type { Frame } from './dpor-frame.ts';
 import type { ExecutionResult, TaskId } from '../types.ts';
 

@@ -283,11 +283,6 @@ export class WakeupTree {
     return under(this.owner, skip, true) !== 'refused';
   }
 
-  /** The node under which this tree's branches hang (for `doomedBranches`' callers: the first branch's, `plan()`'s). */
-  get node(): number {
-    return this.owner;
-  }
-
   /** Removes branches `doomedBranches` collected. */
   removeBranches(branches: readonly (readonly [number, number])[]): void {
     for (const [parent, child] of branches) this.forest.remove(parent, child);

@@ -30,11 +30,18 @@ export class PartTree<R = ExploreResult> {
     this.add({ pivots: [], depth: 0 }, null);
   }
 
+  /** A new part cut from `parent`, waiting to be taken. */
   private add(spec: PartSpec, parent: number | null): Part {
-    const part = { id: this.nextId++, spec };
-    this.parts.set(part.id, { spec, parent });
+    const part = { id: this.register(spec, parent), spec };
     this.waiting.unshift(part);
     return part;
+  }
+
+  /** A new part's id. */
+  private register(spec: PartSpec, parent: number | null): number {
+    const id = this.nextId++;
+    this.parts.set(id, { spec, parent });
+    return id;
   }
 
   /** How many parts wait to be taken. */
@@ -60,8 +67,7 @@ export class PartTree<R = ExploreResult> {
    */
   donate(id: number, kept: PartSpec, given: PartSpec): number {
     if (this.isVoid(id)) return id;
-    const keep = this.nextId++;
-    this.parts.set(keep, { spec: kept, parent: id });
+    const keep = this.register(kept, id);
     this.add(given, id);
     return keep;
   }
